@@ -1,0 +1,176 @@
+"""MVTec-layout image folders: the one way both lectures read images.
+
+Layout (MVTec AD's, which our synthetic capsule and digit folders also use)::
+
+    root/train/good/*.png
+    root/test/good/*.png
+    root/test/<defect>/*.png
+    root/ground_truth/<defect>/<stem>_mask.png   (test defects only; white = defect)
+
+Files are listed and sorted by name and filtered by extension; hidden files and folders
+(``.DS_Store``, ``.ipynb_checkpoints``) and ``Thumbs.db`` are ignored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", "__macosx"}
+SPLITS = ("train", "test")
+
+
+class DatasetError(ValueError):
+    """A folder that is not a usable MVTec-layout data set; the message names the path."""
+
+
+def _visible(path: Path) -> bool:
+    return not path.name.startswith(".") and path.name.lower() not in IGNORED_NAMES
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly in ``folder``, sorted by name; hidden and non-image files skipped."""
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.is_file() and _visible(p) and p.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def list_subfolders(folder: Path) -> list[Path]:
+    """Visible sub-folders of ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_dir() and _visible(p))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image on disk: its path, defect type ('good' for normal) and mask path (None if good)."""
+    path: Path
+    defect: str
+    mask: Path | None
+
+    @property
+    def label(self) -> int:
+        return int(self.defect != "good")
+
+
+def index_split(root, split: str) -> list[Item]:
+    """All items of ``root/split``, ``good`` first, then defect types in name order."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"data folder not found: {root}")
+    if split not in SPLITS:
+        raise DatasetError(f"split must be one of {SPLITS}, got {split!r}")
+    split_dir = root / split
+    if not split_dir.is_dir():
+        raise DatasetError(f"{root} has no '{split}' folder (expected {split_dir}/<type>/*.png)")
+    types = list_subfolders(split_dir)
+    types.sort(key=lambda p: (p.name != "good", p.name))
+    items = []
+    for folder in types:
+        for path in list_images(folder):
+            mask = None if folder.name == "good" else _mask_path(root, folder.name, path)
+            items.append(Item(path, folder.name, mask))
+    if not items:
+        raise DatasetError(f"no images found under {split_dir}: expected image files "
+                           f"({', '.join(sorted(IMAGE_EXTENSIONS))}) in sub-folders such as {split_dir / 'good'}")
+    return items
+
+
+def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
+    """``ground_truth/<defect>/<stem>_mask.png``; a missing mask is an error only when the
+    data set has a ground_truth folder at all (image-level data sets have none)."""
+    gt = root / "ground_truth"
+    if not gt.is_dir():
+        return None
+    for ext in (".png", image.suffix):
+        candidate = gt / defect / f"{image.stem}_mask{ext}"
+        if candidate.is_file():
+            return candidate
+    raise DatasetError(f"defect image {image} has no mask: expected {gt / defect / (image.stem + '_mask.png')}")
+
+
+def read_image(path, size: int, channels: int) -> torch.Tensor:
+    """Decode, convert (RGB, or grayscale 'L') and resize one image: float ``[C, size, size]`` in [0, 1]."""
+    if channels not in (1, 3):
+        raise DatasetError(f"channels must be 1 or 3, got {channels}")
+    try:
+        with Image.open(path) as img:
+            img = img.convert("RGB" if channels == 3 else "L").resize((size, size), Image.BICUBIC)
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"cannot read image {path}: {e}") from e
+    a = np.asarray(img, dtype=np.float32) / 255.0
+    return torch.from_numpy(a.reshape(size, size, channels)).permute(2, 0, 1).contiguous()
+
+
+def read_mask(path, size: int, image_path=None) -> torch.Tensor:
+    """Binary mask ``[1, size, size]`` resized by nearest neighbour (defect = 1)."""
+    with Image.open(path) as m:
+        if image_path is not None:
+            with Image.open(image_path) as img:
+                if m.size != img.size:
+                    raise DatasetError(f"mask {path} is {m.size[0]}x{m.size[1]} but its image "
+                                       f"{image_path} is {img.size[0]}x{img.size[1]}")
+        m = m.convert("L").resize((size, size), Image.NEAREST)
+    return torch.from_numpy((np.asarray(m) > 127).astype(np.float32))[None]
+
+
+@dataclass
+class ImageSet:
+    """A whole split decoded once: ``images`` [N, C, H, W] in [0, 1], ``labels`` [N] (1 = defect),
+    ``masks`` [N, 1, H, W] (zeros for good images), ``defects`` and ``paths`` (N each)."""
+    images: torch.Tensor
+    labels: torch.Tensor
+    masks: torch.Tensor
+    defects: list[str]
+    paths: list[str]
+    has_masks: bool
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def select(self, keep) -> "ImageSet":
+        """The subset at indices or boolean ``keep``."""
+        idx = torch.as_tensor(keep)
+        idx = idx.nonzero().flatten() if idx.dtype == torch.bool else idx.long()
+        pick = idx.tolist()
+        return ImageSet(self.images[idx], self.labels[idx], self.masks[idx],
+                        [self.defects[i] for i in pick], [self.paths[i] for i in pick], self.has_masks)
+
+
+class MVTecDataset(torch.utils.data.Dataset):
+    """One split of an MVTec-layout folder; each sample is a dict with ``image`` [C, H, W],
+    ``label`` (0 good / 1 defect), ``mask`` [1, H, W], ``defect`` and ``path``."""
+
+    def __init__(self, root, split: str = "train", image_size: int = 128, channels: int = 3):
+        self.root, self.split, self.image_size, self.channels = Path(root), split, image_size, channels
+        self.items = index_split(root, split)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict:
+        item = self.items[i]
+        size = self.image_size
+        mask = (read_mask(item.mask, size, item.path) if item.mask is not None
+                else torch.zeros(1, size, size))
+        return {"image": read_image(item.path, size, self.channels), "label": item.label,
+                "mask": mask, "defect": item.defect, "path": str(item.path)}
+
+    @property
+    def has_masks(self) -> bool:
+        return any(item.mask is not None for item in self.items)
+
+    def load(self) -> ImageSet:
+        """Decode every image once into tensors (the lectures' data sets fit in memory)."""
+        samples = [self[i] for i in range(len(self))]
+        return ImageSet(torch.stack([s["image"] for s in samples]),
+                        torch.tensor([s["label"] for s in samples]),
+                        torch.stack([s["mask"] for s in samples]),
+                        [s["defect"] for s in samples], [s["path"] for s in samples], self.has_masks)
+
+
+def load_split(root, split: str, image_size: int = 128, channels: int = 3) -> ImageSet:
+    """Shortcut: ``MVTecDataset(root, split, image_size, channels).load()``."""
+    return MVTecDataset(root, split, image_size, channels).load()

@@ -1,0 +1,33 @@
+"""Detection metrics shared by both lectures (scikit-learn does the counting)."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score, roc_curve
+
+
+def _flat(a) -> np.ndarray:
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    return np.asarray(a, dtype=np.float64).ravel()
+
+
+def auroc(labels, scores) -> float | None:
+    """Area under the ROC curve for labels (1 = anomaly) and scores (higher = more anomalous).
+
+    Returns ``None`` when only one class is present (AUROC is undefined then).
+    """
+    y, s = _flat(labels), _flat(scores)
+    if y.shape != s.shape:
+        raise ValueError(f"labels and scores differ in size: {y.shape} vs {s.shape}")
+    if not np.isfinite(s).all():
+        raise ValueError("scores contain NaN or inf")
+    if len(np.unique(y)) < 2:
+        return None
+    return float(roc_auc_score(y, s))
+
+
+def roc(labels, scores):
+    """False- and true-positive rates of the ROC curve, for plotting."""
+    fpr, tpr, _ = roc_curve(_flat(labels), _flat(scores))
+    return fpr, tpr

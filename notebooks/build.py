@@ -1,0 +1,112 @@
+"""Build the Japanese and English notebooks from one source per lecture.
+
+Each lecture is written once, in ``notebooks/src/NAME.py``, in the "percent" format:
+
+    # %% [markdown en]        <- English markdown (each line starts with "# ")
+    # %% [markdown ja]        <- the same cell in Japanese
+    # %%                      <- a code cell, shared by both languages
+
+and this script writes ``notebooks/en/NAME.ipynb`` and ``notebooks/ja/NAME.ipynb`` with cleared
+outputs, a Colab badge and the install cell first.  Code exists once, so the two languages cannot
+drift; ``tests/test_notebooks.py`` checks the committed notebooks are up to date.
+
+    python notebooks/build.py           # rewrite the notebooks
+    python notebooks/build.py --check   # exit 1 if a notebook differs from its source
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("ja", "en")
+REPO = "mprg-lectures/anomaly-detection-lectures"  # GitHub owner/name: the Colab badges and install cell use it
+HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
+
+BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/{repo}/blob/main/notebooks/{lang}/{name}.ipynb)"
+SETUP = f"""\
+# Setup: in Colab, install the lecture package from GitHub (Colab's own torch is kept);
+# locally `make lectures` / `make test` have already installed it into .venv.
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("lecture_utils") is None:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/{REPO}"])"""
+
+
+def parse(text: str) -> list[tuple[str, str | None, str]]:
+    """Split a percent-format source into (kind, lang, text) cells; lang is None for code."""
+    cells, kind, lang, lines = [], None, None, []
+
+    def flush():
+        body = "\n".join(lines).strip("\n")
+        if kind and body:
+            cells.append((kind, lang, body))
+
+    for line in text.splitlines():
+        m = HEADER.match(line)
+        if m:
+            flush()
+            kind, lang, lines = ("markdown" if m.group(1) else "code"), m.group(1), []
+            continue
+        if kind == "markdown":
+            line = line[2:] if line.startswith("# ") else line.lstrip("#")
+        lines.append(line)
+    flush()
+    return cells
+
+
+def _cell(kind: str, text: str, index: int) -> dict:
+    cell = {"cell_type": kind, "id": hashlib.sha1(f"{index}:{text}".encode()).hexdigest()[:8],
+            "metadata": {}, "source": text.splitlines(keepends=True)}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    return cell
+
+
+def notebook(cells, lang: str, name: str) -> dict:
+    """The notebook of one language: badge, install cell, then the source's cells."""
+    chosen = [("markdown", BADGE.format(repo=REPO, lang=lang, name=name)), ("code", SETUP)]
+    chosen += [(kind, text) for kind, cell_lang, text in cells if cell_lang in (None, lang)]
+    return {
+        "cells": [_cell(kind, text, i) for i, (kind, text) in enumerate(chosen)],
+        "metadata": {
+            "colab": {"provenance": []},
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def render(source: Path) -> dict[Path, str]:
+    """The text of each language's notebook built from ``source``."""
+    cells = parse(source.read_text(encoding="utf-8"))
+    return {HERE / lang / f"{source.stem}.ipynb":
+            json.dumps(notebook(cells, lang, source.stem), ensure_ascii=False, indent=1) + "\n"
+            for lang in LANGS}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report notebooks that differ")
+    args = parser.parse_args(argv)
+    stale = []
+    for source in sorted((HERE / "src").glob("*.py")):
+        for path, text in render(source).items():
+            if path.exists() and path.read_text(encoding="utf-8") == text:
+                continue
+            stale.append(path)
+            if not args.check:
+                path.parent.mkdir(exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    for path in stale:
+        print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(HERE.parent)}")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
