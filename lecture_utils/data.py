@@ -8,7 +8,10 @@ Layout (MVTec AD's, which our synthetic capsule and digit folders also use)::
     root/ground_truth/<defect>/<stem>_mask.png   (test defects only; white = defect)
 
 Files are listed and sorted by name and filtered by extension; hidden files and folders
-(``.DS_Store``, ``.ipynb_checkpoints``) and ``Thumbs.db`` are ignored.
+(``.DS_Store``, ``.ipynb_checkpoints``) and ``Thumbs.db`` are ignored.  Grayscale, RGBA, palette
+and 16-bit images are converted to the requested channels.  Every problem (missing root or
+split, no images, a defect image without its mask, a mask of another size, an unreadable file)
+raises a `DatasetError` naming the path.  `summarize` counts a folder for ``data info``.
 """
 from __future__ import annotations
 
@@ -91,13 +94,23 @@ def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
     raise DatasetError(f"defect image {image} has no mask: expected {gt / defect / (image.stem + '_mask.png')}")
 
 
+def _convert(img: Image.Image, mode: str) -> Image.Image:
+    """``img`` as 8-bit 'RGB' or 'L'.  16-bit and float images are rescaled to 0..255 first
+    (PIL's own conversion would clip them); palette, alpha and CMYK images are plain conversions."""
+    if img.mode.startswith("I") or img.mode == "F":
+        a = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if a.max() > 255 else 255.0
+        img = Image.fromarray(np.clip(a / top * 255 + 0.5, 0, 255).astype(np.uint8))
+    return img if img.mode == mode else img.convert(mode)
+
+
 def read_image(path, size: int, channels: int) -> torch.Tensor:
     """Decode, convert (RGB, or grayscale 'L') and resize one image: float ``[C, size, size]`` in [0, 1]."""
     if channels not in (1, 3):
         raise DatasetError(f"channels must be 1 or 3, got {channels}")
     try:
         with Image.open(path) as img:
-            img = img.convert("RGB" if channels == 3 else "L").resize((size, size), Image.BICUBIC)
+            img = _convert(img, "RGB" if channels == 3 else "L").resize((size, size), Image.BICUBIC)
     except (OSError, ValueError) as e:
         raise DatasetError(f"cannot read image {path}: {e}") from e
     a = np.asarray(img, dtype=np.float32) / 255.0
@@ -105,15 +118,28 @@ def read_image(path, size: int, channels: int) -> torch.Tensor:
 
 
 def read_mask(path, size: int, image_path=None) -> torch.Tensor:
-    """Binary mask ``[1, size, size]`` resized by nearest neighbour (defect = 1)."""
-    with Image.open(path) as m:
-        if image_path is not None:
-            with Image.open(image_path) as img:
-                if m.size != img.size:
-                    raise DatasetError(f"mask {path} is {m.size[0]}x{m.size[1]} but its image "
-                                       f"{image_path} is {img.size[0]}x{img.size[1]}")
-        m = m.convert("L").resize((size, size), Image.NEAREST)
-    return torch.from_numpy((np.asarray(m) > 127).astype(np.float32))[None]
+    """Binary mask ``[1, size, size]`` resized by nearest neighbour (defect = 1).  White is
+    defect: any value above half the mask's maximum (so 0/255 and 0/1 masks both work)."""
+    if image_path is not None:
+        check_mask_size(path, image_path)
+    try:
+        with Image.open(path) as m:
+            a = np.asarray(_convert(m, "L").resize((size, size), Image.NEAREST))
+    except (OSError, ValueError) as e:
+        raise DatasetError(f"cannot read mask {path}: {e}") from e
+    binary = a > a.max() / 2 if a.max() > 0 else np.zeros_like(a, bool)
+    return torch.from_numpy(binary.astype(np.float32))[None]
+
+
+def check_mask_size(mask_path, image_path) -> None:
+    """A mask must have its image's size (only the headers are read)."""
+    try:
+        with Image.open(mask_path) as m, Image.open(image_path) as img:
+            if m.size != img.size:
+                raise DatasetError(f"mask {mask_path} is {m.size[0]}x{m.size[1]} but its image "
+                                   f"{image_path} is {img.size[0]}x{img.size[1]}")
+    except (OSError, SyntaxError) as e:
+        raise DatasetError(f"cannot read {mask_path} or {image_path}: {e}") from e
 
 
 @dataclass
@@ -174,3 +200,30 @@ class MVTecDataset(torch.utils.data.Dataset):
 def load_split(root, split: str, image_size: int = 128, channels: int = 3) -> ImageSet:
     """Shortcut: ``MVTecDataset(root, split, image_size, channels).load()``."""
     return MVTecDataset(root, split, image_size, channels).load()
+
+
+def summarize(root) -> dict:
+    """What ``python -m lecture_utils data info`` prints: images per split and type, masks
+    (each checked against its image's size), and the first image's size and mode."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"data folder not found: {root}")
+    present = [s for s in SPLITS if (root / s).is_dir()]
+    if not present:
+        raise DatasetError(f"{root} has neither a 'train' nor a 'test' folder "
+                           "(expected root/train/good/*.png, root/test/<type>/*.png)")
+    info = {"root": str(root), "splits": {}, "images": 0, "masks": 0}
+    for split in present:
+        items = index_split(root, split)
+        counts: dict = {}
+        for item in items:
+            counts[item.defect] = counts.get(item.defect, 0) + 1
+            if item.mask is not None:
+                check_mask_size(item.mask, item.path)
+                info["masks"] += 1
+        info["splits"][split] = counts
+        info["images"] += len(items)
+    first = index_split(root, present[0])[0].path
+    with Image.open(first) as img:
+        info["image_size"], info["mode"] = list(img.size), img.mode
+    return info

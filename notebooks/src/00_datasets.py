@@ -1,0 +1,241 @@
+# %% [markdown en]
+# # 00 · Data for unsupervised anomaly detection
+#
+# **Unsupervised anomaly detection** learns what *normal* looks like from normal examples only,
+# and then flags whatever does not fit. Defects are rare and come in endless variations (a crack
+# today, a stain tomorrow), so we cannot collect enough labelled examples of every kind; normal
+# products, on the other hand, are plentiful.
+#
+# - **Training**: normal images only, no labels.
+# - **Testing**: normal and defective images. A model gives every image (and every pixel) an
+#   *anomaly score*; the labels and masks are used only to *evaluate* the scores (AUROC).
+#
+# This notebook shows the data both lectures use:
+# 1. the MVTec AD **capsule** (or its offline synthetic stand-in) with pixel masks of the defects,
+# 2. **handwritten digits**: 7 and 8 are normal, 2 is the anomaly,
+# 3. how to bring **your own images**.
+
+# %% [markdown ja]
+# # 00 · 教師なし異常検知のためのデータ
+#
+# **教師なし異常検知**では、*正常* なデータだけから「正常とはどういうものか」を学習し、
+# それに当てはまらないものを異常として検出します。欠陥はめったに起こらず、その種類も無数にあります
+# （今日はひび割れ、明日は汚れ）。あらゆる種類の欠陥についてラベル付きの例を十分に集めることはできませんが、
+# 正常な製品ならいくらでも手に入ります。
+#
+# - **学習**: 正常画像だけを使います。ラベルは不要です。
+# - **テスト**: 正常画像と欠陥画像を使います。モデルは画像ごと（さらに画素ごと）に *異常スコア* を出力し、
+#   ラベルとマスクはそのスコアを *評価する* ため（AUROC）だけに使います。
+#
+# このノートブックでは、2つの講義で使うデータを紹介します。
+# 1. MVTec AD の **カプセル**（またはオフライン用の合成カプセル）と、欠陥の画素単位のマスク
+# 2. **手書き数字**: 7 と 8 が正常、2 が異常
+# 3. **自分の画像** を使う方法
+
+# %%
+import tempfile
+
+import matplotlib.pyplot as plt
+
+from lecture_utils import config, data, digits, sources
+from lecture_utils import plots_data as P
+
+print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_dir())
+
+# %% [markdown en]
+# ## 1. The MVTec layout
+#
+# Every image data set in these lectures is a folder in the layout of MVTec AD:
+#
+# ```
+# capsule/
+#   train/good/000.png ...            normal images only
+#   test/good/000.png ...             normal test images
+#   test/crack/000.png ...            one folder per defect type
+#   ground_truth/crack/000_mask.png   white = defective pixels, one mask per defect image
+# ```
+#
+# `sources.capsule_root()` picks the best capsule data on this machine without using the
+# network: a folder you set in `$LECTURE_UTILS_CAPSULE`, else the lecture's archive or the
+# official MVTec AD capsule if you downloaded one (`python -m lecture_utils data download
+# lecture`), else the **synthetic capsule**, generated on the first call. Look at which one you got
+# and at the counts: many normal training images, a few test images of each type.
+
+# %% [markdown ja]
+# ## 1. MVTec 形式のフォルダ構成
+#
+# この講義で使う画像データセットは、すべて MVTec AD と同じフォルダ構成です。
+#
+# ```
+# capsule/
+#   train/good/000.png ...            正常画像のみ
+#   test/good/000.png ...             テスト用の正常画像
+#   test/crack/000.png ...            欠陥の種類ごとに1フォルダ
+#   ground_truth/crack/000_mask.png   白 = 欠陥の画素（欠陥画像1枚につきマスク1枚）
+# ```
+#
+# `sources.capsule_root()` は、ネットワークを使わずに、このマシンにある最良のカプセルデータを選びます。
+# `$LECTURE_UTILS_CAPSULE` に指定したフォルダがあればそれを、なければダウンロード済みの講義用アーカイブか
+# MVTec AD 公式のカプセル（`python -m lecture_utils data download lecture`）を、どちらもなければ
+# 初回呼び出し時に生成する **合成カプセル** を使います。どれが選ばれたか、そして枚数を確認しましょう。
+# 学習用の正常画像は多く、テスト画像は種類ごとに少しずつです。
+
+# %%
+capsule, source = sources.capsule_root()
+info = data.summarize(capsule)
+print(f"capsule data: {source} ({capsule})")
+for split, counts in info["splits"].items():
+    print(f"  {split:5s}", counts)
+print("  masks:", info["masks"], "| image size:", info["image_size"])
+
+# %% [markdown en]
+# ## 2. Good and defective capsules
+#
+# `data.load_split` reads one split into tensors: `images` `[N, 3, H, W]` in [0, 1], `labels`
+# (0 = good, 1 = defect), `masks` `[N, 1, H, W]` (all zeros for good images) and the defect type
+# of each image. Below is one test image of each type. Look at how *small* most defects are
+# compared with the capsule: a model must notice a few wrong pixels, and the masks show exactly
+# which ones.
+
+# %% [markdown ja]
+# ## 2. 正常なカプセルと欠陥のあるカプセル
+#
+# `data.load_split` は1つの分割をテンソルに読み込みます。`images` は `[N, 3, H, W]`（値は [0, 1]）、
+# `labels`（0 = 正常、1 = 欠陥）、`masks` は `[N, 1, H, W]`（正常画像ではすべて 0）、そして各画像の欠陥の種類です。
+# 下に、種類ごとにテスト画像を1枚ずつ示します。カプセル全体に比べて、ほとんどの欠陥がいかに *小さい* かに
+# 注目してください。モデルはわずかな画素の違いに気づく必要があり、マスクはそれがどの画素かを正確に示します。
+
+# %%
+test = data.load_split(capsule, "test", image_size=128)
+print(test.images.shape, "labels:", test.labels.tolist().count(1), "defective,",
+      test.labels.tolist().count(0), "good")
+fig = P.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
+plt.show()
+
+# %% [markdown en]
+# ## 3. What "normal" looks like
+#
+# Training uses only `train/good`. Normal capsules are not identical: they shift, tilt a little
+# and are lit slightly differently. The mean image and the per-pixel standard deviation show
+# where normal images vary (bright in the right panel): mostly along the outline and the print.
+# A good anomaly detector must accept this variation and still notice a defect.
+
+# %% [markdown ja]
+# ## 3. 「正常」とはどういうものか
+#
+# 学習に使うのは `train/good` だけです。正常なカプセルも完全に同じではなく、少しずれたり傾いたり、
+# 照明がわずかに違ったりします。平均画像と画素ごとの標準偏差を見ると、正常画像がどこでばらつくか
+# （右図の明るい部分）が分かります。主に輪郭と印字の部分です。
+# よい異常検知器は、このばらつきを正常として受け入れつつ、欠陥には気づかなければなりません。
+
+# %%
+train = data.load_split(capsule, "train", image_size=128)
+fig = P.show_grid(train, f"Some normal training capsules ({len(train)} in total)", n=6)
+plt.show()
+fig = P.show_mean_and_spread(train, "Normal variation of the training capsules")
+plt.show()
+
+# %% [markdown en]
+# The **synthetic capsule** (used when no real data is present) is drawn by
+# `lecture_utils.synthetic`: a two-tone pill with a printed "500", small random pose and lighting
+# changes, and five defect types like MVTec's (`crack`, `faulty_imprint`, `poke`, `scratch`,
+# `squeeze`). Each mask is computed as *exactly the pixels that the defect changed*, so the
+# masks are pixel-exact. To use the real images instead, download them
+# (`python -m lecture_utils data download mvtec-capsule`) or set `LECTURE_UTILS_CAPSULE` to a
+# folder in the MVTec layout.
+
+# %% [markdown ja]
+# **合成カプセル**（実データがないときに使います）は `lecture_utils.synthetic` が描画します。
+# 「500」と印字された2色のカプセルに、位置・傾き・照明の小さなランダムな変化を加え、MVTec と同じ5種類の欠陥
+# （`crack`, `faulty_imprint`, `poke`, `scratch`, `squeeze`）を描きます。マスクは *欠陥によって変化した画素そのもの*
+# として計算するので、画素単位で正確です。実画像を使いたい場合は、ダウンロードする
+# （`python -m lecture_utils data download mvtec-capsule`）か、MVTec 形式のフォルダを
+# `LECTURE_UTILS_CAPSULE` に設定してください。
+
+# %% [markdown en]
+# ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
+#
+# The AnoGAN lecture starts with digits. `digits.digit_sets` selects them: the training set holds
+# only the normal digits (the lecture uses 200 sevens and 200 eights); the test set holds *other*
+# normal digits (never seen in training) and the anomaly digit 2, about half each. The images come
+# from MNIST when it is on disk (`python -m lecture_utils data download mnist`), else from
+# scikit-learn's bundled digits (real handwriting, but only 8x8 pixels, hence blurrier). Every
+# image is 64x64 with values in [0, 1]. Note the title of the figure: it says which source was
+# used.
+
+# %% [markdown ja]
+# ## 4. 手書き数字: 7 と 8 が正常、2 が異常
+#
+# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけ
+# （講義では 7 を200枚、8 を200枚）です。テストデータには、学習では使っていない *別の* 正常な数字と、
+# 異常である 2 をほぼ半分ずつ含みます。画像は、MNIST がディスクにあればそこから
+# （`python -m lecture_utils data download mnist`）、なければ scikit-learn に同梱の数字
+# （本物の手書きですが 8x8 画素しかないため、ぼやけています）から作ります。どの画像も 64x64 で、値は [0, 1] です。
+# 図のタイトルに、どちらのデータを使ったかが表示されます。
+
+# %%
+sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), **digits.default_counts())
+print("source:", sets.source, "| train:", tuple(sets.train.images.shape),
+      "| test:", len(sets.test), "images,", int(sets.test.labels.sum()), "anomalies")
+fig = P.show_digit_sets(sets)
+plt.show()
+
+# %% [markdown en]
+# ## 5. Your own images
+#
+# Both lectures' methods run on **any** folder in the MVTec layout, so you can try them on your
+# own photos: put normal images in `train/good` and `test/good`, defective ones in
+# `test/<type>`, and (optionally) masks in `ground_truth/<type>/<name>_mask.png`. Without a
+# `ground_truth` folder the data set is image-level only (no pixel masks). Files are sorted by
+# name; hidden files (`.DS_Store`, `Thumbs.db`, `.ipynb_checkpoints`) and non-image files are
+# ignored; grayscale, RGBA, palette and 16-bit images are converted.
+#
+# Check a folder before training with `python -m lecture_utils data info DIR` (or
+# `data.summarize`): it counts the images per split and type and checks each mask against its
+# image. Here we write the digits above as such a folder (in a temporary directory) and inspect it.
+# The command line can also write it: `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`.
+
+# %% [markdown ja]
+# ## 5. 自分の画像を使う
+#
+# 2つの講義の手法は、MVTec 形式のフォルダであれば **どれでも** 動くので、自分で撮った写真でも試せます。
+# 正常画像を `train/good` と `test/good` に、欠陥画像を `test/<種類>` に入れ、（必要なら）マスクを
+# `ground_truth/<種類>/<名前>_mask.png` に置きます。`ground_truth` フォルダがなければ、画像単位の
+# データセット（画素マスクなし）として扱います。ファイルは名前順に並べ、隠しファイル（`.DS_Store`,
+# `Thumbs.db`, `.ipynb_checkpoints`）や画像以外のファイルは無視し、グレースケール・RGBA・パレット・16ビットの画像は変換します。
+#
+# 学習の前に `python -m lecture_utils data info DIR`（または `data.summarize`）でフォルダを確認しましょう。
+# 分割と種類ごとの枚数を数え、各マスクの大きさが画像と一致するかを調べます。ここでは、上の数字を
+# 一時フォルダにこの形式で書き出して確認します。コマンドラインでも書き出せます:
+# `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`
+
+# %%
+with tempfile.TemporaryDirectory() as tmp:
+    folder = digits.write_digit_folder(f"{tmp}/digits", sets)
+    print(data.summarize(folder)["splits"])
+    mine = data.load_split(folder, "test", image_size=64, channels=1)
+    print("loaded back:", tuple(mine.images.shape), "| anomalies:", int(mine.labels.sum()),
+          "| has masks:", mine.has_masks)
+
+# %% [markdown en]
+# ## Summary
+#
+# - Unsupervised anomaly detection trains on normal data only; labels and masks serve only to
+#   evaluate.
+# - All image data here uses the MVTec layout (`train/good`, `test/<type>`, `ground_truth`), and
+#   `lecture_utils.data` reads any such folder into images, labels, masks and types.
+# - Offline, the synthetic capsule and scikit-learn's digits stand in for MVTec AD and MNIST; the
+#   same code runs on the real data once it is downloaded.
+#
+# Next: the VAE lecture learns a model of the normal capsules and localises defects.
+
+# %% [markdown ja]
+# ## まとめ
+#
+# - 教師なし異常検知は正常データだけで学習します。ラベルとマスクは評価にだけ使います。
+# - ここで使う画像データはすべて MVTec 形式（`train/good`, `test/<種類>`, `ground_truth`）で、
+#   `lecture_utils.data` はそのようなフォルダを画像・ラベル・マスク・種類として読み込みます。
+# - オフラインでは、合成カプセルと scikit-learn の数字が MVTec AD と MNIST の代わりになります。
+#   実データをダウンロードすれば、同じコードがそのまま実データで動きます。
+#
+# 次は VAE の講義です。正常なカプセルのモデルを学習し、欠陥の位置を特定します。
