@@ -31,3 +31,15 @@ def roc(labels, scores):
     """False- and true-positive rates of the ROC curve, for plotting."""
     fpr, tpr, _ = roc_curve(_flat(labels), _flat(scores))
     return fpr, tpr
+
+
+def pixel_auroc(masks, maps) -> float | None:
+    """Pixel-level AUROC: every pixel of every image pooled, mask 1 = defect, map = its score.
+
+    ``masks`` [N, 1, H, W] or [N, H, W] and ``maps`` [N, H, W] at the same (the model's) resolution.
+    ``None`` when no pixel (or every pixel) is a defect.
+    """
+    m = masks[:, 0] if masks.ndim == 4 else masks
+    if tuple(m.shape) != tuple(maps.shape):
+        raise ValueError(f"masks {tuple(m.shape)} and maps {tuple(maps.shape)} differ in shape")
+    return auroc(m, maps)

@@ -1,0 +1,95 @@
+"""Training input pipeline: images/s of one training step fed three ways, in one run.
+
+* pure model compute: a fixed pre-made batch, no augmentation (the floor);
+* ours: ``vae_training.train_epoch`` (images decoded once, batched augmentation on the device);
+* the lecture's: a PIL-per-item Dataset + torchvision transforms (RandomAffine, flips) + DataLoader.
+
+    python benchmarks/bench_vae_input.py [--data DIR] [--images 100] [--augment lecture]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torchvision.transforms as T
+from PIL import Image
+
+from lecture_utils.config import pick_device
+from lecture_utils.data import index_split, load_split
+from lecture_utils.sources import capsule_root
+from lecture_utils.vae_training import VAEConfig, make_model, make_optimizer, train_epoch, vae_loss
+
+
+class LectureDataset(torch.utils.data.Dataset):
+    """The lecture's loader: open, resize and augment one PNG per item with PIL."""
+
+    def __init__(self, paths, transform):
+        self.paths, self.transform = paths, transform
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        return self.transform(Image.open(self.paths[i]).convert("RGB")), torch.zeros(1)
+
+
+def step(model, optimizer, x):
+    loss = vae_loss(x, *model(x)).sum()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=None)
+    p.add_argument("--images", type=int, default=100)
+    p.add_argument("--augment", default="lecture", choices=("light", "lecture"))
+    p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device()
+    root = args.data or capsule_root()[0]
+    cfg = VAEConfig(epochs=1, augment=args.augment)
+    images = load_split(root, "train", 128, 3).images[:args.images].to(device)
+    paths = [it.path for it in index_split(root, "train")][:args.images]
+    model, gen = make_model(cfg, device), torch.Generator().manual_seed(0)
+    opt = make_optimizer(model, cfg)
+    n, b = len(images), cfg.batch_size
+    transform = T.Compose([T.Resize((128, 128)), T.RandomAffine(degrees=[-60, 60], translate=(0.1, 0.1), scale=(0.5, 1.5)),
+                           T.RandomHorizontalFlip(), T.RandomVerticalFlip(), T.ToTensor()])
+    loader = torch.utils.data.DataLoader(LectureDataset(paths, transform), batch_size=b, shuffle=True)
+    fixed = images[:b]
+
+    def pure():
+        for _ in range(0, n, b):
+            step(model, opt, fixed)
+
+    def ours():
+        train_epoch(model, opt, images, cfg, gen)
+
+    def lecture():
+        for x, _ in loader:
+            step(model, opt, x.to(device))
+
+    times = {name: [] for name in ("pure", "ours", "lecture")}
+    for _ in range(args.repeats):  # interleaved, best of repeats: fair under a shared CPU
+        for name, fn in (("pure", pure), ("ours", ours), ("lecture", lecture)):
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    best = {k: min(v) for k, v in times.items()}
+    print(f"device {device}, {torch.get_num_threads()} threads, {n} images/epoch, batch {b}, augment {args.augment}")
+    print("| input pipeline | images/s | time vs pure compute |")
+    print("|---|---|---|")
+    for name, label in (("pure", "pure model compute (pre-made batch)"),
+                        ("ours", f"ours: decoded once, batched '{args.augment}' augmentation"),
+                        ("lecture", "lecture: PIL per item + torchvision transforms")):
+        print(f"| {label} | {n / best[name]:.1f} | {100 * (best[name] / best['pure'] - 1):+.1f}% |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Lecture 1 on the whole test set: image and pixel AUROC, per defect type, for three methods.
+
+* ``residual``: the plain reconstruction, map of x_0 against f_VAE(x_0);
+* ``lecture``: the lecture's projection (MSE energy, reconstruction detached), map of x_0 against x_T;
+* ``paper``: Dehaene et al.'s projection (E = L_VAE + λ‖x_t − x_0‖₁ through the VAE), x_0 against x_T.
+
+Pixel AUROC pools every test pixel at the model's resolution (masks resized by nearest neighbour,
+as ``data.load_split`` does).  With ``reference`` good images (from the training set), every map
+is compared with the maps of good images at the same pixel (``localization.normalize``) before
+its maximum becomes the image score; the maps themselves (pixel AUROC) stay raw.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import torch
+
+from .config import pick
+from .localization import anomaly_map, fit_normalizer, image_scores, normalize
+from .metrics import auroc, pixel_auroc
+from .projection import ProjectionConfig, project_all
+from .vae_training import reconstruct
+
+METHODS = ("residual", "lecture", "paper")
+
+
+@dataclass
+class EvalConfig:
+    """How maps and scores are made: ``map_kind`` ('residual' or 'dssim') blurred by a Gaussian of
+    ``sigma`` pixels (the maps of pixel AUROC); the image ``score`` ('max', 'mean', 'top1') of the
+    map blurred by ``score_sigma`` and normalised by ``reference`` good training images (0: raw);
+    and the projection's settings.  Chosen on the synthetic capsule, never on a real test set."""
+    projection: ProjectionConfig = field(default_factory=ProjectionConfig)
+    map_kind: str = "residual"
+    sigma: float = 4.0
+    score: str = "max"
+    score_sigma: float = 2.0
+    reference: int = field(default_factory=lambda: pick(40, 4))
+    batch_size: int = 8  # images per projection batch: 8 is fastest on a CPU; use 64+ on a GPU
+
+
+@dataclass
+class MethodResult:
+    """One method on one test set: the normal-looking images, maps [N, H, W], scores [N] and AUROCs."""
+    target: torch.Tensor
+    maps: torch.Tensor
+    scores: torch.Tensor
+    image_auroc: float | None
+    pixel_auroc: float | None
+    per_defect: dict
+    seconds: float
+
+
+def normal_images(model, images, method: str, config: EvalConfig, progress: bool = True) -> torch.Tensor:
+    """The image each method compares x_0 with: f_VAE(x_0), or x_T of the lecture's/the paper's projection."""
+    if method == "residual":
+        return reconstruct(model, images, config.batch_size)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    proj = replace(config.projection, energy=method)
+    return project_all(model, images, proj, config.batch_size, progress).x
+
+
+def per_defect(labels, defects, scores, masks, maps, has_masks: bool) -> dict:
+    """Image and pixel AUROC of each defect type against the good images."""
+    table = {}
+    good = [d == "good" for d in defects]
+    for kind in sorted(set(defects) - {"good"}):
+        keep = torch.tensor([g or d == kind for g, d in zip(good, defects)])
+        table[kind] = {"n": int(sum(d == kind for d in defects)),
+                       "image_auroc": auroc(labels[keep], scores[keep]),
+                       "pixel_auroc": pixel_auroc(masks[keep], maps[keep]) if has_masks else None}
+    return table
+
+
+def reference_images(train_images: torch.Tensor, n: int) -> torch.Tensor:
+    """``n`` good images spread evenly over the training set (for ``EvalConfig.reference``)."""
+    n = min(n, len(train_images))
+    return train_images[torch.linspace(0, len(train_images) - 1, n).long()] if n > 0 else train_images[:0]
+
+
+def evaluate_method(model, test, method: str, config: EvalConfig | None = None, progress: bool = True,
+                    reference: torch.Tensor | None = None) -> MethodResult:
+    """Score every image of ``test`` (a ``data.ImageSet``) with one method; ``reference``: good
+    images [R, C, H, W] whose maps normalise the test maps before scoring (None: raw maps)."""
+    config = config or EvalConfig()
+    start = time.perf_counter()
+    target = normal_images(model, test.images, method, config, progress)
+    maps = anomaly_map(test.images, target, config.map_kind, config.sigma)  # [N, H, W]
+    scored = anomaly_map(test.images, target, config.map_kind, config.score_sigma)
+    if reference is not None and len(reference) > 1:  # the image score asks: unusual for this pixel?
+        ref_target = normal_images(model, reference, method, config, progress)
+        scored = normalize(scored, fit_normalizer(anomaly_map(reference, ref_target, config.map_kind,
+                                                              config.score_sigma)))
+    scores = image_scores(scored, config.score)  # [N]
+    pix = pixel_auroc(test.masks, maps) if test.has_masks else None
+    table = per_defect(test.labels, test.defects, scores, test.masks, maps, test.has_masks)
+    return MethodResult(target, maps, scores, auroc(test.labels, scores), pix, table,
+                        time.perf_counter() - start)
+
+
+def evaluate(model, test, config: EvalConfig | None = None, methods=METHODS, progress: bool = True,
+             train_images: torch.Tensor | None = None) -> dict:
+    """All ``methods`` on ``test``: ``{method: MethodResult}``.  With ``train_images``,
+    ``config.reference`` of them normalise the maps."""
+    config = config or EvalConfig()
+    ref = None if train_images is None else reference_images(train_images, config.reference)
+    return {m: evaluate_method(model, test, m, config, progress, ref) for m in methods}
+
+
+def summary(results: dict, main: str = "paper") -> dict:
+    """The JSON-ready report: the ``main`` method's figures at the top level, every method under
+    ``comparison``."""
+    def row(r: MethodResult) -> dict:
+        return {"image_auroc": r.image_auroc, "pixel_auroc": r.pixel_auroc, "per_defect": r.per_defect,
+                "seconds": round(r.seconds, 2)}
+    main = main if main in results else next(iter(results))
+    top = row(results[main])
+    return {"method": main, **top, "comparison": {m: row(r) for m, r in results.items()},
+            "seconds": round(sum(r.seconds for r in results.values()), 2)}
+
+
+def _fmt(v) -> str:
+    return "  -  " if v is None else f"{v:.3f}"
+
+
+def comparison_table(results: dict) -> str:
+    """Text table: one row per method, image and pixel AUROC."""
+    lines = [f"{'method':<10} {'image AUROC':>11} {'pixel AUROC':>11} {'seconds':>8}"]
+    for m, r in results.items():
+        lines.append(f"{m:<10} {_fmt(r.image_auroc):>11} {_fmt(r.pixel_auroc):>11} {r.seconds:8.1f}")
+    return "\n".join(lines)
+
+
+def defect_table(result: MethodResult) -> str:
+    """Text table: one row per defect type, image and pixel AUROC against the good images."""
+    lines = [f"{'defect':<16} {'n':>3} {'image AUROC':>11} {'pixel AUROC':>11}"]
+    for kind, row in result.per_defect.items():
+        lines.append(f"{kind:<16} {row['n']:>3} {_fmt(row['image_auroc']):>11} {_fmt(row['pixel_auroc']):>11}")
+    return "\n".join(lines)
+
+
+def first_per_type(test, n: int) -> list[int]:
+    """Indices of the first ``n`` images of each type (good and every defect) of ``test``."""
+    seen: dict = {}
+    keep = []
+    for i, d in enumerate(test.defects):
+        seen[d] = seen.get(d, 0) + 1
+        if seen[d] <= n:
+            keep.append(i)
+    return keep

@@ -1,0 +1,78 @@
+"""Interactive explorers that degrade gracefully.
+
+``explorer(draw, name=(min, max, step, default), other=[option, ...])`` draws ``draw(**defaults)``
+once as a static figure (what a headless run, nbval or a PDF export shows), then, where
+ipywidgets is installed, displays sliders that redraw it.  Without ipywidgets it prints a note.
+Both lectures use it; ``vae_explorer`` is lecture 1's.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+
+
+def _default(spec):
+    return spec[0] if isinstance(spec, list) else spec[3]
+
+
+def _widget(name: str, spec):
+    import ipywidgets as w
+    if isinstance(spec, list):
+        return w.Dropdown(options=spec, value=spec[0], description=name)
+    lo, hi, step, value = spec
+    cls = w.IntSlider if all(isinstance(v, int) for v in spec) else w.FloatSlider
+    return cls(min=lo, max=hi, step=step, value=value, description=name, continuous_update=False)
+
+
+def explorer(draw, **controls):
+    """Static figure with the default values, then (if possible) an ``ipywidgets.interactive`` UI.
+
+    ``controls``: ``name=(min, max, step, default)`` for a slider, ``name=[a, b, ...]`` for a menu
+    (default: the first).  ``draw(**values)`` must make one matplotlib figure.  Returns the widget
+    or None.
+    """
+    defaults = {k: _default(v) for k, v in controls.items()}
+    draw(**defaults)
+    plt.show()
+    try:
+        import ipywidgets
+        from IPython.display import display
+    except ImportError:
+        print("(ipywidgets is not installed: the figure above shows the default values; "
+              "`pip install ipywidgets` for sliders)")
+        return None
+
+    def redraw(**values):
+        draw(**values)
+        plt.show()
+
+    ui = ipywidgets.interactive(redraw, **{k: _widget(k, v) for k, v in controls.items()})
+    display(ui)
+    return ui
+
+
+def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "paper"):
+    """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map.
+
+    ``results``: {method: vae_eval.MethodResult}; ``trajectories``: {test index: list of x_t [C, H, W]}
+    for the images in ``indices``.
+    """
+    from .plots import explorer_view
+    r = results[method]
+    top = float(r.maps.max())
+    names = [f"{i}: {test.defects[i]}" for i in indices]
+
+    def draw(image, t, threshold):
+        i = int(image.split(":")[0])
+        frames = trajectories[i]
+        t = min(t, len(frames) - 1)
+        return explorer_view(test.images[i], frames[t], r.maps[i], test.masks[i], threshold, t, vmax=top)
+
+    longest = max(len(f) for f in trajectories.values()) - 1
+    return explorer(draw, image=names, t=(0, longest, 1, longest),
+                    threshold=(0.0, round(top, 3), round(top / 100, 4), round(top / 2, 3)))
+
+
+def frames_of(trajectory: list, index: int) -> list[torch.Tensor]:
+    """One image's frames x_0, x_1, ... from a batched trajectory (list of [B, C, H, W])."""
+    return [x[index] for x in trajectory]

@@ -1,0 +1,441 @@
+# %% [markdown en]
+# # Lecture 1: anomaly detection by iterative projection with a VAE
+#
+# **Goal.** A variational autoencoder (VAE) trained only on *good* capsules reconstructs what a
+# good capsule looks like. Following Dehaene et al. (ICLR 2020), we move a test image x_0 step by
+# step toward an image the VAE explains (the *normal manifold*); the pixels that had to move are the
+# defect. We then measure how well this finds defects on **the whole test set**.
+#
+# Arc: data → model → training (or the lecture's pretrained weights) → reconstructions →
+# projection iterations → DSSIM localisation → full evaluation → explorer → exercises.
+#
+# All code lives in the `lecture_utils` package; each cell calls a few of its small functions.
+# %% [markdown ja]
+# # 第1回: VAEを用いた繰り返し処理による異常検知
+#
+# **目的.** *正常な*カプセル画像だけで学習した変分オートエンコーダ（VAE）は，「正常なカプセルの見た目」を
+# 再構成します．Dehaeneら（ICLR 2020）に従い，テスト画像 x_0 を少しずつ動かして，VAEが説明できる画像
+# （*正常データ多様体*）に近づけます．動かす必要があった画素が欠陥です．最後に，この方法が欠陥をどれだけ
+# 見つけられるかを**テストセット全体**で測ります．
+#
+# 流れ: データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 繰り返し処理 → DSSIMによる
+# 異常箇所の可視化 → 全体評価 → エクスプローラ → 課題．
+#
+# コードはすべて `lecture_utils` パッケージにあり，各セルはその小さな関数をいくつか呼び出すだけです．
+
+# %%
+import inspect
+from dataclasses import replace
+
+import matplotlib.pyplot as plt
+import torch
+
+from lecture_utils import config, homework, plots, sources, widgets
+from lecture_utils.cli_vae import load_vae
+from lecture_utils.config import pick
+from lecture_utils.data import load_split
+from lecture_utils.localization import dssim_map, residual_map, smooth
+from lecture_utils.models import VAE
+from lecture_utils.projection import ProjectionConfig, energy_and_grad, project, projection_step
+from lecture_utils.vae_eval import EvalConfig, comparison_table, defect_table, evaluate, first_per_type
+from lecture_utils.vae_training import VAEConfig, augment, cached_weights, reconstruct, train_vae
+
+device = config.pick_device()
+print("device:", device, "| reduced settings (CI):", config.is_reduced())
+
+# %% [markdown en]
+# ## 1. Data
+# The MVTec AD *capsule*: the training set has only good capsules; the test set has good ones and
+# five defect types, each with a pixel mask of the defect. `sources.capsule_root()` picks the best
+# data present: a folder in `$LECTURE_UTILS_CAPSULE`, the lecture's archive or MVTec AD once
+# downloaded (`python -m lecture_utils data download`), else a synthetic capsule generated offline.
+# Every image is decoded once, resized to 128x128 and kept as one tensor.
+# %% [markdown ja]
+# ## 1. データ
+# MVTec AD の *capsule* を使います．学習データは正常なカプセルのみ，テストデータには正常品と5種類の欠陥品が
+# あり，欠陥品には欠陥の位置を示す画素単位のマスクがあります．`sources.capsule_root()` は手元にある最良の
+# データを選びます: `$LECTURE_UTILS_CAPSULE` のフォルダ，ダウンロード済みの講義アーカイブまたは MVTec AD
+# （`python -m lecture_utils data download`），どちらもなければオフラインで生成する合成カプセルです．
+# 画像は一度だけ読み込み，128x128 に縮小して1つのテンソルとして保持します．
+
+# %%
+root, source = sources.capsule_root()
+train = load_split(root, "train", image_size=128)
+test = load_split(root, "test", image_size=128)
+test = test.select(first_per_type(test, pick(10**6, 2)))  # CI: two images per type
+print(f"data: {source} ({root})")
+print(f"train: {tuple(train.images.shape)}   test: {tuple(test.images.shape)}")
+print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(test.defects)})
+
+# %% [markdown en]
+# One test image of each type. Look for the defect: some are obvious (crack, squeeze), some are
+# a few pixels wide at this resolution (scratch, poke).
+# %% [markdown ja]
+# 各種類のテスト画像を1枚ずつ表示します．欠陥を探してみましょう: はっきり見えるもの（crack, squeeze）も
+# あれば，この解像度では数画素の幅しかないもの（scratch, poke）もあります．
+
+# %%
+one_each = first_per_type(test, 1)
+fig = plots.image_grid(test.images[one_each], [test.defects[i] for i in one_each], ncols=len(one_each),
+                       suptitle="test images, one per type")
+plt.show()
+
+# %% [markdown en]
+# ## 2. Model
+# The lecture's convolutional VAE, layer for layer (Dehaene et al.'s 8-layer encoder and decoder):
+# the encoder maps a 3x128x128 image to μ and log σ² of a 100-dimensional z; the decoder f_VAE maps z
+# back to an image. `forward` returns (x̂, μ, log σ²); in evaluation z = μ (no sampling), so the same
+# image always gives the same reconstruction. The layer names match the lecture's code, so its
+# published `trained_model.pt` loads unchanged.
+#
+# Training minimises the lecture's loss, per image:
+# L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I)).
+# %% [markdown ja]
+# ## 2. モデル
+# 講義の畳み込みVAEを層ごとにそのまま使います（Dehaeneらの8層のEncoder・Decoder）．Encoderは 3x128x128 の
+# 画像を100次元の z の平均 μ と対数分散 log σ² に写し，Decoder f_VAE は z を画像に戻します．`forward` は
+# (x̂, μ, log σ²) を返します．評価時は z = μ（サンプリングしない）なので，同じ画像からは常に同じ再構成が
+# 得られます．層の名前は講義のコードと同じなので，公開されている `trained_model.pt` をそのまま読み込めます．
+#
+# 学習では講義と同じ損失（画像ごと）を最小化します:
+# L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I))．
+
+# %%
+print(VAE(z_dim=100, input_c=3))
+print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: see below)
+
+# %% [markdown en]
+# ### Augmentation: what does the object need?
+# The original lecture rotates every training image by up to ±60°, rescales it by 0.5–1.5 and flips
+# it. But every test capsule is upright, centred and the same size, and its printed "500" is never
+# mirrored. Rotations and flips teach the VAE images it will never be asked about, and its small
+# latent space is spent on them: reconstructions get blurrier. We measured this on the **training
+# set only**: 4/5 of the good training images to train for 40 epochs, the held-out 1/5 scored by the
+# VAE loss and the mean squared error of the reconstruction (lower is better):
+#
+# | augmentation | held-out loss per image | held-out MSE |
+# |---|---|---|
+# | none | 24016 | 0.0013 |
+# | light: shift ≤ 3 %, scale 0.95–1.05, rotation ≤ 2°, no flip | 24116 | 0.0022 |
+# | the lecture's: rotation ±60°, scale 0.5–1.5, shift 10 %, flips | 27103 | 0.0273 |
+#
+# The lecture's augmentation makes the reconstructions of unseen good capsules 20 times worse.
+# Even a light one does not help here: the capsules are already aligned, so we train **without
+# augmentation** (`VAEConfig.augment = "none"`). The figure shows what the three settings produce:
+# rows are the originals, the light and the lecture's augmentation.
+# %% [markdown ja]
+# ### データ拡張: この物体に必要なものは？
+# 元の講義では学習画像を最大 ±60° 回転し，0.5〜1.5倍に拡大縮小し，反転しています．しかしテストのカプセルは
+# すべて正立し，中央にあり，大きさも同じで，印字「500」が鏡像になることもありません．回転や反転は VAE に
+# 評価では決して現れない画像を覚えさせ，小さな潜在空間がそのために使われるため，再構成がぼやけます．
+# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40 エポック学習し，残りの 1/5 を VAE の損失と
+# 再構成の平均二乗誤差で評価しました（小さいほど良い）:
+#
+# | データ拡張 | 検証用画像あたりの損失 | 検証用 MSE |
+# |---|---|---|
+# | なし | 24016 | 0.0013 |
+# | 軽い拡張: 平行移動 ≤ 3 %，拡大縮小 0.95〜1.05，回転 ≤ 2°，反転なし | 24116 | 0.0022 |
+# | 講義の拡張: 回転 ±60°，拡大縮小 0.5〜1.5，平行移動 10 %，反転 | 27103 | 0.0273 |
+#
+# 講義の拡張では，学習に使っていない正常なカプセルの再構成誤差が20倍になります．軽い拡張もここでは役に
+# 立ちません: カプセルはもともと位置が揃っているので，**データ拡張なし**で学習します
+# （`VAEConfig.augment = "none"`）．下の図は3つの設定の結果で，各行は元画像，軽い拡張，講義の拡張です．
+
+# %%
+g = torch.Generator().manual_seed(0)
+x = train.images[:6]
+fig = plots.image_grid(torch.cat([x, augment(x, "light", g), augment(x, "lecture", g)]), ncols=6,
+                       suptitle="rows: original / light / lecture's augmentation")
+plt.show()
+
+# %% [markdown en]
+# ## 3. Training, or the lecture's pretrained weights
+# If the lecture's archive has been downloaded, its `trained_model.pt` (1000 epochs with the
+# lecture's augmentation) is loaded. Otherwise we train for 100 epochs (about 6 minutes on a laptop
+# CPU, under a minute on a GPU; a few epochs in CI). The weights are cached in the data folder under
+# a name made from the settings, and checkpointed every 10 epochs: re-running this cell, or
+# running the other language's notebook, reuses them, and an interrupted run resumes.
+# %% [markdown ja]
+# ## 3. 学習，または講義の学習済み重み
+# 講義のアーカイブをダウンロード済みなら，その `trained_model.pt`（講義の拡張で1000エポック学習）を
+# 読み込みます．なければ 100 エポック学習します（ノートPCのCPUで約6分，GPUなら1分以内．CIでは数エポック）．
+# 重みは設定から作った名前でデータフォルダに保存され，10エポックごとにチェックポイントを書きます．
+# このセルを再実行したり，もう一方の言語のノートブックを実行したりすると再利用され，中断した学習は
+# 続きから再開します．
+
+# %%
+vae_config = VAEConfig(epochs=pick(100, 2))
+weights = sources.lecture_weights()
+if weights is not None:
+    model, history = load_vae(weights, device), None
+    print("loaded the lecture's weights:", weights)
+else:
+    path = cached_weights(vae_config, source)
+    model, history = train_vae(train.images, vae_config, checkpoint=path, device=device)
+    print("weights:", path)
+
+# %% [markdown en]
+# The loss per image over the epochs (only when we trained here).
+# %% [markdown ja]
+# エポックごとの画像あたりの損失です（ここで学習した場合のみ表示）．
+
+# %%
+if history:
+    plots.loss_curve(history)
+    plt.show()
+
+# %% [markdown en]
+# ## 4. Reconstructions
+# Input, reconstruction f_VAE(x) and residual |x − f_VAE(x)| for one image of each type. The
+# reconstruction is blurry everywhere, so the residual is high on every edge and on the print, not
+# only on the defect: the plain residual is a noisy detector.
+# %% [markdown ja]
+# ## 4. 再構成
+# 各種類1枚の入力，再構成 f_VAE(x)，残差 |x − f_VAE(x)| です．再構成は全体にぼやけているため，残差は
+# 欠陥だけでなく輪郭や印字でも大きくなります．単純な残差は雑音の多い検出器です．
+
+# %%
+x_hat = reconstruct(model, test.images[one_each])
+fig = plots.reconstructions(test.images[one_each], x_hat, [test.defects[i] for i in one_each])
+plt.show()
+
+# %% [markdown en]
+# ## 5. The projection, step by step
+# Define the energy of an image x_t, with x_0 the test image:
+#
+# E(x_t) = L_VAE(x_t) + λ ‖x_t − x_0‖₁
+#
+# The first term is low when the VAE explains x_t; the second keeps x_t close to x_0. Gradient
+# descent on E alone would change every pixel; Dehaene et al. weight the gradient by the squared
+# residual, so pixels the VAE already reconstructs stay put:
+#
+# x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²)
+#
+# ∇E is taken *through* the VAE (encoder and decoder). The original lecture code used instead
+# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ with f_VAE(x_t) held constant, so its gradient only says
+# "move toward the current reconstruction"; we keep it as the `lecture` variant for comparison.
+# This is the package's update, symbol for symbol:
+# %% [markdown ja]
+# ## 5. 繰り返し処理を1ステップずつ
+# テスト画像を x_0 として，画像 x_t のエネルギーを次のように定義します:
+#
+# E(x_t) = L_VAE(x_t) + λ ‖x_t − x_0‖₁
+#
+# 第1項は VAE が x_t をうまく説明できるとき小さく，第2項は x_t を x_0 の近くに留めます．E の勾配降下だけでは
+# すべての画素が変わってしまうため，Dehaeneらは勾配を残差の2乗で重み付けし，VAE がすでに再構成できている
+# 画素は動かないようにします:
+#
+# x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²)
+#
+# ∇E は VAE（Encoder と Decoder）を*通して*計算します．元の講義コードは代わりに
+# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ を使い，f_VAE(x_t) を定数として扱っていたため，勾配は
+# 「現在の再構成に近づけ」という意味しか持ちません．比較のためこれを `lecture` 版として残します．
+# 以下がパッケージの更新式そのものです:
+
+# %%
+print(inspect.getsource(projection_step))
+
+# %% [markdown en]
+# The whole loop is these lines: the energy and its gradient, then the step. We run it on one
+# defective image of each type at once (a batch), with the lecture's α = 0.5 and λ = 0.05, and check
+# that `project` (which adds per-image stopping and records the trajectory) gives the same images.
+# %% [markdown ja]
+# ループ全体はこの数行です: エネルギーとその勾配，そして更新．各欠陥種類1枚ずつをまとめて（バッチで）
+# 講義と同じ α = 0.5，λ = 0.05 で処理し，`project`（画像ごとの停止と軌跡の記録を加えたもの）が同じ画像を
+# 返すことを確かめます．
+
+# %%
+demo = [i for i in one_each if test.defects[i] != "good"]
+proj_config = ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)
+x_0 = test.images[demo].to(device)
+x_t = x_0.clone()
+for t in range(proj_config.iterations):
+    E, grad, x_hat = energy_and_grad(model, x_t, x_0, proj_config.lam)
+    x_t = projection_step(x_t, grad, x_hat, proj_config.alpha)
+
+paper = project(model, test.images[demo], proj_config, record=True)
+lecture = project(model, test.images[demo], replace(proj_config, energy="lecture"), record=True)
+print("same as project():", torch.allclose(x_t.cpu(), paper.x, atol=1e-5))
+
+# %% [markdown en]
+# The iterations of the first image (columns: t = 0 … T). Unlike the blurry reconstruction above,
+# x_t keeps the sharp outline and print of x_0. Look also at what else changes: the colours
+# saturate (dark toward black, orange toward red) and the background gets speckles. BCE is linear in
+# its target, so as a function of the image it is smallest at 0 or 1, not at x_t = f_VAE(x_t):
+# descending on it pushes pixels to the extremes wherever the residual is not tiny.
+# %% [markdown ja]
+# 1枚目の画像の繰り返しの様子です（列: t = 0 … T）．上のぼやけた再構成とは異なり，x_t は x_0 の鮮明な輪郭と
+# 印字を保ちます．ほかに何が変わるかも見てください: 色が飽和し（黒い部分はより黒く，橙色は赤く），背景に
+# 斑点が出ます．BCE は目標値について線形なので，画像の関数としては x_t = f_VAE(x_t) ではなく 0 か 1 で最小に
+# なります．そのため，残差が十分小さくない画素は両端へ押しやられます．
+
+# %%
+T = len(paper.trajectory) - 1
+steps = sorted({0, T // 4, T // 2, 3 * T // 4, T})
+frames = widgets.frames_of(paper.trajectory, 0)
+fig = plots.trajectory([frames[t] for t in steps], steps, suptitle=f"paper projection of a {test.defects[demo[0]]} image")
+plt.show()
+
+# %% [markdown en]
+# The energy of each image, relative to its start. Both fall at every step. The two scales are not
+# comparable: the paper's energy contains the BCE of a perfect reconstruction (the entropy of the
+# image), which no step can remove, so its relative decrease looks small; the lecture's MSE can reach
+# zero.
+# %% [markdown ja]
+# 各画像のエネルギー（初期値に対する比）です．どちらも毎ステップ下がります．2つの尺度は比較できません:
+# 論文のエネルギーには完全な再構成でも残る BCE（画像のエントロピー）が含まれ，どのステップでも取り除けない
+# ため相対的な減少は小さく見えます．一方，講義版の MSE は 0 に近づけます．
+
+# %%
+labels = [test.defects[i] for i in demo]
+plots.energy_curves(paper.energies, labels, title="paper energy E(x_t)")
+plots.energy_curves(lecture.energies, labels, title="lecture's energy (MSE, detached)")
+plt.show()
+
+# %% [markdown en]
+# ## 6. Localisation: DSSIM and residual maps
+# Where did the image have to change? The lecture compares x_0 with the projected x_T by the
+# structural dissimilarity DSSIM = (1 − SSIM)/2 (scikit-image, 11x11 windows, `channel_axis`,
+# `data_range=1`). We also show the plain residual |x_0 − x_T|. Both are blurred with a Gaussian
+# (σ = 4 px): a defect is a region, not a pixel, and the blur removes the speckle of a 128x128 image.
+# Compare the two rows of maps with the ground truth: SSIM divides by the local contrast, so on the
+# flat background tiny changes give large DSSIM values, while |x_0 − x_T| is large only where the
+# projection really moved pixels.
+# %% [markdown ja]
+# ## 6. 異常箇所の特定: DSSIM と残差マップ
+# 画像のどこを変える必要があったのでしょうか．講義では x_0 と射影後の x_T を構造的非類似度
+# DSSIM = (1 − SSIM)/2（scikit-image，11x11 の窓，`channel_axis`，`data_range=1`）で比べます．ここでは単純な
+# 残差 |x_0 − x_T| も表示します．どちらもガウシアン（σ = 4 画素）でぼかします: 欠陥は1画素ではなく領域であり，
+# ぼかしは 128x128 の画像の細かなノイズを取り除きます．2種類のマップを正解と比べてみましょう: SSIM は局所的な
+# コントラストで割るため，平坦な背景ではわずかな変化でも DSSIM が大きくなります．一方 |x_0 − x_T| は，
+# 繰り返し処理で実際に画素が動いた場所でだけ大きくなります．
+
+# %%
+sigma = 4.0
+dssim_maps = smooth(dssim_map(test.images[demo], paper.x), sigma)
+residual_maps = smooth(residual_map(test.images[demo], paper.x), sigma)
+plots.localization(test.images[demo], paper.x, dssim_maps, test.masks[demo], labels, map_title="DSSIM(x_0, x_T)")
+plots.localization(test.images[demo], paper.x, residual_maps, None, labels, map_title="|x_0 - x_T|")
+plt.show()
+
+# %% [markdown en]
+# ## 7. Evaluation on the whole test set
+# Every test image is scored by three methods on the same VAE: the plain reconstruction
+# (`residual`: x_0 against f_VAE(x_0)), the lecture's projection (`lecture`) and the paper's
+# (`paper`), each with the residual map. Pixel AUROC pools every test pixel at 128x128 and says how
+# well the maps (σ = 4) separate defect pixels from the others (1.0 = perfect, 0.5 = chance).
+# Image AUROC says how well one score per image separates good from defective capsules. Even on good
+# capsules the VAE misses the same places (the outline, the print), so for the image score each map
+# (blurred less, σ = 2, to keep small defects peaked) is compared with the maps of 40 good *training*
+# images at the same pixel, (map − mean) / spread, and its maximum is taken. These settings were
+# chosen on the synthetic capsule, never on this test set. The projection is batched: minutes, not
+# an hour.
+# %% [markdown ja]
+# ## 7. テストセット全体での評価
+# 同じ VAE で3つの方法を比べます: 単純な再構成（`residual`: x_0 と f_VAE(x_0) の比較），講義版の繰り返し処理
+# （`lecture`），論文の方法（`paper`）．いずれも残差マップを使います．画素 AUROC は 128x128 のテスト画素を
+# すべてまとめ，マップ（σ = 4）が欠陥画素と他の画素をどれだけ分けられるかを表します（1.0 = 完全，0.5 = 偶然）．
+# 画像 AUROC は画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを表します．正常なカプセルでも
+# VAE は同じ場所（輪郭や印字）を再現しきれないため，画像スコアでは各マップ（小さな欠陥が埋もれないよう
+# σ = 2 で弱めにぼかしたもの）を正常な*学習*画像 40 枚のマップと画素ごとに比べ，(マップ − 平均) / ばらつき
+# の最大値をとります．これらの設定は合成カプセルで決め，このテストデータでは一切調整していません．
+# 繰り返し処理はバッチで行うので，1時間ではなく数分で終わります．
+
+# %%
+eval_config = EvalConfig(projection=proj_config, map_kind="residual", sigma=sigma, score="max",
+                         score_sigma=2.0, reference=pick(40, 4))
+results = evaluate(model, test, eval_config, train_images=train.images)
+print(comparison_table(results))
+
+# %% [markdown en]
+# Per defect type (the paper's method; each type against the good images). Large, high-contrast
+# defects are easy; thin scratches and small pokes are the hard cases at 128x128.
+# %% [markdown ja]
+# 欠陥の種類ごとの結果です（論文の方法．各種類を正常品と比較）．大きくコントラストの強い欠陥は簡単で，
+# 細い scratch や小さな poke は 128x128 では難しいケースです．
+
+# %%
+print(defect_table(results["paper"]))
+
+# %% [markdown en]
+# ROC curves of the three methods, image level (left) and pixel level (right).
+# %% [markdown ja]
+# 3つの方法の ROC 曲線です．左が画像レベル，右が画素レベルです．
+
+# %%
+plots.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image")
+pixel_truth = test.masks[:, 0].flatten()
+plots.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.items()}, title="pixel ROC",
+                 level="pixel")
+plt.show()
+
+# %% [markdown en]
+# ## 8. Explorer
+# Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
+# the pixels above the threshold (red) against the ground truth (green; yellow = both). The figure
+# below is drawn with the default values; in Jupyter or Colab the sliders redraw it.
+# %% [markdown ja]
+# ## 8. エクスプローラ
+# 欠陥画像，繰り返し回数 t，異常マップのしきい値を選ぶと，右のパネルにしきい値を超えた画素（赤）と正解（緑．
+# 両方なら黄）が表示されます．下の図は初期値で描いたもので，Jupyter や Colab ではスライダーで再描画できます．
+
+# %%
+trajectories = {i: widgets.frames_of(paper.trajectory, k) for k, i in enumerate(demo)}
+ui = widgets.vae_explorer(test, results, trajectories, demo)
+
+# %% [markdown en]
+# ## 9. Exercises
+# Each cell has a `None` to replace; the function below it checks your answer.
+#
+# **Exercise 1 (λ = 0).** Run the projection of the demo images with λ = 0 (keep the other settings
+# of `proj_config`). How far does x_T move from x_0 compared with λ = 0.05, and why?
+# %% [markdown ja]
+# ## 9. 課題
+# 各セルの `None` を書き換えてください．その下の関数が答えを確認します．
+#
+# **課題1（λ = 0）.** λ = 0 でデモ画像の繰り返し処理を実行してください（他の設定は `proj_config` のまま）．
+# λ = 0.05 と比べて x_T は x_0 からどれだけ離れるでしょうか．それはなぜでしょうか．
+
+# %%
+lam_zero_config = None  # e.g. replace(proj_config, lam=...)
+lam_zero = None         # e.g. project(model, test.images[demo], lam_zero_config)
+_ = homework.check_vae_lambda_zero(model, test.images[demo], lam_zero, lam_zero_config or proj_config)
+
+# %% [markdown en]
+# **Exercise 2 (more iterations).** The lecture's exercise: run at least 200 iterations. Does the
+# energy keep falling? Look at the last frames: what happens to the defect, and to the normal parts?
+# %% [markdown ja]
+# **課題2（反復回数を増やす）.** 元の講義の課題です: 200 回以上繰り返してください．エネルギーは下がり続ける
+# でしょうか．最後のフレームで，欠陥と正常な部分はそれぞれどうなるでしょうか．
+
+# %%
+long_run = None  # e.g. project(model, test.images[demo], replace(proj_config, iterations=...), record=True)
+_ = homework.check_vae_more_iterations(long_run, min_iterations=200)
+
+# %% [markdown en]
+# **Exercise 3 (another defect type).** Compute the image AUROC of the paper's method for the
+# defect type `poke` only: its images against the good ones (hint: `results["paper"].scores`,
+# `test.defects`, `lecture_utils.metrics.auroc`). Is it easier or harder than `crack`?
+# %% [markdown ja]
+# **課題3（別の欠陥の種類）.** 論文の方法について，欠陥の種類 `poke` だけの画像 AUROC を計算してください:
+# その画像と正常品の比較です（ヒント: `results["paper"].scores`，`test.defects`，
+# `lecture_utils.metrics.auroc`）．`crack` より簡単でしょうか，難しいでしょうか．
+
+# %%
+poke_auroc = None
+_ = homework.check_vae_defect_auroc(results, "poke", poke_auroc)
+
+# %% [markdown en]
+# ## References
+# [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal
+# data manifold for anomaly localization", ICLR 2020.
+# [2] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
+# for unsupervised anomaly detection", CVPR 2019.
+# [3] The original lecture: MPRG, "繰り返し処理による異常検知" (MPRGDeepLearningLectureNotebook).
+# %% [markdown ja]
+# ## 参考文献
+# [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal
+# data manifold for anomaly localization", ICLR 2020.
+# [2] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
+# for unsupervised anomaly detection", CVPR 2019.
+# [3] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）．
