@@ -1,0 +1,176 @@
+"""Figures of the AnoGAN lecture: training curves, sample grids, search results, scores and ROC.
+
+Every image is shown in [0, 1] with ``vmin=0, vmax=1``; every figure has a title and labels.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .anogan import SearchConfig, _search_chunk, to_display
+from .gan_training import freeze
+from .metrics import auroc, roc
+
+
+def _img(ax, image: torch.Tensor, title: str = "", cmap: str = "gray", vmax: float = 1.0) -> None:
+    ax.imshow(image.squeeze().cpu().numpy(), cmap=cmap, vmin=0, vmax=vmax)
+    ax.set_title(title, fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _smooth(values, width: int = 10) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    width = max(1, min(width, len(v) // 4))  # a short run still shows a curve
+    return np.convolve(v, np.ones(width) / width, mode="valid")
+
+
+def plot_losses(history: dict, title: str = "GAN training losses"):
+    """L_D and L_G per iteration (moving average). Collapse shows as L_D -> 0 while L_G climbs."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for key, label in (("d_loss", "discriminator L_D"), ("g_loss", "generator L_G")):
+        ax.plot(_smooth(history[key]), label=label, marker="." if len(history[key]) < 50 else None)
+    ax.axhline(2 * np.log(2), color="gray", ls=":", label="L_D when D guesses (2 ln 2)")
+    ax.set(title=title, xlabel="iteration", ylabel="BCE loss (moving average)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sample_grids(history: dict, n: int = 8, title: str = "G(z) for fixed z as training goes"):
+    """One row per saved epoch: the same 8 latent vectors through G. Identical rows = mode collapse."""
+    samples = history["samples"]
+    fig, axes = plt.subplots(len(samples), n, figsize=(n * 0.9, len(samples) * 0.95 + 0.4), squeeze=False)
+    for row, (epoch, images) in zip(axes, samples):
+        for j, ax in enumerate(row):
+            _img(ax, to_display(images[j]))
+        row[0].set_ylabel(f"epoch {epoch}", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_images(images: torch.Tensor, title: str, n: int = 8, captions=None):
+    """A row of images given in [-1, 1]."""
+    n = min(n, len(images))
+    fig, axes = plt.subplots(1, n, figsize=(n * 1.1, 1.6), squeeze=False)
+    for j, ax in enumerate(axes[0]):
+        _img(ax, to_display(images[j]), captions[j] if captions is not None else "")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G(z) and |x - G(z)|"):
+    """Columns of the chosen images: input x, reconstruction G(z), residual map (with its score)."""
+    index = list(index)
+    fig, axes = plt.subplots(3, len(index), figsize=(len(index) * 1.15, 3.7), squeeze=False)
+    for j, i in enumerate(index):
+        _img(axes[0, j], to_display(images[i]), f"#{i}")
+        _img(axes[1, j], to_display(result.reconstructions[i]))
+        _img(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.0f}", cmap="hot", vmax=2.0)
+    for ax, label in zip(axes[:, 0], ("x", "G(z)", "|x-G(z)|")):
+        ax.set_ylabel(label)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_best_worst(images: torch.Tensor, labels, result, k: int = 4):
+    """Residual heatmaps of the k most normal-looking and the k most anomalous-looking images."""
+    order = torch.argsort(result.scores)
+    labels = torch.as_tensor(labels)
+    picks = order[:k].tolist() + order[-k:].tolist()
+    names = ["anomaly" if labels[i] else "normal" for i in picks]
+    fig = plot_reconstructions(images, result, picks,
+                               f"lowest {k} scores (left) and highest {k} (right): {', '.join(names)}")
+    return fig
+
+
+def plot_search_history(history: torch.Tensor, labels, title: str = "Latent search: L(z) per step"):
+    """Mean loss per search step for normal and anomalous images (shaded: 10-90 % range)."""
+    labels = torch.as_tensor(labels).bool()
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    steps = np.arange(len(history))
+    for mask, name, color in ((~labels, "normal", "tab:blue"), (labels, "anomaly", "tab:red")):
+        h = history[:, mask].numpy()
+        ax.plot(steps, h.mean(1), color=color, label=name)
+        ax.fill_between(steps, np.percentile(h, 10, 1), np.percentile(h, 90, 1), color=color, alpha=0.2)
+    ax.set(title=title, xlabel="search step", ylabel="L(z)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_histogram(labels, scores, title: str = "Anomaly scores A(x)"):
+    """Histograms of the scores of normal and anomalous test images, AUROC in the title."""
+    labels, scores = np.asarray(labels).astype(bool), np.asarray(scores, dtype=float)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    bins = np.linspace(scores.min(), scores.max(), 30)
+    ax.hist(scores[~labels], bins=bins, alpha=0.6, label="normal")
+    ax.hist(scores[labels], bins=bins, alpha=0.6, label="anomaly")
+    ax.set(title=f"{title} (AUROC {auroc(labels, scores):.3f})", xlabel="score", ylabel="images")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_roc_curves(labels, named_scores: dict, title: str = "ROC curves"):
+    """One ROC curve per method, with its AUROC in the legend."""
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    for name, scores in named_scores.items():
+        fpr, tpr = roc(labels, scores)
+        ax.plot(fpr, tpr, label=f"{name} (AUROC {auroc(labels, scores):.3f})")
+    ax.plot([0, 1], [0, 1], color="gray", ls=":")
+    ax.set(title=title, xlabel="false positive rate", ylabel="true positive rate")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def search_trajectory(G, D, images: torch.Tensor, cfg: SearchConfig, z0: torch.Tensor | None = None,
+                      every: int = 1) -> list[torch.Tensor]:
+    """z after every ``every`` search steps for a few images: list of [n, z_dim] (for the explorer)."""
+    from .anogan import initial_z
+    freeze(G, D)
+    device = next(G.parameters()).device
+    images = images.to(device)
+    z = (z0 if z0 is not None else initial_z(len(images), G.z_dim, cfg.seed)).to(device)
+    path = [z.cpu()]
+    done = 0
+    while done < cfg.iterations:
+        step = min(every, cfg.iterations - done)
+        # the search resumes from the last z (Adam restarts its moments every `every` steps)
+        z, _ = _search_chunk(G, D, images, z, SearchConfig(step, cfg.lr, cfg.lam, 1, len(images)))
+        path.append(z.cpu())
+        done += step
+    return path
+
+
+def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: float = 0.1):
+    """x, G(z_t) and |x - G(z_t)| of one image at one saved search step."""
+    from .anogan import anomaly_terms
+    step = len(path) - 1 if step < 0 else min(step, len(path) - 1)
+    device = next(G.parameters()).device
+    x = images[image:image + 1].to(device)
+    with torch.no_grad():
+        residual, discrimination, x_hat = anomaly_terms(G, D, x, path[step][image:image + 1].to(device))
+    x, x_hat = x.cpu(), x_hat.cpu()
+    score = ((1 - lam) * residual + lam * discrimination).item()
+    fig, axes = plt.subplots(1, 3, figsize=(6, 2.3))
+    _img(axes[0], to_display(x[0]), f"x (image {image})")
+    _img(axes[1], to_display(x_hat[0]), f"G(z) at saved step {step}")
+    _img(axes[2], (x - x_hat).abs()[0], f"|x - G(z)|, L={score:.0f}", cmap="hot", vmax=2.0)
+    fig.suptitle("Latent search explorer")
+    fig.tight_layout()
+    return fig
+
+
+def search_explorer(G, D, images, path, lam: float = 0.1):
+    """Sliders (image, saved search step) over a precomputed trajectory (``search_trajectory``);
+    ``widgets.explorer`` draws the last step statically first and degrades without ipywidgets."""
+    from .widgets import explorer
+    last = len(path) - 1
+    return explorer(lambda image, step: draw_search_step(G, D, images, path, image, step, lam),
+                    image=(0, len(images) - 1, 1, 0), step=(0, last, 1, last))

@@ -1,0 +1,71 @@
+"""GAN and encoder training: losses recorded, float labels, resume, NaN guard (tiny models)."""
+import pytest
+import torch
+
+from lecture_utils import dcgan
+from lecture_utils import gan_training as gt
+from lecture_utils.checkpoint import load_checkpoint
+
+
+def images(n=24, seed=0):
+    return torch.rand(n, 1, 64, 64, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+
+
+def cfg(**kw):
+    return gt.GANConfig(**({"epochs": 1, "batch_size": 8} | kw))
+
+
+def test_history_has_both_losses_and_samples():
+    G, D = dcgan.build(image_size=8)
+    h = gt.train_gan(G, D, images(), cfg(), progress=False)
+    assert len(h["d_loss"]) == len(h["g_loss"]) == 3
+    assert len(h["epoch_d"]) == 1 and h["samples"][0][1].shape == (16, 1, 64, 64)
+    assert not G.training and not D.training
+
+
+def test_book_recipe_runs_with_float_labels():
+    G, D = dcgan.build(image_size=8)
+    h = gt.train_gan(G, D, images(), cfg(d_lr=4e-4, real_label=1.0, instance_noise=0.0), progress=False)
+    assert all(torch.isfinite(torch.tensor(h["d_loss"])))
+
+
+def test_resume_equals_an_uninterrupted_run(tmp_path):
+    G1, D1 = dcgan.build(image_size=8)
+    gt.train_gan(G1, D1, images(), cfg(epochs=2), progress=False)
+    G2, D2 = dcgan.build(image_size=8)
+    path = tmp_path / "gan.pt"
+    gt.train_gan(G2, D2, images(), cfg(epochs=1), checkpoint=path, progress=False)  # "disconnect"
+    G3, D3 = dcgan.build(image_size=8, seed=123)
+    h = gt.train_gan(G3, D3, images(), cfg(epochs=2), checkpoint=path, progress=False)
+    assert len(h["epoch_d"]) == 2 and load_checkpoint(path)["epoch"] == 2
+    for a, b in zip(G1.state_dict().values(), G3.state_dict().values()):
+        torch.testing.assert_close(a, b)
+
+
+def test_checkpoint_with_other_settings_is_refused(tmp_path):
+    G, D = dcgan.build(image_size=8)
+    path = tmp_path / "gan.pt"
+    gt.train_gan(G, D, images(), cfg(), checkpoint=path, progress=False)
+    with pytest.raises(ValueError, match="other settings"):
+        gt.train_gan(G, D, images(), cfg(epochs=2, g_lr=1e-3), checkpoint=path, progress=False)
+
+
+def test_nan_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    G, D = dcgan.build(image_size=8)
+    path = tmp_path / "gan.pt"
+    gt.train_gan(G, D, images(), cfg(), checkpoint=path, progress=False)
+    bad = images()
+    bad[0, 0, 0, 0] = float("nan")
+    with pytest.raises(FloatingPointError, match="last good epoch"):
+        gt.train_gan(G, D, bad, cfg(epochs=2), checkpoint=path, progress=False)
+    assert load_checkpoint(path)["epoch"] == 1
+
+
+def test_encoder_trains_with_generator_frozen():
+    G, D = dcgan.build(image_size=8)
+    before = [p.clone() for p in G.parameters()]
+    E = dcgan.Encoder(20, 8)
+    h = gt.train_encoder(E, G, D, images(), gt.EncoderConfig(epochs=2, batch_size=8), progress=False)
+    assert len(h["loss"]) == 6 and all(map(lambda v: v == v, h["loss"]))
+    assert h["loss"][-1] < h["loss"][0]
+    assert all(torch.equal(a, b) for a, b in zip(before, G.parameters()))
