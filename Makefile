@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 lectures: $(STAMP)
 	@for lang in ja en; do \
-	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=-1 \
+	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
 	    --output-dir $(OUT)/$$lang notebooks/$$lang/*.ipynb || exit 1; \
 	done
 	@echo "Executed notebooks: $(CURDIR)/$(OUT)/ja and $(CURDIR)/$(OUT)/en (ignored by git)"
