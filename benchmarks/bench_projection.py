@@ -8,17 +8,15 @@ number of steps on the same images, in one run, and print images/s and the ratio
 """
 from __future__ import annotations
 
-import argparse
 import time
 
+import common
 import torch
 import torch.nn as nn
 
-from lecture_utils.config import pick_device
 from lecture_utils.data import load_split
 from lecture_utils.models import VAE
 from lecture_utils.projection import ProjectionConfig, project_all
-from lecture_utils.sources import capsule_root
 
 
 def lecture_loop(model, images, iterations, alpha=0.5, lam=0.05, device="cpu"):
@@ -51,17 +49,11 @@ def timed(fn) -> float:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=None, help="MVTec-layout folder (default: sources.capsule_root())")
-    p.add_argument("--images", type=int, default=32)
+    p = common.parser(__doc__, images=32)
     p.add_argument("--iterations", type=int, default=20)
     p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = pick_device()
-    root = args.data or capsule_root()[0]
+    device, root = common.setup(args)
     images = load_split(root, "test", 128, 3).images[:args.images]
     model = VAE().to(device).eval()
     n, k = len(images), args.iterations

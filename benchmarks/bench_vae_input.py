@@ -8,16 +8,14 @@
 """
 from __future__ import annotations
 
-import argparse
 import time
 
+import common
 import torch
 import torchvision.transforms as T
 from PIL import Image
 
-from lecture_utils.config import pick_device
 from lecture_utils.data import index_split, load_split
-from lecture_utils.sources import capsule_root
 from lecture_utils.vae_training import VAEConfig, make_model, make_optimizer, train_epoch, vae_loss
 
 
@@ -42,17 +40,11 @@ def step(model, optimizer, x):
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=None)
-    p.add_argument("--images", type=int, default=100)
+    p = common.parser(__doc__, images=100)
     p.add_argument("--augment", default="lecture", choices=("light", "lecture"))
     p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = pick_device()
-    root = args.data or capsule_root()[0]
+    device, root = common.setup(args)
     cfg = VAEConfig(epochs=1, augment=args.augment)
     images = load_split(root, "train", 128, 3).images[:args.images].to(device)
     paths = [it.path for it in index_split(root, "train")][:args.images]
