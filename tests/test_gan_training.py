@@ -69,3 +69,15 @@ def test_encoder_trains_with_generator_frozen():
     assert len(h["loss"]) == 6 and all(map(lambda v: v == v, h["loss"]))
     assert h["loss"][-1] < h["loss"][0]
     assert all(torch.equal(a, b) for a, b in zip(before, G.parameters()))
+
+
+def test_epochs_follow_the_data_size(monkeypatch):
+    monkeypatch.delenv("LECTURE_UTILS_REDUCED", raising=False)
+    assert gt.GANConfig.for_images(4000).epochs == 8           # the measured MNIST budget
+    small = gt.GANConfig.for_images(253)
+    assert small.epochs == 126 and small.epochs // small.sample_every <= 8
+    assert gt.EncoderConfig.for_images(4000).epochs == 4
+    monkeypatch.setenv("LECTURE_UTILS_REDUCED", "1")
+    assert gt.GANConfig.for_images(253).epochs == 2
+    with pytest.raises(ValueError, match="no training images"):
+        gt.epochs_for(0, 32_000)
