@@ -12,25 +12,17 @@ import json
 import time
 from pathlib import Path
 
-from PIL import Image
-
 from .checkpoint import load_checkpoint, load_weights
 from .config import pick_device
-from .data import index_split, load_split
+from .data import image_channels, load_split
 from .models import VAE
 from .projection import ProjectionConfig
 from .vae_eval import METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
 from .vae_training import AUGMENTATIONS, VAEConfig, train_vae
 
 
-def infer_channels(root) -> int:
-    """1 if the first training image is grayscale, else 3."""
-    with Image.open(index_split(root, "train")[0].path) as img:
-        return 1 if img.mode in ("1", "L", "LA", "I", "I;16", "F") else 3
-
-
 def cmd_train(args) -> int:
-    channels = args.channels or infer_channels(args.data)
+    channels = args.channels or image_channels(args.data)
     config = VAEConfig(z_dim=args.z_dim, channels=channels, batch_size=args.batch_size, lr=args.lr,
                        epochs=args.epochs, augment=args.augment, seed=args.seed, save_every=args.save_every)
     train = load_split(args.data, "train", VAE.image_size, channels)

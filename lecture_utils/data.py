@@ -94,6 +94,15 @@ def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
     raise DatasetError(f"defect image {image} has no mask: expected {gt / defect / (image.stem + '_mask.png')}")
 
 
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
+def image_channels(root, split: str = "train") -> int:
+    """1 if the first image of ``root/split`` is grayscale, else 3 (what a model should be built for)."""
+    with Image.open(index_split(root, split)[0].path) as img:
+        return 1 if img.mode in GRAY_MODES else 3
+
+
 def _convert(img: Image.Image, mode: str) -> Image.Image:
     """``img`` as 8-bit 'RGB' or 'L'.  16-bit and float images are rescaled to 0..255 first
     (PIL's own conversion would clip them); palette, alpha and CMYK images are plain conversions."""

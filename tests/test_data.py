@@ -169,3 +169,13 @@ def test_list_images_sorted_and_filtered(tmp_path):
 def test_summarize_needs_a_split(tmp_path):
     with pytest.raises(DatasetError, match="neither a 'train' nor a 'test'"):
         summarize(tmp_path)
+
+
+def test_image_channels_reads_the_first_training_image(tmp_path):
+    from PIL import Image
+    from lecture_utils.data import image_channels
+    for mode, channels in (("L", 1), ("RGB", 3), ("RGBA", 3)):
+        folder = tmp_path / mode / "train" / "good"
+        folder.mkdir(parents=True)
+        Image.new(mode, (8, 8)).save(folder / "000.png")
+        assert image_channels(tmp_path / mode) == channels
