@@ -9,6 +9,18 @@ import torch
 from torch import nn
 
 
+def cache_file(name: str, **settings) -> Path:
+    """``data_dir()/<name>-<hash of settings>.pt``: one weights file per combination of settings, so
+    a re-run (or the other language's notebook) reuses weights trained with the same numbers and
+    any change of settings or data trains anew. ``name`` may contain a sub-folder ('anogan/gan')."""
+    import hashlib
+    import json
+
+    from .config import data_dir
+    key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return data_dir() / f"{name}-{key}.pt"
+
+
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
     """Write ``state`` with ``torch.save`` to a temp file beside ``path``, then rename it over ``path``.
 

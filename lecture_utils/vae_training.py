@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import load_checkpoint, save_checkpoint
-from .config import data_dir, pick, pick_device, seed_everything
+from .checkpoint import cache_file, load_checkpoint, save_checkpoint
+from .config import pick, pick_device, seed_everything
 from .models import VAE
 
 # name -> (max rotation in degrees, max shift as a fraction of the size, (min, max) scale, flips,
@@ -164,9 +164,11 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     return model.eval(), history
 
 
-def cached_weights(config: VAEConfig, source: str = "capsule") -> Path:
-    """Where the notebook keeps the VAE trained with ``config`` on ``source``: data_dir()/vae_....pt."""
-    return data_dir() / f"vae_{source}_{config.epochs}ep_{config.key()}.pt"
+def cached_weights(config: VAEConfig, source: str = "capsule", root=None) -> Path:
+    """Where the notebook keeps the VAE trained with ``config`` on ``source`` (the data folder
+    ``root`` is part of the key, so two folders never share weights): data_dir()/vae_....pt."""
+    return cache_file(f"vae_{source}_{config.epochs}ep", config=config.key(),
+                      root=None if root is None else str(Path(root).resolve()))
 
 
 def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:

@@ -74,6 +74,14 @@ def test_weights_load_from_a_training_checkpoint(tmp_path):
     assert torch.equal(target.weight, source.weight)
 
 
+def test_cache_file_is_keyed_by_settings_under_the_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("LECTURE_UTILS_DATA", str(tmp_path))
+    a = checkpoint.cache_file("anogan/gan", cfg={"epochs": 8}, source="mnist")
+    assert a.parent == tmp_path / "anogan" and a.name.startswith("gan-") and a.suffix == ".pt"
+    assert a == checkpoint.cache_file("anogan/gan", source="mnist", cfg={"epochs": 8})  # order-free
+    assert a != checkpoint.cache_file("anogan/gan", cfg={"epochs": 9}, source="mnist")
+
+
 def test_auroc_known_cases():
     assert metrics.auroc([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == 1.0
     assert metrics.auroc([0, 0, 1, 1], [0.9, 0.8, 0.2, 0.1]) == 0.0

@@ -67,3 +67,4 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path):
 def test_cached_weights_are_keyed_by_settings():
     assert cached_weights(tiny()) != cached_weights(tiny(lr=1e-3))
     assert cached_weights(tiny()) == cached_weights(tiny(save_every=5))
+    assert cached_weights(tiny(), "env", "/data/a") != cached_weights(tiny(), "env", "/data/b")

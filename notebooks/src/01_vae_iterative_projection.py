@@ -170,7 +170,7 @@ if weights is not None:
     model, history = load_vae(weights, device), None
     print("loaded the lecture's weights:", weights)
 else:
-    path = cached_weights(vae_config, source)
+    path = cached_weights(vae_config, source, root)
     model, history = train_vae(train.images, vae_config, checkpoint=path, device=device)
     print("weights:", path)
 
