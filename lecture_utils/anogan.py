@@ -6,7 +6,8 @@ For each test image x we look for the latent z whose G(z) is closest, minimising
 
 (residual term + discrimination term; f_D: the discriminator's feature before ``last``; λ = 0.1),
 and the anomaly score A(x) is L at the z found. Normal images (what G learned) are reproduced
-well: low A(x). The fast variant replaces the search by one pass of an encoder, z = E(x).
+well: low A(x). The fast variant (f-AnoGAN) replaces the search by one pass of an encoder,
+z = E(x), and scores with the loss E was trained on (``encoder_scores``).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import pick
-from .gan_training import freeze
+from .gan_training import freeze, izi_f_terms
 
 
 @dataclass
@@ -136,19 +137,26 @@ def _best_restart(z: torch.Tensor, history: torch.Tensor, n: int) -> tuple[torch
 
 
 @torch.no_grad()
-def score_latents(G, D, images: torch.Tensor, z: torch.Tensor, lam: float = 0.1,
-                  batch_size: int = 256) -> SearchResult:
-    """Scores, reconstructions and residual maps of ``images`` for given latents ``z`` (no search)."""
+def _terms_of(terms, G, D, images: torch.Tensor, z: torch.Tensor, batch_size: int):
+    """``terms(G, D, x, z)`` over all images in chunks: (term 1 [N], term 2 [N], G(z), x) on the CPU."""
     freeze(G, D)
     device = next(G.parameters()).device
     parts = []
     for i in range(0, len(images), batch_size):
         x = images[i:i + batch_size].to(device)
-        parts.append([t.cpu() for t in anomaly_terms(G, D, x, z[i:i + batch_size].to(device))] + [x.cpu()])
-    residual, discrimination, x_hat, x = (torch.cat(p) for p in zip(*parts))
-    scores = (1 - lam) * residual + lam * discrimination
-    return SearchResult(scores, residual, discrimination, z.detach().cpu(), x_hat,
-                        (x - x_hat).abs(), scores[None].clone(), 0.0)
+        parts.append([t.cpu() for t in terms(G, D, x, z[i:i + batch_size].to(device))] + [x.cpu()])
+    return (torch.cat(p) for p in zip(*parts))
+
+
+def _result(scores, term_1, term_2, z, x_hat, x) -> SearchResult:
+    return SearchResult(scores, term_1, term_2, z.detach().cpu(), x_hat, (x - x_hat).abs(), scores[None].clone(), 0.0)
+
+
+def score_latents(G, D, images: torch.Tensor, z: torch.Tensor, lam: float = 0.1,
+                  batch_size: int = 256) -> SearchResult:
+    """AnoGAN scores L(z), reconstructions and residual maps of ``images`` for given latents ``z`` (no search)."""
+    residual, discrimination, x_hat, x = _terms_of(anomaly_terms, G, D, images, z, batch_size)
+    return _result((1 - lam) * residual + lam * discrimination, residual, discrimination, z, x_hat, x)
 
 
 @torch.no_grad()
@@ -159,10 +167,18 @@ def encode(E, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     return torch.cat([E(images[i:i + batch_size].to(device)).cpu() for i in range(0, len(images), batch_size)])
 
 
-def encoder_scores(E, G, D, images: torch.Tensor, lam: float = 0.1, batch_size: int = 256) -> SearchResult:
-    """The fast variant: A(x) = L(E(x)), one forward pass of E, G and D per image, no search."""
+def encoder_scores(E, G, D, images: torch.Tensor, kappa: float = 1.0, batch_size: int = 256) -> SearchResult:
+    """The fast variant (f-AnoGAN), one forward pass of E, G and D per image, no search:
+
+        z = E(x),   A(x) = A_R + κ · A_D = mean (x - G(z))² + κ · mean (f_D(x) - f_D(G(z)))²
+
+    the very loss E was trained to make small on normal images (izi_f). ``residual`` and
+    ``discrimination`` of the result hold A_R and A_D.
+    """
     t0 = time.perf_counter()
-    result = score_latents(G, D, images, encode(E, images, batch_size), lam, batch_size)
+    z = encode(E, images, batch_size)
+    a_r, a_d, x_hat, x = _terms_of(izi_f_terms, G, D, images, z, batch_size)
+    result = _result(a_r + kappa * a_d, a_r, a_d, z, x_hat, x)
     result.seconds = time.perf_counter() - t0
     return result
 

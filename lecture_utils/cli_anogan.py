@@ -71,7 +71,7 @@ def evaluate(args) -> int:
     report = {"image_auroc": auroc(labels, result.scores), "encoder_auroc": None,
               "n_images": len(images), "iterations": args.iterations, "search_seconds": result.seconds}
     if E is not None:
-        fast = anogan.encoder_scores(E, G, D, images, args.lam)
+        fast = anogan.encoder_scores(E, G, D, images)
         report.update(encoder_auroc=auroc(labels, fast.scores), encoder_seconds=fast.seconds)
     report["seconds"] = time.perf_counter() - t0
     text = json.dumps(report, indent=2)

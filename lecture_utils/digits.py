@@ -26,17 +26,21 @@ SOURCES = ("auto", "mnist", "bundled")
 class DigitSets:
     """``train``: normal digits only; ``test``: normal (label 0) and anomaly (label 1) digits;
     ``defects`` hold each image's digit ('7', '2'), ``masks`` are zeros (``has_masks`` False);
-    ``source``: 'mnist' or 'bundled'."""
+    ``source``: 'mnist' or 'bundled'; ``val``: like ``test`` but from the *training* split and
+    disjoint from ``train`` (None unless asked for), to choose settings without the test set."""
     train: ImageSet
     test: ImageSet
     source: str
+    val: ImageSet | None = None
 
 
 def digit_sets(normal=(7, 8), anomaly=(2,), n_train: int = 400, n_test: int = 200,
                image_size: int = 64, source: str = "auto", mnist_root=None,
-               download: bool = False, seed: int = 0) -> DigitSets:
+               download: bool = False, seed: int = 0, n_val: int = 0) -> DigitSets:
     """Select the digits: ``n_train`` normal training images (split evenly among ``normal``) and
     ``n_test`` test images, half normal, half anomaly.  Images ``[N, 1, S, S]`` in [0, 1].
+    ``n_val`` > 0 adds a validation set of that size (half anomalies) from the training split,
+    sharing no image with ``train``; the other sets are the same with or without it.
 
     ``source``: 'mnist' (from ``mnist_root``, ``$LECTURE_UTILS_MNIST`` or the cache; downloads
     only when ``download``), 'bundled' (scikit-learn), or 'auto' (MNIST if found on disk, else
@@ -57,8 +61,13 @@ def digit_sets(normal=(7, 8), anomaly=(2,), n_train: int = 400, n_test: int = 20
     train = _take(pools["train"], normal, _even(n_train, len(normal)), rng)
     test_normal = _take(pools["test"], normal, _even(n_test - n_test // 2, len(normal)), rng)
     test_anomaly = _take(pools["test"], anomaly, _even(n_test // 2, len(anomaly)), rng)
+    val = None
+    if n_val > 0:
+        rest = _without(pools["train"], {row[1] for row in train})
+        val = _image_set(_take(rest, normal, _even(n_val - n_val // 2, len(normal)), rng),
+                         _take(rest, anomaly, _even(n_val // 2, len(anomaly)), rng), image_size, source, "val")
     return DigitSets(_image_set(train, [], image_size, source, "train"),
-                     _image_set(test_normal, test_anomaly, image_size, source, "test"), source)
+                     _image_set(test_normal, test_anomaly, image_size, source, "test"), source, val)
 
 
 def default_counts() -> dict:
@@ -123,6 +132,15 @@ def _take(pool: dict, digits, counts, rng) -> list[tuple[np.ndarray, str, int]]:
         pick = np.sort(rng.permutation(len(ids))[:k])
         chosen += [(images[i], ids[i], d) for i in pick]
     return chosen
+
+
+def _without(pool: dict, used: set) -> dict:
+    """``pool`` less the images whose id is in ``used``."""
+    out = {}
+    for d, (images, ids) in pool.items():
+        keep = [j for j, i in enumerate(ids) if i not in used]
+        out[d] = (images[keep], [ids[j] for j in keep])
+    return out
 
 
 def _resize(images: np.ndarray, size: int) -> torch.Tensor:

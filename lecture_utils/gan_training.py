@@ -194,12 +194,19 @@ def freeze(*models) -> None:
         m.requires_grad_(False)
 
 
-def izi_f_loss(E, G, D, x: torch.Tensor, kappa: float) -> torch.Tensor:
-    """f-AnoGAN's izi_f loss: mean (x - G(E(x)))^2 + kappa * mean (f_D(x) - f_D(G(E(x))))^2."""
-    x_hat = G(E(x))                                                     # [B, 1, H, W]
+def izi_f_terms(G, D, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """f-AnoGAN's two terms per image [B]: A_R = mean (x - G(z))^2 over pixels, A_D = mean
+    (f_D(x) - f_D(G(z)))^2 over features; and G(z) [B, 1, H, W]."""
+    x_hat = G(z)                                                        # [B, 1, H, W]
     _, f_x = D(x)                                                       # [B, 8192]
     _, f_hat = D(x_hat)
-    return F.mse_loss(x_hat, x) + kappa * F.mse_loss(f_hat, f_x)
+    return (x - x_hat).pow(2).flatten(1).mean(1), (f_x - f_hat).pow(2).mean(1), x_hat
+
+
+def izi_f_loss(E, G, D, x: torch.Tensor, kappa: float) -> torch.Tensor:
+    """f-AnoGAN's izi_f loss: the batch mean of A_R + kappa * A_D with z = E(x) (see izi_f_terms)."""
+    a_r, a_d, _ = izi_f_terms(G, D, x, E(x))
+    return (a_r + kappa * a_d).mean()
 
 
 def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = None, device=None,
@@ -224,17 +231,6 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
     E.eval()
     history["seconds"] = time.perf_counter() - t0
     return history
-
-
-def cache_path(name: str, **settings) -> Path:
-    """``data_dir()/anogan/<name>-<hash of settings>.pt``: one file per combination of settings, so
-    a re-run (or the other language's notebook) reuses weights trained with the same numbers."""
-    import hashlib
-    import json
-
-    from .config import data_dir
-    key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    return data_dir() / "anogan" / f"{name}-{key}.pt"
 
 
 def train_encoder_cached(E, G, D, images: torch.Tensor, cfg: EncoderConfig, path, device=None,

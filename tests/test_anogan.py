@@ -2,6 +2,7 @@
 import torch
 
 from lecture_utils import anogan, dcgan
+from lecture_utils import gan_training as gt
 
 
 def models():
@@ -66,11 +67,20 @@ def test_encoder_scores_one_pass_and_seeds_the_search():
     G, D = models()
     E = dcgan.Encoder(20, 8)
     x = torch.rand(4, 1, 64, 64) * 2 - 1
-    fast = anogan.encoder_scores(E, G, D, x)
+    fast = anogan.encoder_scores(E, G, D, x, kappa=0.5)
     assert fast.scores.shape == (4,) and fast.z.shape == (4, 20)
-    refined = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=10, lr=0.05),
-                                   z0=anogan.encode(E, x), progress=False)
-    assert torch.all(refined.scores <= fast.scores + 1e-3)
+    with torch.no_grad():  # f-AnoGAN's score: the izi_f loss of each image, A_R + kappa * A_D
+        z = E.eval()(x)
+        x_hat = G(z)
+        a_r = ((x - x_hat) ** 2).mean((1, 2, 3))
+        a_d = ((D(x)[1] - D(x_hat)[1]) ** 2).mean(1)
+        batch_loss = gt.izi_f_loss(E, G, D, x, kappa=0.5)
+    torch.testing.assert_close(fast.scores, a_r + 0.5 * a_d)
+    torch.testing.assert_close(fast.residual, a_r)
+    torch.testing.assert_close(batch_loss, fast.scores.mean())  # what training minimised
+    start = anogan.score_latents(G, D, x, fast.z)
+    refined = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=10, lr=0.05), z0=fast.z, progress=False)
+    assert torch.all(refined.scores <= start.scores + 1e-3)
 
 
 def test_homework_checkers_accept_right_and_reject_wrong_answers(capsys):

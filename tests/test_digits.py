@@ -82,3 +82,17 @@ def test_write_digit_folder_is_an_mvtec_folder(tmp_path, bundled):
 def test_reduced_counts_keep_enough_test_images(monkeypatch):
     monkeypatch.setenv("LECTURE_UTILS_REDUCED", "1")
     assert digits.default_counts()["n_test"] >= 100
+
+
+def test_validation_set_comes_from_the_train_split_and_changes_nothing_else(tmp_path, bundled):
+    with_val = digits.digit_sets(normal=(7, 8), anomaly=(2,), n_train=100, n_test=40, image_size=32,
+                                 source="bundled", n_val=30)
+    assert bundled.val is None
+    assert with_val.train.paths == bundled.train.paths and with_val.test.paths == bundled.test.paths
+    val = with_val.val
+    assert len(val) == 30 and val.labels.sum() == 15 and set(val.defects) == {"7", "8", "2"}
+    assert not set(val.paths) & (set(bundled.train.paths) | set(bundled.test.paths))
+    write_mnist_gz(tmp_path / "m" / "MNIST" / "raw", n=200)
+    sets = digits.digit_sets(n_train=20, n_test=10, source="mnist", mnist_root=tmp_path / "m", n_val=10)
+    assert all(p.startswith("mnist:train:") for p in sets.val.paths)
+    assert not set(sets.val.paths) & set(sets.train.paths)

@@ -47,6 +47,7 @@ import torch
 from lecture_utils import anogan, dcgan, digits, homework_anogan
 from lecture_utils import anogan_plots as P
 from lecture_utils import gan_training as gt
+from lecture_utils.checkpoint import cache_file
 from lecture_utils.config import is_reduced, pick, pick_device, seed_everything
 from lecture_utils.metrics import auroc
 
@@ -134,7 +135,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # a D that learns no faster than G (both 2e-4, with DCGAN's Adam betas 0.5 and 0.999), one-sided
 # **label smoothing** (real label 0.9) and a little **instance noise** on D's inputs (annealed to
 # zero). With the same 16,000 image-steps on 4,000 images, the book's settings gave AUROC 0.84 and
-# these 0.94 (encoder scores; `benchmarks/RESULTS_anogan.md`).
+# these 0.94 (the loss L of section 4 at z = E(x), section 6; `benchmarks/RESULTS_anogan.md`).
 # Below we first run the book's recipe briefly on 400 images, then ours. Trained weights are cached
 # in the data folder, so a re-run (or the other language's notebook) loads them.
 
@@ -159,7 +160,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # **小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4、Adam の
 # betas は DCGAN の 0.5 と 0.999）、片側 **ラベル平滑化**（本物のラベルを 0.9 に）、D の入力に少しの
 # **インスタンスノイズ**（徐々に 0 へ）ことです。4,000 枚で同じ 16,000 画像ステップ学習すると、書籍の設定では
-# AUROC 0.84、これらの変更で 0.94 でした（エンコーダのスコア、`benchmarks/RESULTS_anogan.md`）。
+# AUROC 0.84、これらの変更で 0.94 でした（6 節の z = E(x) での 4 節の損失 L、`benchmarks/RESULTS_anogan.md`）。
 # 以下では、まず書籍のレシピを 400 枚で短く学習し、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
 
@@ -167,7 +168,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
-book_path = gt.cache_path("book-gan", data=DATA | {"n_train": 400}, source=sets.source, cfg=BOOK)
+book_path = cache_file("anogan/book-gan", data=DATA | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_history = gt.train_gan(book_G, book_D, x_train[::max(1, len(x_train) // 400)], BOOK,
                             checkpoint=book_path, device=device)
 P.plot_losses(book_history, "The book's recipe on 400 images");
@@ -188,7 +189,7 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 # %%
 GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
-gan_path = gt.cache_path("gan", data=DATA, source=sets.source, cfg=GAN)
+gan_path = cache_file("anogan/gan", data=DATA, source=sets.source, cfg=GAN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device)
 print(f"training took {history['seconds']:.0f} s (cached in {gan_path.name})")
 
@@ -286,8 +287,17 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
-# Scoring is then one pass: $A(x) = L(E(x))$. We also try E(x) as the *starting point* of a short
-# search. Compare the AUROCs and the times.
+# Scoring is then one pass, with the same two terms for this one image (f-AnoGAN's score):
+#
+# $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
+#
+# E was trained to make exactly this small on normal images, so it is the natural score; squares
+# also weigh a missing stroke (large errors) more than many small misalignments along the edges of a
+# normal digit. (In `benchmarks/RESULTS_anogan.md`, scoring E(x) with the search's L1 loss instead
+# gave 0.943 against 0.959 on the test set, and 0.928 against 0.947 on a validation set drawn from
+# MNIST's *training* split.)
+# We also try E(x) as the *starting point* of a short search with the loss L. Compare the AUROCs
+# and the times.
 
 # %% [markdown ja]
 # ## 6. 高速版: 探索の代わりにエンコーダ
@@ -297,14 +307,21 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
-# するとスコアは 1 回の順伝播で求まります: $A(x) = L(E(x))$。E(x) を短い探索の *出発点* にする方法も
-# 試します。AUROC と時間を比べましょう。
+# するとスコアは 1 回の順伝播で求まります。この画像 1 枚についての同じ 2 つの項です（f-AnoGAN のスコア）:
+#
+# $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
+#
+# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2 乗は、正常な
+# 数字の輪郭に沿った小さなずれの多さよりも、欠けた一画（大きな誤差）を重く見ます。
+# （`benchmarks/RESULTS_anogan.md` では、E(x) を探索の L1 損失で採点すると、テスト集合で 0.959 に対して
+# 0.943、MNIST の *学習* 分割から作った検証集合で 0.947 に対して 0.928 でした。）E(x) を損失 L による
+# 短い探索の *出発点* にする方法も試します。AUROC と時間を比べましょう。
 
 # %%
 ENC = gt.EncoderConfig.for_images(len(x_train))
 E = dcgan.Encoder(z_dim=20, image_size=64)
 E.apply(dcgan.init_weights)
-enc_path = gt.cache_path("encoder", data=DATA, source=sets.source, cfg=GAN, enc=ENC)
+enc_path = cache_file("anogan/encoder", data=DATA, source=sets.source, cfg=GAN, enc=ENC)
 enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device)
 fast = anogan.encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
