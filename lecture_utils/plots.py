@@ -71,7 +71,7 @@ def trajectory(frames, steps=None, suptitle: str = "projection x_t"):
     for ax, f, t in zip(axes[0], frames, steps):
         show_image(ax, f, f"t = {t}")
     fig.suptitle(suptitle)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.92))  # room for the suptitle
     return fig
 
 

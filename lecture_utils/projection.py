@@ -7,8 +7,12 @@ Starting from a test image x_0, repeat
 so that only the pixels the VAE cannot reconstruct move, toward an image the VAE explains.
 Two energies E are available:
 
-* ``"paper"``: E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁, the VAE's own loss (BCE + KL), with the
-  gradient taken through the encoder and decoder, as in the paper;
+* ``"paper"``: E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁, the VAE's own loss with the gradient taken
+  through the encoder and decoder, as in the paper.  Its reconstruction term is written as a
+  divergence, BCE(f_VAE(x_t), x_t) − H(x_t) (H: the image's own Bernoulli entropy, which does not
+  depend on the weights, so training is unchanged): it is 0 and flat at x_t = f_VAE(x_t), whereas
+  the BCE alone is linear in x_t and pushes every pixel toward 0 or 1 (``"paper_bce"`` keeps that
+  uncorrected form for comparison);
 * ``"lecture"``: E(x_t) = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ with f_VAE(x_t) treated as a
   constant (``no_grad``), as in the original lecture code.
 
@@ -44,8 +48,22 @@ def l1_term(x_t: torch.Tensor, x_0: torch.Tensor) -> torch.Tensor:
     return (x_t - x_0).abs().flatten(1).sum(1)
 
 
+def entropy(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    """H(x) = −Σ [x log x + (1 − x) log(1 − x)] per image [B]: the BCE of a perfect reconstruction
+    (pixels clamped to [eps, 1 − eps], where the logarithms stay finite)."""
+    x = x.clamp(eps, 1 - eps)
+    return -(x * x.log() + (1 - x) * (1 - x).log()).flatten(1).sum(1)
+
+
 def paper_energy(model, x_t, x_0, lam):
-    """E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁ per image [B] (gradient flows through the VAE), and f_VAE(x_t)."""
+    """E(x_t) = [L_VAE(x_t) − H(x_t)] + λ‖x_t − x_0‖₁ per image [B] (gradient through the VAE), and
+    f_VAE(x_t). L_VAE − H = KL(x_t ‖ f_VAE(x_t)) summed over pixels + KL(q(z|x_t) ‖ N(0, I))."""
+    e, x_hat = paper_bce_energy(model, x_t, x_0, lam)
+    return e - entropy(x_t), x_hat
+
+
+def paper_bce_energy(model, x_t, x_0, lam):
+    """E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁ with the BCE as trained (no entropy term), and f_VAE(x_t)."""
     x_hat, mu, logvar = model(x_t)  # z = mu in eval mode
     return vae_loss(x_t, x_hat, mu, logvar) + lam * l1_term(x_t, x_0), x_hat
 
@@ -57,7 +75,7 @@ def lecture_energy(model, x_t, x_0, lam):
     return (x_t - x_hat).pow(2).flatten(1).sum(1) + lam * l1_term(x_t, x_0), x_hat
 
 
-ENERGIES = {"paper": paper_energy, "lecture": lecture_energy}
+ENERGIES = {"paper": paper_energy, "paper_bce": paper_bce_energy, "lecture": lecture_energy}
 
 
 def energy_and_grad(model, x_t, x_0, lam, energy="paper"):

@@ -33,7 +33,7 @@ def defective(n=3):
     return x
 
 
-@pytest.mark.parametrize("energy", ["paper", "lecture"])
+@pytest.mark.parametrize("energy", ["paper", "paper_bce", "lecture"])
 def test_energy_falls(model, energy):
     r = project(model, defective(), ProjectionConfig(iterations=5, alpha=0.5, lam=0.05, energy=energy))
     assert r.energies.shape == (6, 3)
@@ -62,6 +62,20 @@ def test_gradient_matches_finite_differences(model):
         plus = energy_and_grad(m, x + e, x0, 0.05)[0]
         minus = energy_and_grad(m, x - e, x0, 0.05)[0]
         assert torch.allclose((plus - minus) / (2 * h), grad[0, 0, i, j], rtol=1e-4, atol=1e-6)
+
+
+def test_paper_energy_is_zero_and_flat_at_a_perfect_reconstruction():
+    from lecture_utils.projection import entropy
+    from lecture_utils.vae_training import vae_loss
+    x_hat = torch.rand(2, 3, 8, 8) * 0.8 + 0.1
+    mu = logvar = torch.zeros(2, 4)                           # KL(q(z|x) || N(0, I)) = 0
+    x = x_hat.clone().requires_grad_(True)
+    divergence = vae_loss(x, x_hat, mu, logvar) - entropy(x)  # sum over pixels of KL(x || x_hat)
+    divergence.sum().backward()
+    assert divergence.abs().max() < 1e-3 and x.grad.abs().max() < 1e-3
+    x_bce = x_hat.clone().requires_grad_(True)
+    vae_loss(x_bce, x_hat, mu, logvar).sum().backward()       # the BCE alone: d/dx = -logit(x_hat)
+    torch.testing.assert_close(x_bce.grad, -torch.logit(x_hat))
 
 
 def test_lecture_energy_treats_the_reconstruction_as_constant(model):
