@@ -69,7 +69,7 @@ def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G
     for j, i in enumerate(index):
         _img(axes[0, j], to_display(images[i]), f"#{i}")
         _img(axes[1, j], to_display(result.reconstructions[i]))
-        _img(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.0f}", cmap="hot", vmax=2.0)
+        _img(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.3g}", cmap="hot", vmax=2.0)
     for ax, label in zip(axes[:, 0], ("x", "G(z)", "|x-G(z)|")):
         ax.set_ylabel(label)
     fig.suptitle(title)

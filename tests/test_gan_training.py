@@ -69,6 +69,15 @@ def test_encoder_trains_with_generator_frozen():
     assert len(h["loss"]) == 6 and all(map(lambda v: v == v, h["loss"]))
     assert h["loss"][-1] < h["loss"][0]
     assert all(torch.equal(a, b) for a, b in zip(before, G.parameters()))
+    lr = h["lr"]                                                 # cosine decay from lr toward 0
+    assert lr[0] == 1e-3 and all(a > b for a, b in zip(lr, lr[1:])) and lr[-1] < 0.1e-3
+
+
+def test_encoder_learning_rate_can_stay_constant():
+    G, D = dcgan.build(image_size=8)
+    E = dcgan.Encoder(20, 8)
+    h = gt.train_encoder(E, G, D, images(), gt.EncoderConfig(epochs=1, batch_size=8, cosine=False), progress=False)
+    assert set(h["lr"]) == {1e-3}
 
 
 def test_epochs_follow_the_data_size(monkeypatch):

@@ -287,6 +287,8 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
+# (Adam with a learning rate that decays along a cosine to 0: with a constant rate E ends wherever
+# its last noisy steps put it, and the validation AUROC was 0.937 instead of 0.950.)
 # Scoring is then one pass, with the same two terms for this one image (f-AnoGAN's score):
 #
 # $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
@@ -307,6 +309,8 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
+# （Adam の学習率はコサインに沿って 0 まで下げます。一定のままだと E は最後の揺れた更新の位置で終わり、
+# 検証集合の AUROC は 0.950 ではなく 0.937 でした。）
 # するとスコアは 1 回の順伝播で求まります。この画像 1 枚についての同じ 2 つの項です（f-AnoGAN のスコア）:
 #
 # $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
