@@ -30,7 +30,8 @@ class GANConfig:
     batch 64, g_lr 1e-4, d_lr 4e-4, betas (0, 0.9), hard labels; with the same 16,000 image-steps
     smaller batches (more updates), equal learning rates of 2e-4 with DCGAN's betas (0.5, 0.999),
     label smoothing and instance noise raised the AUROC from 0.84 to 0.92; 8 epochs (with a
-    4-epoch encoder) reached 0.93 in 9 minutes of training on 2 CPU threads."""
+    4-epoch encoder scored by f-AnoGAN's A_E) reach 0.967 after 7 minutes of training on 2 CPU
+    threads."""
     epochs: int = field(default_factory=lambda: pick(8, 2))
     batch_size: int = 16        # the book: 64
     g_lr: float = 2e-4          # the book: 1e-4
