@@ -224,8 +224,8 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
     G.to(device), D.to(device)
     E.to(device).train()
     opt = torch.optim.Adam(E.parameters(), cfg.lr, betas=(0.5, 0.999))
-    steps = cfg.epochs * math.ceil(len(images) / cfg.batch_size) if cfg.cosine else 0
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1)) if cfg.cosine else None
+    steps = max(1, cfg.epochs * math.ceil(len(images) / cfg.batch_size))
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if cfg.cosine else None
     history, t0 = {"loss": [], "lr": []}, time.perf_counter()
     for epoch in tqdm(range(cfg.epochs), desc="encoder", disable=not progress):
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
