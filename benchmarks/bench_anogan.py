@@ -41,9 +41,7 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     history = gt.train_gan(G, D, x_train, gcfg, progress=False)
     t_gan = time.perf_counter() - t0
-    torch.manual_seed(args.seed)
-    E = dcgan.Encoder()
-    E.apply(dcgan.init_weights)
+    E = dcgan.build_encoder(seed=args.seed)
     t0 = time.perf_counter()
     gt.train_encoder(E, G, D, x_train, ecfg, progress=False)
     t_enc = time.perf_counter() - t0

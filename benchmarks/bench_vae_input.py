@@ -16,7 +16,7 @@ import torchvision.transforms as T
 from PIL import Image
 
 from lecture_utils.data import index_split, load_split
-from lecture_utils.vae_training import VAEConfig, make_model, make_optimizer, train_epoch, vae_loss
+from lecture_utils.vae_training import VAEConfig, make_model, make_optimizer, train_epoch, train_step
 
 
 class LectureDataset(torch.utils.data.Dataset):
@@ -30,13 +30,6 @@ class LectureDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i):
         return self.transform(Image.open(self.paths[i]).convert("RGB")), torch.zeros(1)
-
-
-def step(model, optimizer, x):
-    loss = vae_loss(x, *model(x)).sum()
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
 
 
 def main(argv=None) -> None:
@@ -58,14 +51,14 @@ def main(argv=None) -> None:
 
     def pure():
         for _ in range(0, n, b):
-            step(model, opt, fixed)
+            train_step(model, opt, fixed)
 
     def ours():
         train_epoch(model, opt, images, cfg, gen)
 
     def lecture():
         for x, _ in loader:
-            step(model, opt, x.to(device))
+            train_step(model, opt, x.to(device))
 
     times = {name: [] for name in ("pure", "ours", "lecture")}
     for _ in range(args.repeats):  # interleaved, best of repeats: fair under a shared CPU

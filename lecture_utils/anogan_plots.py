@@ -1,4 +1,5 @@
-"""Figures of the AnoGAN lecture: training curves, sample grids, search results, scores and ROC.
+"""Figures of the AnoGAN lecture: training curves, sample grids, search results and scores (ROC
+curves: ``plots.roc_curves``, shared with lecture 1).
 
 Every image is shown in [0, 1] with ``vmin=0, vmax=1``; every figure has a title and labels.
 """
@@ -8,9 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .anogan import SearchConfig, _search_chunk, to_display
+from .anogan import SearchConfig, _search_chunk, initial_z, score_latents, to_display
 from .gan_training import freeze
-from .metrics import auroc, roc
+from .metrics import auroc
 
 
 def _img(ax, image: torch.Tensor, title: str = "", cmap: str = "gray", vmax: float = 1.0) -> None:
@@ -116,23 +117,9 @@ def plot_score_histogram(labels, scores, title: str = "Anomaly scores A(x)"):
     return fig
 
 
-def plot_roc_curves(labels, named_scores: dict, title: str = "ROC curves"):
-    """One ROC curve per method, with its AUROC in the legend."""
-    fig, ax = plt.subplots(figsize=(4.2, 4))
-    for name, scores in named_scores.items():
-        fpr, tpr = roc(labels, scores)
-        ax.plot(fpr, tpr, label=f"{name} (AUROC {auroc(labels, scores):.3f})")
-    ax.plot([0, 1], [0, 1], color="gray", ls=":")
-    ax.set(title=title, xlabel="false positive rate", ylabel="true positive rate")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def search_trajectory(G, D, images: torch.Tensor, cfg: SearchConfig, z0: torch.Tensor | None = None,
                       every: int = 1) -> list[torch.Tensor]:
     """z after every ``every`` search steps for a few images: list of [n, z_dim] (for the explorer)."""
-    from .anogan import initial_z
     freeze(G, D)
     device = next(G.parameters()).device
     images = images.to(device)
@@ -150,18 +137,12 @@ def search_trajectory(G, D, images: torch.Tensor, cfg: SearchConfig, z0: torch.T
 
 def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: float = 0.1):
     """x, G(z_t) and |x - G(z_t)| of one image at one saved search step."""
-    from .anogan import anomaly_terms
     step = len(path) - 1 if step < 0 else min(step, len(path) - 1)
-    device = next(G.parameters()).device
-    x = images[image:image + 1].to(device)
-    with torch.no_grad():
-        residual, discrimination, x_hat = anomaly_terms(G, D, x, path[step][image:image + 1].to(device))
-    x, x_hat = x.cpu(), x_hat.cpu()
-    score = ((1 - lam) * residual + lam * discrimination).item()
+    r = score_latents(G, D, images[image:image + 1], path[step][image:image + 1], lam)
     fig, axes = plt.subplots(1, 3, figsize=(6, 2.3))
-    _img(axes[0], to_display(x[0]), f"x (image {image})")
-    _img(axes[1], to_display(x_hat[0]), f"G(z) at saved step {step}")
-    _img(axes[2], (x - x_hat).abs()[0], f"|x - G(z)|, L={score:.0f}", cmap="hot", vmax=2.0)
+    _img(axes[0], to_display(images[image]), f"x (image {image})")
+    _img(axes[1], to_display(r.reconstructions[0]), f"G(z) at saved step {step}")
+    _img(axes[2], r.residual_maps[0], f"|x - G(z)|, L={r.scores[0]:.0f}", cmap="hot", vmax=2.0)
     fig.suptitle("Latent search explorer")
     fig.tight_layout()
     return fig

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -19,6 +20,15 @@ def cache_file(name: str, **settings) -> Path:
     from .config import data_dir
     key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return data_dir() / f"{name}-{key}.pt"
+
+
+def check_resumable(path, saved: dict | None, config, free=("epochs",)) -> None:
+    """Refuse to resume the checkpoint ``path`` unless it was saved with the settings of ``config``
+    (a dataclass); the ``free`` fields (e.g. more epochs) may differ."""
+    now = {k: v for k, v in asdict(config).items() if k not in free}
+    old = {k: v for k, v in (saved or {}).items() if k not in free}
+    if old != now:
+        raise ValueError(f"{path} was trained with other settings {saved}; delete it or pass another checkpoint path")
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:

@@ -38,9 +38,7 @@ def train(args) -> int:
     history = gt.train_gan(G, D, images, cfg, checkpoint=out.with_name(out.name + ".partial"))
     E = None
     if args.encoder_epochs > 0:
-        torch.manual_seed(args.seed)
-        E = dcgan.Encoder(cfg.z_dim, IMAGE_SIZE)
-        E.apply(dcgan.init_weights)
+        E = dcgan.build_encoder(cfg.z_dim, IMAGE_SIZE, seed=args.seed)
         gt.train_encoder(E, G, D, images, gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed))
     save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "E": E.state_dict() if E else None,
                      "z_dim": cfg.z_dim, "image_size": IMAGE_SIZE}, out)

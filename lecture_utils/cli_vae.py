@@ -12,13 +12,12 @@ import json
 import time
 from pathlib import Path
 
-from .checkpoint import load_checkpoint, load_weights
 from .config import pick_device
 from .data import image_channels, load_split
 from .models import VAE
 from .projection import ProjectionConfig
 from .vae_eval import METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
-from .vae_training import AUGMENTATIONS, VAEConfig, train_vae
+from .vae_training import AUGMENTATIONS, VAEConfig, load_vae, train_vae
 
 
 def cmd_train(args) -> int:
@@ -31,16 +30,6 @@ def cmd_train(args) -> int:
     _, history = train_vae(train.images, config, checkpoint=args.out, device=pick_device(args.device))
     print(f"final loss per image {history[-1]:.1f}; weights: {args.out} ({time.perf_counter() - start:.0f} s)")
     return 0
-
-
-def load_vae(weights, device=None) -> VAE:
-    """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
-    state = load_checkpoint(weights)
-    sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
-    if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
-        raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
-    model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
-    return load_weights(model, sd).to(device or pick_device()).eval()
 
 
 def cmd_evaluate(args) -> int:

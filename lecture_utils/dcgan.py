@@ -96,7 +96,11 @@ def build(z_dim: int = 20, image_size: int = 64, seed: int | None = 0) -> tuple[
     """A freshly initialised (G, D) pair, seeded for repeatable lectures."""
     if seed is not None:
         torch.manual_seed(seed)
-    G, D = Generator(z_dim, image_size), Discriminator(z_dim, image_size)
-    G.apply(init_weights)
-    D.apply(init_weights)
-    return G, D
+    return Generator(z_dim, image_size).apply(init_weights), Discriminator(z_dim, image_size).apply(init_weights)
+
+
+def build_encoder(z_dim: int = 20, image_size: int = 64, seed: int | None = 0) -> Encoder:
+    """A freshly initialised encoder E (initialised like G and D), seeded for repeatable lectures."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    return Encoder(z_dim, image_size).apply(init_weights)

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
 from .config import pick
 
 
@@ -122,10 +122,7 @@ def gan_step(G, D, opt_g, opt_d, x, cfg: GANConfig, noise_std: float, gen: torch
 def _resume(path, G, D, opt_g, opt_d, cfg) -> tuple[int, dict]:
     """Load a checkpoint of the same settings into the models; (epochs done, history)."""
     state = load_checkpoint(path)
-    saved = dict(state.get("config") or {})
-    if {**saved, "epochs": cfg.epochs} != asdict(cfg):  # more epochs may be added, nothing else
-        raise ValueError(f"{path} was trained with other settings {state.get('config')}; "
-                         "delete it or pass another checkpoint path")
+    check_resumable(path, state.get("config"), cfg)  # more epochs may be added, nothing else
     G.load_state_dict(state["G"])
     D.load_state_dict(state["D"])
     opt_g.load_state_dict(state["opt_g"])

@@ -1,11 +1,11 @@
-"""Figures of lecture 1 (VAE + iterative projection).  Every figure has a title and labelled axes;
-images are drawn with vmin=0, vmax=1."""
+"""Figures of lecture 1 (VAE + iterative projection), and ``roc_curves`` for both lectures.  Every
+figure has a title and labelled axes; images are drawn with vmin=0, vmax=1."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import torch
 
-from .metrics import roc
+from .metrics import auroc, roc
 
 
 def to_numpy_image(x: torch.Tensor):
@@ -105,7 +105,6 @@ def localization(x0, target, maps, masks=None, titles=None, map_title: str = "an
 
 def roc_curves(labels, scores_by_method: dict, title: str = "ROC", level: str = "image"):
     """One ROC curve per method; ``scores_by_method``: {name: (labels, scores)} or {name: scores}."""
-    from .metrics import auroc
     fig, ax = plt.subplots(figsize=(4.2, 4))
     for name, item in scores_by_method.items():
         y, s = item if isinstance(item, tuple) else (labels, item)

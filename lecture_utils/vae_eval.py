@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from .config import pick
-from .localization import anomaly_map, fit_normalizer, image_scores, normalize
+from .localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
 from .metrics import auroc, pixel_auroc
 from .projection import ProjectionConfig, project_all
 from .vae_training import reconstruct
@@ -87,8 +87,8 @@ def evaluate_method(model, test, method: str, config: EvalConfig | None = None, 
     config = config or EvalConfig()
     start = time.perf_counter()
     target = normal_images(model, test.images, method, config, progress)
-    maps = anomaly_map(test.images, target, config.map_kind, config.sigma)  # [N, H, W]
-    scored = anomaly_map(test.images, target, config.map_kind, config.score_sigma)
+    raw = anomaly_map(test.images, target, config.map_kind, sigma=0)  # [N, H, W], computed once
+    maps, scored = smooth(raw, config.sigma), smooth(raw, config.score_sigma)
     if reference is not None and len(reference) > 1:  # the image score asks: unusual for this pixel?
         ref_target = normal_images(model, reference, method, config, progress)
         scored = normalize(scored, fit_normalizer(anomaly_map(reference, ref_target, config.map_kind,

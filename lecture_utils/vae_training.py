@@ -7,8 +7,6 @@ compute, not PIL.  A checkpoint is written atomically every ``save_every`` epoch
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import cache_file, load_checkpoint, save_checkpoint
+from .checkpoint import cache_file, check_resumable, load_checkpoint, load_weights, save_checkpoint
 from .config import pick, pick_device, seed_everything
 from .models import VAE
 
@@ -49,11 +47,7 @@ class VAEConfig:
     seed: int = 0
     save_every: int = 10
 
-    def key(self) -> str:
-        """A short hash of the settings that change the weights (cache file names use it)."""
-        d = asdict(self)
-        d.pop("save_every")
-        return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:10]
+    FREE = ("epochs", "save_every")  # settings a resumed run may change (not a dataclass field)
 
 
 def vae_loss(x: torch.Tensor, x_hat: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -114,15 +108,19 @@ def train_epoch(model, optimizer, images: torch.Tensor, config: VAEConfig, gener
     total = 0.0
     for start in range(0, len(images), config.batch_size):
         x = augment(images[order[start:start + config.batch_size]], config.augment, generator)  # [B, C, H, W]
-        loss = vae_loss(x, *model(x)).sum()  # the lecture sums over the batch
-        if not torch.isfinite(loss):
-            raise FloatingPointError("VAE loss became NaN/inf; the last good checkpoint is kept "
-                                     "(try a lower lr)")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += loss.item()
+        total += train_step(model, optimizer, x)
     return total / len(images)
+
+
+def train_step(model, optimizer, x: torch.Tensor) -> float:
+    """One Adam step on the batch x [B, C, H, W]; returns the loss summed over the batch (as the lecture)."""
+    loss = vae_loss(x, *model(x)).sum()
+    if not torch.isfinite(loss):
+        raise FloatingPointError("VAE loss became NaN/inf; the last good checkpoint is kept (try a lower lr)")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 
 
 def _state(model, optimizer, config, epoch, history, generator) -> dict:
@@ -146,9 +144,7 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     history, start = [], 0
     if checkpoint is not None and Path(checkpoint).is_file():
         state = load_checkpoint(checkpoint, map_location=device)
-        if state.get("config", {}).get("z_dim") != config.z_dim or state["config"].get("channels") != config.channels:
-            raise ValueError(f"checkpoint {checkpoint} was saved for other settings {state.get('config')}; "
-                             "delete it or choose another path")
+        check_resumable(checkpoint, state.get("config"), config, free=VAEConfig.FREE)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         history, start = list(state["history"]), int(state["epoch"])
@@ -167,8 +163,19 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
 def cached_weights(config: VAEConfig, source: str = "capsule", root=None) -> Path:
     """Where the notebook keeps the VAE trained with ``config`` on ``source`` (the data folder
     ``root`` is part of the key, so two folders never share weights): data_dir()/vae_....pt."""
-    return cache_file(f"vae_{source}_{config.epochs}ep", config=config.key(),
+    settings = {k: v for k, v in asdict(config).items() if k != "save_every"}
+    return cache_file(f"vae_{source}_{config.epochs}ep", config=settings,
                       root=None if root is None else str(Path(root).resolve()))
+
+
+def load_vae(weights, device=None) -> VAE:
+    """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
+    state = load_checkpoint(weights)
+    sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
+    if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
+        raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
+    model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
+    return load_weights(model, sd).to(device or pick_device()).eval()
 
 
 def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:

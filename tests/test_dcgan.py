@@ -71,3 +71,10 @@ def test_init_weights_follow_the_book():
     w = G.layer2[0].weight
     assert abs(w.std().item() - 0.02) < 0.005
     assert torch.all(G.layer2[0].bias == 0)
+
+
+def test_build_encoder_is_seeded_and_initialised_like_the_gan():
+    a, b = dcgan.build_encoder(20, 8, seed=3), dcgan.build_encoder(20, 8, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    w = a.layer1[0].weight
+    assert abs(w.mean().item()) < 0.01 and 0.01 < w.std().item() < 0.03   # N(0, 0.02)

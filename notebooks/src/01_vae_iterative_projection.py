@@ -31,14 +31,13 @@ import matplotlib.pyplot as plt
 import torch
 
 from lecture_utils import config, homework, plots, sources, widgets
-from lecture_utils.cli_vae import load_vae
 from lecture_utils.config import pick
 from lecture_utils.data import load_split
 from lecture_utils.localization import dssim_map, residual_map, smooth
 from lecture_utils.models import VAE
 from lecture_utils.projection import ProjectionConfig, energy_and_grad, project, projection_step
 from lecture_utils.vae_eval import EvalConfig, comparison_table, defect_table, evaluate, first_per_type
-from lecture_utils.vae_training import VAEConfig, augment, cached_weights, reconstruct, train_vae
+from lecture_utils.vae_training import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
 print("device:", device, "| reduced settings (CI):", config.is_reduced())

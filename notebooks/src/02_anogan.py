@@ -39,9 +39,6 @@
 # 置き換える高速なエンコーダです。
 
 # %%
-import time
-
-import matplotlib.pyplot as plt
 import torch
 
 from lecture_utils import anogan, dcgan, digits, homework_anogan
@@ -50,6 +47,7 @@ from lecture_utils import gan_training as gt
 from lecture_utils.checkpoint import cache_file
 from lecture_utils.config import is_reduced, pick, pick_device, seed_everything
 from lecture_utils.metrics import auroc
+from lecture_utils.plots import roc_curves
 
 seed_everything(0)
 device = pick_device()
@@ -323,8 +321,7 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 
 # %%
 ENC = gt.EncoderConfig.for_images(len(x_train))
-E = dcgan.Encoder(z_dim=20, image_size=64)
-E.apply(dcgan.init_weights)
+E = dcgan.build_encoder(z_dim=20, image_size=64)
 enc_path = cache_file("anogan/encoder", data=DATA, source=sets.source, cfg=GAN, enc=ENC)
 enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device)
 fast = anogan.encoder_scores(E, G, D, x_test)
@@ -338,8 +335,8 @@ print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.sco
       f"in {refined.seconds + fast.seconds:.1f} s")
 
 # %%
-P.plot_roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.scores,
-                           "encoder + short search": refined.scores}, "AnoGAN: 2 vs 7 and 8");
+roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.scores,
+           "encoder + short search": refined.scores}, "AnoGAN: 2 vs 7 and 8");
 
 # %% [markdown en]
 # ## 7. Homework
