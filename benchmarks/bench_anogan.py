@@ -49,9 +49,9 @@ def run(args) -> dict:
     search = anogan.latent_search(G, D, x_test, scfg, progress=False)
     fast = anogan.encoder_scores(E, G, D, x_test)
     l1_at_e = anogan.score_latents(G, D, x_test, fast.z)           # the search's L1 loss at z = E(x)
-    z_val = anogan.encode(E, x_val)
+    fast_val = anogan.encoder_scores(E, G, D, x_val)
     short = anogan.SearchConfig(iterations=args.short_iterations, lr=0.01)
-    refined = anogan.latent_search(G, D, x_test, short, z0=anogan.encode(E, x_test), progress=False)
+    refined = anogan.latent_search(G, D, x_test, short, z0=fast.z, progress=False)
     speed_cfg = anogan.SearchConfig(iterations=args.speed_iterations)
     batched = anogan.latent_search(G, D, x_test, speed_cfg, progress=False)
     single = per_image_search(G, D, x_test, speed_cfg, args.per_image) if args.per_image else float("nan")
@@ -61,8 +61,8 @@ def run(args) -> dict:
         "t_gan": t_gan, "t_enc": t_enc, "last_d": history["epoch_d"][-1], "last_g": history["epoch_g"][-1],
         "auroc_search": auroc(y, search.scores), "t_search": search.seconds,
         "auroc_encoder": auroc(y, fast.scores), "t_encoder": fast.seconds, "n_val": len(x_val),
-        "val_encoder": auroc(y_val, anogan.encoder_scores(E, G, D, x_val).scores),
-        "auroc_l1_at_e": auroc(y, l1_at_e.scores), "val_l1_at_e": auroc(y_val, anogan.score_latents(G, D, x_val, z_val).scores),
+        "val_encoder": auroc(y_val, fast_val.scores),
+        "auroc_l1_at_e": auroc(y, l1_at_e.scores), "val_l1_at_e": auroc(y_val, anogan.score_latents(G, D, x_val, fast_val.z).scores),
         "auroc_refined": auroc(y, refined.scores), "t_refined": refined.seconds + fast.seconds,
         "short_iterations": args.short_iterations,
         "batched_ips": len(x_test) / batched.seconds,

@@ -149,6 +149,7 @@ def _terms_of(terms, G, D, images: torch.Tensor, z: torch.Tensor, batch_size: in
 
 
 def _result(scores, term_1, term_2, z, x_hat, x) -> SearchResult:
+    """A ``SearchResult`` of scores [N] found without a search (no steps, 0 s)."""
     return SearchResult(scores, term_1, term_2, z.detach().cpu(), x_hat, (x - x_hat).abs(), scores[None].clone(), 0.0)
 
 

@@ -1,6 +1,8 @@
 """Checkpoints that survive a Colab disconnect: written atomically, loaded with clear errors."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from dataclasses import asdict
@@ -9,15 +11,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .config import data_dir
+
 
 def cache_file(name: str, **settings) -> Path:
     """``data_dir()/<name>-<hash of settings>.pt``: one weights file per combination of settings, so
     a re-run (or the other language's notebook) reuses weights trained with the same numbers and
     any change of settings or data trains anew. ``name`` may contain a sub-folder ('anogan/gan')."""
-    import hashlib
-    import json
-
-    from .config import data_dir
     key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return data_dir() / f"{name}-{key}.pt"
 
