@@ -17,8 +17,9 @@ from pathlib import Path
 
 import torch
 
-from lecture_utils import anogan, dcgan, digits
-from lecture_utils import gan_training as gt
+from lecture_utils.anogan import dcgan, score, search
+from lecture_utils.data import digits
+from lecture_utils.anogan import train as gt
 from lecture_utils.metrics import auroc
 
 
@@ -26,7 +27,7 @@ def per_image_search(G, D, x, cfg, n: int) -> float:
     """images/s of the search run one image at a time (the book's way, batch of one)."""
     t0 = time.perf_counter()
     for i in range(n):
-        anogan.latent_search(G, D, x[i:i + 1], cfg, progress=False)
+        search.latent_search(G, D, x[i:i + 1], cfg, progress=False)
     return n / (time.perf_counter() - t0)
 
 
@@ -34,8 +35,8 @@ def run(args) -> dict:
     torch.set_num_threads(args.threads)
     sets = digits.digit_sets(normal=args.normal, anomaly=args.anomaly, n_train=args.n_train,
                              n_test=args.n_test, source="mnist", mnist_root=args.mnist_root, n_val=args.n_val)
-    x_train, x_test, y = anogan.to_unit(sets.train.images), anogan.to_unit(sets.test.images), sets.test.labels
-    x_val, y_val = anogan.to_unit(sets.val.images), sets.val.labels
+    x_train, x_test, y = score.to_unit(sets.train.images), score.to_unit(sets.test.images), sets.test.labels
+    x_val, y_val = score.to_unit(sets.val.images), sets.val.labels
     G, D = dcgan.build(seed=args.seed)
     gcfg, ecfg = gt.GANConfig(epochs=args.epochs, seed=args.seed), gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed)
     t0 = time.perf_counter()
@@ -45,24 +46,24 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     gt.train_encoder(E, G, D, x_train, ecfg, progress=False)
     t_enc = time.perf_counter() - t0
-    scfg = anogan.SearchConfig(iterations=args.iterations)
-    search = anogan.latent_search(G, D, x_test, scfg, progress=False)
-    fast = anogan.encoder_scores(E, G, D, x_test)
-    l1_at_e = anogan.score_latents(G, D, x_test, fast.z)           # the search's L1 loss at z = E(x)
-    fast_val = anogan.encoder_scores(E, G, D, x_val)
-    short = anogan.SearchConfig(iterations=args.short_iterations, lr=0.01)
-    refined = anogan.latent_search(G, D, x_test, short, z0=fast.z, progress=False)
-    speed_cfg = anogan.SearchConfig(iterations=args.speed_iterations)
-    batched = anogan.latent_search(G, D, x_test, speed_cfg, progress=False)
+    scfg = search.SearchConfig(iterations=args.iterations)
+    found = search.latent_search(G, D, x_test, scfg, progress=False)
+    fast = score.encoder_scores(E, G, D, x_test)
+    l1_at_e = score.score_latents(G, D, x_test, fast.z)           # the search's L1 loss at z = E(x)
+    fast_val = score.encoder_scores(E, G, D, x_val)
+    short = search.SearchConfig(iterations=args.short_iterations, lr=0.01)
+    refined = search.latent_search(G, D, x_test, short, z0=fast.z, progress=False)
+    speed_cfg = search.SearchConfig(iterations=args.speed_iterations)
+    batched = search.latent_search(G, D, x_test, speed_cfg, progress=False)
     single = per_image_search(G, D, x_test, speed_cfg, args.per_image) if args.per_image else float("nan")
     return {
         "normal": args.normal, "anomaly": args.anomaly, "n_train": len(x_train), "n_test": len(x_test),
         "threads": args.threads, "gan": gcfg, "enc": ecfg, "search_cfg": scfg,
         "t_gan": t_gan, "t_enc": t_enc, "last_d": history["epoch_d"][-1], "last_g": history["epoch_g"][-1],
-        "auroc_search": auroc(y, search.scores), "t_search": search.seconds,
+        "auroc_search": auroc(y, found.scores), "t_search": found.seconds,
         "auroc_encoder": auroc(y, fast.scores), "t_encoder": fast.seconds, "n_val": len(x_val),
         "val_encoder": auroc(y_val, fast_val.scores),
-        "auroc_l1_at_e": auroc(y, l1_at_e.scores), "val_l1_at_e": auroc(y_val, anogan.score_latents(G, D, x_val, fast_val.z).scores),
+        "auroc_l1_at_e": auroc(y, l1_at_e.scores), "val_l1_at_e": auroc(y_val, score.score_latents(G, D, x_val, fast_val.z).scores),
         "auroc_refined": auroc(y, refined.scores), "t_refined": refined.seconds + fast.seconds,
         "short_iterations": args.short_iterations,
         "batched_ips": len(x_test) / batched.seconds,
@@ -106,7 +107,7 @@ def main(argv=None) -> int:
     p.add_argument("--n-val", type=int, default=400, help="validation images from the train split")
     p.add_argument("--epochs", type=int, default=gt.GANConfig().epochs)
     p.add_argument("--encoder-epochs", type=int, default=gt.EncoderConfig().epochs)
-    p.add_argument("--iterations", type=int, default=anogan.SearchConfig().iterations)
+    p.add_argument("--iterations", type=int, default=search.SearchConfig().iterations)
     p.add_argument("--short-iterations", type=int, default=30)
     p.add_argument("--speed-iterations", type=int, default=10)
     p.add_argument("--per-image", type=int, default=10, help="images searched one by one for the ratio")

@@ -1,4 +1,4 @@
-"""Projection throughput: the batched ``lecture_utils.projection.project`` vs the lecture's loop.
+"""Projection throughput: the batched ``lecture_utils.vae.projection.project`` vs the lecture's loop.
 
 The lecture projects one image at a time (DataLoader with batch_size=1, MSE energy with the
 reconstruction detached, three ``.cpu().numpy()`` copies per step for its plots).  We time the same
@@ -14,9 +14,9 @@ import common
 import torch
 import torch.nn as nn
 
-from lecture_utils.data import load_split
-from lecture_utils.models import VAE
-from lecture_utils.projection import ProjectionConfig, project_all
+from lecture_utils.data.mvtec import load_split
+from lecture_utils.vae.model import VAE
+from lecture_utils.vae.projection import ProjectionConfig, project_all
 
 
 def lecture_loop(model, images, iterations, alpha=0.5, lam=0.05, device="cpu"):

@@ -1,7 +1,7 @@
 """Training input pipeline: images/s of one training step fed three ways, in one run.
 
 * pure model compute: a fixed pre-made batch, no augmentation (the floor);
-* ours: ``vae_training.train_epoch`` (images decoded once, batched augmentation on the device);
+* ours: ``vae.train.train_epoch`` (images decoded once, batched augmentation on the device);
 * the lecture's: a PIL-per-item Dataset + torchvision transforms (RandomAffine, flips) + DataLoader.
 
     python benchmarks/bench_vae_input.py [--data DIR] [--images 100] [--augment lecture]
@@ -15,8 +15,8 @@ import torch
 import torchvision.transforms as T
 from PIL import Image
 
-from lecture_utils.data import index_split, load_split
-from lecture_utils.vae_training import VAEConfig, make_model, make_optimizer, train_epoch, train_step
+from lecture_utils.data.mvtec import index_split, load_split
+from lecture_utils.vae.train import VAEConfig, make_model, make_optimizer, train_epoch, train_step
 
 
 class LectureDataset(torch.utils.data.Dataset):

@@ -6,7 +6,7 @@ import argparse
 import torch
 
 from lecture_utils.config import pick_device
-from lecture_utils.sources import capsule_root
+from lecture_utils.data.sources import capsule_root
 
 
 def parser(doc: str, images: int) -> argparse.ArgumentParser:

@@ -1,12 +1,14 @@
 """lecture_utils: the small package behind the anomaly-detection lectures.
 
-Data: ``config`` (device, seeds, cache folder, the ``LECTURE_UTILS_REDUCED`` switch), ``data``
-(MVTec-layout folders), ``download`` (checked, cached downloads), ``synthetic`` (the offline
-capsule), ``digits`` (MNIST or bundled digits), ``sources`` (which data the notebooks use).
-Lecture 1 (Dehaene et al., ICLR 2020): ``models.VAE``, ``vae_training``, ``projection``,
-``localization``, ``vae_eval``, ``plots``, ``homework``.
-Lecture 2 (Schlegl et al., IPMI 2017): ``dcgan`` (re-exported by ``models``), ``gan_training``,
-``anogan``, ``anogan_plots``, ``homework_anogan``.
-Shared: ``checkpoint``, ``metrics``, ``widgets``, and the CLI ``python -m lecture_utils``.
+One subpackage per lecture, beside what they share (imports flow one way: ``data`` <- ``vae``,
+``anogan``; the shared modules import no lecture)::
+
+    config.py checkpoint.py metrics.py batching.py viz.py widgets.py checks.py cli.py
+    data/    mvtec.py download.py synthetic.py digits.py sources.py plots.py cli.py
+    vae/     model.py train.py projection.py localization.py evaluate.py plots.py homework.py cli.py
+    anogan/  dcgan.py train.py score.py search.py plots.py homework.py cli.py
+
+``models`` re-exports ``VAE`` and the DCGAN's classes under their old name. The README's
+"Architecture" section has one line per module.
 """
 __version__ = "0.1.0"

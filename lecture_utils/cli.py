@@ -1,6 +1,6 @@
 """``python -m lecture_utils``: prepare data, train and evaluate both lectures' models.
 
-Each command group lives beside the code it drives (``cli_data``, ``cli_vae``, ``cli_anogan``);
+Each command group lives beside the code it drives (``data/cli.py``, ``vae/cli.py``, ``anogan/cli.py``);
 each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
 Errors that a user can fix (a missing folder, a failed download) print one line, no traceback.
 """
@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cli_anogan, cli_data, cli_vae
+from .anogan import cli as cli_anogan
+from .data import cli as cli_data
+from .vae import cli as cli_vae
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,12 +3,11 @@
 ``explorer(draw, name=(min, max, step, default), other=[option, ...])`` draws ``draw(**defaults)``
 once as a static figure (what a headless run, nbval or a PDF export shows), then, where
 ipywidgets is installed, displays sliders that redraw it.  Without ipywidgets it prints a note.
-Both lectures use it; ``vae_explorer`` is lecture 1's.
+Both lectures use it (``vae.plots.vae_explorer``, ``anogan.plots.search_explorer``).
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import torch
 
 
 def _default(spec):
@@ -49,30 +48,3 @@ def explorer(draw, **controls):
     ui = ipywidgets.interactive(redraw, **{k: _widget(k, v) for k, v in controls.items()})
     display(ui)
     return ui
-
-
-def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "paper"):
-    """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map.
-
-    ``results``: {method: vae_eval.MethodResult}; ``trajectories``: {test index: list of x_t [C, H, W]}
-    for the images in ``indices``.
-    """
-    from .plots import explorer_view
-    r = results[method]
-    top = float(r.maps.max())
-    names = [f"{i}: {test.defects[i]}" for i in indices]
-
-    def draw(image, t, threshold):
-        i = int(image.split(":")[0])
-        frames = trajectories[i]
-        t = min(t, len(frames) - 1)
-        return explorer_view(test.images[i], frames[t], r.maps[i], test.masks[i], threshold, t, vmax=top)
-
-    longest = max(len(f) for f in trajectories.values()) - 1
-    return explorer(draw, image=names, t=(0, longest, 1, longest),
-                    threshold=(0.0, round(top, 3), round(top / 100, 4), round(top / 2, 3)))
-
-
-def frames_of(trajectory: list, index: int) -> list[torch.Tensor]:
-    """One image's frames x_0, x_1, ... from a batched trajectory (list of [B, C, H, W])."""
-    return [x[index] for x in trajectory]

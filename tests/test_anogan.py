@@ -1,8 +1,8 @@
 """AnoGAN latent search: the loss falls, batching changes nothing, restarts keep the best."""
 import torch
 
-from lecture_utils import anogan, dcgan
-from lecture_utils import gan_training as gt
+from lecture_utils.anogan import dcgan, score, search
+from lecture_utils.anogan import train as gt
 
 
 def models():
@@ -14,7 +14,7 @@ def test_search_loss_falls_and_models_stay_frozen():
     G, D = models()
     x = G.eval()(torch.randn(4, 20)).detach()
     G.train()
-    r = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=15, lr=0.1), progress=False)
+    r = search.latent_search(G, D, x, search.SearchConfig(iterations=15, lr=0.1), progress=False)
     assert r.history.shape == (16, 4)
     assert torch.all(r.history[-1] < r.history[0])
     assert not G.training and not any(p.requires_grad for p in G.parameters())
@@ -25,10 +25,10 @@ def test_search_loss_falls_and_models_stay_frozen():
 def test_batched_and_per_image_searches_agree():
     G, D = models()
     x = torch.rand(5, 1, 64, 64) * 2 - 1
-    z0 = anogan.initial_z(5, 20, seed=3)
-    cfg = anogan.SearchConfig(iterations=10, lr=0.05)
-    batched = anogan.latent_search(G, D, x, cfg, z0=z0, progress=False)
-    single = [anogan.latent_search(G, D, x[i:i + 1], cfg, z0=z0[i:i + 1], progress=False) for i in range(5)]
+    z0 = search.initial_z(5, 20, seed=3)
+    cfg = search.SearchConfig(iterations=10, lr=0.05)
+    batched = search.latent_search(G, D, x, cfg, z0=z0, progress=False)
+    single = [search.latent_search(G, D, x[i:i + 1], cfg, z0=z0[i:i + 1], progress=False) for i in range(5)]
     torch.testing.assert_close(batched.z, torch.cat([s.z for s in single]), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(batched.scores, torch.cat([s.scores for s in single]), rtol=1e-4, atol=1e-3)
 
@@ -36,16 +36,16 @@ def test_batched_and_per_image_searches_agree():
 def test_chunking_does_not_change_results():
     G, D = models()
     x = torch.rand(6, 1, 64, 64) * 2 - 1
-    a = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=5, batch_size=256), progress=False)
-    b = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=5, batch_size=4), progress=False)
+    a = search.latent_search(G, D, x, search.SearchConfig(iterations=5, batch_size=256), progress=False)
+    b = search.latent_search(G, D, x, search.SearchConfig(iterations=5, batch_size=4), progress=False)
     torch.testing.assert_close(a.scores, b.scores, rtol=1e-4, atol=1e-3)
 
 
 def test_restarts_keep_the_best_start_per_image():
     G, D = models()
     x = torch.rand(3, 1, 64, 64) * 2 - 1
-    one = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=5, restarts=1), progress=False)
-    three = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=5, restarts=3), progress=False)
+    one = search.latent_search(G, D, x, search.SearchConfig(iterations=5, restarts=1), progress=False)
+    three = search.latent_search(G, D, x, search.SearchConfig(iterations=5, restarts=3), progress=False)
     assert three.history.shape == (6, 3)
     assert torch.all(three.scores <= one.scores + 1e-3)  # restart 0 is the same start as `one`
 
@@ -55,36 +55,36 @@ def test_loss_matches_its_formula():
     G.eval()
     x, z = torch.rand(2, 1, 64, 64) * 2 - 1, torch.randn(2, 20)
     with torch.no_grad():
-        loss = anogan.anomaly_loss(G, D, x, z, lam=0.25)
+        loss = score.anomaly_loss(G, D, x, z, lam=0.25)
         x_hat = G(z)
         f_x, f_hat = D(x)[1], D(x_hat)[1]
     expected = 0.75 * (x - x_hat).abs().sum((1, 2, 3)) + 0.25 * (f_x - f_hat).abs().sum(1)
     torch.testing.assert_close(loss, expected)
-    assert "λ" in anogan.anomaly_loss.__doc__ and "f_D" in anogan.latent_search.__module__ + anogan.__doc__
+    assert "λ" in score.anomaly_loss.__doc__ and "f_D" in search.latent_search.__module__ + search.__doc__
 
 
 def test_encoder_scores_one_pass_and_seeds_the_search():
     G, D = models()
     E = dcgan.Encoder(20, 8)
     x = torch.rand(4, 1, 64, 64) * 2 - 1
-    fast = anogan.encoder_scores(E, G, D, x, kappa=0.5)
+    fast = score.encoder_scores(E, G, D, x, kappa=0.5)
     assert fast.scores.shape == (4,) and fast.z.shape == (4, 20)
     with torch.no_grad():  # f-AnoGAN's score: the izi_f loss of each image, A_R + kappa * A_D
         z = E.eval()(x)
         x_hat = G(z)
         a_r = ((x - x_hat) ** 2).mean((1, 2, 3))
         a_d = ((D(x)[1] - D(x_hat)[1]) ** 2).mean(1)
-        batch_loss = gt.izi_f_loss(E, G, D, x, kappa=0.5)
+        batch_loss = score.izi_f_loss(E, G, D, x, kappa=0.5)
     torch.testing.assert_close(fast.scores, a_r + 0.5 * a_d)
     torch.testing.assert_close(fast.residual, a_r)
     torch.testing.assert_close(batch_loss, fast.scores.mean())  # what training minimised
-    start = anogan.score_latents(G, D, x, fast.z)
-    refined = anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=10, lr=0.05), z0=fast.z, progress=False)
+    start = score.score_latents(G, D, x, fast.z)
+    refined = search.latent_search(G, D, x, search.SearchConfig(iterations=10, lr=0.05), z0=fast.z, progress=False)
     assert torch.all(refined.scores <= start.scores + 1e-3)
 
 
 def test_homework_checkers_accept_right_and_reject_wrong_answers(capsys):
-    from lecture_utils import homework_anogan as hw
+    from lecture_utils.anogan import homework as hw
     assert hw.check_rescore(None) is None
     assert hw.check_rescore(lambda r, lam: (1 - lam) * r.residual + lam * r.discrimination) is True
     assert hw.check_rescore(lambda r, lam: r.residual) is False
@@ -94,10 +94,10 @@ def test_homework_checkers_accept_right_and_reject_wrong_answers(capsys):
     x = torch.rand(6, 1, 64, 64) * 2 - 1
     y = torch.tensor([0, 0, 0, 1, 1, 1])
     from lecture_utils.metrics import auroc
-    right = auroc(y, anogan.encoder_scores(E, G, D, x).scores)
+    right = auroc(y, score.encoder_scores(E, G, D, x).scores)
     assert hw.check_anomaly_digit(3, right, E, G, D, x, y) is True
     assert hw.check_anomaly_digit(3, right + 0.1 if right < 0.9 else right - 0.1, E, G, D, x, y) is False
-    steps_right = auroc(y, anogan.latent_search(G, D, x, anogan.SearchConfig(iterations=0, lr=0.05),
+    steps_right = auroc(y, search.latent_search(G, D, x, search.SearchConfig(iterations=0, lr=0.05),
                                                 progress=False).scores)
     assert hw.check_search_steps([0, 2], [steps_right, 0.5], G, D, x, y, lr=0.05) is True
     assert hw.check_search_steps([0], [1.5], G, D, x, y, lr=0.05) is False
@@ -108,10 +108,10 @@ def test_explorer_draws_a_static_figure_without_widgets(monkeypatch):
     import sys
     import matplotlib
     matplotlib.use("Agg")
-    from lecture_utils import anogan_plots as P
+    from lecture_utils.anogan import plots as P
     G, D = models()
     x = torch.rand(2, 1, 64, 64) * 2 - 1
-    path = P.search_trajectory(G, D, x, anogan.SearchConfig(iterations=4, lr=0.05), every=2)
+    path = search.search_trajectory(G, D, x, search.SearchConfig(iterations=4, lr=0.05), every=2)
     assert len(path) == 3 and path[-1].shape == (2, 20)
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails -> a note, no error
     assert P.search_explorer(G, D, x, path) is None

@@ -6,7 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from lecture_utils import cli, cli_anogan
+from lecture_utils import cli
+from lecture_utils.anogan import cli as cli_anogan
 from lecture_utils.checkpoint import save_checkpoint
 
 

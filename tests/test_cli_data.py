@@ -5,8 +5,9 @@ import sys
 
 import pytest
 
-from lecture_utils import cli, synthetic
-from lecture_utils.synthetic import CapsuleSpec
+from lecture_utils import cli
+from lecture_utils.data import synthetic
+from lecture_utils.data.synthetic import CapsuleSpec
 
 from test_data import litter, make_mvtec
 

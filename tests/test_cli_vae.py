@@ -67,8 +67,8 @@ def test_clear_errors(folder, tmp_path, capsys):
 def test_load_vae_reads_a_bare_state_dict_like_the_lectures(tmp_path):
     import torch
 
-    from lecture_utils.cli_vae import load_vae
-    from lecture_utils.models import VAE
+    from lecture_utils.vae.cli import load_vae
+    from lecture_utils.vae.model import VAE
     torch.save(VAE(z_dim=4, input_c=1).state_dict(), tmp_path / "trained_model.pt")
     model = load_vae(tmp_path / "trained_model.pt", "cpu")
     assert (model.z_dim, model.input_c, model.training) == (4, 1, False)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from lecture_utils.data import DatasetError, MVTecDataset, list_images, load_split, summarize
+from lecture_utils.data.mvtec import DatasetError, MVTecDataset, list_images, load_split, summarize
 
 
 def save(path: Path, array, mode=None) -> Path:
@@ -173,7 +173,7 @@ def test_summarize_needs_a_split(tmp_path):
 
 def test_image_channels_reads_the_first_training_image(tmp_path):
     from PIL import Image
-    from lecture_utils.data import image_channels
+    from lecture_utils.data.mvtec import image_channels
     for mode, channels in (("L", 1), ("RGB", 3), ("RGBA", 3)):
         folder = tmp_path / mode / "train" / "good"
         folder.mkdir(parents=True)

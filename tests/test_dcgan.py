@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from lecture_utils import dcgan
+from lecture_utils.anogan import dcgan
 from lecture_utils.checkpoint import load_weights
 
 

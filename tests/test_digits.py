@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from lecture_utils import digits
-from lecture_utils.data import load_split, summarize
+from lecture_utils.data import digits
+from lecture_utils.data.mvtec import load_split, summarize
 
 from test_download import write_mnist_gz
 

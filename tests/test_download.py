@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lecture_utils import download, sources
-from lecture_utils.data import DatasetError, load_split
-from lecture_utils.download import LECTURE, MVTEC_CAPSULE, DownloadError
+from lecture_utils.data import download, sources
+from lecture_utils.data.mvtec import DatasetError, load_split
+from lecture_utils.data.download import LECTURE, MVTEC_CAPSULE, DownloadError
 
 
 @pytest.fixture(autouse=True)

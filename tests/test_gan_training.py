@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from lecture_utils import dcgan
-from lecture_utils import gan_training as gt
+from lecture_utils.anogan import dcgan
+from lecture_utils.anogan import train as gt
 from lecture_utils.checkpoint import load_checkpoint
 
 

@@ -5,7 +5,7 @@ import torch
 from skimage.metrics import structural_similarity
 from sklearn.metrics import roc_auc_score
 
-from lecture_utils.localization import anomaly_map, dssim_map, image_scores, residual_map, smooth
+from lecture_utils.vae.localization import anomaly_map, dssim_map, image_scores, residual_map, smooth
 from lecture_utils.metrics import pixel_auroc
 
 
@@ -76,7 +76,7 @@ def test_pixel_auroc_matches_scikit_learn():
 
 
 def test_normalize_damps_pixels_that_vary_on_good_images():
-    from lecture_utils.localization import fit_normalizer, normalize
+    from lecture_utils.vae.localization import fit_normalizer, normalize
     g = torch.Generator().manual_seed(0)
     good = torch.rand(20, 8, 8, generator=g) * 0.01
     good[:, 0, 0] += torch.rand(20, generator=g)  # an edge that good images never reconstruct

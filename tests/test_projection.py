@@ -3,9 +3,9 @@ nothing, the gradient is the energy's, each image stops on its own."""
 import pytest
 import torch
 
-from lecture_utils.models import VAE
-from lecture_utils.projection import ProjectionConfig, energy_and_grad, project, project_all, projection_step
-from lecture_utils.vae_training import vae_loss
+from lecture_utils.vae.model import VAE
+from lecture_utils.vae.projection import ProjectionConfig, energy_and_grad, project, project_all, projection_step
+from lecture_utils.vae.train import vae_loss
 
 
 def blobs(n, seed=0):
@@ -65,8 +65,8 @@ def test_gradient_matches_finite_differences(model):
 
 
 def test_paper_energy_is_zero_and_flat_at_a_perfect_reconstruction():
-    from lecture_utils.projection import entropy
-    from lecture_utils.vae_training import vae_loss
+    from lecture_utils.vae.projection import entropy
+    from lecture_utils.vae.train import vae_loss
     x_hat = torch.rand(2, 3, 8, 8) * 0.8 + 0.1
     mu = logvar = torch.zeros(2, 4)                           # KL(q(z|x) || N(0, I)) = 0
     x = x_hat.clone().requires_grad_(True)
@@ -109,8 +109,8 @@ def test_unknown_energy_is_refused(model):
 def test_homework_checkers_accept_right_and_reject_wrong_answers(model, capsys):
     from dataclasses import replace
 
-    from lecture_utils import homework
-    from lecture_utils.vae_eval import MethodResult
+    from lecture_utils.vae import homework
+    from lecture_utils.vae.evaluate import MethodResult
     x, cfg = defective(2), ProjectionConfig(iterations=2, lam=0.0)
     assert homework.check_vae_lambda_zero(model, x, project(model, x, cfg), cfg)
     assert not homework.check_vae_lambda_zero(model, x, None, cfg)

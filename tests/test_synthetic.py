@@ -4,9 +4,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from lecture_utils import synthetic
-from lecture_utils.data import load_split, summarize
-from lecture_utils.synthetic import DEFECTS, CapsuleSpec, sample_pair
+from lecture_utils.data import synthetic
+from lecture_utils.data.mvtec import load_split, summarize
+from lecture_utils.data.synthetic import DEFECTS, CapsuleSpec, sample_pair
 
 TINY = CapsuleSpec(n_train=3, n_test_good=2, n_test_defect=1, size=64, seed=0)
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from lecture_utils.checkpoint import load_weights, save_checkpoint
-from lecture_utils.models import VAE
+from lecture_utils.vae.model import VAE
 
 # The lecture's layers (MPRG "繰り返し処理による異常検知"): Sequential index -> (out, in, kernel)
 LECTURE_ENCODER = {0: (32, "c", 4), 2: (32, 32, 4), 4: (32, 32, 3), 6: (64, 32, 4), 8: (64, 64, 3),

@@ -37,8 +37,9 @@ import tempfile
 
 import matplotlib.pyplot as plt
 
-from lecture_utils import config, data, digits, sources
-from lecture_utils import plots_data as P
+from lecture_utils import config
+from lecture_utils.data import digits, mvtec, sources
+from lecture_utils.data import plots as P
 
 print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_dir())
 
@@ -82,7 +83,7 @@ print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_d
 
 # %%
 capsule, source = sources.capsule_root()
-info = data.summarize(capsule)
+info = mvtec.summarize(capsule)
 print(f"capsule data: {source} ({capsule})")
 for split, counts in info["splits"].items():
     print(f"  {split:5s}", counts)
@@ -91,7 +92,7 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 # %% [markdown en]
 # ## 2. Good and defective capsules
 #
-# `data.load_split` reads one split into tensors: `images` `[N, 3, H, W]` in [0, 1], `labels`
+# `mvtec.load_split` reads one split into tensors: `images` `[N, 3, H, W]` in [0, 1], `labels`
 # (0 = good, 1 = defect), `masks` `[N, 1, H, W]` (all zeros for good images) and the defect type
 # of each image. Below is one test image of each type. Look at how *small* most defects are
 # compared with the capsule: a model must notice a few wrong pixels, and the masks show exactly
@@ -100,13 +101,13 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 # %% [markdown ja]
 # ## 2. 正常なカプセルと欠陥のあるカプセル
 #
-# `data.load_split` は1つの分割をテンソルに読み込みます。`images` は `[N, 3, H, W]`（値は [0, 1]）、
+# `mvtec.load_split` は1つの分割をテンソルに読み込みます。`images` は `[N, 3, H, W]`（値は [0, 1]）、
 # `labels`（0 = 正常、1 = 欠陥）、`masks` は `[N, 1, H, W]`（正常画像ではすべて 0）、そして各画像の欠陥の種類です。
 # 下に、種類ごとにテスト画像を1枚ずつ示します。カプセル全体に比べて、ほとんどの欠陥がいかに *小さい* かに
 # 注目してください。モデルはわずかな画素の違いに気づく必要があり、マスクはそれがどの画素かを正確に示します。
 
 # %%
-test = data.load_split(capsule, "test", image_size=128)
+test = mvtec.load_split(capsule, "test", image_size=128)
 print(test.images.shape, "labels:", test.labels.tolist().count(1), "defective,",
       test.labels.tolist().count(0), "good")
 fig = P.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
@@ -129,7 +130,7 @@ plt.show()
 # よい異常検知器は、このばらつきを正常として受け入れつつ、欠陥には気づかなければなりません。
 
 # %%
-train = data.load_split(capsule, "train", image_size=128)
+train = mvtec.load_split(capsule, "train", image_size=128)
 fig = P.show_grid(train, f"Some normal training capsules ({len(train)} in total)", n=6)
 plt.show()
 fig = P.show_mean_and_spread(train, "Normal variation of the training capsules")
@@ -137,7 +138,7 @@ plt.show()
 
 # %% [markdown en]
 # The **synthetic capsule** (used when no real data is present) is drawn by
-# `lecture_utils.synthetic`: a two-tone pill with a printed "500", small random pose and lighting
+# `lecture_utils.data.synthetic`: a two-tone pill with a printed "500", small random pose and lighting
 # changes, and five defect types like MVTec's (`crack`, `faulty_imprint`, `poke`, `scratch`,
 # `squeeze`). Each mask is computed as *exactly the pixels that the defect changed*, so the
 # masks are pixel-exact. To use the real images instead, download them
@@ -145,7 +146,7 @@ plt.show()
 # folder in the MVTec layout.
 
 # %% [markdown ja]
-# **合成カプセル**（実データがないときに使います）は `lecture_utils.synthetic` が描画します。
+# **合成カプセル**（実データがないときに使います）は `lecture_utils.data.synthetic` が描画します。
 # 「500」と印字された2色のカプセルに、位置・傾き・照明の小さなランダムな変化を加え、MVTec と同じ5種類の欠陥
 # （`crack`, `faulty_imprint`, `poke`, `scratch`, `squeeze`）を描きます。マスクは *欠陥によって変化した画素そのもの*
 # として計算するので、画素単位で正確です。実画像を使いたい場合は、ダウンロードする
@@ -191,7 +192,7 @@ plt.show()
 # ignored; grayscale, RGBA, palette and 16-bit images are converted.
 #
 # Check a folder before training with `python -m lecture_utils data info DIR` (or
-# `data.summarize`): it counts the images per split and type and checks each mask against its
+# `mvtec.summarize`): it counts the images per split and type and checks each mask against its
 # image. Here we write the digits above as such a folder (in a temporary directory) and inspect it.
 # The command line can also write it: `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`.
 
@@ -204,7 +205,7 @@ plt.show()
 # データセット（画素マスクなし）として扱います。ファイルは名前順に並べ、隠しファイル（`.DS_Store`,
 # `Thumbs.db`, `.ipynb_checkpoints`）や画像以外のファイルは無視し、グレースケール・RGBA・パレット・16ビットの画像は変換します。
 #
-# 学習の前に `python -m lecture_utils data info DIR`（または `data.summarize`）でフォルダを確認しましょう。
+# 学習の前に `python -m lecture_utils data info DIR`（または `mvtec.summarize`）でフォルダを確認しましょう。
 # 分割と種類ごとの枚数を数え、各マスクの大きさが画像と一致するかを調べます。ここでは、上の数字を
 # 一時フォルダにこの形式で書き出して確認します。コマンドラインでも書き出せます:
 # `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`
@@ -212,8 +213,8 @@ plt.show()
 # %%
 with tempfile.TemporaryDirectory() as tmp:
     folder = digits.write_digit_folder(f"{tmp}/digits", sets)
-    print(data.summarize(folder)["splits"])
-    mine = data.load_split(folder, "test", image_size=64, channels=1)
+    print(mvtec.summarize(folder)["splits"])
+    mine = mvtec.load_split(folder, "test", image_size=64, channels=1)
     print("loaded back:", tuple(mine.images.shape), "| anomalies:", int(mine.labels.sum()),
           "| has masks:", mine.has_masks)
 
@@ -223,7 +224,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # - Unsupervised anomaly detection trains on normal data only; labels and masks serve only to
 #   evaluate.
 # - All image data here uses the MVTec layout (`train/good`, `test/<type>`, `ground_truth`), and
-#   `lecture_utils.data` reads any such folder into images, labels, masks and types.
+#   `lecture_utils.data.mvtec` reads any such folder into images, labels, masks and types.
 # - Offline, the synthetic capsule and scikit-learn's digits stand in for MVTec AD and MNIST; the
 #   same code runs on the real data once it is downloaded.
 #
@@ -234,7 +235,7 @@ with tempfile.TemporaryDirectory() as tmp:
 #
 # - 教師なし異常検知は正常データだけで学習します。ラベルとマスクは評価にだけ使います。
 # - ここで使う画像データはすべて MVTec 形式（`train/good`, `test/<種類>`, `ground_truth`）で、
-#   `lecture_utils.data` はそのようなフォルダを画像・ラベル・マスク・種類として読み込みます。
+#   `lecture_utils.data.mvtec` はそのようなフォルダを画像・ラベル・マスク・種類として読み込みます。
 # - オフラインでは、合成カプセルと scikit-learn の数字が MVTec AD と MNIST の代わりになります。
 #   実データをダウンロードすれば、同じコードがそのまま実データで動きます。
 #

@@ -30,14 +30,16 @@ from dataclasses import replace
 import matplotlib.pyplot as plt
 import torch
 
-from lecture_utils import config, homework, plots, sources, widgets
+from lecture_utils import config, viz
 from lecture_utils.config import pick
-from lecture_utils.data import load_split
-from lecture_utils.localization import dssim_map, residual_map, smooth
-from lecture_utils.models import VAE
-from lecture_utils.projection import ProjectionConfig, energy_and_grad, project, projection_step
-from lecture_utils.vae_eval import EvalConfig, comparison_table, defect_table, evaluate, first_per_type
-from lecture_utils.vae_training import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
+from lecture_utils.data import sources
+from lecture_utils.data.mvtec import load_split
+from lecture_utils.vae import homework, plots
+from lecture_utils.vae.localization import dssim_map, residual_map, smooth
+from lecture_utils.vae.model import VAE
+from lecture_utils.vae.projection import ProjectionConfig, energy_and_grad, project, projection_step
+from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_table, evaluate, first_per_type
+from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
 print("device:", device, "| reduced settings (CI):", config.is_reduced())
@@ -75,7 +77,7 @@ print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(
 
 # %%
 one_each = first_per_type(test, 1)
-fig = plots.image_grid(test.images[one_each], [test.defects[i] for i in one_each], ncols=len(one_each),
+fig = viz.image_grid(test.images[one_each], [test.defects[i] for i in one_each], ncols=len(one_each),
                        suptitle="test images, one per type")
 plt.show()
 
@@ -143,7 +145,7 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # %%
 g = torch.Generator().manual_seed(0)
 x = train.images[:6]
-fig = plots.image_grid(torch.cat([x, augment(x, "light", g), augment(x, "lecture", g)]), ncols=6,
+fig = viz.image_grid(torch.cat([x, augment(x, "light", g), augment(x, "lecture", g)]), ncols=6,
                        suptitle="rows: original / light / lecture's augmentation")
 plt.show()
 
@@ -285,7 +287,7 @@ print("same as project():", torch.allclose(x_t.cpu(), paper.x, atol=1e-5))
 T = len(paper.trajectory) - 1
 steps = sorted({0, T // 4, T // 2, 3 * T // 4, T})
 for name, run in (("paper", paper), ("paper_bce (no entropy term)", paper_bce)):
-    frames = widgets.frames_of(run.trajectory, 0)
+    frames = plots.frames_of(run.trajectory, 0)
     plots.trajectory([frames[t] for t in steps], steps, suptitle=f"{name} projection of a {test.defects[demo[0]]} image")
 plt.show()
 
@@ -374,9 +376,9 @@ print(defect_table(results["paper"]))
 # 3つの方法の ROC 曲線です．左が画像レベル，右が画素レベルです．
 
 # %%
-plots.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image")
+viz.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image")
 pixel_truth = test.masks[:, 0].flatten()
-plots.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.items()}, title="pixel ROC",
+viz.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.items()}, title="pixel ROC",
                  level="pixel")
 plt.show()
 
@@ -391,8 +393,8 @@ plt.show()
 # 両方なら黄）が表示されます．下の図は初期値で描いたもので，Jupyter や Colab ではスライダーで再描画できます．
 
 # %%
-trajectories = {i: widgets.frames_of(paper.trajectory, k) for k, i in enumerate(demo)}
-ui = widgets.vae_explorer(test, results, trajectories, demo)
+trajectories = {i: plots.frames_of(paper.trajectory, k) for k, i in enumerate(demo)}
+ui = plots.vae_explorer(test, results, trajectories, demo)
 
 # %% [markdown en]
 # ## 9. Exercises

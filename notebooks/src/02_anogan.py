@@ -41,13 +41,16 @@
 # %%
 import torch
 
-from lecture_utils import anogan, dcgan, digits, homework_anogan
-from lecture_utils import anogan_plots as P
-from lecture_utils import gan_training as gt
+from lecture_utils.anogan import dcgan, homework as homework_anogan
+from lecture_utils.anogan import plots as P
+from lecture_utils.anogan import train as gt
+from lecture_utils.anogan.score import encode, encoder_scores, to_unit
+from lecture_utils.anogan.search import SearchConfig, latent_search, search_trajectory
+from lecture_utils.data import digits
 from lecture_utils.checkpoint import cache_file
 from lecture_utils.config import is_reduced, pick, pick_device, seed_everything
 from lecture_utils.metrics import auroc
-from lecture_utils.plots import roc_curves
+from lecture_utils.viz import roc_curves
 
 seed_everything(0)
 device = pick_device()
@@ -74,8 +77,8 @@ print("device:", device, "| reduced settings:", is_reduced())
 # %%
 DATA = dict(normal=(7, 8), anomaly=(2,), n_train=pick(4000, 400), n_test=pick(200, 100))
 sets = digits.digit_sets(**DATA)
-x_train = anogan.to_unit(sets.train.images)          # [N, 1, 64, 64] in [-1, 1]
-x_test = anogan.to_unit(sets.test.images)
+x_train = to_unit(sets.train.images)          # [N, 1, 64, 64] in [-1, 1]
+x_test = to_unit(sets.test.images)
 y_test = sets.test.labels                             # 1 = anomaly (a 2)
 print(f"source: {sets.source} | train {tuple(x_train.shape)} | test {len(x_test)} "
       f"({int(y_test.sum())} anomalies)")
@@ -225,9 +228,9 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # 同じ結果が、はるかに速く得られます。2 本の曲線を見ましょう。どちらも下がりますが、異常の方が高いままです。
 
 # %%
-SEARCH = anogan.SearchConfig()
+SEARCH = SearchConfig()
 print(SEARCH)
-search = anogan.latent_search(G, D, x_test, SEARCH)
+search = latent_search(G, D, x_test, SEARCH)
 print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
       f"({len(x_test) / search.seconds:.1f} images/s)")
 
@@ -324,13 +327,13 @@ ENC = gt.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, image_size=64)
 enc_path = cache_file("anogan/encoder", data=DATA, source=sets.source, cfg=GAN, enc=ENC)
 enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device)
-fast = anogan.encoder_scores(E, G, D, x_test)
+fast = encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
       f"({search.seconds / fast.seconds:.0f}x faster than the search)")
 
 # %%
-SHORT = anogan.SearchConfig(iterations=pick(30, 5), lr=0.01)
-refined = anogan.latent_search(G, D, x_test, SHORT, z0=anogan.encode(E, x_test))
+SHORT = SearchConfig(iterations=pick(30, 5), lr=0.01)
+refined = latent_search(G, D, x_test, SHORT, z0=encode(E, x_test))
 print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.scores):.3f} "
       f"in {refined.seconds + fast.seconds:.1f} s")
 
@@ -348,7 +351,7 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # 2. **Another anomaly digit**: build a test set with another anomaly digit
 #    (`digits.digit_sets(..., anomaly=(d,))`), score it with the encoder and give its AUROC.
 # 3. **Fewer search steps**: the AUROC of `latent_search` after 0, 10 and 30 steps
-#    (`anogan.SearchConfig(iterations=k, lr=SEARCH.lr)`). How many steps are really needed?
+#    (`SearchConfig(iterations=k, lr=SEARCH.lr)`). How many steps are really needed?
 
 # %% [markdown ja]
 # ## 7. 課題
@@ -360,7 +363,7 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # 2. **別の異常の数字**: 別の数字を異常とするテスト集合を作り（`digits.digit_sets(..., anomaly=(d,))`）、
 #    エンコーダでスコアを付けて AUROC を求めましょう。
 # 3. **探索ステップを減らす**: `latent_search` の 0, 10, 30 ステップ後の AUROC を求めましょう
-#    （`anogan.SearchConfig(iterations=k, lr=SEARCH.lr)`）。本当に必要なステップ数はいくつでしょうか？
+#    （`SearchConfig(iterations=k, lr=SEARCH.lr)`）。本当に必要なステップ数はいくつでしょうか？
 
 # %%
 rescore = None  # e.g. def rescore(result, lam): return ...
@@ -391,5 +394,5 @@ homework_anogan.check_search_steps(steps, step_aurocs, G, D, x_test, y_test, lr=
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-path = P.search_trajectory(G, D, x_test[few], SEARCH, every=max(1, SEARCH.iterations // 20))
+path = search_trajectory(G, D, x_test[few], SEARCH, every=max(1, SEARCH.iterations // 20))
 P.search_explorer(G, D, x_test[few], path);

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .config import pick
-from .vae_training import vae_loss
+from ..config import pick
+from .model import vae_loss
 
 
 @dataclass

@@ -1,45 +1,12 @@
-"""Figures of lecture 1 (VAE + iterative projection), and ``roc_curves`` for both lectures.  Every
+"""Figures of lecture 1 (VAE + iterative projection) and its explorer.  Every
 figure has a title and labelled axes; images are drawn with vmin=0, vmax=1."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import torch
 
-from .metrics import auroc, roc
-
-
-def to_numpy_image(x: torch.Tensor):
-    """[C, H, W] in [0, 1] -> [H, W, C] (or [H, W] for one channel) for ``imshow``."""
-    x = x.detach().cpu().clamp(0, 1)
-    return x[0].numpy() if x.shape[0] == 1 else x.permute(1, 2, 0).numpy()
-
-
-def show_image(ax, x: torch.Tensor, title: str = "") -> None:
-    ax.imshow(to_numpy_image(x), cmap="gray", vmin=0, vmax=1, interpolation="none")
-    ax.set_title(title)
-    ax.axis("off")
-
-
-def show_map(ax, m: torch.Tensor, title: str = "", vmax: float | None = None) -> None:
-    im = ax.imshow(m.detach().cpu().numpy(), cmap="jet", vmin=0, vmax=vmax, interpolation="none")
-    ax.set_title(title)
-    ax.axis("off")
-    plt.colorbar(im, ax=ax, fraction=0.046)
-
-
-def image_grid(images: torch.Tensor, titles=None, ncols: int = 8, suptitle: str = ""):
-    """A grid of images [N, C, H, W]."""
-    n = len(images)
-    nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.9 * nrows), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        if i < n:
-            show_image(ax, images[i], titles[i] if titles else "")
-        else:
-            ax.axis("off")
-    fig.suptitle(suptitle)
-    fig.tight_layout()
-    return fig
+from ..viz import image_grid, show_image, show_map
+from ..widgets import explorer
 
 
 def reconstructions(x: torch.Tensor, x_hat: torch.Tensor, titles=None, suptitle: str = "input / f_VAE(x) / |x - f_VAE(x)|"):
@@ -103,20 +70,6 @@ def localization(x0, target, maps, masks=None, titles=None, map_title: str = "an
     return fig
 
 
-def roc_curves(labels, scores_by_method: dict, title: str = "ROC", level: str = "image"):
-    """One ROC curve per method; ``scores_by_method``: {name: (labels, scores)} or {name: scores}."""
-    fig, ax = plt.subplots(figsize=(4.2, 4))
-    for name, item in scores_by_method.items():
-        y, s = item if isinstance(item, tuple) else (labels, item)
-        fpr, tpr = roc(y, s)
-        ax.plot(fpr, tpr, label=f"{name} (AUROC {auroc(y, s):.3f})")
-    ax.plot([0, 1], [0, 1], "k:", lw=0.8)
-    ax.set(title=f"{title} ({level} level)", xlabel="false positive rate", ylabel="true positive rate")
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
 def explorer_view(x0, x_t, m, mask, threshold: float, t: int, vmax: float | None = None):
     """The explorer's figure: x_0, x_t, the anomaly map, and the map thresholded against the mask."""
     fig, axes = plt.subplots(1, 4, figsize=(11, 3))
@@ -128,3 +81,29 @@ def explorer_view(x0, x_t, m, mask, threshold: float, t: int, vmax: float | None
     show_image(axes[3], overlay, f"map >= {threshold:.3f} (red) vs truth (green)")
     fig.tight_layout()
     return fig
+
+
+def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "paper"):
+    """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map.
+
+    ``results``: {method: evaluate.MethodResult}; ``trajectories``: {test index: list of x_t [C, H, W]}
+    for the images in ``indices``.
+    """
+    r = results[method]
+    top = float(r.maps.max())
+    names = [f"{i}: {test.defects[i]}" for i in indices]
+
+    def draw(image, t, threshold):
+        i = int(image.split(":")[0])
+        frames = trajectories[i]
+        t = min(t, len(frames) - 1)
+        return explorer_view(test.images[i], frames[t], r.maps[i], test.masks[i], threshold, t, vmax=top)
+
+    longest = max(len(f) for f in trajectories.values()) - 1
+    return explorer(draw, image=names, t=(0, longest, 1, longest),
+                    threshold=(0.0, round(top, 3), round(top / 100, 4), round(top / 2, 3)))
+
+
+def frames_of(trajectory: list, index: int) -> list[torch.Tensor]:
+    """One image's frames x_0, x_1, ... from a batched trajectory (list of [B, C, H, W])."""
+    return [x[index] for x in trajectory]

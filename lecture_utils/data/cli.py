@@ -74,7 +74,7 @@ def download(args) -> int:
 
 
 def info(args) -> int:
-    from .data import summarize
+    from .mvtec import summarize
     summary = summarize(args.dir)
     if args.json:
         print(json.dumps(summary, indent=1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .data import ImageSet
+from .mvtec import ImageSet
 
 
 def _rgb(image) -> np.ndarray:

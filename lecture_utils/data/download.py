@@ -24,8 +24,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import config
-from .data import DatasetError
+from .. import config
+from .mvtec import DatasetError
 
 COMPLETE = ".complete"   # written inside an unpacked folder once it is whole
 

@@ -20,8 +20,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
-from .config import pick
+from ..checkpoint import check_resumable, load_checkpoint, save_checkpoint
+from ..config import pick
+from .score import freeze, izi_f_loss
 
 
 @dataclass
@@ -187,28 +188,6 @@ def _sample(G, z: torch.Tensor) -> torch.Tensor:
     out = G(z).cpu()
     G.train(was_training)
     return out
-
-
-def freeze(*models) -> None:
-    """Eval mode (BatchNorm uses its running statistics) and no weight gradients."""
-    for m in models:
-        m.eval()
-        m.requires_grad_(False)
-
-
-def izi_f_terms(G, D, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """f-AnoGAN's two terms per image [B]: A_R = mean (x - G(z))^2 over pixels, A_D = mean
-    (f_D(x) - f_D(G(z)))^2 over features; and G(z) [B, 1, H, W]."""
-    x_hat = G(z)                                                        # [B, 1, H, W]
-    _, f_x = D(x)                                                       # [B, 8192]
-    _, f_hat = D(x_hat)
-    return (x - x_hat).pow(2).flatten(1).mean(1), (f_x - f_hat).pow(2).mean(1), x_hat
-
-
-def izi_f_loss(E, G, D, x: torch.Tensor, kappa: float) -> torch.Tensor:
-    """f-AnoGAN's izi_f loss: the batch mean of A_R + kappa * A_D with z = E(x) (see izi_f_terms)."""
-    a_r, a_d, _ = izi_f_terms(G, D, x, E(x))
-    return (a_r + kappa * a_d).mean()
 
 
 def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = None, device=None,

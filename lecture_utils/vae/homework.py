@@ -7,13 +7,8 @@ from dataclasses import replace
 
 import torch
 
+from ..checks import report
 from .projection import ProjectionConfig, l1_term, project
-
-
-def report(ok: bool | None, good: str = "", bad: str = "") -> bool | None:
-    """Print "Correct: good", "Not yet: bad" or "Not answered yet." and return ``ok``."""
-    print("Not answered yet." if ok is None else (f"Correct: {good}" if ok else f"Not yet: {bad}"))
-    return ok
 
 
 def check_vae_lambda_zero(model, x_0: torch.Tensor, result, config: ProjectionConfig) -> bool | None:

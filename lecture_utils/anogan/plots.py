@@ -1,5 +1,5 @@
 """Figures of the AnoGAN lecture: training curves, sample grids, search results and scores (ROC
-curves: ``plots.roc_curves``, shared with lecture 1).
+curves: ``viz.roc_curves``, shared with lecture 1).
 
 Every image is shown in [0, 1] with ``vmin=0, vmax=1``; every figure has a title and labels.
 """
@@ -9,9 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .anogan import SearchConfig, _search_chunk, initial_z, score_latents, to_display
-from .gan_training import freeze
-from .metrics import auroc
+from .score import score_latents, to_display
+from ..metrics import auroc
 
 
 def _img(ax, image: torch.Tensor, title: str = "", cmap: str = "gray", vmax: float = 1.0) -> None:
@@ -117,24 +116,6 @@ def plot_score_histogram(labels, scores, title: str = "Anomaly scores A(x)"):
     return fig
 
 
-def search_trajectory(G, D, images: torch.Tensor, cfg: SearchConfig, z0: torch.Tensor | None = None,
-                      every: int = 1) -> list[torch.Tensor]:
-    """z after every ``every`` search steps for a few images: list of [n, z_dim] (for the explorer)."""
-    freeze(G, D)
-    device = next(G.parameters()).device
-    images = images.to(device)
-    z = (z0 if z0 is not None else initial_z(len(images), G.z_dim, cfg.seed)).to(device)
-    path = [z.cpu()]
-    done = 0
-    while done < cfg.iterations:
-        step = min(every, cfg.iterations - done)
-        # the search resumes from the last z (Adam restarts its moments every `every` steps)
-        z, _ = _search_chunk(G, D, images, z, SearchConfig(step, cfg.lr, cfg.lam, 1, len(images)))
-        path.append(z.cpu())
-        done += step
-    return path
-
-
 def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: float = 0.1):
     """x, G(z_t) and |x - G(z_t)| of one image at one saved search step."""
     step = len(path) - 1 if step < 0 else min(step, len(path) - 1)
@@ -151,7 +132,7 @@ def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: fl
 def search_explorer(G, D, images, path, lam: float = 0.1):
     """Sliders (image, saved search step) over a precomputed trajectory (``search_trajectory``);
     ``widgets.explorer`` draws the last step statically first and degrades without ipywidgets."""
-    from .widgets import explorer
+    from ..widgets import explorer
     last = len(path) - 1
     return explorer(lambda image, step: draw_search_step(G, D, images, path, image, step, lam),
                     image=(0, len(images) - 1, 1, 0), step=(0, last, 1, last))

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 from tqdm.auto import tqdm
 
-from . import config
+from .. import config
 
 DEFECTS = ("crack", "faulty_imprint", "poke", "scratch", "squeeze")
 REF = 256            # geometry below is in pixels of a 256x256 image

@@ -3,7 +3,7 @@
     python -m lecture_utils anogan train --data DIR --epochs 4 --out anogan.pt
     python -m lecture_utils anogan evaluate --data DIR --weights anogan.pt --iterations 50 --json out.json
 
-Images are read as 64 x 64 grayscale (``data.load_split(root, split, 64, channels=1)``). Training
+Images are read as 64 x 64 grayscale (``data.mvtec.load_split(root, split, 64, channels=1)``). Training
 resumes from ``OUT.partial`` after an interruption; the weights file holds G, D and (unless
 ``--encoder-epochs 0``) the encoder E of the fast variant.
 """
@@ -15,18 +15,18 @@ from pathlib import Path
 
 import torch
 
-from . import anogan, dcgan
-from . import gan_training as gt
-from .checkpoint import load_checkpoint, load_weights, save_checkpoint
-from .data import load_split
-from .metrics import auroc
+from . import dcgan, score, search
+from . import train as gt
+from ..checkpoint import load_checkpoint, load_weights, save_checkpoint
+from ..data.mvtec import load_split
+from ..metrics import auroc
 
 IMAGE_SIZE = 64
 
 
 def _images(root, split: str) -> tuple[torch.Tensor, torch.Tensor]:
     s = load_split(root, split, image_size=IMAGE_SIZE, channels=1)
-    return anogan.to_unit(s.images), s.labels
+    return score.to_unit(s.images), s.labels
 
 
 def train(args) -> int:
@@ -64,12 +64,12 @@ def evaluate(args) -> int:
     images, labels = _images(args.data, "test")
     G, D, E = load_models(args.weights)
     t0 = time.perf_counter()
-    cfg = anogan.SearchConfig(iterations=args.iterations, lam=args.lam, restarts=args.restarts, seed=args.seed)
-    result = anogan.latent_search(G, D, images, cfg)
+    cfg = search.SearchConfig(iterations=args.iterations, lam=args.lam, restarts=args.restarts, seed=args.seed)
+    result = search.latent_search(G, D, images, cfg)
     report = {"image_auroc": auroc(labels, result.scores), "encoder_auroc": None,
               "n_images": len(images), "iterations": args.iterations, "search_seconds": result.seconds}
     if E is not None:
-        fast = anogan.encoder_scores(E, G, D, images)
+        fast = score.encoder_scores(E, G, D, images)
         report.update(encoder_auroc=auroc(labels, fast.scores), encoder_seconds=fast.seconds)
     report["seconds"] = time.perf_counter() - t0
     text = json.dumps(report, indent=2)
@@ -93,7 +93,7 @@ def register(groups) -> None:
     p = sub.add_parser("evaluate", help="AUROC of the latent search (and the encoder) on DIR/test")
     p.add_argument("--data", required=True)
     p.add_argument("--weights", required=True)
-    p.add_argument("--iterations", type=int, default=anogan.SearchConfig().iterations, help="search steps per image")
+    p.add_argument("--iterations", type=int, default=search.SearchConfig().iterations, help="search steps per image")
     p.add_argument("--restarts", type=int, default=1)
     p.add_argument("--lam", type=float, default=0.1, help="weight of the discrimination term")
     p.add_argument("--seed", type=int, default=0)

@@ -1,6 +1,6 @@
 """Training the lecture's VAE: BCE + KL loss, batched on-device augmentation, checkpoints and resume.
 
-The images are decoded once (``data.load_split``) and live on the device as one tensor; each
+The images are decoded once (``data.mvtec.load_split``) and live on the device as one tensor; each
 batch is augmented there with one ``affine_grid``/``grid_sample`` call, so an epoch costs model
 compute, not PIL.  A checkpoint is written atomically every ``save_every`` epochs; calling
 ``train_vae`` again with the same checkpoint path resumes where it stopped.
@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import cache_file, check_resumable, load_checkpoint, load_weights, save_checkpoint
-from .config import pick, pick_device, seed_everything
-from .models import VAE
+from ..checkpoint import cache_file, check_resumable, load_checkpoint, load_weights, save_checkpoint
+from ..config import pick, pick_device, seed_everything
+from .model import VAE, vae_loss
 
 # name -> (max rotation in degrees, max shift as a fraction of the size, (min, max) scale, flips,
 #          how pixels moved in from outside are filled: grid_sample's padding_mode)
@@ -48,18 +48,6 @@ class VAEConfig:
     save_every: int = 10
 
     FREE = ("epochs", "save_every")  # settings a resumed run may change (not a dataclass field)
-
-
-def vae_loss(x: torch.Tensor, x_hat: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """The lecture's loss, per image [B]: BCE(f_VAE(x), x) summed over pixels + KL(q(z|x) || N(0, I)).
-
-    Written out (not ``F.binary_cross_entropy``) so the gradient also flows into the target x,
-    which the projection needs; logs are clamped at -100 like PyTorch's BCE.
-    """
-    log_p, log_1mp = torch.log(x_hat).clamp(min=-100), torch.log1p(-x_hat).clamp(min=-100)
-    bce = -(x * log_p + (1 - x) * log_1mp).flatten(1).sum(1)        # [B]
-    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)      # [B]
-    return bce + kl
 
 
 def augment(x: torch.Tensor, name: str = "light", generator: torch.Generator | None = None) -> torch.Tensor:

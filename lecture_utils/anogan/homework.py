@@ -11,9 +11,9 @@ import math
 
 import torch
 
-from . import anogan
-from .homework import report
-from .metrics import auroc
+from . import score, search
+from ..checks import report
+from ..metrics import auroc
 
 
 def rescore_reference(result, lam: float) -> torch.Tensor:
@@ -25,7 +25,7 @@ def check_rescore(rescore) -> bool | None:
     """Exercise 1: ``rescore(result, lam)`` returns [N] scores for any λ."""
     if rescore is None:
         return report(None)
-    fake = anogan.SearchResult(torch.tensor([0.0, 0.0]), torch.tensor([10.0, 20.0]), torch.tensor([100.0, 50.0]),
+    fake = score.SearchResult(torch.tensor([0.0, 0.0]), torch.tensor([10.0, 20.0]), torch.tensor([100.0, 50.0]),
                                *(torch.zeros(2, 1),) * 3, torch.zeros(1, 2), 0.0)
     try:
         ok = all(torch.allclose(torch.as_tensor(rescore(fake, lam), dtype=torch.float32),
@@ -40,7 +40,7 @@ def check_anomaly_digit(digit, value, E, G, D, test_images: torch.Tensor, test_l
     """Exercise 2: ``value`` is the encoder AUROC on ``test_images`` whose anomalies are ``digit``."""
     if digit is None or value is None:
         return report(None)
-    expected = auroc(test_labels, anogan.encoder_scores(E, G, D, test_images).scores)
+    expected = auroc(test_labels, score.encoder_scores(E, G, D, test_images).scores)
     ok = math.isclose(float(value), expected, abs_tol=1e-4)
     return report(ok, f"anomaly digit {digit}: encoder AUROC {expected:.3f}.",
                    f"recompute encoder_scores(E, G, D, test_images).scores and its AUROC (expected {expected:.3f})")
@@ -54,8 +54,8 @@ def check_search_steps(steps, aurocs, G, D, test_images: torch.Tensor, test_labe
     if len(steps) != len(aurocs) or not all(0 <= a <= 1 for a in aurocs):
         return report(False, "", "give one AUROC in [0, 1] per step count")
     k = min(range(len(steps)), key=lambda i: steps[i])
-    cfg = anogan.SearchConfig(iterations=int(steps[k]), lr=lr, seed=seed)
-    expected = auroc(test_labels, anogan.latent_search(G, D, test_images, cfg, progress=False).scores)
+    cfg = search.SearchConfig(iterations=int(steps[k]), lr=lr, seed=seed)
+    expected = auroc(test_labels, search.latent_search(G, D, test_images, cfg, progress=False).scores)
     ok = math.isclose(float(aurocs[k]), expected, abs_tol=1e-3)
     return report(ok, f"{steps[k]} steps give AUROC {expected:.3f}; compare how fast it levels off.",
                    f"after {steps[k]} steps the AUROC should be {expected:.3f}, got {aurocs[k]:.3f}")

@@ -65,7 +65,7 @@ class Encoder(nn.Module):
     """E: image [B, 1, 64, 64] -> z [B, z_dim], the fast variant's one-pass inverse of G.
 
     The discriminator's layout with BatchNorm and a linear last layer (z is Gaussian, so no
-    squashing); trained after G as in f-AnoGAN's izi_f (see ``gan_training.train_encoder``).
+    squashing); trained after G as in f-AnoGAN's izi_f (see ``train.train_encoder``).
     """
 
     def __init__(self, z_dim: int = 20, image_size: int = 64):

@@ -5,7 +5,7 @@
 * ``paper``: Dehaene et al.'s projection (E = L_VAE + λ‖x_t − x_0‖₁ through the VAE), x_0 against x_T.
 
 Pixel AUROC pools every test pixel at the model's resolution (masks resized by nearest neighbour,
-as ``data.load_split`` does).  With ``reference`` good images (from the training set), every map
+as ``data.mvtec.load_split`` does).  With ``reference`` good images (from the training set), every map
 is compared with the maps of good images at the same pixel (``localization.normalize``) before
 its maximum becomes the image score; the maps themselves (pixel AUROC) stay raw.
 """
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from .config import pick
+from ..config import pick
 from .localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
-from .metrics import auroc, pixel_auroc
+from ..metrics import auroc, pixel_auroc
 from .projection import ProjectionConfig, project_all
-from .vae_training import reconstruct
+from .train import reconstruct
 
 METHODS = ("residual", "lecture", "paper")
 
@@ -82,7 +82,7 @@ def reference_images(train_images: torch.Tensor, n: int) -> torch.Tensor:
 
 def evaluate_method(model, test, method: str, config: EvalConfig | None = None, progress: bool = True,
                     reference: torch.Tensor | None = None) -> MethodResult:
-    """Score every image of ``test`` (a ``data.ImageSet``) with one method; ``reference``: good
+    """Score every image of ``test`` (a ``data.mvtec.ImageSet``) with one method; ``reference``: good
     images [R, C, H, W] whose maps normalise the test maps before scoring (None: raw maps)."""
     config = config or EvalConfig()
     start = time.perf_counter()

@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from . import config
-from .data import DatasetError, ImageSet
+from .. import config
+from .mvtec import DatasetError, ImageSet
 from . import download
 
 SOURCES = ("auto", "mnist", "bundled")

@@ -12,12 +12,12 @@ import json
 import time
 from pathlib import Path
 
-from .config import pick_device
-from .data import image_channels, load_split
-from .models import VAE
+from ..config import pick_device
+from ..data.mvtec import image_channels, load_split
+from .model import VAE
 from .projection import ProjectionConfig
-from .vae_eval import METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
-from .vae_training import AUGMENTATIONS, VAEConfig, load_vae, train_vae
+from .evaluate import METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
+from .train import AUGMENTATIONS, VAEConfig, load_vae, train_vae
 
 
 def cmd_train(args) -> int:

@@ -1,0 +1,59 @@
+"""Figures both lectures share: one tensor -> image conversion, one image grid, one ROC plot.
+
+Images are drawn with ``vmin=0, vmax=1`` (in [0, 1]; the GAN's [-1, 1] images are converted by
+``anogan.score.to_display`` first); every figure has a title and labelled axes.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+
+from .metrics import auroc, roc
+
+
+def to_numpy_image(x: torch.Tensor):
+    """[C, H, W] in [0, 1] -> [H, W, C] (or [H, W] for one channel) for ``imshow``."""
+    x = x.detach().cpu().clamp(0, 1)
+    return x[0].numpy() if x.shape[0] == 1 else x.permute(1, 2, 0).numpy()
+
+
+def show_image(ax, x: torch.Tensor, title: str = "") -> None:
+    ax.imshow(to_numpy_image(x), cmap="gray", vmin=0, vmax=1, interpolation="none")
+    ax.set_title(title)
+    ax.axis("off")
+
+
+def show_map(ax, m: torch.Tensor, title: str = "", vmax: float | None = None) -> None:
+    im = ax.imshow(m.detach().cpu().numpy(), cmap="jet", vmin=0, vmax=vmax, interpolation="none")
+    ax.set_title(title)
+    ax.axis("off")
+    plt.colorbar(im, ax=ax, fraction=0.046)
+
+
+def image_grid(images: torch.Tensor, titles=None, ncols: int = 8, suptitle: str = ""):
+    """A grid of images [N, C, H, W]."""
+    n = len(images)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.9 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        if i < n:
+            show_image(ax, images[i], titles[i] if titles else "")
+        else:
+            ax.axis("off")
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def roc_curves(labels, scores_by_method: dict, title: str = "ROC", level: str = "image"):
+    """One ROC curve per method; ``scores_by_method``: {name: (labels, scores)} or {name: scores}."""
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    for name, item in scores_by_method.items():
+        y, s = item if isinstance(item, tuple) else (labels, item)
+        fpr, tpr = roc(y, s)
+        ax.plot(fpr, tpr, label=f"{name} (AUROC {auroc(y, s):.3f})")
+    ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+    ax.set(title=f"{title} ({level} level)", xlabel="false positive rate", ylabel="true positive rate")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
