@@ -37,7 +37,7 @@ def test_train_then_evaluate_writes_the_report(folder, tmp_path, capsys):
                  "--json", str(out), "--device", "cpu"]) == 0
     report = json.loads(out.read_text())
     assert {"image_auroc", "pixel_auroc", "per_defect", "comparison", "seconds"} <= set(report)
-    assert set(report["comparison"]) == {"residual", "lecture", "paper"}
+    assert set(report["comparison"]) == {"residual", "lecture", "kl"}
     assert set(report["per_defect"]) == {"spot"} and 0 <= report["pixel_auroc"] <= 1
     assert set(report["per_defect"]["spot"]) >= {"image_auroc", "pixel_auroc"}
     assert "pixel AUROC" in capsys.readouterr().out

@@ -5,7 +5,7 @@ import torch
 
 from lecture_utils.vae.model import VAE
 from lecture_utils.vae.projection import ProjectionConfig, energy_and_grad, project, project_all, projection_step
-from lecture_utils.vae.train import vae_loss
+from lecture_utils.vae.model import vae_loss
 
 
 def blobs(n, seed=0):
@@ -33,7 +33,7 @@ def defective(n=3):
     return x
 
 
-@pytest.mark.parametrize("energy", ["paper", "paper_bce", "lecture"])
+@pytest.mark.parametrize("energy", ["paper", "kl", "lecture"])
 def test_energy_falls(model, energy):
     r = project(model, defective(), ProjectionConfig(iterations=5, alpha=0.5, lam=0.05, energy=energy))
     assert r.energies.shape == (6, 3)
@@ -55,7 +55,7 @@ def test_gradient_matches_finite_differences(model):
     m.eval()
     x0 = defective(1).double()
     x = (x0 * 0.9 + 0.05).clone()
-    _, grad, _ = energy_and_grad(m, x, x0, 0.05, "paper")
+    _, grad, _ = energy_and_grad(m, x, x0, 0.05, "kl")
     h = 1e-6
     for (i, j) in [(10, 10), (64, 64), (65, 100)]:
         e = torch.zeros_like(x); e[0, 0, i, j] = h
@@ -64,9 +64,9 @@ def test_gradient_matches_finite_differences(model):
         assert torch.allclose((plus - minus) / (2 * h), grad[0, 0, i, j], rtol=1e-4, atol=1e-6)
 
 
-def test_paper_energy_is_zero_and_flat_at_a_perfect_reconstruction():
+def test_kl_energy_is_zero_and_flat_at_a_perfect_reconstruction():
     from lecture_utils.vae.projection import entropy
-    from lecture_utils.vae.train import vae_loss
+    from lecture_utils.vae.model import vae_loss
     x_hat = torch.rand(2, 3, 8, 8) * 0.8 + 0.1
     mu = logvar = torch.zeros(2, 4)                           # KL(q(z|x) || N(0, I)) = 0
     x = x_hat.clone().requires_grad_(True)
@@ -119,7 +119,7 @@ def test_homework_checkers_accept_right_and_reject_wrong_answers(model, capsys):
     assert not homework.check_vae_more_iterations(project(model, x, cfg), min_iterations=200)
     assert homework.check_vae_more_iterations(project(model, x, cfg), min_iterations=2)
     table = {"poke": {"n": 2, "image_auroc": 0.75, "pixel_auroc": None}}
-    results = {"paper": MethodResult(None, None, None, None, None, table, 0.0)}
+    results = {"kl": MethodResult(None, None, None, None, None, table, 0.0)}
     assert homework.check_vae_defect_auroc(results, "poke", 0.75)
     assert not homework.check_vae_defect_auroc(results, "poke", 0.5)
     assert not homework.check_vae_defect_auroc(results, "crack", 0.5)

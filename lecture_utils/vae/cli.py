@@ -16,7 +16,7 @@ from ..config import pick_device
 from ..data.mvtec import image_channels, load_split
 from .model import VAE
 from .projection import ProjectionConfig
-from .evaluate import METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
+from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
 from .train import AUGMENTATIONS, VAEConfig, load_vae, train_vae
 
 
@@ -93,7 +93,8 @@ def register(groups) -> None:
     e.add_argument("--score-sigma", type=float, default=EvalConfig.score_sigma)
     e.add_argument("--reference", type=int, default=40,
                    help="good training images whose maps normalise each pixel (0: raw maps)")
-    e.add_argument("--methods", type=_methods, default=",".join(METHODS))
+    e.add_argument("--methods", type=_methods, default=",".join(DEFAULT_METHODS),
+                   help=f"comma-separated, from {','.join(METHODS)}")
     e.add_argument("--batch-size", type=int, default=EvalConfig.batch_size, help="images per projection batch")
     e.add_argument("--channels", **common)
     e.add_argument("--json", default=None, help="also write the report here")

@@ -44,7 +44,7 @@ def check_vae_more_iterations(result, min_iterations: int = 200) -> bool | None:
                 "the energy did not fall; is alpha too large?")
 
 
-def check_vae_defect_auroc(results: dict, kind: str, answer, method: str = "paper") -> bool | None:
+def check_vae_defect_auroc(results: dict, kind: str, answer, method: str = "kl") -> bool | None:
     """Exercise 3: the image AUROC of defect type ``kind`` (against the good images) read from ``results``."""
     table = results[method].per_defect
     if kind not in table:

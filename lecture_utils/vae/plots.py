@@ -83,7 +83,7 @@ def explorer_view(x0, x_t, m, mask, threshold: float, t: int, vmax: float | None
     return fig
 
 
-def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "paper"):
+def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "kl"):
     """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map.
 
     ``results``: {method: evaluate.MethodResult}; ``trajectories``: {test index: list of x_t [C, H, W]}

@@ -5,18 +5,18 @@ Starting from a test image x_0, repeat
     x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²)
 
 so that only the pixels the VAE cannot reconstruct move, toward an image the VAE explains.
-Two energies E are available:
+Three energies E are available (``ProjectionConfig.energy``):
 
-* ``"paper"``: E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁, the VAE's own loss with the gradient taken
-  through the encoder and decoder, as in the paper.  Its reconstruction term is written as a
-  divergence, BCE(f_VAE(x_t), x_t) − H(x_t) (H: the image's own Bernoulli entropy, which does not
-  depend on the weights, so training is unchanged): it is 0 and flat at x_t = f_VAE(x_t), whereas
-  the BCE alone is linear in x_t and pushes every pixel toward 0 or 1 (``"paper_bce"`` keeps that
-  uncorrected form for comparison);
+* ``"paper"``: E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁, the VAE's own loss (BCE + KL, as trained) with
+  the gradient taken through the encoder and decoder, as in the paper;
+* ``"kl"`` (the default): the same with the reconstruction term written as a divergence,
+  BCE(f_VAE(x_t), x_t) − H(x_t) (H: the image's own Bernoulli entropy, which does not depend on the
+  weights, so training is unchanged): it is 0 and flat at x_t = f_VAE(x_t), whereas the BCE alone
+  is linear in x_t and pushes every pixel toward 0 or 1;
 * ``"lecture"``: E(x_t) = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ with f_VAE(x_t) treated as a
   constant (``no_grad``), as in the original lecture code.
 
-Everything is batched over images; each image stops on its own (``stop_energy``/``tol``).
+Everything is batched over images; an image stops on its own once E(x_t) <= ``stop_energy``.
 """
 from __future__ import annotations
 
@@ -30,17 +30,13 @@ from .model import vae_loss
 
 @dataclass
 class ProjectionConfig:
-    """α, λ and the iteration count (the lecture's: α = 0.5, λ = 0.05, 1 + 99 steps, th = 0.5).
-
-    ``stop_energy``: an image stops once E(x_t) <= this (the lecture's ``th``; None: never).
-    ``tol``: an image stops once its energy falls by less than ``tol`` x E(x_t) in one step.
-    """
+    """α, λ, the iteration count and the energy (the lecture's: α = 0.5, λ = 0.05, 1 + 99 steps,
+    th = 0.5). ``stop_energy``: an image stops once E(x_t) <= this (the lecture's ``th``; None: never)."""
     iterations: int = field(default_factory=lambda: pick(100, 10))
     alpha: float = 0.5
     lam: float = 0.05
-    energy: str = "paper"
+    energy: str = "kl"
     stop_energy: float | None = None
-    tol: float | None = None
 
 
 def l1_term(x_t: torch.Tensor, x_0: torch.Tensor) -> torch.Tensor:
@@ -56,16 +52,17 @@ def entropy(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
 
 
 def paper_energy(model, x_t, x_0, lam):
-    """E(x_t) = [L_VAE(x_t) − H(x_t)] + λ‖x_t − x_0‖₁ per image [B] (gradient through the VAE), and
-    f_VAE(x_t). L_VAE − H = KL(x_t ‖ f_VAE(x_t)) summed over pixels + KL(q(z|x_t) ‖ N(0, I))."""
-    e, x_hat = paper_bce_energy(model, x_t, x_0, lam)
-    return e - entropy(x_t), x_hat
-
-
-def paper_bce_energy(model, x_t, x_0, lam):
-    """E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁ with the BCE as trained (no entropy term), and f_VAE(x_t)."""
+    """The paper's E(x_t) = L_VAE(x_t) + λ‖x_t − x_0‖₁ per image [B] (BCE + KL as trained, gradient
+    through the VAE), and f_VAE(x_t)."""
     x_hat, mu, logvar = model(x_t)  # z = mu in eval mode
     return vae_loss(x_t, x_hat, mu, logvar) + lam * l1_term(x_t, x_0), x_hat
+
+
+def kl_energy(model, x_t, x_0, lam):
+    """E(x_t) = [L_VAE(x_t) − H(x_t)] + λ‖x_t − x_0‖₁ per image [B], and f_VAE(x_t).
+    L_VAE − H = KL(x_t ‖ f_VAE(x_t)) summed over pixels + KL(q(z|x_t) ‖ N(0, I))."""
+    e, x_hat = paper_energy(model, x_t, x_0, lam)
+    return e - entropy(x_t), x_hat
 
 
 def lecture_energy(model, x_t, x_0, lam):
@@ -75,10 +72,10 @@ def lecture_energy(model, x_t, x_0, lam):
     return (x_t - x_hat).pow(2).flatten(1).sum(1) + lam * l1_term(x_t, x_0), x_hat
 
 
-ENERGIES = {"paper": paper_energy, "paper_bce": paper_bce_energy, "lecture": lecture_energy}
+ENERGIES = {"paper": paper_energy, "kl": kl_energy, "lecture": lecture_energy}
 
 
-def energy_and_grad(model, x_t, x_0, lam, energy="paper"):
+def energy_and_grad(model, x_t, x_0, lam, energy="kl"):
     """E(x_t) [B], ∇E(x_t) [B, C, H, W] and f_VAE(x_t) [B, C, H, W] for a batch (each image's
     gradient is that of its own energy, because the images do not interact in eval mode)."""
     x_t = x_t.detach().requires_grad_(True)
@@ -104,50 +101,34 @@ class ProjectionResult:
     trajectory: list | None = None
 
 
-def _stopped(e_new, e_old, config: ProjectionConfig) -> torch.Tensor:
-    done = torch.zeros_like(e_new, dtype=torch.bool)
-    if config.stop_energy is not None:
-        done |= e_new <= config.stop_energy
-    if config.tol is not None and e_old is not None:
-        done |= (e_old - e_new) < config.tol * e_old.abs()
-    return done
-
-
 def project(model, x_0: torch.Tensor, config: ProjectionConfig | None = None, record: bool = False) -> ProjectionResult:
     """Project a batch x_0 [B, C, H, W] in [0, 1] toward the VAE's normal manifold (see module docstring).
 
-    Each image stops on its own; stopped images are no longer evaluated.  The model's parameters
-    get no gradients and the model is put in eval mode (no sampling, no dropout/BatchNorm updates).
+    An image whose energy reaches ``config.stop_energy`` keeps its x_t from then on.  The model's
+    parameters get no gradients and the model is put in eval mode (no sampling, no dropout).
     """
     config = config or ProjectionConfig()
     if config.energy not in ENERGIES:
         raise ValueError(f"energy must be one of {sorted(ENERGIES)}, got {config.energy!r}")
     model.eval()
-    device = next(model.parameters()).device
-    x_0 = x_0.to(device)
-    x_t, x_hat = x_0.clone(), torch.zeros_like(x_0)
+    x_0 = x_0.to(next(model.parameters()).device)
+    x_t = x_0.clone()                                                   # [B, C, H, W]
     energies = torch.full((config.iterations + 1, len(x_0)), float("nan"))
     steps = torch.zeros(len(x_0), dtype=torch.long)
-    active = torch.ones(len(x_0), dtype=torch.bool)
+    active = torch.ones(len(x_0), dtype=torch.bool, device=x_0.device)  # [B] still moving
     trajectory = [x_0.cpu()] if record else None
-    last = None
     for t in range(config.iterations + 1):
-        idx = active.nonzero().flatten()
-        e, grad, x_hat_a = energy_and_grad(model, x_t[idx], x_0[idx], config.lam, config.energy)
-        energies[t, idx] = e.cpu()
-        x_hat[idx] = x_hat_a
-        done = _stopped(e.cpu(), None if last is None else last[idx], config)
-        if t == config.iterations:
+        e, grad, x_hat = energy_and_grad(model, x_t, x_0, config.lam, config.energy)
+        energies[t, active.cpu()] = e[active].cpu()
+        if config.stop_energy is not None:
+            active &= e > config.stop_energy
+        if t == config.iterations or not active.any():
             break
-        move = idx[~done]
-        x_t[move] = projection_step(x_t[move], grad[~done.to(device)], x_hat_a[~done.to(device)], config.alpha)
-        steps[move] += 1
-        active[idx[done]] = False
-        last = energies[t]
-        if record and len(move):
+        moved = projection_step(x_t, grad, x_hat, config.alpha)
+        x_t = torch.where(active[:, None, None, None], moved, x_t)
+        steps += active.cpu().long()
+        if record:
             trajectory.append(x_t.cpu())
-        if not active.any():
-            break
     return ProjectionResult(x_t.cpu(), x_hat.cpu(), energies, steps, trajectory)
 
 

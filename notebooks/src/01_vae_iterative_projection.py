@@ -263,45 +263,45 @@ for t in range(proj_config.iterations):
     E, grad, x_hat = energy_and_grad(model, x_t, x_0, proj_config.lam)
     x_t = projection_step(x_t, grad, x_hat, proj_config.alpha)
 
-paper = project(model, test.images[demo], proj_config, record=True)
+kl = project(model, test.images[demo], proj_config, record=True)  # the default energy: "kl"
 lecture = project(model, test.images[demo], replace(proj_config, energy="lecture"), record=True)
-paper_bce = project(model, test.images[demo], replace(proj_config, energy="paper_bce"), record=True)
-print("same as project():", torch.allclose(x_t.cpu(), paper.x, atol=1e-5))
+paper = project(model, test.images[demo], replace(proj_config, energy="paper"), record=True)
+print("same as project():", torch.allclose(x_t.cpu(), kl.x, atol=1e-5))
 
 # %% [markdown en]
 # The iterations of the first image (columns: t = 0 … T). Unlike the blurry reconstruction above,
 # x_t keeps the sharp outline and print of x_0 and only the defect region changes much. The second
-# figure runs the same steps with the BCE left in the energy (`paper_bce`): the colours saturate
+# figure runs the same steps with the paper's energy as written, the BCE left in (`paper`): the colours saturate
 # (dark toward black, orange toward red) and the background gets speckles, because descending on a
 # BCE pushes pixels to 0 or 1 wherever the residual is not tiny. On the synthetic capsule this
 # uncorrected energy lowered the pixel AUROC from 0.968 to 0.935 and the image AUROC from 0.83 to
 # 0.66 (`benchmarks/RESULTS_vae.md`).
 # %% [markdown ja]
 # 1枚目の画像の繰り返しの様子です（列: t = 0 … T）．上のぼやけた再構成とは異なり，x_t は x_0 の鮮明な輪郭と
-# 印字を保ち，大きく変わるのは欠陥の領域だけです．2つ目の図は，エネルギーに BCE をそのまま残して（`paper_bce`）
+# 印字を保ち，大きく変わるのは欠陥の領域だけです．2つ目の図は，論文のとおり BCE をそのまま残したエネルギー（`paper`）で
 # 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く，橙色は赤く），背景に斑点が出ます．BCE を下ると，
 # 残差が十分小さくない画素は 0 か 1 へ押しやられるからです．合成カプセルでは，この補正なしのエネルギーで
 # 画素 AUROC が 0.968 から 0.935 へ，画像 AUROC が 0.83 から 0.66 へ下がりました（`benchmarks/RESULTS_vae.md`）．
 
 # %%
-T = len(paper.trajectory) - 1
+T = len(kl.trajectory) - 1
 steps = sorted({0, T // 4, T // 2, 3 * T // 4, T})
-for name, run in (("paper", paper), ("paper_bce (no entropy term)", paper_bce)):
+for name, run in (("kl", kl), ("paper (BCE, no entropy term)", paper)):
     frames = plots.frames_of(run.trajectory, 0)
     plots.trajectory([frames[t] for t in steps], steps, suptitle=f"{name} projection of a {test.defects[demo[0]]} image")
 plt.show()
 
 # %% [markdown en]
 # The energy of each image, relative to its start. Both fall at every step; both would be 0 for an
-# image the VAE reproduces exactly and that equals x_0 (with the entropy removed, the paper's energy
+# image the VAE reproduces exactly and that equals x_0 (with the entropy removed, the `kl` energy
 # is a sum of divergences).
 # %% [markdown ja]
 # 各画像のエネルギー（初期値に対する比）です．どちらも毎ステップ下がります．VAE が完全に再現でき，x_0 と
-# 等しい画像ではどちらも 0 になります（エントロピーを引いたので，論文のエネルギーはダイバージェンスの和です）．
+# 等しい画像ではどちらも 0 になります（エントロピーを引いたので，`kl` エネルギーはダイバージェンスの和です）．
 
 # %%
 labels = [test.defects[i] for i in demo]
-plots.energy_curves(paper.energies, labels, title="paper energy E(x_t)")
+plots.energy_curves(kl.energies, labels, title="kl energy E(x_t)")
 plots.energy_curves(lecture.energies, labels, title="lecture's energy (MSE, detached)")
 plt.show()
 
@@ -325,17 +325,17 @@ plt.show()
 
 # %%
 sigma = 4.0
-dssim_maps = smooth(dssim_map(test.images[demo], paper.x), sigma)
-residual_maps = smooth(residual_map(test.images[demo], paper.x), sigma)
-plots.localization(test.images[demo], paper.x, dssim_maps, test.masks[demo], labels, map_title="DSSIM(x_0, x_T)")
-plots.localization(test.images[demo], paper.x, residual_maps, None, labels, map_title="|x_0 - x_T|")
+dssim_maps = smooth(dssim_map(test.images[demo], kl.x), sigma)
+residual_maps = smooth(residual_map(test.images[demo], kl.x), sigma)
+plots.localization(test.images[demo], kl.x, dssim_maps, test.masks[demo], labels, map_title="DSSIM(x_0, x_T)")
+plots.localization(test.images[demo], kl.x, residual_maps, None, labels, map_title="|x_0 - x_T|")
 plt.show()
 
 # %% [markdown en]
 # ## 7. Evaluation on the whole test set
 # Every test image is scored by three methods on the same VAE: the plain reconstruction
 # (`residual`: x_0 against f_VAE(x_0)), the lecture's projection (`lecture`) and the paper's
-# (`paper`), each with the residual map. Pixel AUROC pools every test pixel at 128x128 and says how
+# with the entropy removed (`kl`), each with the residual map. Pixel AUROC pools every test pixel at 128x128 and says how
 # well the maps (σ = 4) separate defect pixels from the others (1.0 = perfect, 0.5 = chance).
 # Image AUROC says how well one score per image separates good from defective capsules. Even on good
 # capsules the VAE misses the same places (the outline, the print), so for the image score each map
@@ -346,7 +346,7 @@ plt.show()
 # %% [markdown ja]
 # ## 7. テストセット全体での評価
 # 同じ VAE で3つの方法を比べます: 単純な再構成（`residual`: x_0 と f_VAE(x_0) の比較），講義版の繰り返し処理
-# （`lecture`），論文の方法（`paper`）．いずれも残差マップを使います．画素 AUROC は 128x128 のテスト画素を
+# （`lecture`），エントロピーを引いた論文の方法（`kl`）．いずれも残差マップを使います．画素 AUROC は 128x128 のテスト画素を
 # すべてまとめ，マップ（σ = 4）が欠陥画素と他の画素をどれだけ分けられるかを表します（1.0 = 完全，0.5 = 偶然）．
 # 画像 AUROC は画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを表します．正常なカプセルでも
 # VAE は同じ場所（輪郭や印字）を再現しきれないため，画像スコアでは各マップ（小さな欠陥が埋もれないよう
@@ -361,14 +361,14 @@ results = evaluate(model, test, eval_config, train_images=train.images)
 print(comparison_table(results))
 
 # %% [markdown en]
-# Per defect type (the paper's method; each type against the good images). Large, high-contrast
+# Per defect type (the `kl` projection; each type against the good images). Large, high-contrast
 # defects are easy; thin scratches and small pokes are the hard cases at 128x128.
 # %% [markdown ja]
-# 欠陥の種類ごとの結果です（論文の方法．各種類を正常品と比較）．大きくコントラストの強い欠陥は簡単で，
+# 欠陥の種類ごとの結果です（`kl` の繰り返し処理．各種類を正常品と比較）．大きくコントラストの強い欠陥は簡単で，
 # 細い scratch や小さな poke は 128x128 では難しいケースです．
 
 # %%
-print(defect_table(results["paper"]))
+print(defect_table(results["kl"]))
 
 # %% [markdown en]
 # ROC curves of the three methods, image level (left) and pixel level (right).
@@ -393,7 +393,7 @@ plt.show()
 # 両方なら黄）が表示されます．下の図は初期値で描いたもので，Jupyter や Colab ではスライダーで再描画できます．
 
 # %%
-trajectories = {i: plots.frames_of(paper.trajectory, k) for k, i in enumerate(demo)}
+trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}
 ui = plots.vae_explorer(test, results, trajectories, demo)
 
 # %% [markdown en]
@@ -426,12 +426,12 @@ long_run = None  # e.g. project(model, test.images[demo], replace(proj_config, i
 _ = homework.check_vae_more_iterations(long_run, min_iterations=200)
 
 # %% [markdown en]
-# **Exercise 3 (another defect type).** Compute the image AUROC of the paper's method for the
-# defect type `poke` only: its images against the good ones (hint: `results["paper"].scores`,
+# **Exercise 3 (another defect type).** Compute the image AUROC of the `kl` projection for the
+# defect type `poke` only: its images against the good ones (hint: `results["kl"].scores`,
 # `test.defects`, `lecture_utils.metrics.auroc`). Is it easier or harder than `crack`?
 # %% [markdown ja]
-# **課題3（別の欠陥の種類）.** 論文の方法について，欠陥の種類 `poke` だけの画像 AUROC を計算してください:
-# その画像と正常品の比較です（ヒント: `results["paper"].scores`，`test.defects`，
+# **課題3（別の欠陥の種類）.** `kl` の繰り返し処理について，欠陥の種類 `poke` だけの画像 AUROC を計算してください:
+# その画像と正常品の比較です（ヒント: `results["kl"].scores`，`test.defects`，
 # `lecture_utils.metrics.auroc`）．`crack` より簡単でしょうか，難しいでしょうか．
 
 # %%
