@@ -73,7 +73,7 @@ def test_ensure_caches_and_regenerates_when_incomplete(monkeypatch):
     calls = []
     real = synthetic.write_synthetic_capsule
     monkeypatch.setattr(synthetic, "write_synthetic_capsule",
-                        lambda out, spec: calls.append(out) or real(out, spec, progress=False))
+                        lambda out, spec, **kw: calls.append(out) or real(out, spec, progress=False, **kw))
     first = synthetic.ensure_synthetic_capsule(spec=TINY)
     again = synthetic.ensure_synthetic_capsule(spec=TINY)
     assert first == again and len(calls) == 1
