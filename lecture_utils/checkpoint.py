@@ -23,6 +23,7 @@ from torch import nn
 from .config import data_dir
 
 PARTIAL = ".partial"
+FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
 
 
 class ResumeError(ValueError):
@@ -33,6 +34,7 @@ def cache_file(name: str, **settings) -> Path:
     """``data_dir()/<name>-<hash of settings>.pt``: one weights file per combination of settings, so
     a re-run (or the other language's notebook) reuses weights trained with the same numbers and
     any change of settings or data trains anew. ``name`` may contain a sub-folder ('anogan/gan')."""
+    settings = {**settings, "format": FORMAT}
     key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return data_dir() / f"{name}-{key}.pt"
 
