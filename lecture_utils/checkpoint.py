@@ -48,10 +48,9 @@ def partial_path(path) -> Path:
 def data_identity(root, files) -> dict:
     """What a checkpoint records about its data folder: the resolved folder, the number of files and
     a SHA-1 of their relative paths and sizes (cheap: no image is read)."""
-    root = Path(root).resolve()
-    rows = sorted((str(Path(f).resolve().relative_to(root)), Path(f).stat().st_size) for f in files)
+    rows = sorted((os.path.relpath(f, root), Path(f).stat().st_size) for f in files)
     digest = hashlib.sha1(json.dumps(rows).encode()).hexdigest()[:16]
-    return {"folder": str(root), "files": len(rows), "fingerprint": digest}
+    return {"folder": str(Path(root).resolve()), "files": len(rows), "fingerprint": digest}
 
 
 def tensor_identity(images: torch.Tensor) -> dict:

@@ -117,3 +117,18 @@ def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: 
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     return out
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` to a temp file beside ``path`` and rename it into place (never half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
