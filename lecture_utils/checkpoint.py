@@ -1,9 +1,18 @@
-"""Checkpoints that survive a Colab disconnect: written atomically, loaded with clear errors."""
+"""Checkpoints that survive a Colab disconnect: written atomically, loaded safely, and knowing what
+they belong to.
+
+Every file is read with ``torch.load(weights_only=True)``: tensors, dicts, lists, tuples, numbers
+and strings load; a file that would run code when unpickled is refused.  A training run keeps its
+progress in ``partial_path(out)`` (never under the final name) together with its settings and the
+identity of its data (``data_identity``), and a resume with anything different is refused by
+``check_resumable`` naming the setting that differs.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -13,22 +22,84 @@ from torch import nn
 
 from .config import data_dir
 
+PARTIAL = ".partial"
+FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
+
+
+class ResumeError(ValueError):
+    """A checkpoint that does not belong to this run (other settings, data or more epochs)."""
+
 
 def cache_file(name: str, **settings) -> Path:
     """``data_dir()/<name>-<hash of settings>.pt``: one weights file per combination of settings, so
     a re-run (or the other language's notebook) reuses weights trained with the same numbers and
     any change of settings or data trains anew. ``name`` may contain a sub-folder ('anogan/gan')."""
+    settings = {**settings, "format": FORMAT}
     key = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return data_dir() / f"{name}-{key}.pt"
 
 
-def check_resumable(path, saved: dict | None, config, free=("epochs",)) -> None:
-    """Refuse to resume the checkpoint ``path`` unless it was saved with the settings of ``config``
-    (a dataclass); the ``free`` fields (e.g. more epochs) may differ."""
+def partial_path(path) -> Path:
+    """Where a run that will end in ``path`` keeps its progress: ``path.partial``."""
+    path = Path(path)
+    return path.with_name(path.name + PARTIAL)
+
+
+def data_identity(root, files) -> dict:
+    """What a checkpoint records about its data folder: the resolved folder, the number of files and
+    a SHA-1 of their relative paths and sizes (cheap: no image is read)."""
+    rows = sorted((os.path.relpath(f, root), Path(f).stat().st_size) for f in files)
+    digest = hashlib.sha1(json.dumps(rows).encode()).hexdigest()[:16]
+    return {"folder": str(Path(root).resolve()), "files": len(rows), "fingerprint": digest}
+
+
+def tensor_identity(images: torch.Tensor) -> dict:
+    """What a checkpoint records about data given as a tensor: its shape and a SHA-1 of its bytes."""
+    data = images.detach().cpu().contiguous()
+    digest = hashlib.sha1(data.numpy().tobytes()).hexdigest()[:16]
+    return {"shape": list(data.shape), "fingerprint": digest}
+
+
+def _differences(old: dict, new: dict) -> list[str]:
+    keys = sorted(set(old) | set(new))
+    return [f"{k}: {old.get(k, '(none)')!r} there, {new.get(k, '(none)')!r} now"
+            for k in keys if _plain(old.get(k)) != _plain(new.get(k))]
+
+
+def _plain(value):
+    """Tuples and lists compare equal (a checkpoint may store either)."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def check_resumable(path, saved: dict | None, config, free=("epochs",), data: dict | None = None) -> None:
+    """Refuse to resume the checkpoint ``path`` (its loaded dict ``saved``) unless it was written
+    with the settings of ``config`` (a dataclass) and, when given, the same ``data`` identity; the
+    ``free`` fields (e.g. more epochs) may differ.  The error names what differs."""
+    saved = saved or {}
     now = {k: v for k, v in asdict(config).items() if k not in free}
-    old = {k: v for k, v in (saved or {}).items() if k not in free}
-    if old != now:
-        raise ValueError(f"{path} was trained with other settings {saved}; delete it or pass another checkpoint path")
+    old = {k: v for k, v in (saved.get("config") or {}).items() if k not in free}
+    problems = [f"setting {d}" for d in _differences(old, now)]
+    if data is not None and _plain(saved.get("data")) != _plain(data):
+        problems += [f"data {d}" for d in _differences(saved.get("data") or {}, data)] or ["data differ"]
+    if problems:
+        raise ResumeError(f"{path} was trained with other settings or data ({'; '.join(problems[:3])}); "
+                          "to start fresh, choose another output path or pass --fresh")
+    epochs = getattr(config, "epochs", None)
+    done = saved.get("epoch")
+    if epochs is not None and done is not None and done > epochs:
+        raise ResumeError(f"{path} already holds {done} epochs, more than the {epochs} asked for; "
+                          f"ask for at least {done} epochs, or start fresh with another output path or --fresh")
+
+
+def check_finite(model: nn.Module, what: str = "the model") -> None:
+    """FloatingPointError unless every parameter of ``model`` is finite (never save NaN weights)."""
+    for name, p in model.named_parameters():
+        if not torch.isfinite(p).all():
+            raise FloatingPointError(f"{what}'s parameter {name} holds NaN/inf")
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
@@ -38,7 +109,7 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(state, f)
@@ -50,14 +121,29 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
 
 
 def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
-    """Load a checkpoint written by :func:`save_checkpoint` (or any ``torch.save`` file)."""
+    """Load a checkpoint written by :func:`save_checkpoint` (or any ``torch.save`` file of tensors,
+    dicts, lists and numbers) with ``weights_only=True``: a file carrying code is refused, unrun."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
+        raise FileNotFoundError(f"no checkpoint at {path}" + _partial_hint(path))
     try:
-        return torch.load(path, map_location=map_location, weights_only=False)
-    except Exception as e:  # truncated file, not a torch file, ...
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {e})") from e
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:  # refused objects, truncated file, not a torch file, ...
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        blocked = [line for line in lines if "GLOBAL" in line]
+        if isinstance(e, pickle.UnpicklingError) and blocked:
+            raise ValueError(f"{path} was not loaded: it holds Python objects beyond tensors, dicts, lists "
+                             f"and numbers, which could run code ({blocked[0][:120]}); load only weights "
+                             "you trust, saved as a plain state_dict") from e
+        detail = next((line for line in reversed(lines) if not line.startswith("Check the doc")), "")
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {detail[:160]})") from e
+
+
+def _partial_hint(path: Path) -> str:
+    partial = partial_path(path)
+    if partial.is_file():
+        return f" (an unfinished training run is in {partial}: run the same train command again to finish it)"
+    return ""
 
 
 def load_weights(model: nn.Module, source, strict: bool = True) -> nn.Module:

@@ -2,7 +2,8 @@
 
 Each command group lives beside the code it drives (``data/cli.py``, ``vae/cli.py``, ``anogan/cli.py``);
 each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
-Errors that a user can fix (a missing folder, a failed download) print one line, no traceback.
+Errors that a user can fix (a missing folder, a bad argument, a failed download, Ctrl-C) print one
+line, no traceback; arguments are checked before any work starts.
 """
 from __future__ import annotations
 
@@ -14,8 +15,15 @@ from .data import cli as cli_data
 from .vae import cli as cli_vae
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (``error: argument --epochs: ...``), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lecture_utils", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m lecture_utils", description=__doc__.splitlines()[0])
     groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan}")
     for module in (cli_data, cli_vae, cli_anogan):
         module.register(groups)
@@ -26,7 +34,10 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0
-    except (OSError, ValueError) as e:  # user-fixable: bad paths, bad input, failed downloads
+    except KeyboardInterrupt as e:  # a command that keeps state re-raises with where it is
+        print(f"interrupted: {e}" if str(e) else "interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, ArithmeticError) as e:  # bad paths or input, failed downloads, NaN
         print(f"error: {e}", file=sys.stderr)
         return 2
 

@@ -41,15 +41,31 @@ def data_dir() -> Path:
     return root
 
 
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
 def pick_device(prefer: str | None = None) -> torch.device:
-    """CUDA if present, then Apple's MPS, else the CPU (``prefer`` overrides, e.g. 'cpu')."""
-    if prefer:
-        return torch.device(prefer)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    """CUDA if present, then Apple's MPS, else the CPU; ``prefer`` ('cpu', 'cuda', 'cuda:1', 'mps'
+    or 'auto' = None) overrides.  Asking for a device this machine lacks is a ValueError."""
+    prefer = str(prefer).strip().lower() if prefer is not None else "auto"
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if prefer == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
+    kind = prefer.split(":")[0]
+    if kind not in DEVICES[1:]:
+        raise ValueError(f"unknown device {prefer!r}: choose one of {', '.join(DEVICES)}")
+    try:
+        device = torch.device(prefer)
+    except RuntimeError as e:
+        raise ValueError(f"unknown device {prefer!r}: choose one of {', '.join(DEVICES)}") from e
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but CUDA is not available here "
+                         f"(torch {torch.__version__}); use auto or cpu")
+    if kind == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ValueError(f"device {prefer!r} asked for, but only {torch.cuda.device_count()} CUDA device(s) exist")
+    if kind == "mps" and not mps:
+        raise ValueError("device 'mps' asked for, but Apple's MPS is not available here; use auto or cpu")
+    return device
 
 
 def seed_everything(seed: int) -> torch.Generator:

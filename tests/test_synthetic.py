@@ -73,13 +73,19 @@ def test_ensure_caches_and_regenerates_when_incomplete(monkeypatch):
     calls = []
     real = synthetic.write_synthetic_capsule
     monkeypatch.setattr(synthetic, "write_synthetic_capsule",
-                        lambda out, spec: calls.append(out) or real(out, spec, progress=False))
+                        lambda out, spec, **kw: calls.append(out) or real(out, spec, progress=False, **kw))
     first = synthetic.ensure_synthetic_capsule(spec=TINY)
     again = synthetic.ensure_synthetic_capsule(spec=TINY)
     assert first == again and len(calls) == 1
-    (first / synthetic.SPEC_FILE).unlink()                  # as if interrupted before the end
+    marker = first / synthetic.SPEC_FILE
+    marker.write_text(marker.read_text().replace('"version": ', '"version": -'))  # an older drawing
     synthetic.ensure_synthetic_capsule(spec=TINY)
     assert len(calls) == 2 and synthetic.is_complete(first, TINY)
+    marker.unlink()                                         # not ours any more: never deleted
+    (first / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="move it away"):
+        synthetic.ensure_synthetic_capsule(spec=TINY)
+    assert (first / "notes.txt").read_text() == "mine"
 
 
 def test_reduced_settings_make_fewer_images(monkeypatch):

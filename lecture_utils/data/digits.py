@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .. import config
+from ..outputs import write_folder
 from .mvtec import DatasetError, ImageSet
 from . import download
 
@@ -47,6 +48,8 @@ def digit_sets(normal=(7, 8), anomaly=(2,), n_train: int = 400, n_test: int = 20
     bundled; never downloads).
     """
     normal, anomaly = _digits(normal, "normal"), _digits(anomaly, "anomaly")
+    if n_train < 1 or n_test < 2 or n_val < 0:
+        raise ValueError(f"need n_train >= 1, n_test >= 2 and n_val >= 0, got {n_train}, {n_test}, {n_val}")
     if set(normal) & set(anomaly):
         raise ValueError(f"a digit cannot be both normal and anomaly: {sorted(set(normal) & set(anomaly))}")
     if source not in SOURCES:
@@ -166,16 +169,24 @@ def _image_set(normal, anomaly, size, source, split) -> ImageSet:
                     paths=[r[1] for r in rows], has_masks=False)
 
 
-def write_digit_folder(out, sets: DigitSets) -> Path:
-    """An MVTec-layout folder of grayscale PNGs: ``train/good``, ``test/good``, ``test/<digit>``."""
-    out = Path(out)
-    for split, images in (("train", sets.train), ("test", sets.test)):
-        counters: dict = {}
-        for x, label, digit in zip(images.images, images.labels.tolist(), images.defects):
-            defect = digit if label else "good"
-            folder = out / split / defect
-            folder.mkdir(parents=True, exist_ok=True)
-            n = counters[defect] = counters.get(defect, -1) + 1
-            array = (x[0].numpy() * 255).round().astype(np.uint8)     # [S, S]
-            Image.fromarray(array).save(folder / f"{n:03d}.png")
-    return out
+MARKER = "digits.json"   # what write_digit_folder leaves in its folder (and replaces later)
+
+
+def write_digit_folder(out, sets: DigitSets, force: bool = False) -> Path:
+    """An MVTec-layout folder of grayscale PNGs: ``train/good``, ``test/good``, ``test/<digit>``.
+
+    Written beside ``out`` and renamed into place; an existing ``out`` is replaced only if it is
+    empty or an earlier digit folder (``force``: see ``outputs.write_folder``)."""
+    def fill(tmp: Path) -> None:
+        for split, images in (("train", sets.train), ("test", sets.test)):
+            counters: dict = {}
+            for x, label, digit in zip(images.images, images.labels.tolist(), images.defects):
+                defect = digit if label else "good"
+                folder = tmp / split / defect
+                folder.mkdir(parents=True, exist_ok=True)
+                n = counters[defect] = counters.get(defect, -1) + 1
+                array = (x[0].numpy() * 255).round().astype(np.uint8)     # [S, S]
+                Image.fromarray(array).save(folder / f"{n:03d}.png")
+
+    info = {"source": sets.source, "train": len(sets.train), "test": len(sets.test)}
+    return write_folder(out, fill, MARKER, info, force=force)

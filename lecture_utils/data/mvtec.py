@@ -9,7 +9,8 @@ Layout (MVTec AD's, which our synthetic capsule and digit folders also use)::
 
 Files are listed and sorted by name and filtered by extension; hidden files and folders
 (``.DS_Store``, ``.ipynb_checkpoints``) and ``Thumbs.db`` are ignored.  Grayscale, RGBA, palette
-and 16-bit images are converted to the requested channels.  Every problem (missing root or
+and 16-bit images are converted to the requested channels (``image_channels`` decides them from
+the whole split).  Only ``train/good`` is training data.  Every problem (missing root or
 split, no images, a defect image without its mask, a mask of another size, an unreadable file)
 raises a `DatasetError` naming the path.  `summarize` counts a folder for ``data info``.
 """
@@ -58,8 +59,9 @@ class Item:
         return int(self.defect != "good")
 
 
-def index_split(root, split: str) -> list[Item]:
-    """All items of ``root/split``, ``good`` first, then defect types in name order."""
+def index_split(root, split: str, train_types=("good",)) -> list[Item]:
+    """All items of ``root/split``, ``good`` first, then defect types in name order.  Of ``train``
+    only the sub-folders ``train_types`` are read (MVTec's: ``good``; None: all of them)."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"data folder not found: {root}")
@@ -69,6 +71,8 @@ def index_split(root, split: str) -> list[Item]:
     if not split_dir.is_dir():
         raise DatasetError(f"{root} has no '{split}' folder (expected {split_dir}/<type>/*.png)")
     types = list_subfolders(split_dir)
+    if split == "train" and train_types is not None:
+        types = [t for t in types if t.name in train_types]
     types.sort(key=lambda p: (p.name != "good", p.name))
     items = []
     for folder in types:
@@ -76,9 +80,18 @@ def index_split(root, split: str) -> list[Item]:
             mask = None if folder.name == "good" else _mask_path(root, folder.name, path)
             items.append(Item(path, folder.name, mask))
     if not items:
-        raise DatasetError(f"no images found under {split_dir}: expected image files "
+        where = split_dir / "good" if split == "train" and train_types == ("good",) else split_dir
+        raise DatasetError(f"no images found under {where}: expected image files "
                            f"({', '.join(sorted(IMAGE_EXTENSIONS))}) in sub-folders such as {split_dir / 'good'}")
     return items
+
+
+def ignored_train_folders(root) -> dict[str, int]:
+    """Sub-folders of ``root/train`` other than ``good`` (not training data) and their image counts."""
+    train = Path(root) / "train"
+    if not train.is_dir():
+        return {}
+    return {p.name: len(list_images(p)) for p in list_subfolders(train) if p.name != "good"}
 
 
 def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
@@ -97,10 +110,22 @@ def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
+def image_modes(root, split: str = "train") -> dict[str, int]:
+    """How many images of ``root/split`` have each PIL mode (only the headers are read)."""
+    modes: dict = {}
+    for item in index_split(root, split):
+        try:
+            with Image.open(item.path) as img:
+                modes[img.mode] = modes.get(img.mode, 0) + 1
+        except (OSError, ValueError) as e:
+            raise DatasetError(f"cannot read image {item.path}: {e}") from e
+    return modes
+
+
 def image_channels(root, split: str = "train") -> int:
-    """1 if the first image of ``root/split`` is grayscale, else 3 (what a model should be built for)."""
-    with Image.open(index_split(root, split)[0].path) as img:
-        return 1 if img.mode in GRAY_MODES else 3
+    """1 if every image of ``root/split`` is grayscale, else 3 (grayscale ones are then converted
+    to RGB like the others): what a model should be built for, whatever the file order."""
+    return 1 if all(mode in GRAY_MODES for mode in image_modes(root, split)) else 3
 
 
 def _convert(img: Image.Image, mode: str) -> Image.Image:
@@ -212,8 +237,9 @@ def load_split(root, split: str, image_size: int = 128, channels: int = 3) -> Im
 
 
 def summarize(root) -> dict:
-    """What ``python -m lecture_utils data info`` prints: images per split and type, masks
-    (each checked against its image's size), and the first image's size and mode."""
+    """What ``python -m lecture_utils data info`` prints: images per split and type, masks (each
+    checked against its image's size), every distinct size and mode found (``formats``, most
+    common first; ``image_size`` and ``mode`` are the most common one), and ``notes``."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"data folder not found: {root}")
@@ -221,7 +247,8 @@ def summarize(root) -> dict:
     if not present:
         raise DatasetError(f"{root} has neither a 'train' nor a 'test' folder "
                            "(expected root/train/good/*.png, root/test/<type>/*.png)")
-    info = {"root": str(root), "splits": {}, "images": 0, "masks": 0}
+    info = {"root": str(root), "splits": {}, "images": 0, "masks": 0, "notes": []}
+    formats: dict = {}
     for split in present:
         items = index_split(root, split)
         counts: dict = {}
@@ -230,9 +257,21 @@ def summarize(root) -> dict:
             if item.mask is not None:
                 check_mask_size(item.mask, item.path)
                 info["masks"] += 1
+            try:
+                with Image.open(item.path) as img:
+                    key = (img.size, img.mode)
+            except (OSError, ValueError) as e:
+                raise DatasetError(f"cannot read image {item.path}: {e}") from e
+            formats[key] = formats.get(key, 0) + 1
         info["splits"][split] = counts
         info["images"] += len(items)
-    first = index_split(root, present[0])[0].path
-    with Image.open(first) as img:
-        info["image_size"], info["mode"] = list(img.size), img.mode
+    ranked = sorted(formats.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0]))
+    info["formats"] = [{"size": list(size), "mode": mode, "images": n} for (size, mode), n in ranked]
+    info["image_size"], info["mode"] = list(ranked[0][0][0]), ranked[0][0][1]
+    gray = sum(n for (_, mode), n in formats.items() if mode in GRAY_MODES)
+    if 0 < gray < info["images"]:
+        info["notes"].append(f"{gray} of {info['images']} images are grayscale: a colour model "
+                             "reads them as RGB (R = G = B)")
+    for name, n in ignored_train_folders(root).items():
+        info["notes"].append(f"train/{name} ({n} images) is not training data: only train/good is")
     return info

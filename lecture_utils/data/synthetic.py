@@ -15,9 +15,6 @@ filtered before sampling; numpy, PIL and scipy only.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +25,7 @@ from scipy import ndimage
 from tqdm.auto import tqdm
 
 from .. import config
+from ..outputs import write_folder
 
 DEFECTS = ("crack", "faulty_imprint", "poke", "scratch", "squeeze")
 REF = 256            # geometry below is in pixels of a 256x256 image
@@ -376,31 +374,24 @@ SPEC_FILE = "synthetic_capsule.json"
 VERSION = 2   # bump when the drawing changes, so cached folders are regenerated
 
 
-def write_synthetic_capsule(out, spec: CapsuleSpec | None = None, progress: bool = True) -> Path:
-    """Write an MVTec-layout capsule folder at ``out`` (atomically: a temporary folder beside it
-    is renamed when complete; an existing folder is replaced).  Deterministic for ``spec.seed``."""
+def write_synthetic_capsule(out, spec: CapsuleSpec | None = None, progress: bool = True,
+                            force: bool = False, hint: str = "pass --force to replace it") -> Path:
+    """Write an MVTec-layout capsule folder at ``out``, deterministic for ``spec.seed``.
+
+    Atomic: a temporary folder beside ``out`` is renamed when complete.  An existing ``out`` is
+    replaced only if it is empty or an earlier synthetic capsule (``force``: any folder but the
+    current one, its parents, home or a Git checkout); see ``outputs.write_folder``."""
     spec = spec or default_spec()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
+
+    def fill(tmp: Path) -> None:
         for rel, mask_rel, kind, key in tqdm(_jobs(spec), desc="synthetic capsule", disable=not progress):
             image, mask = sample(np.random.default_rng([spec.seed, *key]), spec.size, kind)
             _save(tmp / rel, image)
             if mask_rel:
                 _save(tmp / mask_rel, mask.astype(np.uint8) * 255)
-        (tmp / SPEC_FILE).write_text(json.dumps({**asdict(spec), "version": VERSION}))
-        if out.exists():
-            shutil.rmtree(out)
-        try:
-            os.replace(tmp, out)
-        except OSError:                 # another process put a folder there meanwhile
-            if not is_complete(out, spec):
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
+
+    return write_folder(out, fill, SPEC_FILE, {**asdict(spec), "version": VERSION}, force=force,
+                        hint=hint, done=lambda folder: is_complete(folder, spec))
 
 
 def _save(path: Path, array: np.ndarray):
@@ -412,9 +403,11 @@ def is_complete(folder, spec: CapsuleSpec) -> bool:
     """True when ``folder`` was fully written with exactly ``spec`` by this `VERSION`."""
     f = Path(folder) / SPEC_FILE
     try:
-        return json.loads(f.read_text()) == {**asdict(spec), "version": VERSION}
+        written = json.loads(f.read_text())
     except (OSError, ValueError):
         return False
+    return isinstance(written, dict) and {k: written.get(k) for k in (*asdict(spec), "version")} == \
+        {**asdict(spec), "version": VERSION}
 
 
 def ensure_synthetic_capsule(seed: int = 0, spec: CapsuleSpec | None = None) -> Path:
@@ -424,5 +417,5 @@ def ensure_synthetic_capsule(seed: int = 0, spec: CapsuleSpec | None = None) -> 
     name = "synthetic_capsule" if spec == CapsuleSpec(seed=spec.seed) else "synthetic_capsule_small"
     folder = config.data_dir() / (name if spec.seed == 0 else f"{name}_seed{spec.seed}")
     if not is_complete(folder, spec):
-        write_synthetic_capsule(folder, spec)
+        write_synthetic_capsule(folder, spec, hint="move it away (it is regenerated)")
     return folder

@@ -3,37 +3,73 @@
     python -m lecture_utils vae train --data DIR --epochs 100 --out vae.pt
     python -m lecture_utils vae evaluate --data DIR --weights vae.pt --iterations 100 --json out.json
 
-Any MVTec-layout folder works, RGB or grayscale (channels are read from the images, or --channels).
-``train`` resumes from ``--out`` when it holds a checkpoint of an unfinished run.
+Any MVTec-layout folder works, RGB or grayscale (channels are read from all training images, or
+--channels).  ``train`` keeps its progress in ``OUT.partial`` and resumes from it (or adds epochs to
+a finished ``OUT``) only when settings and data are the same; ``--fresh`` starts over.
+Defaults are those of ``VAEConfig``, ``ProjectionConfig`` and ``EvalConfig``.
 """
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 import time
-from pathlib import Path
 
+from ..arguments import add_device, integer, number
+from ..checkpoint import data_identity
 from ..config import pick_device
-from ..data.mvtec import image_channels, load_split
+from ..data.mvtec import ignored_train_folders, image_modes, index_split, load_split, GRAY_MODES
+from ..outputs import check_writable, write_text
 from .model import VAE
 from .projection import ProjectionConfig
 from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
-from .train import AUGMENTATIONS, VAEConfig, load_vae, train_vae
+from .train import AUGMENTATIONS, VAEConfig, load_vae, resume_state, train_vae
+
+
+def _note(text: str) -> None:
+    print(f"note: {text}", file=sys.stderr)
+
+
+def _channels(root, asked: int | None) -> int:
+    """--channels, else 1 if every training image is grayscale, else 3 (mixed sets are converted)."""
+    modes = image_modes(root, "train")
+    gray = sum(n for mode, n in modes.items() if mode in GRAY_MODES)
+    channels = asked or (1 if gray == sum(modes.values()) else 3)
+    if 0 < gray < sum(modes.values()):
+        _note(f"{gray} of {sum(modes.values())} training images are grayscale, the others colour: "
+              f"all are read with {channels} channel(s)")
+    for name, n in ignored_train_folders(root).items():
+        _note(f"{root}/train/{name} ({n} images) is ignored: only train/good is training data")
+    return channels
 
 
 def cmd_train(args) -> int:
-    channels = args.channels or image_channels(args.data)
+    out = check_writable(args.out, "--out")
+    device = pick_device(args.device)
+    channels = _channels(args.data, args.channels)
     config = VAEConfig(z_dim=args.z_dim, channels=channels, batch_size=args.batch_size, lr=args.lr,
                        epochs=args.epochs, augment=args.augment, seed=args.seed, save_every=args.save_every)
+    data = data_identity(args.data, [item.path for item in index_split(args.data, "train")])
+    state, path = resume_state(out, config, data, args.fresh)   # refuses before any image is decoded
+    if state is not None and state["epoch"] == config.epochs and path == out:
+        print(f"already trained: {out} holds {config.epochs} epochs with these settings and data; nothing to do "
+              "(ask for more --epochs to continue, or pass --fresh to train again)")
+        return 0
     train = load_split(args.data, "train", VAE.image_size, channels)
-    print(f"training on {len(train)} images ({channels} channel(s)) of {args.data}, {args.epochs} epochs")
+    what = f"resuming {path} at epoch {state['epoch']}" if state is not None else "training"
+    print(f"{what} on {len(train)} images ({channels} channel(s)) of {args.data}, {args.epochs} epochs "
+          f"on {device}; progress is kept in {out}.partial", flush=True)
     start = time.perf_counter()
-    _, history = train_vae(train.images, config, checkpoint=args.out, device=pick_device(args.device))
-    print(f"final loss per image {history[-1]:.1f}; weights: {args.out} ({time.perf_counter() - start:.0f} s)")
+    _, history = train_vae(train.images, config, checkpoint=out, device=device, data=data, fresh=args.fresh)
+    print(f"final loss per image {history[-1]:.1f}; weights: {out} ({time.perf_counter() - start:.0f} s)")
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    model = load_vae(args.weights, pick_device(args.device))
+    if args.json:
+        check_writable(args.json, "--json")
+    device = pick_device(args.device)
+    model = load_vae(args.weights, device)
     channels = args.channels or model.input_c
     if channels != model.input_c:
         raise ValueError(f"--channels {channels} but {args.weights} was trained on {model.input_c} channel(s)")
@@ -49,16 +85,16 @@ def cmd_evaluate(args) -> int:
     print(comparison_table(results))
     print(f"\nper defect type ({report['method']}):\n" + defect_table(results[report["method"]]))
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=1))
+        write_text(args.json, json.dumps(report, indent=1))
         print(f"wrote {args.json}")
     return 0
 
 
 def _methods(text: str) -> str:
-    bad = [m for m in text.split(",") if m not in METHODS]
-    if bad:
-        raise ValueError(f"unknown method(s) {bad}; choose from {','.join(METHODS)}")
+    names = text.split(",")
+    bad = [m for m in names if m not in METHODS]
+    if bad or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"unknown or repeated method(s) in {text!r}; choose from {','.join(METHODS)}")
     return text
 
 
@@ -66,37 +102,39 @@ def register(groups) -> None:
     parser = groups.add_parser("vae", help="lecture 1: VAE + iterative projection")
     sub = parser.add_subparsers(dest="command", required=True)
     common = dict(type=int, choices=(1, 3), default=None, help="1 (grayscale) or 3 (RGB); default: from the images")
+    vae, proj, ev = VAEConfig(), ProjectionConfig(), EvalConfig()
 
     t = sub.add_parser("train", help="train the VAE on DIR/train/good")
     t.add_argument("--data", required=True, help="MVTec-layout folder")
-    t.add_argument("--epochs", type=int, default=100)
-    t.add_argument("--out", required=True, help="checkpoint to write (resumed if it exists)")
+    t.add_argument("--epochs", type=integer(1), default=vae.epochs)
+    t.add_argument("--out", required=True, help="checkpoint to write (progress: OUT.partial, resumed)")
+    t.add_argument("--fresh", action="store_true", help="start over instead of resuming OUT(.partial)")
     t.add_argument("--channels", **common)
-    t.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=VAEConfig.augment)
-    t.add_argument("--batch-size", type=int, default=10)
-    t.add_argument("--lr", type=float, default=2e-4)
-    t.add_argument("--z-dim", type=int, default=100)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--save-every", type=int, default=10)
-    t.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
+    t.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=vae.augment)
+    t.add_argument("--batch-size", type=integer(1), default=vae.batch_size)
+    t.add_argument("--lr", type=number(0, open_low=True), default=vae.lr)
+    t.add_argument("--z-dim", type=integer(1), default=vae.z_dim)
+    t.add_argument("--seed", type=integer(0), default=vae.seed)
+    t.add_argument("--save-every", type=integer(1), default=vae.save_every, help="epochs between checkpoints")
+    add_device(t)
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="image/pixel AUROC on DIR/test, three methods compared")
     e.add_argument("--data", required=True)
     e.add_argument("--weights", required=True, help="our checkpoint or the lecture's trained_model.pt")
-    e.add_argument("--iterations", type=int, default=100)
-    e.add_argument("--alpha", type=float, default=ProjectionConfig.alpha, help="step size α")
-    e.add_argument("--lam", type=float, default=ProjectionConfig.lam)
-    e.add_argument("--map", choices=("dssim", "residual"), default=EvalConfig.map_kind)
-    e.add_argument("--sigma", type=float, default=EvalConfig.sigma)
-    e.add_argument("--score", choices=("max", "mean", "top1"), default=EvalConfig.score)
-    e.add_argument("--score-sigma", type=float, default=EvalConfig.score_sigma)
-    e.add_argument("--reference", type=int, default=40,
+    e.add_argument("--iterations", type=integer(1), default=proj.iterations)
+    e.add_argument("--alpha", type=number(0, open_low=True), default=proj.alpha, help="step size α")
+    e.add_argument("--lam", type=number(0), default=proj.lam)
+    e.add_argument("--map", choices=("dssim", "residual"), default=ev.map_kind)
+    e.add_argument("--sigma", type=number(0), default=ev.sigma)
+    e.add_argument("--score", choices=("max", "mean", "top1"), default=ev.score)
+    e.add_argument("--score-sigma", type=number(0), default=ev.score_sigma)
+    e.add_argument("--reference", type=integer(0), default=ev.reference,
                    help="good training images whose maps normalise each pixel (0: raw maps)")
     e.add_argument("--methods", type=_methods, default=",".join(DEFAULT_METHODS),
                    help=f"comma-separated, from {','.join(METHODS)}")
-    e.add_argument("--batch-size", type=int, default=EvalConfig.batch_size, help="images per projection batch")
+    e.add_argument("--batch-size", type=integer(1), default=ev.batch_size, help="images per projection batch")
     e.add_argument("--channels", **common)
     e.add_argument("--json", default=None, help="also write the report here")
-    e.add_argument("--device", default=None)
+    add_device(e)
     e.set_defaults(func=cmd_evaluate)

@@ -71,13 +71,24 @@ class VAE(nn.Module):
         return self.decode(z), mu, logvar
 
 
+def _clamped_log(p: torch.Tensor, complement: bool = False) -> torch.Tensor:
+    """log(p) (``complement``: log(1 - p) via log1p) clamped at -100 like PyTorch's BCE, with a
+    finite gradient everywhere: where the log would be -inf (p = 0, or p = 1 for the complement)
+    it is never evaluated (``torch.where`` on a safe input), so the backward has no 0 * inf."""
+    ok = p < 1 if complement else p > 0
+    safe = torch.where(ok, p, torch.full_like(p, 0.5))
+    log = torch.log1p(-safe) if complement else torch.log(safe)
+    return torch.where(ok, log, torch.full_like(p, -100.0)).clamp(min=-100)
+
+
 def vae_loss(x: torch.Tensor, x_hat: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """The lecture's loss, per image [B]: BCE(f_VAE(x), x) summed over pixels + KL(q(z|x) || N(0, I)).
 
     Written out (not ``F.binary_cross_entropy``) so the gradient also flows into the target x,
-    which the projection needs; logs are clamped at -100 like PyTorch's BCE.
+    which the projection needs; logs are clamped at -100 like PyTorch's BCE.  A reconstruction
+    saturated to exactly 0 or 1 gives a finite loss and finite gradients (into x_hat and x).
     """
-    log_p, log_1mp = torch.log(x_hat).clamp(min=-100), torch.log1p(-x_hat).clamp(min=-100)
+    log_p, log_1mp = _clamped_log(x_hat), _clamped_log(x_hat, complement=True)   # [B, C, H, W]
     bce = -(x * log_p + (1 - x) * log_1mp).flatten(1).sum(1)        # [B]
     kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)      # [B]
     return bce + kl

@@ -2,8 +2,9 @@
 
 The images are decoded once (``data.mvtec.load_split``) and live on the device as one tensor; each
 batch is augmented there with one ``affine_grid``/``grid_sample`` call, so an epoch costs model
-compute, not PIL.  A checkpoint is written atomically every ``save_every`` epochs; calling
-``train_vae`` again with the same checkpoint path resumes where it stopped.
+compute, not PIL.  Progress is written atomically to ``OUT.partial`` every ``save_every`` epochs, the
+finished run to ``OUT``; calling ``train_vae`` again with the same checkpoint path resumes where it
+stopped, and refuses a checkpoint of other settings or data.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..checkpoint import cache_file, check_resumable, load_checkpoint, load_weights, save_checkpoint
+from ..checkpoint import (ResumeError, cache_file, check_finite, check_resumable, load_checkpoint, load_weights,
+                          partial_path, save_checkpoint, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from .model import VAE, vae_loss
 
@@ -104,47 +106,101 @@ def train_step(model, optimizer, x: torch.Tensor) -> float:
     """One Adam step on the batch x [B, C, H, W]; returns the loss summed over the batch (as the lecture)."""
     loss = vae_loss(x, *model(x)).sum()
     if not torch.isfinite(loss):
-        raise FloatingPointError("VAE loss became NaN/inf; the last good checkpoint is kept (try a lower lr)")
+        raise FloatingPointError("VAE loss became NaN/inf")
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
     return loss.item()
 
 
-def _state(model, optimizer, config, epoch, history, generator) -> dict:
+def _state(model, optimizer, config, epoch, history, generator, data) -> dict:
+    """A checkpoint of plain tensors, dicts, lists and numbers (loads with weights_only=True)."""
     return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": asdict(config),
-            "epoch": epoch, "history": history, "rng": generator.get_state()}
+            "epoch": epoch, "history": list(history), "rng": generator.get_state(), "data": data,
+            "complete": epoch >= config.epochs}
+
+
+def _ours(path, state) -> dict:
+    if not isinstance(state, dict) or not {"model", "config", "epoch"} <= set(state):
+        raise ResumeError(f"{path} exists and is not a checkpoint written by train_vae; "
+                          "choose another output path (it is never overwritten)")
+    return state
+
+
+def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False, device="cpu"):
+    """``(state, path)`` to resume from for a run that ends in ``checkpoint``, or ``(None, None)``.
+
+    The run's progress ``checkpoint.partial`` comes first, then the finished ``checkpoint`` (more
+    epochs may be added to it).  Either must hold the same settings and data (``check_resumable``);
+    ``fresh`` ignores them (our own checkpoints only: any other file there is refused)."""
+    for path in (partial_path(checkpoint), Path(checkpoint)):
+        if not path.is_file():
+            continue
+        state = _ours(path, load_checkpoint(path, map_location=device))
+        if not fresh:
+            check_resumable(path, state, config, free=VAEConfig.FREE, data=data)
+            return state, path
+    return None, None
 
 
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
-              progress: bool = True) -> tuple[VAE, list[float]]:
+              progress: bool = True, data: dict | None = None, fresh: bool = False) -> tuple[VAE, list[float]]:
     """Train (or resume training) a VAE on good images [N, C, 128, 128] in [0, 1].
 
     Returns the model in eval mode and the mean loss per image of every epoch.  With
-    ``checkpoint`` (a path), progress is saved there every ``config.save_every`` epochs and at
-    the end, and an existing checkpoint with the same settings is resumed.
+    ``checkpoint`` (a path), progress is kept in ``checkpoint.partial`` (at the start, every
+    ``config.save_every`` epochs) and the finished run is written to ``checkpoint`` (the partial
+    file is then removed).  A checkpoint of the same settings and ``data`` (the identity of the
+    images, default: ``tensor_identity(images)``) is resumed, or returned as is when finished;
+    anything else is refused (``fresh``: start over).  Ctrl-C and NaN end with one line saying
+    where the last checkpoint is.
     """
     config = config or VAEConfig()
     device = device or pick_device()
+    data = data or tensor_identity(images)
     generator = seed_everything(config.seed)
     model = make_model(config, device)
     optimizer = make_optimizer(model, config)
-    history, start = [], 0
-    if checkpoint is not None and Path(checkpoint).is_file():
-        state = load_checkpoint(checkpoint, map_location=device)
-        check_resumable(checkpoint, state.get("config"), config, free=VAEConfig.FREE)
+    history, start, saved, where = [], 0, None, None
+    state, where = resume_state(checkpoint, config, data, fresh, device) if checkpoint is not None else (None, None)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        history, start = list(state["history"]), int(state["epoch"])
-        generator.set_state(state["rng"])
+        history, start, saved = list(state["history"]), int(state["epoch"]), int(state["epoch"])
+        generator.set_state(state["rng"].cpu())
+    if checkpoint is not None and start == config.epochs:
+        return model.eval(), history           # finished with these settings: nothing to do
+    partial = partial_path(checkpoint) if checkpoint is not None else None
+
+    def save(epoch):
+        nonlocal saved, where
+        check_finite(model, "the VAE")
+        where = Path(checkpoint) if epoch == config.epochs else partial
+        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), where)
+        saved = epoch
+
     images = images.to(device)
+    if partial is not None and saved is None:
+        save(0)                                # a checkpoint exists before the first NaN check
     bar = tqdm(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
-    for epoch in bar:
-        history.append(train_epoch(model, optimizer, images, config, generator))
-        bar.set_postfix(loss=f"{history[-1]:.1f}")
-        done = epoch + 1
-        if checkpoint is not None and (done % config.save_every == 0 or done == config.epochs):
-            save_checkpoint(_state(model, optimizer, config, done, history, generator), checkpoint)
+    epoch = start
+    try:
+        for epoch in bar:
+            history.append(train_epoch(model, optimizer, images, config, generator))
+            bar.set_postfix(loss=f"{history[-1]:.1f}")
+            done = epoch + 1
+            if partial is not None and (done % config.save_every == 0 or done == config.epochs):
+                save(done)
+    except FloatingPointError as e:
+        kept = f"; the last finite weights (epoch {saved}) are in {where}" if where is not None else ""
+        raise FloatingPointError(f"{e} in epoch {epoch + 1}{kept} (try a lower --lr)") from e
+    except KeyboardInterrupt:
+        if partial is None:
+            raise
+        raise KeyboardInterrupt(f"VAE training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
+                                f"is {where}: run the same command again to resume") from None
+    if partial is not None:
+        partial.unlink(missing_ok=True)
     return model.eval(), history
 
 
@@ -159,6 +215,9 @@ def cached_weights(config: VAEConfig, source: str = "capsule", root=None) -> Pat
 def load_vae(weights, device=None) -> VAE:
     """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
     state = load_checkpoint(weights)
+    if isinstance(state, dict) and state.get("complete") is False:
+        raise ValueError(f"{weights} is an unfinished training run (epoch {state.get('epoch')} of "
+                         f"{(state.get('config') or {}).get('epochs')}); finish it with the same train command")
     sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
     if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
         raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")

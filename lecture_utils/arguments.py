@@ -1,0 +1,58 @@
+"""Command-line argument types that validate before any work starts.
+
+Each returns the parsed value or raises ``argparse.ArgumentTypeError``, which ``cli.Parser`` turns
+into one line naming the flag, e.g. ``error: argument --epochs: must be an integer >= 1, got '0'``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+
+from .config import DEVICES, pick_device
+
+
+def integer(low: int | None = None):
+    """An int >= ``low``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if low is not None and value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
+        return value
+    parse.__name__ = "integer"
+    return parse
+
+
+def number(low: float | None = None, high: float | None = None, open_low: bool = False):
+    """A finite float in [low, high] (``open_low``: > low)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        too_low = low is not None and (value <= low if open_low else value < low)
+        if too_low or (high is not None and value > high):
+            lo = "" if low is None else f"{'>' if open_low else '>='} {low:g}"
+            hi = "" if high is None else f"<= {high:g}"
+            raise argparse.ArgumentTypeError(f"must be {' and '.join(x for x in (lo, hi) if x)}, got {text!r}")
+        return value
+    parse.__name__ = "number"
+    return parse
+
+
+def device(text: str) -> str:
+    """auto, cpu, cuda[:N] or mps, available on this machine (checked by ``config.pick_device``)."""
+    try:
+        pick_device(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
+def add_device(parser) -> None:
+    parser.add_argument("--device", type=device, default="auto", metavar="{" + ",".join(DEVICES[:3]) + "}",
+                        help="auto (default: CUDA if present, else the CPU), cpu or cuda")

@@ -1,0 +1,134 @@
+"""Output files and folders written so that nothing is lost: never over what the package did not write.
+
+A command that writes a folder (``data synthetic-capsule``, ``data digits``) fills a temporary
+sibling and renames it into place, so a failure leaves the previous result intact.  An existing
+folder is replaced only when it is empty or holds the command's *marker* (a JSON file listing what
+the command wrote there) and nothing else; any other folder needs ``force``.  The current folder,
+its parents, the home folder and a folder holding ``.git`` are never replaced, not even with
+``force``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+class OutputError(ValueError):
+    """An output path that cannot or must not be written; the message names it."""
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if not p.is_dir())
+
+
+def check_writable(path, what: str = "output") -> Path:
+    """``path`` as a Path if a file can be created there (its folder exists or can be made, and is
+    writable; ``path`` is not a folder); else OutputError naming ``what`` (e.g. '--out')."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(f"{what} {path} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{what} {path}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{what} {path}: no permission to write in {parent}")
+    return path
+
+
+def _protected(path: Path) -> str | None:
+    """Why ``path`` (resolved) must never be replaced, or None."""
+    cwd, home = Path.cwd().resolve(), Path.home().resolve()
+    if path == cwd or path in cwd.parents:
+        return "it is the current folder or one of its parents"
+    if path == home or path == Path(path.anchor):
+        return "it is the home or root folder"
+    if (path / ".git").exists():
+        return "it holds a .git folder"
+    return None
+
+
+def check_folder(out, marker: str, force: bool = False, hint: str = "pass --force to replace it") -> Path:
+    """``out`` (resolved) if the folder may be (re)written by a command that leaves ``marker`` in it;
+    else OutputError: a file there, a protected folder, or a non-empty folder the command did not
+    write (unless ``force``)."""
+    out = Path(out).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder; choose another path")
+    check_writable(out / marker, "output folder")
+    if not out.exists():
+        return out
+    reason = _protected(out)
+    if reason:
+        raise OutputError(f"refusing to replace {out}: {reason}; choose a new folder")
+    present = _files(out)
+    if not present or force:
+        return out
+    written = _marker_files(out / marker)
+    if written is None:
+        raise OutputError(f"{out} is not empty and was not written by this command; "
+                          f"choose another path, or {hint}")
+    extra = [f for f in present if f not in written and f != marker]
+    if extra:
+        raise OutputError(f"{out} holds files this command did not write (e.g. {extra[0]}); "
+                          f"choose another path, or {hint}")
+    return out
+
+
+def _marker_files(marker: Path) -> set[str] | None:
+    try:
+        return set(json.loads(marker.read_text())["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: str = "pass --force to replace it",
+                 done=None) -> Path:
+    """Write a folder at ``out``: ``fill(tmp)`` writes into a temporary sibling, ``marker`` (``info``
+    and the list of files) is added, then the folder is renamed into place.  See `check_folder`.
+    ``done(out)`` True (e.g. another process wrote the same folder meanwhile) keeps ``out`` as is."""
+    out = check_folder(out, marker, force, hint)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", suffix=".tmp", dir=out.parent))
+    tmp.chmod(0o755)
+    old = None
+    try:
+        fill(tmp)
+        (tmp / marker).write_text(json.dumps({**info, "files": _files(tmp)}))
+        if done is not None and done(out):
+            return out
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}-", suffix=".old", dir=out.parent))
+            os.replace(out, old / "x")      # out moves aside; moved back if the swap fails
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            if old is not None:
+                os.replace(old / "x", out)
+                raise
+            if not (done is not None and done(out)):   # else another process wrote it meanwhile
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return out
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` to a temp file beside ``path`` and rename it into place (never half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
