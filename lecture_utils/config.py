@@ -65,7 +65,7 @@ def warn_if_slow(device) -> str | None:
     CPU: in Colab a GPU runtime is one menu away.  Silent on a GPU and in reduced mode."""
     if torch.device(device).type != "cpu" or is_reduced():
         return None
-    message = ("Training at full settings on the CPU takes tens of minutes. In Colab choose "
-               "Runtime > Change runtime type > GPU (e.g. T4), then run the notebook again.")
+    message = ("Training at full settings on the CPU takes minutes per model (seconds on a GPU). In "
+               "Colab choose Runtime > Change runtime type > GPU (e.g. T4) and run the notebook again.")
     print(message)
     return message
