@@ -2,12 +2,15 @@
 #   make lectures   set up .venv, execute every notebook headless on the offline data
 #   make test       set up .venv, run the unit tests and nbval over every notebook (reduced settings)
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
+#          make lectures DOWNLOAD=1  (DATA = "auto" may download the real data, as in Colab;
+#                                     without it nothing touches the network)
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    := build/executed
 export LECTURE_UTILS_REDUCED ?= $(REDUCED)
+export LECTURE_UTILS_DOWNLOAD ?= $(DOWNLOAD)
 
 .PHONY: setup lectures test notebooks lab clean
 

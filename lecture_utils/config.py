@@ -74,3 +74,14 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def warn_if_slow(device) -> str | None:
+    """Print (and return) one line when training at the lecture's full settings would run on the
+    CPU: in Colab a GPU runtime is one menu away.  Silent on a GPU and in reduced mode."""
+    if torch.device(device).type != "cpu" or is_reduced():
+        return None
+    message = ("Training at full settings on the CPU takes minutes per model (seconds on a GPU). In "
+               "Colab choose Runtime > Change runtime type > GPU (e.g. T4) and run the notebook again.")
+    print(message)
+    return message

@@ -7,7 +7,8 @@ Each lecture is written once, in ``notebooks/src/NAME.py``, in the "percent" for
     # %%                      <- a code cell, shared by both languages
 
 and this script writes ``notebooks/en/NAME.ipynb`` and ``notebooks/ja/NAME.ipynb`` with cleared
-outputs, a Colab badge and the install cell first.  Code exists once, so the two languages cannot
+outputs, a Colab badge with the GPU hint and the install cell first (repository and pinned tag
+from pyproject.toml).  Code exists once, so the two languages cannot
 drift; ``tests/test_notebooks.py`` checks the committed notebooks are up to date.
 
     python notebooks/build.py           # rewrite the notebooks
@@ -24,16 +25,49 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("ja", "en")
-REPO = "mprg-lectures/anomaly-detection-lectures"  # GitHub owner/name: the Colab badges and install cell use it
+PYPROJECT = HERE.parent / "pyproject.toml"
 HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
 
-BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/{repo}/blob/main/notebooks/{lang}/{name}.ipynb)"
+
+def _project() -> tuple[str, str, list[str]]:
+    """``(repository, version, dependency names)`` from pyproject.toml: the one place to re-point a fork."""
+    import tomllib
+    data = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    names = [re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] for d in data["project"]["dependencies"]]
+    return data["tool"]["lecture_utils"]["repository"], data["project"]["version"], names
+
+
+REPO, VERSION, DEPENDENCIES = _project()   # GitHub owner/name; badges and install cell use it
+REF = f"v{VERSION}"                        # the git tag of this version: what badges and install cell pin
+BADGE_URL = "https://colab.research.google.com/github/{repo}/blob/{ref}/notebooks/{lang}/{name}.ipynb"
+BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](" + BADGE_URL + ")"
+GPU_HINT = {
+    "en": "In Colab, choose a GPU before running anything: *Runtime > Change runtime type > GPU* (e.g. T4). "
+          "Without one every cell still runs, only slower.",
+    "ja": "Colab では、実行する前に GPU を選びましょう: *ランタイム > ランタイムのタイプを変更 > GPU*（T4 など）。"
+          "GPU がなくてもすべてのセルは動きますが、時間がかかります。",
+}
 SETUP = f"""\
-# Setup: in Colab, install the lecture package from GitHub (Colab's own torch is kept);
-# locally `make lectures` / `make test` have already installed it into .venv.
-import importlib.util, subprocess, sys
+# Setup. In Colab this installs the lecture package ({REF} of github.com/{REPO})
+# and keeps Colab's own packages: their installed versions become pip constraints, so nothing is
+# replaced and no restart is needed. Locally (make lectures, make test) it is installed: no-op.
+import importlib.metadata as md, importlib.util, subprocess, sys, tempfile
 if importlib.util.find_spec("lecture_utils") is None:
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/{REPO}"])"""
+    keep = []
+    for name in {DEPENDENCIES!r}:
+        try:
+            keep.append(f"{{name}}=={{md.version(name)}}")
+        except md.PackageNotFoundError:
+            pass
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\\n".join(keep))
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-c", f.name,
+                           "git+https://github.com/{REPO}@{REF}"])"""
+
+
+def badge(lang: str, name: str) -> str:
+    """The Colab badge of one notebook (README's table uses the same links)."""
+    return BADGE.format(repo=REPO, ref=REF, lang=lang, name=name)
 
 
 def parse(text: str) -> list[tuple[str, str | None, str]]:
@@ -68,7 +102,7 @@ def _cell(kind: str, text: str, index: int) -> dict:
 
 def notebook(cells, lang: str, name: str) -> dict:
     """The notebook of one language: badge, install cell, then the source's cells."""
-    chosen = [("markdown", BADGE.format(repo=REPO, lang=lang, name=name)), ("code", SETUP)]
+    chosen = [("markdown", f"{badge(lang, name)}\n\n{GPU_HINT[lang]}"), ("code", SETUP)]
     chosen += [(kind, text) for kind, cell_lang, text in cells if cell_lang in (None, lang)]
     return {
         "cells": [_cell(kind, text, i) for i, (kind, text) in enumerate(chosen)],

@@ -1,30 +1,138 @@
-"""Which data the notebooks use, without touching the network.
+"""Which data the notebooks use: the ``DATA = "auto"`` choice at the top of each lecture.
 
-The best capsule data present wins: ``$LECTURE_UTILS_CAPSULE`` (a folder you point at), the
-lecture's own archive, the official MVTec AD capsule (both only once downloaded, see
-``python -m lecture_utils data download``), else the synthetic capsule, generated on first use.
+Capsule (lectures 0 and 1), ``capsule(choice)``:
+
+- ``"auto"``: real data already here (``$LECTURE_UTILS_CAPSULE``, else the lecture's archive or the
+  official MVTec AD capsule in the cache); else, in Colab or with ``LECTURE_UTILS_DOWNLOAD=1``,
+  download the lecture's archive (gdown), else the official capsule; else the synthetic capsule,
+  with one printed line saying why and how to get the real data.
+- ``"lecture"``, ``"mvtec"``: that archive, downloaded if needed; raises if it cannot be had.
+- ``"synthetic"``: the synthetic capsule, generated on first use (never uses the network).
+
+Digits (lectures 0 and 2), ``digits(choice)``: ``"auto"`` (MNIST on disk, else downloaded the same
+way, else scikit-learn's bundled digits), ``"mnist"`` (raises if it cannot be had), ``"bundled"``.
+
+Outside Colab and without ``LECTURE_UTILS_DOWNLOAD=1``, ``"auto"`` never touches the network, so
+CI and ``make lectures`` stay offline.
 """
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from .download import LECTURE, MVTEC_CAPSULE, find_mvtec_root, unpacked
+from .. import config
+from . import download as dl
+from .download import LECTURE, MVTEC_CAPSULE, DownloadError, find_mvtec_root, unpacked
+from .mvtec import DatasetError
 from .synthetic import ensure_synthetic_capsule
 
 CAPSULE_ENV = "LECTURE_UTILS_CAPSULE"
+DOWNLOAD_ENV = "LECTURE_UTILS_DOWNLOAD"
+CAPSULE_CHOICES = ("auto", "lecture", "mvtec", "synthetic")
+DIGIT_CHOICES = ("auto", "mnist", "bundled")
+DRIVE_FOLDER = "/content/drive/MyDrive/lecture_utils"
+_ARCHIVES = {"lecture": LECTURE, "mvtec": MVTEC_CAPSULE}
+
+
+def in_colab() -> bool:
+    """True inside a Google Colab runtime (its ``google.colab`` module is loaded)."""
+    return "google.colab" in sys.modules
+
+
+def may_download() -> bool:
+    """``"auto"`` may download: in Colab, or when ``LECTURE_UTILS_DOWNLOAD`` is set (not '', '0', 'no')."""
+    opt_in = os.environ.get(DOWNLOAD_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    return in_colab() or opt_in
+
+
+def _choice(choice: str, allowed: tuple[str, ...]) -> str:
+    if choice not in allowed:
+        raise ValueError(f"DATA must be one of {', '.join(map(repr, allowed))}, got {choice!r}")
+    return choice
+
+
+def _cached_capsule(name: str) -> Path | None:
+    """The MVTec-layout root inside the unpacked archive ``name``, if it is in the cache."""
+    folder = unpacked(_ARCHIVES[name])
+    return find_mvtec_root(folder) if folder is not None else None
+
+
+def _downloaded_capsule(name: str) -> Path:
+    """Download (with a progress bar) and check the archive ``name``; its MVTec-layout root."""
+    folder = dl.fetch(_ARCHIVES[name])
+    root = find_mvtec_root(folder)
+    if root is None:
+        raise DatasetError(f"{folder} holds no train/good folder; delete it and download again")
+    return root
+
+
+def _reason(error: Exception) -> str:
+    """The first sentence of an error message (the rest says how to download by hand)."""
+    text = " ".join(str(error).split())
+    return text.split(". ")[0].rstrip(".")
+
+
+def capsule(choice: str = "auto", seed: int = 0) -> tuple[Path, str]:
+    """``(folder, name)`` of the capsule data for ``DATA = choice`` (see the module docstring);
+    name is 'env', 'lecture', 'mvtec' or 'synthetic'."""
+    choice = _choice(choice, CAPSULE_CHOICES)
+    if choice == "synthetic":
+        return ensure_synthetic_capsule(seed), "synthetic"
+    if choice != "auto":
+        return _cached_capsule(choice) or _downloaded_capsule(choice), choice
+    if os.environ.get(CAPSULE_ENV):
+        return Path(os.environ[CAPSULE_ENV]).expanduser(), "env"
+    for name in ("lecture", "mvtec"):
+        root = _cached_capsule(name)
+        if root is not None:
+            return root, name
+    if not may_download():
+        why = f"no real capsule in {dl.cache_dir()} and downloads are off outside Colab"
+    else:
+        failures = []
+        for name in ("lecture", "mvtec"):
+            try:
+                return _downloaded_capsule(name), name
+            except (DownloadError, DatasetError) as e:
+                failures.append(f"{name}: {_reason(e)}")
+        why = "; ".join(failures)
+    print(f"Using the synthetic capsule ({why}). For the real data: set DATA = 'lecture', or run "
+          f"python -m lecture_utils data download lecture, or set {DOWNLOAD_ENV}=1 and run again.")
+    return ensure_synthetic_capsule(seed), "synthetic"
 
 
 def capsule_root(seed: int = 0) -> tuple[Path, str]:
-    """``(folder, name)`` of the capsule data to use; name is 'env', 'lecture', 'mvtec' or 'synthetic'."""
-    if os.environ.get(CAPSULE_ENV):
-        return Path(os.environ[CAPSULE_ENV]).expanduser(), "env"
-    for archive, name in ((LECTURE, "lecture"), (MVTEC_CAPSULE, "mvtec")):
-        folder = unpacked(archive)
-        root = find_mvtec_root(folder) if folder is not None else None
-        if root is not None:
-            return root, name
-    return ensure_synthetic_capsule(seed), "synthetic"
+    """``capsule("auto")``: the best capsule data here (downloads only in Colab or when opted in)."""
+    return capsule("auto", seed)
+
+
+def digits(choice: str = "auto") -> str:
+    """The ``source`` for `digits.digit_sets` under ``DATA = choice``: 'mnist' or 'bundled'.
+    MNIST is downloaded here (torchvision, progress bar) when the choice allows it."""
+    choice = _choice(choice, DIGIT_CHOICES)
+    if choice == "bundled":
+        return "bundled"
+    if choice == "mnist":
+        dl.mnist_root(download=True)        # DatasetError / DownloadError with what to do
+        return "mnist"
+    try:
+        if dl.find_mnist() is not None:
+            return "mnist"
+    except DatasetError as e:               # unreadable files: say so, do not download over them
+        print(f"Using scikit-learn's bundled digits ({_reason(e)}).")
+        return "bundled"
+    if not may_download():
+        why = f"no MNIST in {dl.cache_dir() / 'mnist'} and downloads are off outside Colab"
+    else:
+        try:
+            dl.download_mnist()
+            return "mnist"
+        except DownloadError as e:
+            why = _reason(e)
+    print(f"Using scikit-learn's bundled 8x8 digits ({why}). For MNIST: set DATA = 'mnist', or run "
+          f"python -m lecture_utils data download mnist, or set {DOWNLOAD_ENV}=1 and run again.")
+    return "bundled"
 
 
 def lecture_weights() -> Path | None:
@@ -32,3 +140,17 @@ def lecture_weights() -> Path | None:
     folder = unpacked(LECTURE)
     hits = sorted(folder.rglob("trained_model.pt")) if folder is not None else []
     return hits[0] if hits else None
+
+
+def use_drive(folder: str = DRIVE_FOLDER) -> Path:
+    """Mount Google Drive (Colab asks for permission) and keep the cache in ``folder`` on it
+    (``$LECTURE_UTILS_DATA``), so downloads, weights and checkpoints survive a recycled runtime."""
+    if not in_colab():
+        raise RuntimeError("use_drive() needs Google Colab; elsewhere set LECTURE_UTILS_DATA to a folder")
+    from google.colab import drive
+    drive.mount("/content/drive")
+    os.environ[config.DATA_ENV] = str(folder)
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    print("cache folder:", path)
+    return path

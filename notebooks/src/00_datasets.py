@@ -44,6 +44,50 @@ from lecture_utils.data import plots as P
 print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_dir())
 
 # %% [markdown en]
+# ### Optional: keep your files on Google Drive
+# Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
+# downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
+# `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
+
+# %% [markdown ja]
+# ### 任意: ファイルを Google ドライブに保存する
+# Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
+# 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
+# `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
+
+# %%
+USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on Google Drive (Colab only)
+if USE_DRIVE:
+    sources.use_drive()
+
+# %% [markdown en]
+# ### Which data
+# `DATA` chooses the capsule images: `"auto"`, `"lecture"` (the lecture's archive with its trained
+# weights), `"mvtec"` (the official MVTec AD capsule) or `"synthetic"`; `DIGITS_DATA` the digits:
+# `"auto"`, `"mnist"` or `"bundled"` (scikit-learn's 8x8 digits). With `"auto"` the notebook uses
+# the real data already on this machine; in Colab it downloads it (elsewhere only with
+# `LECTURE_UTILS_DOWNLOAD=1`, e.g. `make lectures DOWNLOAD=1`). If no real data can be had it uses the
+# offline stand-in and prints one line saying why and how to get the real data. A named source
+# (`"lecture"`, `"mvtec"`, `"mnist"`) is downloaded if needed and stops with an error if it cannot be.
+
+# %% [markdown ja]
+# ### どのデータを使うか
+# `DATA` でカプセル画像を選びます: `"auto"`、`"lecture"`（講義用アーカイブ、学習済みの重み付き）、
+# `"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（合成カプセル）。`DIGITS_DATA` で数字を選びます:
+# `"auto"`、`"mnist"`、`"bundled"`（scikit-learn 同梱の 8x8 の数字）。`"auto"` では、このマシンにすでにある
+# 実データを使い、Colab ではダウンロードします（それ以外の環境では `LECTURE_UTILS_DOWNLOAD=1`、例えば
+# `make lectures DOWNLOAD=1` のときだけ）。実データが手に入らなければオフライン用の代わりのデータを使い、
+# その理由と実データの入手方法を1行で表示します。名前で指定したデータ（`"lecture"`、`"mvtec"`、`"mnist"`）は
+# 必要ならダウンロードし、手に入らなければエラーで止まります。
+
+# %%
+DATA = "auto"  # capsule: "auto" | "lecture" | "mvtec" | "synthetic"
+DIGITS_DATA = "auto"  # digits: "auto" | "mnist" | "bundled"
+capsule, source = sources.capsule(DATA)
+digit_source = sources.digits(DIGITS_DATA)
+print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
+
+# %% [markdown en]
 # ## 1. The MVTec layout
 #
 # Every image data set in these lectures is a folder in the layout of MVTec AD:
@@ -56,11 +100,11 @@ print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_d
 #   ground_truth/crack/000_mask.png   white = defective pixels, one mask per defect image
 # ```
 #
-# `sources.capsule_root()` picks the best capsule data on this machine without using the
-# network: a folder you set in `$LECTURE_UTILS_CAPSULE`, else the lecture's archive or the
-# official MVTec AD capsule if you downloaded one (`python -m lecture_utils data download
-# lecture`), else the **synthetic capsule**, generated on the first call. Look at which one you got
-# and at the counts: many normal training images, a few test images of each type.
+# `sources.capsule(DATA)` above chose the capsule data: with `"auto"`, a folder you set in
+# `$LECTURE_UTILS_CAPSULE`, else the lecture's archive or the official MVTec AD capsule (already
+# downloaded, or downloaded now in Colab), else the **synthetic capsule**, generated on the first
+# call. Look at which one you got and at the counts: many normal training images, a few test
+# images of each type.
 
 # %% [markdown ja]
 # ## 1. MVTec 形式のフォルダ構成
@@ -75,14 +119,12 @@ print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_d
 #   ground_truth/crack/000_mask.png   白 = 欠陥の画素（欠陥画像1枚につきマスク1枚）
 # ```
 #
-# `sources.capsule_root()` は、ネットワークを使わずに、このマシンにある最良のカプセルデータを選びます。
-# `$LECTURE_UTILS_CAPSULE` に指定したフォルダがあればそれを、なければダウンロード済みの講義用アーカイブか
-# MVTec AD 公式のカプセル（`python -m lecture_utils data download lecture`）を、どちらもなければ
-# 初回呼び出し時に生成する **合成カプセル** を使います。どれが選ばれたか、そして枚数を確認しましょう。
+# 上の `sources.capsule(DATA)` がカプセルのデータを選びました。`"auto"` では、`$LECTURE_UTILS_CAPSULE` に
+# 指定したフォルダがあればそれを、なければ講義用アーカイブか MVTec AD 公式のカプセル（ダウンロード済みのもの、
+# または Colab で今ダウンロードしたもの）を、どちらもなければ初回呼び出し時に生成する **合成カプセル** を使います。どれが選ばれたか、そして枚数を確認しましょう。
 # 学習用の正常画像は多く、テスト画像は種類ごとに少しずつです。
 
 # %%
-capsule, source = sources.capsule_root()
 info = mvtec.summarize(capsule)
 print(f"capsule data: {source} ({capsule})")
 for split, counts in info["splits"].items():
@@ -175,7 +217,7 @@ plt.show()
 # 図のタイトルに、どちらのデータを使ったかが表示されます。
 
 # %%
-sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), **digits.default_counts())
+sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), source=digit_source, **digits.default_counts())
 print("source:", sets.source, "| train:", tuple(sets.train.images.shape),
       "| test:", len(sets.test), "images,", int(sets.test.labels.sum()), "anomalies")
 fig = P.show_digit_sets(sets)

@@ -45,22 +45,43 @@ device = config.pick_device()
 print("device:", device, "| reduced settings (CI):", config.is_reduced())
 
 # %% [markdown en]
+# ### Optional: keep your files on Google Drive
+# Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
+# downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
+# `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
+# %% [markdown ja]
+# ### 任意: ファイルを Google ドライブに保存する
+# Colab のランタイムは，しばらく使わないと（または1日の終わりに）リセットされ，ダウンロードしたデータ，
+# 学習済みの重み，チェックポイントが消えてしまいます．`USE_DRIVE = True` にすると，これらを Google ドライブの
+# `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）．
+
+# %%
+USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on Google Drive (Colab only)
+if USE_DRIVE:
+    sources.use_drive()
+
+# %% [markdown en]
 # ## 1. Data
 # The MVTec AD *capsule*: the training set has only good capsules; the test set has good ones and
-# five defect types, each with a pixel mask of the defect. `sources.capsule_root()` picks the best
-# data present: a folder in `$LECTURE_UTILS_CAPSULE`, the lecture's archive or MVTec AD once
-# downloaded (`python -m lecture_utils data download`), else a synthetic capsule generated offline.
+# five defect types, each with a pixel mask of the defect. `DATA` chooses the images: `"lecture"`
+# (the lecture's archive, with its trained weights), `"mvtec"` (the official MVTec AD capsule),
+# `"synthetic"` (drawn offline), or `"auto"`: real data already here (`$LECTURE_UTILS_CAPSULE`, or
+# the cache), else downloaded in Colab (elsewhere only with `LECTURE_UTILS_DOWNLOAD=1`), else the
+# synthetic capsule with one line saying why. A named source that cannot be had stops with an error.
 # Every image is decoded once, resized to 128x128 and kept as one tensor.
 # %% [markdown ja]
 # ## 1. データ
 # MVTec AD の *capsule* を使います．学習データは正常なカプセルのみ，テストデータには正常品と5種類の欠陥品が
-# あり，欠陥品には欠陥の位置を示す画素単位のマスクがあります．`sources.capsule_root()` は手元にある最良の
-# データを選びます: `$LECTURE_UTILS_CAPSULE` のフォルダ，ダウンロード済みの講義アーカイブまたは MVTec AD
-# （`python -m lecture_utils data download`），どちらもなければオフラインで生成する合成カプセルです．
+# あり，欠陥品には欠陥の位置を示す画素単位のマスクがあります．`DATA` で画像を選びます: `"lecture"`（講義の
+# アーカイブ，学習済みの重み付き），`"mvtec"`（MVTec AD 公式のカプセル），`"synthetic"`（オフラインで描く合成
+# カプセル），または `"auto"`: 手元にある実データ（`$LECTURE_UTILS_CAPSULE` かキャッシュ），なければ Colab では
+# ダウンロード（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ），それもできなければ理由を1行表示して
+# 合成カプセルを使います．名前で指定したデータが手に入らなければエラーで止まります．
 # 画像は一度だけ読み込み，128x128 に縮小して1つのテンソルとして保持します．
 
 # %%
-root, source = sources.capsule_root()
+DATA = "auto"  # "auto" | "lecture" | "mvtec" | "synthetic"
+root, source = sources.capsule(DATA)
 train = load_split(root, "train", image_size=128)
 test = load_split(root, "test", image_size=128)
 test = test.select(first_per_type(test, pick(10**6, 2)))  # CI: two images per type
@@ -151,26 +172,30 @@ plt.show()
 
 # %% [markdown en]
 # ## 3. Training, or the lecture's pretrained weights
-# If the lecture's archive has been downloaded, its `trained_model.pt` (1000 epochs with the
-# lecture's augmentation) is loaded. Otherwise we train for 100 epochs (about 6 minutes on a laptop
+# With the lecture's capsule (`DATA` gave `lecture` or `mvtec` and the lecture's archive is here),
+# its `trained_model.pt` (1000 epochs with the lecture's augmentation) is loaded; set `TRAIN = True`
+# to train your own instead. Otherwise we train for 100 epochs (about 6 minutes on a laptop
 # CPU, under a minute on a GPU; a few epochs in CI). The weights are cached in the data folder under
 # a name made from the settings, and checkpointed every 10 epochs: re-running this cell, or
 # running the other language's notebook, reuses them, and an interrupted run resumes.
 # %% [markdown ja]
 # ## 3. 学習，または講義の学習済み重み
-# 講義のアーカイブをダウンロード済みなら，その `trained_model.pt`（講義の拡張で1000エポック学習）を
-# 読み込みます．なければ 100 エポック学習します（ノートPCのCPUで約6分，GPUなら1分以内．CIでは数エポック）．
+# 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec`）講義のアーカイブが手元にあれば，その
+# `trained_model.pt`（講義の拡張で1000エポック学習）を読み込みます．自分で学習したいときは `TRAIN = True`
+# にします．それ以外では 100 エポック学習します（ノートPCのCPUで約6分，GPUなら1分以内．CIでは数エポック）．
 # 重みは設定から作った名前でデータフォルダに保存され，10エポックごとにチェックポイントを書きます．
 # このセルを再実行したり，もう一方の言語のノートブックを実行したりすると再利用され，中断した学習は
 # 続きから再開します．
 
 # %%
 vae_config = VAEConfig(epochs=pick(100, 2))
-weights = sources.lecture_weights()
+TRAIN = False  # True: train here even when the lecture's trained_model.pt is present
+weights = sources.lecture_weights() if source in ("lecture", "mvtec") and not TRAIN else None
 if weights is not None:
     model, history = load_vae(weights, device), None
-    print("loaded the lecture's weights:", weights)
+    print("loaded the lecture's trained_model.pt (set TRAIN = True to train instead):", weights)
 else:
+    config.warn_if_slow(device)
     path = cached_weights(vae_config, source, root)
     model, history = train_vae(train.images, vae_config, checkpoint=path, device=device)
     print("weights:", path)

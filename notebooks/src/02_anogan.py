@@ -46,22 +46,42 @@ from lecture_utils.anogan import plots as P
 from lecture_utils.anogan import train as gt
 from lecture_utils.anogan.score import encode, encoder_scores, to_unit
 from lecture_utils.anogan.search import SearchConfig, latent_search, search_trajectory
-from lecture_utils.data import digits
+from lecture_utils.data import digits, sources
 from lecture_utils.checkpoint import cache_file
-from lecture_utils.config import is_reduced, pick, pick_device, seed_everything
+from lecture_utils.config import is_reduced, pick, pick_device, seed_everything, warn_if_slow
 from lecture_utils.metrics import auroc
 from lecture_utils.viz import roc_curves
 
 seed_everything(0)
 device = pick_device()
 print("device:", device, "| reduced settings:", is_reduced())
+warn_if_slow(device)
+
+# %% [markdown en]
+# ### Optional: keep your files on Google Drive
+# Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
+# downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
+# `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
+
+# %% [markdown ja]
+# ### 任意: ファイルを Google ドライブに保存する
+# Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
+# 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
+# `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
+
+# %%
+USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on Google Drive (Colab only)
+if USE_DRIVE:
+    sources.use_drive()
 
 # %% [markdown en]
 # ## 1. Data: normal 7s and 8s, anomalous 2s
 #
 # Training uses normal digits only; the test set mixes normal digits from MNIST's *test* split
-# (never seen in training) with 2s. Without MNIST on disk, scikit-learn's bundled digits stand
-# in. We train on more images than the book's 400: the GAN sees the same number of images per
+# (never seen in training) with 2s. `DATA` chooses the digits: `"mnist"`, `"bundled"`
+# (scikit-learn's 8x8 digits, no download) or `"auto"`: MNIST if it is on disk, else downloaded in
+# Colab (elsewhere only with `LECTURE_UTILS_DOWNLOAD=1`), else the bundled digits with one line
+# saying why; `"mnist"` stops with an error if MNIST cannot be had. We train on more images than the book's 400: the GAN sees the same number of images per
 # minute either way, but more variety keeps it from memorising (see section 3). Images are scaled
 # to [-1, 1], the range of G's `tanh` output. Check the source and the counts.
 
@@ -69,14 +89,18 @@ print("device:", device, "| reduced settings:", is_reduced())
 # ## 1. データ: 正常な 7 と 8、異常な 2
 #
 # 学習には正常な数字だけを使います。テスト集合は MNIST の *テスト* 分割（学習では見ていない）の
-# 正常な数字と 2 を混ぜたものです。MNIST が手元にない場合は scikit-learn 付属の数字で代用します。
+# 正常な数字と 2 を混ぜたものです。`DATA` で数字を選びます: `"mnist"`、`"bundled"`（scikit-learn 付属の
+# 8x8 の数字、ダウンロード不要）、または `"auto"`: MNIST が手元にあればそれを、なければ Colab ではダウンロード
+# し（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して付属の数字で
+# 代用します。`"mnist"` を指定して MNIST が手に入らなければエラーで止まります。
 # 書籍の 400 枚より多くの画像で学習します。1 分あたりに GAN が見る画像の枚数は同じですが、
 # 多様な画像の方が暗記を防げます（3 節）。画像は G の出力 `tanh` の範囲 [-1, 1] に変換します。
 # データの出所と枚数を確認しましょう。
 
 # %%
-DATA = dict(normal=(7, 8), anomaly=(2,), n_train=pick(4000, 400), n_test=pick(200, 100))
-sets = digits.digit_sets(**DATA)
+DATA = "auto"  # "auto" | "mnist" | "bundled"
+DIGITS = dict(normal=(7, 8), anomaly=(2,), n_train=pick(4000, 400), n_test=pick(200, 100))
+sets = digits.digit_sets(**DIGITS, source=sources.digits(DATA))
 x_train = to_unit(sets.train.images)          # [N, 1, 64, 64] in [-1, 1]
 x_test = to_unit(sets.test.images)
 y_test = sets.test.labels                             # 1 = anomaly (a 2)
@@ -169,7 +193,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
-book_path = cache_file("anogan/book-gan", data=DATA | {"n_train": 400}, source=sets.source, cfg=BOOK)
+book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_history = gt.train_gan(book_G, book_D, x_train[::max(1, len(x_train) // 400)], BOOK,
                             checkpoint=book_path, device=device)
 P.plot_losses(book_history, "The book's recipe on 400 images");
@@ -190,7 +214,7 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 # %%
 GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
-gan_path = cache_file("anogan/gan", data=DATA, source=sets.source, cfg=GAN)
+gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device)
 print(f"training took {history['seconds']:.0f} s (cached in {gan_path.name})")
 
@@ -325,7 +349,7 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 # %%
 ENC = gt.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, image_size=64)
-enc_path = cache_file("anogan/encoder", data=DATA, source=sets.source, cfg=GAN, enc=ENC)
+enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
 enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device)
 fast = encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
