@@ -31,7 +31,10 @@ HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
 
 def _project() -> tuple[str, str, list[str]]:
     """``(repository, version, dependency names)`` from pyproject.toml: the one place to re-point a fork."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:    # Python < 3.11: the same parser, from the dev extras
+        import tomli as tomllib
     data = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
     names = [re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] for d in data["project"]["dependencies"]]
     return data["tool"]["lecture_utils"]["repository"], data["project"]["version"], names

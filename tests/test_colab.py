@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
 import types
 from pathlib import Path
 
@@ -15,6 +14,11 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+
+try:
+    import tomllib
+except ModuleNotFoundError:        # Python < 3.11
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "notebooks"))

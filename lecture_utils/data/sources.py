@@ -88,17 +88,18 @@ def capsule(choice: str = "auto", seed: int = 0) -> tuple[Path, str]:
         if root is not None:
             return root, name
     if not may_download():
-        why = f"no real capsule in {dl.cache_dir()} and downloads are off outside Colab"
-    else:
-        failures = []
-        for name in ("lecture", "mvtec"):
-            try:
-                return _downloaded_capsule(name), name
-            except (DownloadError, DatasetError) as e:
-                failures.append(f"{name}: {_reason(e)}")
-        why = "; ".join(failures)
-    print(f"Using the synthetic capsule ({why}). For the real data: set DATA = 'lecture', or run "
-          f"python -m lecture_utils data download lecture, or set {DOWNLOAD_ENV}=1 and run again.")
+        print(f"Using the synthetic capsule (no real capsule in {dl.cache_dir()}, and downloads are off "
+              f"outside Colab). For the real data: set DATA = 'lecture' or {DOWNLOAD_ENV}=1, or run "
+              "python -m lecture_utils data download lecture.")
+        return ensure_synthetic_capsule(seed), "synthetic"
+    failures = []
+    for name in ("lecture", "mvtec"):
+        try:
+            return _downloaded_capsule(name), name
+        except (DownloadError, DatasetError) as e:
+            failures.append(f"{name}: {_reason(e)}")
+    print(f"Using the synthetic capsule ({'; '.join(failures)}). For the real data: download {LECTURE.url} "
+          f"in a browser, save it as {dl.cache_dir() / LECTURE.filename} and run this cell again.")
     return ensure_synthetic_capsule(seed), "synthetic"
 
 
@@ -122,16 +123,18 @@ def digits(choice: str = "auto") -> str:
     except DatasetError as e:               # unreadable files: say so, do not download over them
         print(f"Using scikit-learn's bundled digits ({_reason(e)}).")
         return "bundled"
+    raw = dl.cache_dir() / "mnist" / "MNIST" / "raw"
     if not may_download():
-        why = f"no MNIST in {dl.cache_dir() / 'mnist'} and downloads are off outside Colab"
-    else:
-        try:
-            dl.download_mnist()
-            return "mnist"
-        except DownloadError as e:
-            why = _reason(e)
-    print(f"Using scikit-learn's bundled 8x8 digits ({why}). For MNIST: set DATA = 'mnist', or run "
-          f"python -m lecture_utils data download mnist, or set {DOWNLOAD_ENV}=1 and run again.")
+        print(f"Using scikit-learn's bundled 8x8 digits (no MNIST in {raw}, and downloads are off outside "
+              f"Colab). For MNIST: set DATA = 'mnist' or {DOWNLOAD_ENV}=1, or run "
+              "python -m lecture_utils data download mnist.")
+        return "bundled"
+    try:
+        dl.download_mnist()
+        return "mnist"
+    except DownloadError as e:
+        print(f"Using scikit-learn's bundled 8x8 digits ({_reason(e)}). For MNIST: put the four .gz "
+              f"files from {dl.MNIST_URL} into {raw} and run this cell again.")
     return "bundled"
 
 
