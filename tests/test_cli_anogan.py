@@ -8,7 +8,7 @@ from PIL import Image
 
 from lecture_utils import cli
 from lecture_utils.anogan import cli as cli_anogan
-from lecture_utils.checkpoint import save_checkpoint
+from lecture_utils.checkpoint import load_checkpoint, save_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_evaluate_writes_json(folder, weights, tmp_path, capsys):
 
 
 def test_without_encoder_the_encoder_auroc_is_null(folder, weights, tmp_path):
-    state = torch.load(weights, weights_only=False)
+    state = load_checkpoint(weights)
     state["E"] = None
     path = save_checkpoint(state, tmp_path / "no_e.pt")
     out = tmp_path / "r.json"

@@ -203,7 +203,7 @@ def test_mnist_from_a_read_only_folder_of_gz_files(tmp_path, cache):
         images, targets = download.load_mnist(found, train=False)
     finally:
         (root / "MNIST" / "raw").chmod(0o755)
-    assert found == cache / "mnist" and images.shape == (20, 28, 28)
+    assert found.parent == cache / "mnist" and images.shape == (20, 28, 28)
     assert targets.tolist() == labels.tolist()
     assert sorted(p.name for p in (root / "MNIST" / "raw").iterdir()) == sorted(
         f"{n}.gz" for n in download.MNIST_FILES)                          # nothing written there
@@ -252,3 +252,88 @@ def test_capsule_env_wins_and_synthetic_is_the_fallback(monkeypatch, tmp_path):
     monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(tmp_path / "mine"))
     assert sources.capsule_root() == (tmp_path / "mine", "env")
     assert sources.lecture_weights() is None
+
+
+def test_garbage_mnist_never_enters_the_cache_and_a_good_root_wins(tmp_path, cache):
+    bad, good = tmp_path / "bad", tmp_path / "good"
+    write_mnist_gz(bad / "MNIST" / "raw")
+    (bad / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(b"garbage" * 100))
+    labels = write_mnist_gz(good / "MNIST" / "raw")
+    with pytest.raises(DatasetError, match="train-images-idx3-ubyte.gz is not an MNIST idx image file"):
+        download.find_mnist(bad)
+    assert (bad / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").is_file()      # yours: never deleted
+    assert not list(cache.rglob("train-images-idx3-ubyte")), "nothing unchecked is cached"
+    images, targets = download.load_mnist(download.find_mnist(good), train=True)
+    assert targets.tolist() == labels.tolist()
+
+
+def test_a_corrupt_cache_entry_is_removed_with_one_line(tmp_path, cache, capsys):
+    write_mnist_gz(tmp_path / "src")
+    raw = cache / "mnist" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in download.MNIST_FILES:
+        (raw / name).write_bytes(gzip.decompress((tmp_path / "src" / f"{name}.gz").read_bytes()))
+    assert download.find_mnist() == cache / "mnist"
+    (raw / "t10k-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01" + b"\x00" * 3)   # truncated
+    assert download.find_mnist() is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "removed a corrupt MNIST cache entry" in err
+    assert not (raw / "t10k-labels-idx1-ubyte").exists() and (raw / "t10k-images-idx3-ubyte").exists()
+
+
+@pytest.mark.parametrize("size, header, match", [
+    (16 + 2 * 784, (0x803, 2, 28, 28), None), (16 + 784, (0x803, 2, 28, 28), "truncated"),
+    (16 + 2 * 100, (0x803, 2, 10, 10), "10x10"), (16, (0x999, 0, 28, 28), "bad header")])
+def test_idx_check(tmp_path, size, header, match):
+    path = tmp_path / "train-images-idx3-ubyte"
+    path.write_bytes(struct.pack(">IIII", *header).ljust(size, b"\x00"))
+    if match is None:
+        download.check_idx(path)
+    else:
+        with pytest.raises(DatasetError, match=match):
+            download.check_idx(path)
+
+
+@pytest.fixture
+def stalled_server():
+    """A local server that accepts connections and never answers."""
+    import socket
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/"
+    server.close()
+
+
+def test_a_stalled_download_times_out(monkeypatch, stalled_server, cache):
+    import time
+    monkeypatch.setattr(download, "TIMEOUT", 0.5)
+    monkeypatch.setattr(download, "MVTEC_CAPSULE", replace(MVTEC_CAPSULE, url=stalled_server + "capsule.tar.xz"))
+    monkeypatch.setitem(download.ARCHIVES, "mvtec-capsule", download.MVTEC_CAPSULE)
+    t0 = time.perf_counter()
+    with pytest.raises(DownloadError, match="could not download capsule.tar.xz .*no answer within 0.5 s"):
+        download.fetch("mvtec-capsule")
+    assert time.perf_counter() - t0 < 30, "it must not hang"
+    assert not list(cache.glob("capsule.tar.xz*")), "no partial file is left"
+
+
+def test_a_stalled_mnist_download_times_out(monkeypatch, stalled_server, cache):
+    import torchvision
+    monkeypatch.setattr(download, "TIMEOUT", 0.5)
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [stalled_server])
+    with pytest.raises(DownloadError, match="could not download MNIST .*no answer within 0.5 s"):
+        download.mnist_root(download=True)
+
+
+def test_gdown_gets_the_timeout(monkeypatch, cache):
+    seen = {}
+
+    def fake(**kw):
+        seen.update(kw)
+        raise TimeoutError("read timed out")
+    import gdown
+    monkeypatch.setattr(gdown, "download", fake)
+    monkeypatch.setattr(download, "TIMEOUT", 0.5)
+    with pytest.raises(DownloadError, match="no answer within 0.5 s"):
+        download.fetch("lecture")
+    assert seen["timeout"] == 0.5

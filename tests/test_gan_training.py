@@ -50,15 +50,29 @@ def test_checkpoint_with_other_settings_is_refused(tmp_path):
         gt.train_gan(G, D, images(), cfg(epochs=2, g_lr=1e-3), checkpoint=path, progress=False)
 
 
-def test_nan_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+def test_nan_stops_and_keeps_the_last_finite_weights(tmp_path):
     G, D = dcgan.build(image_size=8)
     path = tmp_path / "gan.pt"
-    gt.train_gan(G, D, images(), cfg(), checkpoint=path, progress=False)
     bad = images()
     bad[0, 0, 0, 0] = float("nan")
-    with pytest.raises(FloatingPointError, match="last good epoch"):
+    with pytest.raises(FloatingPointError, match=r"last finite weights \(epoch 0\) are in .*gan.pt.partial"):
         gt.train_gan(G, D, bad, cfg(epochs=2), checkpoint=path, progress=False)
-    assert load_checkpoint(path)["epoch"] == 1
+    state = load_checkpoint(tmp_path / "gan.pt.partial")
+    assert not path.exists() and state["epoch"] == 0
+    assert all(torch.isfinite(v).all() for v in state["G"].values())
+
+
+def test_resume_refuses_other_data_and_fewer_epochs_and_the_partial_is_removed(tmp_path):
+    G, D = dcgan.build(image_size=8)
+    path = tmp_path / "gan.pt"
+    gt.train_gan(G, D, images(), cfg(epochs=2), checkpoint=path, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gan.pt"]
+    with pytest.raises(ValueError, match="other settings or data.*data fingerprint"):
+        gt.train_gan(G, D, images(seed=1), cfg(epochs=2), checkpoint=path, progress=False)
+    with pytest.raises(ValueError, match="already holds 2 epochs"):
+        gt.train_gan(G, D, images(), cfg(epochs=1), checkpoint=path, progress=False)
+    h = gt.train_gan(G, D, images(seed=1), cfg(epochs=1), checkpoint=path, progress=False, fresh=True)
+    assert len(h["epoch_d"]) == 1 and load_checkpoint(path)["epoch"] == 1
 
 
 def test_encoder_trains_with_generator_frozen():

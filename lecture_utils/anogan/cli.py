@@ -3,23 +3,31 @@
     python -m lecture_utils anogan train --data DIR --epochs 4 --out anogan.pt
     python -m lecture_utils anogan evaluate --data DIR --weights anogan.pt --iterations 50 --json out.json
 
-Images are read as 64 x 64 grayscale (``data.mvtec.load_split(root, split, 64, channels=1)``). Training
-resumes from ``OUT.partial`` after an interruption; the weights file holds G, D and (unless
-``--encoder-epochs 0``) the encoder E of the fast variant.
+Images are read as 64 x 64 grayscale (``data.mvtec.load_split(root, split, 64, channels=1)``). Epochs
+are sized like the notebook's (``GANConfig.for_images`` / ``EncoderConfig.for_images``) unless given.
+Training keeps its progress in ``OUT.gan.partial`` (the GAN) and ``OUT.gan`` (until the encoder is
+trained) and resumes from them when settings and data are the same (``--fresh``: start over); the
+weights file holds G, D and (unless ``--encoder-epochs 0``) the encoder E of the fast variant, with
+the settings and data identity they were trained with.
 """
 from __future__ import annotations
 
 import json
+import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 
 from . import dcgan, score, search
 from . import train as gt
-from ..checkpoint import load_checkpoint, load_weights, save_checkpoint
-from ..data.mvtec import load_split
+from ..arguments import add_device, integer, number
+from ..checkpoint import check_resumable, data_identity, load_checkpoint, load_weights, save_checkpoint
+from ..config import pick_device
+from ..data.mvtec import ignored_train_folders, index_split, load_split
 from ..metrics import auroc
+from ..outputs import check_writable, write_text
 
 IMAGE_SIZE = 64
 
@@ -29,19 +37,65 @@ def _images(root, split: str) -> tuple[torch.Tensor, torch.Tensor]:
     return score.to_unit(s.images), s.labels
 
 
+def _plan(args, n_images: int) -> tuple[gt.GANConfig, gt.EncoderConfig]:
+    """The notebook's configs for ``n_images`` (epochs from ``for_images``) unless --epochs / --encoder-epochs."""
+    gan = (gt.GANConfig.for_images(n_images, seed=args.seed) if args.epochs is None
+           else gt.GANConfig(epochs=args.epochs, seed=args.seed))
+    enc = (gt.EncoderConfig.for_images(n_images, seed=args.seed) if args.encoder_epochs is None
+           else gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed))
+    return gan, enc
+
+
+def _finished(out: Path, cfg, enc, data, fresh: bool) -> bool:
+    """True if ``out`` already holds these settings and data; refuses a file that is not ours, or
+    ours with other settings (unless ``fresh``)."""
+    if not out.exists():
+        return False
+    state = load_checkpoint(out)
+    if not isinstance(state, dict) or not {"G", "D", "config"} <= set(state):
+        raise ValueError(f"--out {out} exists and is not a weights file written by anogan train; "
+                         "choose another --out (it is never overwritten)")
+    if fresh:
+        return False
+    check_resumable(out, state, cfg, free=("sample_every",), data=data)
+    check_resumable(out, {"config": state.get("encoder_config")}, enc, free=())
+    return True
+
+
 def train(args) -> int:
+    out = check_writable(args.out, "--out")
+    device = pick_device(args.device)
+    for name, n in ignored_train_folders(args.data).items():
+        print(f"note: {args.data}/train/{name} ({n} images) is ignored: only train/good is training data",
+              file=sys.stderr)
+    items = index_split(args.data, "train")
+    cfg, enc = _plan(args, len(items))
+    data = data_identity(args.data, [item.path for item in items])
+    if _finished(out, cfg, enc, data, args.fresh):
+        print(f"already trained: {out} holds {cfg.epochs} GAN and {enc.epochs} encoder epochs with these "
+              "settings and data; nothing to do (pass --fresh to train again)")
+        return 0
     images, _ = _images(args.data, "train")
-    cfg = gt.GANConfig(epochs=args.epochs, seed=args.seed)
     G, D = dcgan.build(cfg.z_dim, IMAGE_SIZE, seed=args.seed)
-    out = Path(args.out)
+    stage = out.with_name(out.name + ".gan")        # the trained GAN until the encoder is done too
+    print(f"training on {len(images)} images of {args.data} on {device}: {cfg.epochs} GAN epochs, "
+          f"{enc.epochs} encoder epochs; progress is kept in {stage}(.partial)", flush=True)
     t0 = time.perf_counter()
-    history = gt.train_gan(G, D, images, cfg, checkpoint=out.with_name(out.name + ".partial"))
+    history = gt.train_gan(G, D, images, cfg, checkpoint=stage, device=device, data=data, fresh=args.fresh)
     E = None
-    if args.encoder_epochs > 0:
+    if enc.epochs > 0:
         E = dcgan.build_encoder(cfg.z_dim, IMAGE_SIZE, seed=args.seed)
-        gt.train_encoder(E, G, D, images, gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed))
+        try:
+            gt.train_encoder(E, G, D, images, enc, device=device)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"encoder training stopped; the trained GAN is kept in {stage}: "
+                                    "run the same command again to train the encoder") from None
+        except FloatingPointError as e:
+            raise FloatingPointError(f"encoder: {e}; the trained GAN is kept in {stage}") from e
     save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "E": E.state_dict() if E else None,
-                     "z_dim": cfg.z_dim, "image_size": IMAGE_SIZE}, out)
+                     "z_dim": cfg.z_dim, "image_size": IMAGE_SIZE, "config": asdict(cfg),
+                     "encoder_config": asdict(enc), "data": data}, out)
+    stage.unlink(missing_ok=True)
     print(f"trained on {len(images)} images in {time.perf_counter() - t0:.0f} s "
           f"(last L_D {history['epoch_d'][-1]:.3f}, L_G {history['epoch_g'][-1]:.3f}); wrote {out}")
     return 0
@@ -61,8 +115,13 @@ def load_models(path) -> tuple[dcgan.Generator, dcgan.Discriminator, dcgan.Encod
 
 
 def evaluate(args) -> int:
+    if args.json:
+        check_writable(args.json, "--json")
+    device = pick_device(args.device)
     images, labels = _images(args.data, "test")
     G, D, E = load_models(args.weights)
+    G, D = G.to(device), D.to(device)
+    E = E.to(device) if E is not None else None
     t0 = time.perf_counter()
     cfg = search.SearchConfig(iterations=args.iterations, lam=args.lam, restarts=args.restarts, seed=args.seed)
     result = search.latent_search(G, D, images, cfg)
@@ -75,27 +134,32 @@ def evaluate(args) -> int:
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(text + "\n")
+        write_text(args.json, text + "\n")
     return 0
 
 
 def register(groups) -> None:
     parser = groups.add_parser("anogan", help="train and evaluate AnoGAN (DCGAN + latent search)")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("train", help="train the DCGAN (and the fast encoder) on DIR/train")
+    found = search.SearchConfig()
+    p = sub.add_parser("train", help="train the DCGAN (and the fast encoder) on DIR/train/good")
     p.add_argument("--data", required=True, help="MVTec-layout folder (DIR/train/good/*.png)")
-    p.add_argument("--epochs", type=int, default=gt.GANConfig().epochs)
-    p.add_argument("--encoder-epochs", type=int, default=gt.EncoderConfig().epochs, help="0: no encoder")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=integer(1), default=None,
+                   help="GAN epochs (default: as the notebook, GANConfig.for_images(number of images))")
+    p.add_argument("--encoder-epochs", type=integer(0), default=None,
+                   help="0: no encoder (default: EncoderConfig.for_images(number of images))")
+    p.add_argument("--seed", type=integer(0), default=gt.GANConfig().seed)
     p.add_argument("--out", required=True, help="weights file to write")
+    p.add_argument("--fresh", action="store_true", help="start over instead of resuming, and replace --out")
+    add_device(p)
     p.set_defaults(func=train)
     p = sub.add_parser("evaluate", help="AUROC of the latent search (and the encoder) on DIR/test")
     p.add_argument("--data", required=True)
     p.add_argument("--weights", required=True)
-    p.add_argument("--iterations", type=int, default=search.SearchConfig().iterations, help="search steps per image")
-    p.add_argument("--restarts", type=int, default=1)
-    p.add_argument("--lam", type=float, default=0.1, help="weight of the discrimination term")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--iterations", type=integer(1), default=found.iterations, help="search steps per image")
+    p.add_argument("--restarts", type=integer(1), default=found.restarts)
+    p.add_argument("--lam", type=number(0, 1), default=found.lam, help="weight of the discrimination term λ")
+    p.add_argument("--seed", type=integer(0), default=found.seed)
     p.add_argument("--json", help="write the figures to this JSON file")
+    add_device(p)
     p.set_defaults(func=evaluate)

@@ -6,8 +6,8 @@ GAN step (book ch. 6-2, with float labels so ``BCEWithLogitsLoss`` works on curr
 
 Both losses are printed on the progress bar and kept per iteration, a grid of G(z_fixed) is kept
 every ``sample_every`` epochs, and after every epoch an atomic checkpoint lets a disconnected run
-resume where it stopped. A NaN loss stops training with ``FloatingPointError``; the checkpoint
-then still holds the last good epoch.
+resume where it stopped (``OUT.partial``; the finished run is ``OUT``). A NaN loss stops training
+with ``FloatingPointError`` naming the checkpoint that holds the last finite weights.
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..checkpoint import check_resumable, load_checkpoint, save_checkpoint
-from ..config import pick
+from ..checkpoint import (ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
+                          save_checkpoint, tensor_identity)
+from ..config import pick, pick_device
 from .score import freeze, izi_f_loss
 
 
@@ -89,8 +90,7 @@ def _batches(n: int, batch_size: int, gen: torch.Generator):
 def _check(*losses: torch.Tensor) -> None:
     if not all(math.isfinite(loss.item()) for loss in losses):
         raise FloatingPointError(
-            "a loss became NaN/inf: training stopped, the checkpoint keeps the last good epoch "
-            "(lower the learning rates or check the images are in [-1, 1])")
+            "a loss became NaN/inf (lower the learning rates or check the images are in [-1, 1])")
 
 
 def _noisy(x: torch.Tensor, std: float, gen: torch.Generator) -> torch.Tensor:
@@ -120,44 +120,87 @@ def gan_step(G, D, opt_g, opt_d, x, cfg: GANConfig, noise_std: float, gen: torch
     return d_loss.item(), g_loss.item()
 
 
-def _resume(path, G, D, opt_g, opt_d, cfg) -> tuple[int, dict]:
-    """Load a checkpoint of the same settings into the models; (epochs done, history)."""
-    state = load_checkpoint(path)
-    check_resumable(path, state.get("config"), cfg)  # more epochs may be added, nothing else
-    G.load_state_dict(state["G"])
-    D.load_state_dict(state["D"])
-    opt_g.load_state_dict(state["opt_g"])
-    opt_d.load_state_dict(state["opt_d"])
-    return state["epoch"], state["history"]
+FREE = ("epochs", "sample_every")  # settings a resumed GAN run may change
+
+
+def _ours(path, state) -> dict:
+    if not isinstance(state, dict) or not {"G", "D", "opt_g", "config", "epoch"} <= set(state):
+        raise ResumeError(f"{path} exists and is not a checkpoint written by train_gan; "
+                          "choose another checkpoint path (it is never overwritten)")
+    return state
+
+
+def _resume(checkpoint, cfg, data, fresh):
+    """The state to resume from (``checkpoint.partial``, then the finished ``checkpoint``) and its
+    path, or (None, None); any other settings or data are refused, ``fresh`` ignores both."""
+    for path in (partial_path(checkpoint), Path(checkpoint)):
+        if path.is_file():
+            state = _ours(path, load_checkpoint(path))
+            if not fresh:
+                check_resumable(path, state, cfg, free=FREE, data=data)
+                return state, path
+    return None, None
 
 
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
-              device=None, progress: bool = True) -> dict:
+              device=None, progress: bool = True, data: dict | None = None, fresh: bool = False) -> dict:
     """Train (G, D) on ``images`` [N, 1, H, W] in [-1, 1]; returns the history.
 
     history: ``d_loss`` and ``g_loss`` per iteration, ``epoch_d``/``epoch_g`` (means per epoch),
     ``samples`` (list of (epoch, G(z_fixed) [16, 1, H, W] in [-1, 1])), ``seconds``.
-    With ``checkpoint`` (a path) training resumes from it and saves it after every epoch.
+    With ``checkpoint`` (a path) progress is saved to ``checkpoint.partial`` before the first step
+    and after every epoch, the finished run to ``checkpoint`` (the partial file is then removed).
+    A checkpoint of the same settings and ``data`` (default: ``tensor_identity(images)``) is
+    resumed, or loaded as is when finished; anything else is refused (``fresh``: start over).
     """
     cfg = cfg or GANConfig()
-    device = torch.device(device or "cpu")
+    device = pick_device(device)
+    data = data or tensor_identity(images)
     G.to(device).train()
     D.to(device).train()
     opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
     start, history = 0, {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
-    if checkpoint is not None and Path(checkpoint).is_file():
-        start, history = _resume(checkpoint, G, D, opt_g, opt_d, cfg)
+    state, where = _resume(checkpoint, cfg, data, fresh) if checkpoint is not None else (None, None)
+    if state is not None:
+        for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
+            module.load_state_dict(state[key])
+        start, history = int(state["epoch"]), state["history"]
+    saved = start if state is not None else None
+    partial = partial_path(checkpoint) if checkpoint is not None else None
+
+    def save(epoch):
+        nonlocal saved, where
+        check_finite(G, "G")
+        check_finite(D, "D")
+        where = Path(checkpoint) if epoch == cfg.epochs else partial
+        save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
+                         "opt_d": opt_d.state_dict(), "epoch": epoch, "history": history,
+                         "config": asdict(cfg), "data": data, "complete": epoch == cfg.epochs}, where)
+        saved = epoch
+
+    if partial is not None and state is None:
+        save(0)                          # a checkpoint exists before the first NaN check
     z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
     bar = tqdm(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
-    for epoch in bar:
-        history["seconds"] += _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device)
-        if (epoch + 1) % cfg.sample_every == 0 or epoch + 1 == cfg.epochs:
-            history["samples"].append((epoch + 1, _sample(G, z_fixed)))
-        if checkpoint is not None:
-            save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
-                             "opt_d": opt_d.state_dict(), "epoch": epoch + 1, "history": history,
-                             "config": asdict(cfg)}, checkpoint)
+    epoch = start
+    try:
+        for epoch in bar:
+            history["seconds"] += _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device)
+            if (epoch + 1) % cfg.sample_every == 0 or epoch + 1 == cfg.epochs:
+                history["samples"].append((epoch + 1, _sample(G, z_fixed)))
+            if partial is not None:
+                save(epoch + 1)
+    except FloatingPointError as e:
+        kept = f"; the last finite weights (epoch {saved}) are in {where}" if where is not None else ""
+        raise FloatingPointError(f"{e} in epoch {epoch + 1}{kept}") from e
+    except KeyboardInterrupt:
+        if partial is None:
+            raise
+        raise KeyboardInterrupt(f"GAN training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
+                                f"is {where}: run the same command again to resume") from None
+    if partial is not None:
+        partial.unlink(missing_ok=True)
     G.eval()
     D.eval()
     return history
@@ -195,7 +238,7 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
     """Train E with G and D frozen (izi_f); returns ``{'loss': [...], 'lr': [...], 'seconds': s}``
     (loss and learning rate per step)."""
     cfg = cfg or EncoderConfig()
-    device = torch.device(device or "cpu")
+    device = pick_device(device)
     freeze(G, D)
     G.to(device), D.to(device)
     E.to(device).train()
@@ -222,14 +265,20 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
 
 def train_encoder_cached(E, G, D, images: torch.Tensor, cfg: EncoderConfig, path, device=None,
                          progress: bool = True) -> dict:
-    """``train_encoder`` once: later calls with the same ``path`` load E from it instead."""
+    """``train_encoder`` once: later calls with the same ``path`` (same settings and images, else
+    refused) load E from it instead."""
     path = Path(path)
+    data = tensor_identity(images)
     if path.is_file():
         state = load_checkpoint(path)
+        if not isinstance(state, dict) or "E" not in state:
+            raise ResumeError(f"{path} exists and is not an encoder checkpoint; choose another path")
+        check_resumable(path, state, cfg, free=(), data=data)
         E.load_state_dict(state["E"])
-        E.to(device or "cpu").eval()
+        E.to(pick_device(device)).eval()
         freeze(G, D)
         return state["history"]
     history = train_encoder(E, G, D, images, cfg, device, progress)
-    save_checkpoint({"E": E.state_dict(), "history": history, "config": asdict(cfg)}, path)
+    check_finite(E, "E")
+    save_checkpoint({"E": E.state_dict(), "history": history, "config": asdict(cfg), "data": data}, path)
     return history

@@ -10,15 +10,20 @@ that says what failed, where to download the file by hand and where to put it.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import os
 import shutil
+import socket
+import struct
+import sys
 import tarfile
 import tempfile
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from .. import config
 from .mvtec import DatasetError
 
 COMPLETE = ".complete"   # written inside an unpacked folder once it is whole
+TIMEOUT = 60.0           # seconds to wait for a server to connect or send the next bytes
 
 
 class DownloadError(OSError):
@@ -104,19 +110,34 @@ def _download(archive: Archive, part: Path) -> None:
     try:
         if archive.drive_id:
             import gdown
-            result = gdown.download(id=archive.drive_id, output=str(part), quiet=False)
+            result = gdown.download(id=archive.drive_id, output=str(part), quiet=False, timeout=TIMEOUT)
             if result is None or not part.is_file():
                 raise OSError("gdown returned no file")
         else:
             _urlretrieve(archive.url, part)
     except Exception as e:  # noqa: BLE001 - network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
-        raise DownloadError(f"could not download {archive.filename} ({type(e).__name__}: {e}). "
+        reason = f"no answer within {TIMEOUT:g} s" if _timed_out(e) else _last_line(e)
+        raise DownloadError(f"could not download {archive.filename} ({type(e).__name__}: {reason}). "
                             + _manual(archive, target)) from e
 
 
-def _urlretrieve(url: str, out: Path, timeout: float = 60) -> None:
-    with urllib.request.urlopen(url, timeout=timeout) as response, open(out, "wb") as f:
+def _timed_out(error: BaseException | None) -> bool:
+    """True if ``error`` or what caused it is a timeout (urllib wraps it in URLError.reason)."""
+    for _ in range(10):
+        if error is None:
+            return False
+        if isinstance(error, (TimeoutError, socket.timeout)) or "timed out" in str(error).lower():
+            return True
+        reason = getattr(error, "reason", None)
+        error = reason if isinstance(reason, BaseException) else (error.__cause__ or error.__context__)
+    return False
+
+
+def _urlretrieve(url: str, out: Path, timeout: float | None = None) -> None:
+    """``url`` to ``out``; a server that does not connect or send for ``timeout`` s (default
+    ``TIMEOUT``) raises TimeoutError."""
+    with urllib.request.urlopen(url, timeout=timeout or TIMEOUT) as response, open(out, "wb") as f:
         total = int(response.headers.get("content-length") or 0) or None
         with tqdm(total=total, unit="B", unit_scale=True, desc=out.name) as bar:
             for chunk in iter(lambda: response.read(1 << 20), b""):
@@ -184,9 +205,15 @@ def _unpack(archive: Archive, file: Path, target: Path) -> Path:
                 else:
                     t.extractall(tmp)
         (tmp / COMPLETE).write_text(file.name)
+        if target.exists() and any(target.iterdir()):
+            raise DownloadError(f"{target} exists but was not unpacked by lecture_utils (no {COMPLETE} file "
+                                "in it); move it away and run again, or if it is complete, create an empty "
+                                f"{target / COMPLETE}")
         if target.exists():
-            shutil.rmtree(target)
+            target.rmdir()
         os.replace(tmp, target)
+    except DownloadError:
+        raise
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
         raise DownloadError(f"could not unpack {file} into {target}: {e}. Delete {file} and run "
                             "again, or unpack it there by hand.") from e
@@ -219,12 +246,73 @@ def _mnist_raw(folder: Path) -> Path | None:
     return None
 
 
+def check_idx(path: Path, name: str | None = None) -> None:
+    """DatasetError unless ``path`` is a whole idx file of MNIST's kind ``name`` (default: its file
+    name): images 0x803 with 28x28 rows, labels 0x801, and as many bytes as the header's count says."""
+    name = name or Path(path).name
+    images = "images" in name
+    try:
+        with open(path, "rb") as f:
+            header = f.read(16 if images else 8)
+        size = Path(path).stat().st_size
+    except OSError as e:
+        raise DatasetError(f"cannot read the MNIST file {path}: {e}") from e
+    fields = struct.unpack(">IIII" if images else ">II", header) if len(header) == (16 if images else 8) else None
+    if fields is None or fields[0] != (0x803 if images else 0x801):
+        raise DatasetError(f"{path} is not an MNIST idx {'image' if images else 'label'} file (bad header)")
+    n = fields[1]
+    if images and fields[2:] != (28, 28):
+        raise DatasetError(f"{path} holds {fields[2]}x{fields[3]} images, not MNIST's 28x28")
+    expected = (16 + n * 784) if images else (8 + n)
+    if size != expected:
+        raise DatasetError(f"{path} is truncated or padded: {size} bytes, its header says {expected}")
+
+
+def _check_counts(raw: Path) -> None:
+    """Images and labels of each split must be equally many."""
+    for prefix in ("train", "t10k"):
+        counts = []
+        for kind in ("images-idx3", "labels-idx1"):
+            with open(raw / f"{prefix}-{kind}-ubyte", "rb") as f:
+                counts.append(struct.unpack(">II", f.read(8))[1])
+        if counts[0] != counts[1]:
+            raise DatasetError(f"{raw}: {counts[0]} {prefix} images but {counts[1]} labels")
+
+
+def _heal(raw: Path) -> bool:
+    """Check the idx files in the cache folder ``raw``; remove corrupt ones (with a one-line note);
+    True if all four are there and good."""
+    whole = True
+    for name in MNIST_FILES:
+        path = raw / name
+        if not path.is_file():
+            whole = False
+            continue
+        try:
+            check_idx(path)
+        except DatasetError as e:
+            print(f"note: removed a corrupt MNIST cache entry ({e})", file=sys.stderr)
+            path.unlink(missing_ok=True)
+            whole = False
+    if whole:
+        try:
+            _check_counts(raw)
+        except DatasetError as e:
+            print(f"note: removed corrupt MNIST cache entries ({e})", file=sys.stderr)
+            for name in MNIST_FILES:
+                (raw / name).unlink(missing_ok=True)
+            whole = False
+    return whole
+
+
 def find_mnist(root=None, folder=None) -> Path | None:
     """A root that ``torchvision.datasets.MNIST(root, download=False)`` can read, or None.
 
-    Looks in ``root`` if given, else ``$LECTURE_UTILS_MNIST``, then the cache.  Compressed files
-    (``ROOT/MNIST/raw/*.gz``, as torchvision downloads them) are decompressed into the cache,
-    never next to themselves (``root`` may be read-only).
+    Looks in ``root`` if given (and only there), else ``$LECTURE_UTILS_MNIST``, then the cache.
+    Every idx file is checked (header, size, counts) before it is used.  Compressed files
+    (``ROOT/MNIST/raw/*.gz``, as torchvision downloads them) are decompressed into a cache folder
+    of their own (``mnist/from-<key>``), never next to themselves (``root`` may be read-only);
+    corrupt files in the cache are removed, corrupt files of yours are reported, never deleted.
     """
     cache = cache_dir(folder) / "mnist"
     if root is not None:
@@ -232,33 +320,76 @@ def find_mnist(root=None, folder=None) -> Path | None:
     else:
         candidates = [Path(p).expanduser() for p in [os.environ.get(MNIST_ENV)] if p] + [cache]
     for candidate in candidates:
+        if candidate == cache and (cache / "MNIST" / "raw").is_dir():
+            _heal(cache / "MNIST" / "raw")
+            _heal_gz(cache / "MNIST" / "raw")
         raw = _mnist_raw(candidate) if candidate.is_dir() else None
         if raw is None:
             continue
         if raw == candidate / "MNIST" / "raw" and all((raw / n).is_file() for n in MNIST_FILES):
+            for name in MNIST_FILES:
+                check_idx(raw / name)
+            _check_counts(raw)
             return candidate
-        return _decompress_into(raw, cache)
+        target = cache if candidate == cache else cache / f"from-{_source_key(raw)}"
+        return _decompress_into(raw, target)
     return None
 
 
+def _source_key(raw: Path) -> str:
+    """Names the cache folder of MNIST files decompressed from ``raw``: its path, sizes and times."""
+    stats = [(n, (raw / f"{n}.gz").stat().st_size, (raw / f"{n}.gz").stat().st_mtime_ns)
+             if (raw / f"{n}.gz").is_file() else (n, 0, 0) for n in MNIST_FILES]
+    return hashlib.sha1(json.dumps([str(raw.resolve()), stats]).encode()).hexdigest()[:10]
+
+
+def _heal_gz(raw: Path) -> None:
+    """Remove ``.gz`` files in the cache folder ``raw`` that do not decompress to a good idx file
+    (e.g. a download that stalled halfway), when their decompressed file is missing."""
+    for name in MNIST_FILES:
+        gz = raw / f"{name}.gz"
+        if gz.is_file() and not (raw / name).is_file():
+            try:
+                _gunzip_checked(gz, raw / f".{name}.check", name)
+            except DatasetError as e:
+                print(f"note: removed a corrupt MNIST cache entry ({e})", file=sys.stderr)
+                gz.unlink(missing_ok=True)
+            finally:
+                (raw / f".{name}.check").unlink(missing_ok=True)
+
+
+def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
+    """Copy (decompressing a ``.gz``) ``src`` to ``tmp`` and check it is a whole idx file ``name``."""
+    try:
+        if src.suffix == ".gz":
+            with gzip.open(src, "rb") as f, open(tmp, "wb") as dst:
+                shutil.copyfileobj(f, dst)
+        else:
+            shutil.copyfile(src, tmp)
+    except (OSError, EOFError, zlib.error) as e:
+        tmp.unlink(missing_ok=True)
+        raise DatasetError(f"cannot read the MNIST file {src}: {e}") from e
+    try:
+        check_idx(tmp, name)
+    except DatasetError as e:
+        tmp.unlink(missing_ok=True)
+        raise DatasetError(str(e).replace(str(tmp), str(src))) from None
+
+
 def _decompress_into(raw: Path, cache: Path) -> Path:
-    """Copy (decompressing ``.gz``) the four idx files into ``cache/MNIST/raw``; return ``cache``."""
+    """Copy (decompressing ``.gz``) the four idx files into ``cache/MNIST/raw``, each checked
+    before it is renamed into place; return ``cache``."""
     out = cache / "MNIST" / "raw"
     out.mkdir(parents=True, exist_ok=True)
+    _heal(out)
     for name in MNIST_FILES:
         if (out / name).is_file():
             continue
+        src = raw / name if (raw / name).is_file() else raw / f"{name}.gz"
         tmp = out / f".{name}.tmp"
-        try:
-            if (raw / name).is_file():
-                shutil.copyfile(raw / name, tmp)
-            else:
-                with gzip.open(raw / f"{name}.gz", "rb") as src, open(tmp, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-        except (OSError, EOFError) as e:
-            tmp.unlink(missing_ok=True)
-            raise DatasetError(f"cannot read the MNIST file {raw / (name + '.gz')}: {e}") from e
+        _gunzip_checked(src, tmp, name)
         os.replace(tmp, out / name)
+    _check_counts(out)
     return cache
 
 
@@ -278,15 +409,31 @@ def mnist_root(root=None, download: bool = False, folder=None) -> Path:
     return download_mnist(folder)
 
 
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    """Every socket opened meanwhile without its own timeout gets ``seconds`` (torchvision's download)."""
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(old)
+
+
 def download_mnist(folder=None) -> Path:
-    """torchvision's MNIST download into the cache; failures become one DownloadError."""
+    """torchvision's MNIST download into the cache (``TIMEOUT`` seconds per connect or read), then
+    checked like any cache entry; failures become one DownloadError."""
     import torchvision
     cache = cache_dir(folder) / "mnist"
     try:
-        torchvision.datasets.MNIST(str(cache), train=True, download=True)
+        with _socket_timeout(TIMEOUT):
+            torchvision.datasets.MNIST(str(cache), train=True, download=True)
+        if find_mnist(cache, folder) is None:
+            raise DatasetError("the downloaded files are incomplete")
     except Exception as e:  # noqa: BLE001 - torchvision wraps network errors in RuntimeError
+        reason = f"no answer within {TIMEOUT:g} s" if _timed_out(e) else _last_line(e)
         raise DownloadError(
-            f"could not download MNIST ({type(e).__name__}: {_last_line(e)}). "
+            f"could not download MNIST ({type(e).__name__}: {reason}). "
             f"Download the four files {', '.join(n + '.gz' for n in MNIST_FILES)} from {MNIST_URL} "
             f"into {cache / 'MNIST' / 'raw'}, then run again; offline, the lectures use "
             "scikit-learn's bundled digits instead.") from e
