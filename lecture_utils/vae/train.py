@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from ..batching import in_batches
 from ..checkpoint import cache_file, check_resumable, load_checkpoint, load_weights, save_checkpoint
 from ..config import pick, pick_device, seed_everything
 from .model import VAE, vae_loss
@@ -168,8 +169,6 @@ def load_vae(weights, device=None) -> VAE:
 
 def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
     """f_VAE(x) with z = mu, batched, without gradients: [N, C, H, W] -> [N, C, H, W] on the CPU."""
-    device = next(model.parameters()).device
     model.eval()
-    with torch.no_grad():
-        return torch.cat([model(images[i:i + batch_size].to(device))[0].cpu()
-                          for i in range(0, len(images), batch_size)])
+    return in_batches(lambda x: model(x)[0], images, batch_size=batch_size,
+                      device=next(model.parameters()).device)
