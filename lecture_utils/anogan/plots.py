@@ -45,10 +45,9 @@ def plot_sample_grids(history: dict, n: int = 8, title: str = "G(z) for fixed z 
                       row_labels=[f"epoch {epoch}" for epoch, _ in samples])
 
 
-def show_images(images: torch.Tensor, title: str, n: int = 8, captions=None):
+def show_images(images: torch.Tensor, title: str, n: int = 8):
     """A row of the first ``n`` images, given in [-1, 1] (``viz.image_grid`` after ``to_display``)."""
-    return image_grid(to_display(images[:n]), captions, ncols=min(n, len(images)), suptitle=title,
-                      fontsize=8, size=1.1)
+    return image_grid(to_display(images[:n]), ncols=min(n, len(images)), suptitle=title, size=1.1)
 
 
 def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G(z) and |x - G(z)|"):

@@ -27,11 +27,10 @@ def show_types_with_masks(images: ImageSet, title: str, per_type: int = 1):
     return fig
 
 
-def show_grid(images: ImageSet, title: str, n: int = 8, rows: int = 1, labels: bool = True):
-    """The first ``n * rows`` images of a set in a grid, each titled with its type (``viz.image_grid``)."""
-    k = min(n * rows, len(images))
-    return image_grid(images.images[:k], images.defects[:k] if labels else None, ncols=n, suptitle=title,
-                      fontsize=9, size=1.6)
+def show_grid(images: ImageSet, title: str, n: int = 8):
+    """The first ``n`` images of a set in a row, each titled with its type (``viz.image_grid``)."""
+    k = min(n, len(images))
+    return image_grid(images.images[:k], images.defects[:k], ncols=n, suptitle=title, fontsize=9, size=1.6)
 
 
 def show_digit_sets(sets, n: int = 8):
