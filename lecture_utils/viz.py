@@ -13,33 +13,49 @@ from .metrics import auroc, roc
 
 def to_numpy_image(x: torch.Tensor):
     """[C, H, W] in [0, 1] -> [H, W, C] (or [H, W] for one channel) for ``imshow``."""
-    x = x.detach().cpu().clamp(0, 1)
+    x = x.detach().cpu().float().clamp(0, 1)
     return x[0].numpy() if x.shape[0] == 1 else x.permute(1, 2, 0).numpy()
 
 
-def show_image(ax, x: torch.Tensor, title: str = "") -> None:
+def _bare(ax, title: str, fontsize=None) -> None:
+    """Title, no ticks and no frame (unlike ``axis('off')``, a row label set later still shows)."""
+    ax.set_title(title, fontsize=fontsize)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def show_image(ax, x: torch.Tensor, title: str = "", fontsize=None) -> None:
+    """One image [C, H, W] in [0, 1], drawn with vmin=0, vmax=1."""
     ax.imshow(to_numpy_image(x), cmap="gray", vmin=0, vmax=1, interpolation="none")
-    ax.set_title(title)
-    ax.axis("off")
+    _bare(ax, title, fontsize)
 
 
-def show_map(ax, m: torch.Tensor, title: str = "", vmax: float | None = None) -> None:
-    im = ax.imshow(m.detach().cpu().numpy(), cmap="jet", vmin=0, vmax=vmax, interpolation="none")
-    ax.set_title(title)
-    ax.axis("off")
-    plt.colorbar(im, ax=ax, fraction=0.046)
+def show_map(ax, m: torch.Tensor, title: str = "", vmax: float | None = None, cmap: str = "jet",
+             colorbar: bool = True, fontsize=None) -> None:
+    """One map [H, W] (or [1, H, W]) of values >= 0, from 0 to ``vmax`` (None: its maximum)."""
+    m = m.detach().cpu().float()
+    im = ax.imshow((m[0] if m.dim() == 3 else m).numpy(), cmap=cmap, vmin=0, vmax=vmax, interpolation="none")
+    _bare(ax, title, fontsize)
+    if colorbar:
+        plt.colorbar(im, ax=ax, fraction=0.046)
 
 
-def image_grid(images: torch.Tensor, titles=None, ncols: int = 8, suptitle: str = ""):
-    """A grid of images [N, C, H, W]."""
+def image_grid(images: torch.Tensor, titles=None, ncols: int = 8, suptitle: str = "", row_labels=None,
+               fontsize=None, size: float = 1.8):
+    """A grid of images [N, C, H, W] in [0, 1], ``ncols`` per row, each with its title (if given)
+    and each row with its label (if given); ``size``: inches per image."""
     n = len(images)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.9 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.1) * nrows + 0.3), squeeze=False)
     for i, ax in enumerate(axes.flat):
         if i < n:
-            show_image(ax, images[i], titles[i] if titles else "")
+            show_image(ax, images[i], titles[i] if titles is not None else "", fontsize)
         else:
             ax.axis("off")
+    for ax, label in zip(axes[:, 0], row_labels or []):
+        ax.set_ylabel(label)
     fig.suptitle(suptitle)
     fig.tight_layout()
     return fig

@@ -6,7 +6,7 @@ from lecture_utils.anogan import train as gt
 
 
 def models():
-    G, D = dcgan.build(image_size=8, seed=0)
+    G, D = dcgan.build(width=8, seed=0)
     return G, D
 
 

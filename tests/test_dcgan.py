@@ -35,25 +35,27 @@ def book_discriminator_state(c=64):
 
 
 def test_book_weights_load_strictly():
-    G, D = dcgan.Generator(20, 64), dcgan.Discriminator(20, 64)
+    G, D = dcgan.Generator(20, width=64), dcgan.Discriminator(width=64)
     G.load_state_dict(book_generator_state(), strict=True)
     D.load_state_dict(book_discriminator_state(), strict=True)
     load_weights(G, book_generator_state())
 
 
-def test_shapes_of_outputs_and_feature():
-    G, D = dcgan.build(z_dim=20, image_size=8)
-    G.eval()
-    x = G(torch.randn(3, 20))
-    assert x.shape == (3, 1, 64, 64) and x.abs().max() <= 1
-    assert G(torch.randn(3, 20, 1, 1)).shape == (3, 1, 64, 64)  # the book's z layout
-    logit, feature = D(x)
-    assert logit.shape == (3, 1, 1, 1) and feature.shape == (3, 8 * 8 * 4 * 4)
-    assert dcgan.Encoder(20, 8).eval()(x).shape == (3, 20)
+def test_width_sets_the_channels_and_never_the_image_size():
+    for width in (8, 16):
+        G, D = dcgan.build(z_dim=20, width=width)
+        G.eval()
+        x = G(torch.randn(3, 20))
+        assert x.shape == (3, 1, 64, 64) and x.abs().max() <= 1               # 64 x 64 at any width
+        assert G(torch.randn(3, 20, 1, 1)).shape == (3, 1, 64, 64)             # the book's z layout
+        assert G.layer1[0].out_channels == 8 * width and G.layer4[0].out_channels == width
+        logit, feature = D(x)
+        assert logit.shape == (3, 1, 1, 1) and feature.shape == (3, width * 8 * 4 * 4)
+        assert dcgan.Encoder(20, width).eval()(x).shape == (3, 20)
 
 
 def test_discriminator_scores_each_image_alone():
-    _, D = dcgan.build(image_size=8)
+    _, D = dcgan.build(width=8)
     x = torch.rand(4, 1, 64, 64) * 2 - 1
     logit, feature = D(x)
     logit1, feature1 = D(x[1:2])
@@ -67,7 +69,7 @@ def test_other_architecture_gives_clear_error():
 
 
 def test_init_weights_follow_the_book():
-    G, _ = dcgan.build(image_size=8, seed=0)
+    G, _ = dcgan.build(width=8, seed=0)
     w = G.layer2[0].weight
     assert abs(w.std().item() - 0.02) < 0.005
     assert torch.all(G.layer2[0].bias == 0)

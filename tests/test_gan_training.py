@@ -16,7 +16,7 @@ def cfg(**kw):
 
 
 def test_history_has_both_losses_and_samples():
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     h = gt.train_gan(G, D, images(), cfg(), progress=False)
     assert len(h["d_loss"]) == len(h["g_loss"]) == 3
     assert len(h["epoch_d"]) == 1 and h["samples"][0][1].shape == (16, 1, 64, 64)
@@ -24,18 +24,18 @@ def test_history_has_both_losses_and_samples():
 
 
 def test_book_recipe_runs_with_float_labels():
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     h = gt.train_gan(G, D, images(), cfg(d_lr=4e-4, real_label=1.0, instance_noise=0.0), progress=False)
     assert all(torch.isfinite(torch.tensor(h["d_loss"])))
 
 
 def test_resume_equals_an_uninterrupted_run(tmp_path):
-    G1, D1 = dcgan.build(image_size=8)
+    G1, D1 = dcgan.build(width=8)
     gt.train_gan(G1, D1, images(), cfg(epochs=2), progress=False)
-    G2, D2 = dcgan.build(image_size=8)
+    G2, D2 = dcgan.build(width=8)
     path = tmp_path / "gan.pt"
     gt.train_gan(G2, D2, images(), cfg(epochs=1), checkpoint=path, progress=False)  # "disconnect"
-    G3, D3 = dcgan.build(image_size=8, seed=123)
+    G3, D3 = dcgan.build(width=8, seed=123)
     h = gt.train_gan(G3, D3, images(), cfg(epochs=2), checkpoint=path, progress=False)
     assert len(h["epoch_d"]) == 2 and load_checkpoint(path)["epoch"] == 2
     for a, b in zip(G1.state_dict().values(), G3.state_dict().values()):
@@ -43,7 +43,7 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
 
 
 def test_checkpoint_with_other_settings_is_refused(tmp_path):
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     path = tmp_path / "gan.pt"
     gt.train_gan(G, D, images(), cfg(), checkpoint=path, progress=False)
     with pytest.raises(ValueError, match="other settings"):
@@ -51,7 +51,7 @@ def test_checkpoint_with_other_settings_is_refused(tmp_path):
 
 
 def test_nan_stops_and_keeps_the_last_finite_weights(tmp_path):
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     path = tmp_path / "gan.pt"
     bad = images()
     bad[0, 0, 0, 0] = float("nan")
@@ -63,7 +63,7 @@ def test_nan_stops_and_keeps_the_last_finite_weights(tmp_path):
 
 
 def test_resume_refuses_other_data_and_fewer_epochs_and_the_partial_is_removed(tmp_path):
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     path = tmp_path / "gan.pt"
     gt.train_gan(G, D, images(), cfg(epochs=2), checkpoint=path, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gan.pt"]
@@ -76,7 +76,7 @@ def test_resume_refuses_other_data_and_fewer_epochs_and_the_partial_is_removed(t
 
 
 def test_encoder_trains_with_generator_frozen():
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     before = [p.clone() for p in G.parameters()]
     E = dcgan.Encoder(20, 8)
     h = gt.train_encoder(E, G, D, images(), gt.EncoderConfig(epochs=2, batch_size=8), progress=False)
@@ -88,7 +88,7 @@ def test_encoder_trains_with_generator_frozen():
 
 
 def test_encoder_learning_rate_can_stay_constant():
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     E = dcgan.Encoder(20, 8)
     h = gt.train_encoder(E, G, D, images(), gt.EncoderConfig(epochs=1, batch_size=8, cosine=False), progress=False)
     assert set(h["lr"]) == {1e-3}

@@ -76,7 +76,7 @@ def train(args) -> int:
               "settings and data; nothing to do (pass --fresh to train again)")
         return 0
     images, _ = _images(args.data, "train")
-    G, D = dcgan.build(cfg.z_dim, IMAGE_SIZE, seed=args.seed)
+    G, D = dcgan.build(cfg.z_dim, seed=args.seed)
     stage = out.with_name(out.name + ".gan")        # the trained GAN until the encoder is done too
     print(f"training on {len(images)} images of {args.data} on {device}: {cfg.epochs} GAN epochs, "
           f"{enc.epochs} encoder epochs; progress is kept in {stage}(.partial)", flush=True)
@@ -84,7 +84,7 @@ def train(args) -> int:
     history = gt.train_gan(G, D, images, cfg, checkpoint=stage, device=device, data=data, fresh=args.fresh)
     E = None
     if enc.epochs > 0:
-        E = dcgan.build_encoder(cfg.z_dim, IMAGE_SIZE, seed=args.seed)
+        E = dcgan.build_encoder(cfg.z_dim, seed=args.seed)
         try:
             gt.train_encoder(E, G, D, images, enc, device=device)
         except KeyboardInterrupt:
@@ -108,9 +108,9 @@ def load_models(path) -> tuple[dcgan.Generator, dcgan.Discriminator, dcgan.Encod
         raise ValueError(f"{path} is not an AnoGAN weights file (expected keys G, D, E); "
                          "write one with `python -m lecture_utils anogan train`")
     z_dim = state.get("z_dim", 20)
-    G = load_weights(dcgan.Generator(z_dim, IMAGE_SIZE), state["G"])
-    D = load_weights(dcgan.Discriminator(z_dim, IMAGE_SIZE), state["D"])
-    E = load_weights(dcgan.Encoder(z_dim, IMAGE_SIZE), state["E"]) if state.get("E") else None
+    G = load_weights(dcgan.Generator(z_dim), state["G"])
+    D = load_weights(dcgan.Discriminator(), state["D"])
+    E = load_weights(dcgan.Encoder(z_dim), state["E"]) if state.get("E") else None
     return G, D, E
 
 

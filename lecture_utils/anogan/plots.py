@@ -11,13 +11,12 @@ import torch
 
 from .score import score_latents, to_display
 from ..metrics import auroc
+from ..viz import image_grid, show_image, show_map
 
 
-def _img(ax, image: torch.Tensor, title: str = "", cmap: str = "gray", vmax: float = 1.0) -> None:
-    ax.imshow(image.squeeze().cpu().numpy(), cmap=cmap, vmin=0, vmax=vmax)
-    ax.set_title(title, fontsize=8)
-    ax.set_xticks([])
-    ax.set_yticks([])
+def _residual(ax, residual_map: torch.Tensor, title: str) -> None:
+    """|x - G(z)| [1, H, W] in [-1, 1] units, so from 0 to 2."""
+    show_map(ax, residual_map, title, vmax=2.0, cmap="hot", colorbar=False, fontsize=8)
 
 
 def _smooth(values, width: int = 10) -> np.ndarray:
@@ -41,25 +40,14 @@ def plot_losses(history: dict, title: str = "GAN training losses"):
 def plot_sample_grids(history: dict, n: int = 8, title: str = "G(z) for fixed z as training goes"):
     """One row per saved epoch: the same 8 latent vectors through G. Identical rows = mode collapse."""
     samples = history["samples"]
-    fig, axes = plt.subplots(len(samples), n, figsize=(n * 0.9, len(samples) * 0.95 + 0.4), squeeze=False)
-    for row, (epoch, images) in zip(axes, samples):
-        for j, ax in enumerate(row):
-            _img(ax, to_display(images[j]))
-        row[0].set_ylabel(f"epoch {epoch}", fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    images = torch.cat([to_display(images[:n]) for _, images in samples])   # [rows * n, 1, H, W]
+    return image_grid(images, ncols=n, suptitle=title, size=0.9,
+                      row_labels=[f"epoch {epoch}" for epoch, _ in samples])
 
 
-def show_images(images: torch.Tensor, title: str, n: int = 8, captions=None):
-    """A row of images given in [-1, 1]."""
-    n = min(n, len(images))
-    fig, axes = plt.subplots(1, n, figsize=(n * 1.1, 1.6), squeeze=False)
-    for j, ax in enumerate(axes[0]):
-        _img(ax, to_display(images[j]), captions[j] if captions is not None else "")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+def show_images(images: torch.Tensor, title: str, n: int = 8):
+    """A row of the first ``n`` images, given in [-1, 1] (``viz.image_grid`` after ``to_display``)."""
+    return image_grid(to_display(images[:n]), ncols=min(n, len(images)), suptitle=title, size=1.1)
 
 
 def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G(z) and |x - G(z)|"):
@@ -67,9 +55,9 @@ def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G
     index = list(index)
     fig, axes = plt.subplots(3, len(index), figsize=(len(index) * 1.15, 3.7), squeeze=False)
     for j, i in enumerate(index):
-        _img(axes[0, j], to_display(images[i]), f"#{i}")
-        _img(axes[1, j], to_display(result.reconstructions[i]))
-        _img(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.3g}", cmap="hot", vmax=2.0)
+        show_image(axes[0, j], to_display(images[i]), f"#{i}", fontsize=8)
+        show_image(axes[1, j], to_display(result.reconstructions[i]))
+        _residual(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.3g}")
     for ax, label in zip(axes[:, 0], ("x", "G(z)", "|x-G(z)|")):
         ax.set_ylabel(label)
     fig.suptitle(title)
@@ -121,9 +109,9 @@ def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: fl
     step = len(path) - 1 if step < 0 else min(step, len(path) - 1)
     r = score_latents(G, D, images[image:image + 1], path[step][image:image + 1], lam)
     fig, axes = plt.subplots(1, 3, figsize=(6, 2.3))
-    _img(axes[0], to_display(images[image]), f"x (image {image})")
-    _img(axes[1], to_display(r.reconstructions[0]), f"G(z) at saved step {step}")
-    _img(axes[2], r.residual_maps[0], f"|x - G(z)|, L={r.scores[0]:.0f}", cmap="hot", vmax=2.0)
+    show_image(axes[0], to_display(images[image]), f"x (image {image})", fontsize=8)
+    show_image(axes[1], to_display(r.reconstructions[0]), f"G(z) at saved step {step}", fontsize=8)
+    _residual(axes[2], r.residual_maps[0], f"|x - G(z)|, L={r.scores[0]:.0f}")
     fig.suptitle("Latent search explorer")
     fig.tight_layout()
     return fig

@@ -198,6 +198,16 @@ class ImageSet:
         return ImageSet(self.images[idx], self.labels[idx], self.masks[idx],
                         [self.defects[i] for i in pick], [self.paths[i] for i in pick], self.has_masks)
 
+    def first_per_type(self, n: int = 1) -> list[int]:
+        """Indices of the first ``n`` images of each type (good and every defect), in set order."""
+        seen: dict = {}
+        keep = []
+        for i, d in enumerate(self.defects):
+            seen[d] = seen.get(d, 0) + 1
+            if seen[d] <= n:
+                keep.append(i)
+        return keep
+
 
 class MVTecDataset(torch.utils.data.Dataset):
     """One split of an MVTec-layout folder; each sample is a dict with ``image`` [C, H, W],

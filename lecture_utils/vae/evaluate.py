@@ -143,13 +143,3 @@ def defect_table(result: MethodResult) -> str:
         lines.append(f"{kind:<16} {row['n']:>3} {_fmt(row['image_auroc']):>11} {_fmt(row['pixel_auroc']):>11}")
     return "\n".join(lines)
 
-
-def first_per_type(test, n: int) -> list[int]:
-    """Indices of the first ``n`` images of each type (good and every defect) of ``test``."""
-    seen: dict = {}
-    keep = []
-    for i, d in enumerate(test.defects):
-        seen[d] = seen.get(d, 0) + 1
-        if seen[d] <= n:
-            keep.append(i)
-    return keep

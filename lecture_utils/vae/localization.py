@@ -74,7 +74,8 @@ def fit_normalizer(maps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     The spread is sqrt(std² + median(std)²): pixels where good images always differ (edges, the
     print) are damped, and the median keeps flat background pixels from being blown up.
     """
-    mean, std = maps.mean(0), maps.std(0) if len(maps) > 1 else torch.zeros_like(maps[0])
+    mean = maps.mean(0)
+    std = maps.std(0) if len(maps) > 1 else torch.zeros_like(mean)  # one map has no spread
     return mean, (std ** 2 + std.median() ** 2).sqrt().clamp_min(1e-8)
 
 

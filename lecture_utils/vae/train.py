@@ -16,21 +16,34 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from ..batching import in_batches
 from ..checkpoint import (ResumeError, cache_file, check_finite, check_resumable, load_checkpoint, load_weights,
                           partial_path, save_checkpoint, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from .model import VAE, vae_loss
 
-# name -> (max rotation in degrees, max shift as a fraction of the size, (min, max) scale, flips,
-#          how pixels moved in from outside are filled: grid_sample's padding_mode)
+@dataclass(frozen=True)
+class Augmentation:
+    """A random affine transform (and flips) applied to each training batch by :func:`augment`."""
+    degrees: float = 0.0              # max rotation, either way
+    shift: float = 0.0                # max shift, as a fraction of the image size
+    scale: tuple = (1.0, 1.0)         # (min, max) zoom
+    flips: bool = False               # random horizontal and vertical flips
+    padding: str = "zeros"            # how pixels moved in from outside are filled (grid_sample's padding_mode)
+
+    @property
+    def is_identity(self) -> bool:
+        return self.degrees == 0 and self.shift == 0 and self.scale == (1.0, 1.0) and not self.flips
+
+
 AUGMENTATIONS = {
-    "none": (0.0, 0.0, (1.0, 1.0), False, "zeros"),
+    "none": Augmentation(),
     # upright capsules of the test set are only shifted/scaled a little: imitate that, no flips,
     # and extend the (light) background instead of drawing black borders
-    "light": (2.0, 0.03, (0.95, 1.05), False, "border"),
+    "light": Augmentation(degrees=2.0, shift=0.03, scale=(0.95, 1.05), padding="border"),
     # the lecture's RandomAffine(degrees=60, translate=(0.1, 0.1), scale=(0.5, 1.5)) + h/v flips,
     # black fill like torchvision's
-    "lecture": (60.0, 0.1, (0.5, 1.5), True, "zeros"),
+    "lecture": Augmentation(degrees=60.0, shift=0.1, scale=(0.5, 1.5), flips=True),
 }
 
 
@@ -60,26 +73,26 @@ def augment(x: torch.Tensor, name: str = "light", generator: torch.Generator | N
     """
     if name not in AUGMENTATIONS:
         raise ValueError(f"augment must be one of {sorted(AUGMENTATIONS)}, got {name!r}")
-    degrees, shift, (s_min, s_max), flips, padding = AUGMENTATIONS[name]
-    if degrees == 0 and shift == 0 and s_min == s_max == 1 and not flips:
+    a = AUGMENTATIONS[name]
+    if a.is_identity:
         return x
     b = x.shape[0]
 
     def uniform(lo, hi):
         return (lo + (hi - lo) * torch.rand(b, generator=generator)).to(x.device)
 
-    angle = uniform(-degrees, degrees) * math.pi / 180
-    scale = uniform(s_min, s_max)
-    tx, ty = uniform(-shift, shift) * 2, uniform(-shift, shift) * 2  # grid units span 2
+    angle = uniform(-a.degrees, a.degrees) * math.pi / 180
+    scale = uniform(*a.scale)
+    tx, ty = uniform(-a.shift, a.shift) * 2, uniform(-a.shift, a.shift) * 2  # grid units span 2
     fx = fy = torch.ones(b, device=x.device)
-    if flips:
+    if a.flips:
         fx = torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)
         fy = torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale  # output -> input sampling
     theta = torch.stack([torch.stack([cos * fx, -sin * fy, tx], 1),
                          torch.stack([sin * fx, cos * fy, ty], 1)], 1)  # [B, 2, 3]
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode=a.padding, align_corners=False)
 
 
 def make_model(config: VAEConfig, device=None) -> VAE:
@@ -227,8 +240,6 @@ def load_vae(weights, device=None) -> VAE:
 
 def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
     """f_VAE(x) with z = mu, batched, without gradients: [N, C, H, W] -> [N, C, H, W] on the CPU."""
-    device = next(model.parameters()).device
     model.eval()
-    with torch.no_grad():
-        return torch.cat([model(images[i:i + batch_size].to(device))[0].cpu()
-                          for i in range(0, len(images), batch_size)])
+    return in_batches(lambda x: model(x)[0], images, batch_size=batch_size,
+                      device=next(model.parameters()).device)

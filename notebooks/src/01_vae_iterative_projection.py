@@ -38,7 +38,7 @@ from lecture_utils.vae import homework, plots
 from lecture_utils.vae.localization import dssim_map, residual_map, smooth
 from lecture_utils.vae.model import VAE
 from lecture_utils.vae.projection import ProjectionConfig, energy_and_grad, project, projection_step
-from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_table, evaluate, first_per_type
+from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_table, evaluate
 from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
@@ -84,7 +84,7 @@ DATA = "auto"  # "auto" | "lecture" | "mvtec" | "synthetic"
 root, source = sources.capsule(DATA)
 train = load_split(root, "train", image_size=128)
 test = load_split(root, "test", image_size=128)
-test = test.select(first_per_type(test, pick(10**6, 2)))  # CI: two images per type
+test = test.select(test.first_per_type(pick(10**6, 2)))  # CI: two images per type
 print(f"data: {source} ({root})")
 print(f"train: {tuple(train.images.shape)}   test: {tuple(test.images.shape)}")
 print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(test.defects)})
@@ -97,7 +97,7 @@ print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(
 # あれば，この解像度では数画素の幅しかないもの（scratch, poke）もあります．
 
 # %%
-one_each = first_per_type(test, 1)
+one_each = test.first_per_type(1)
 fig = viz.image_grid(test.images[one_each], [test.defects[i] for i in one_each], ncols=len(one_each),
                        suptitle="test images, one per type")
 plt.show()

@@ -130,7 +130,7 @@ P.show_images(x_test[y_test == 1], "test anomalies");
 # 形状を確認しましょう。
 
 # %%
-G, D = dcgan.build(z_dim=20, image_size=64, seed=0)
+G, D = dcgan.build(z_dim=20, width=64, seed=0)
 z = torch.randn(4, 20)
 fake = G(z)
 logit, feature = D(fake)
@@ -348,7 +348,7 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 
 # %%
 ENC = gt.EncoderConfig.for_images(len(x_train))
-E = dcgan.build_encoder(z_dim=20, image_size=64)
+E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
 enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device)
 fast = encoder_scores(E, G, D, x_test)
