@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import homework_cli
 from .anogan import cli as cli_anogan
 from .data import cli as cli_data
 from .vae import cli as cli_vae
@@ -16,8 +17,8 @@ from .vae import cli as cli_vae
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lecture_utils", description=__doc__.splitlines()[0])
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan}")
-    for module in (cli_data, cli_vae, cli_anogan):
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan,homework}")
+    for module in (cli_data, cli_vae, cli_anogan, homework_cli):
         module.register(groups)
     return parser
 
