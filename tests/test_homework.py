@@ -198,3 +198,13 @@ def test_data_notebook_largest_defect_check():
     assert hw00.check_largest_defect("poke", split) is False
     assert hw00.check_largest_defect("good", split) is False
     assert hw00.check_largest_defect(None, split) is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
+    cells = build.parse((ROOT / "notebooks/src" / f"{name}.py").read_text("utf-8"))
+    en = [t for k, lang, t in cells if k == "markdown" and lang == "en" and "**Exercise" in t]
+    ja = [t for k, lang, t in cells if k == "markdown" and lang == "ja" and "**課題" in t]
+    assert len(en) == len(ja) >= 2
+    assert all("*Goal:" in t and "minutes)" in t for t in en)
+    assert all("*目標:" in t and "分）" in t for t in ja)
