@@ -61,8 +61,11 @@ def _environment(changes: dict):
 
 def passed_questions(path, bundle: dict, timeout: int = 1800, reduced: bool = False) -> dict[str, bool]:
     """{question: passed} for one submitted notebook (all False if it cannot be read or run)."""
-    import nbformat
-    from nbclient import NotebookClient
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+    except ImportError as e:
+        raise ValueError(f"grading needs nbclient and ipykernel ({e}): pip install nbclient ipykernel") from None
 
     failed = {q["question"]: False for q in bundle["questions"]}
     try:
