@@ -1,8 +1,105 @@
-"""What every homework check prints: one line for right, wrong or not answered yet."""
+"""What every homework check prints, in the notebook's language: one line for right, wrong or not
+answered yet.
+
+A check body (``def _q1(answer, cases)`` in ``vae/homework.py`` and the like) calls the student's
+function through :func:`call`, states what must hold with :func:`expect` (a hint in both languages,
+never the solution) and returns the line to print when all holds. :func:`run` turns a body into a
+public check (prints, returns True / False / None); :func:`passes` into a hidden one (prints
+nothing, returns a bool for grading). No check ever raises, so a student notebook with unanswered
+exercises runs to the end.
+
+The language comes from ``$LECTURE_UTILS_LANG`` ("ja" or "en"), which the first code cell of each
+notebook sets (``notebooks/build.py`` writes it).
+"""
 from __future__ import annotations
+
+import os
+
+import torch
+
+LANG_ENV = "LECTURE_UTILS_LANG"
+LABELS = {"en": ("Correct: ", "Not yet: ", "Not answered yet."),
+          "ja": ("正解: ", "まだです: ", "まだ解答されていません．")}
+
+
+class NotAnswered(Exception):
+    """The answer is still the placeholder (None, or a function that raises NotImplementedError)."""
+
+
+class Wrong(Exception):
+    """An answer that fails a check; ``args[0]`` is the hint, already in the notebook's language."""
+
+
+def language() -> str:
+    """'ja' or 'en' (the default): the language of the notebook that runs the checks."""
+    return "ja" if os.environ.get(LANG_ENV, "").strip().lower() == "ja" else "en"
+
+
+def say(en: str, ja: str) -> str:
+    """The message in the notebook's language."""
+    return ja if language() == "ja" else en
 
 
 def report(ok: bool | None, good: str = "", bad: str = "") -> bool | None:
-    """Print "Correct: good", "Not yet: bad" or "Not answered yet." and return ``ok``."""
-    print("Not answered yet." if ok is None else (f"Correct: {good}" if ok else f"Not yet: {bad}"))
+    """Print "Correct: good", "Not yet: bad" or "Not answered yet." (in the notebook's language); return ``ok``."""
+    right, wrong, blank = LABELS[language()]
+    print(blank if ok is None else (right + good if ok else wrong + bad))
     return ok
+
+
+def call(fn, *args, **kwargs):
+    """Call the student's ``fn``; NotAnswered if it is still the placeholder, Wrong if it raises."""
+    if fn is None:
+        raise NotAnswered
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise NotAnswered from None
+    except Exception as e:  # a student's bug: a hint, never a crash of the notebook
+        raise Wrong(say(f"your code raised {type(e).__name__}: {e}",
+                        f"コードがエラー {type(e).__name__} を出しました: {e}")) from None
+
+
+def expect(ok, en: str, ja: str) -> None:
+    """Raise Wrong with the hint (en / ja) unless ``ok``."""
+    if not ok:
+        raise Wrong(say(en, ja))
+
+
+def tensor_of(value, shape, name: str) -> torch.Tensor:
+    """``value`` as a float tensor of ``shape`` (a tuple), else Wrong with a hint on the shape."""
+    expect(isinstance(value, torch.Tensor), f"{name} must return a torch.Tensor, got {type(value).__name__}",
+           f"{name} は torch.Tensor を返す必要があります（{type(value).__name__} が返りました）")
+    expect(tuple(value.shape) == tuple(shape), f"{name} returned shape {tuple(value.shape)}, expected {tuple(shape)}",
+           f"{name} の形状が {tuple(value.shape)} です．{tuple(shape)} になるはずです")
+    return value.detach().float()
+
+
+def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+    """Wrong (with the largest relative error, not the reference) unless value ≈ reference."""
+    err = ((value - reference).abs() / (reference.abs() + atol)).max().item() if value.numel() else 0.0
+    expect(torch.allclose(value, reference, rtol=rtol, atol=atol),
+           f"{name} differs from the reference (largest relative error {err:.2g})",
+           f"{name} が参照実装と一致しません（最大相対誤差 {err:.2g}）")
+
+
+def run(body, answer, *args) -> bool | None:
+    """A public check: print the outcome of ``body(answer, *args)``; True, False or None."""
+    try:
+        return report(True, body(answer, *args))
+    except NotAnswered:
+        return report(None)
+    except Wrong as e:
+        return report(False, bad=str(e))
+    except Exception as e:  # an answer of an unexpected kind (a list instead of a tensor, ...)
+        return report(False, bad=say(f"could not check the answer ({type(e).__name__}: {e})",
+                                     f"解答を確認できませんでした（{type(e).__name__}: {e}）"))
+
+
+def passes(body, answer, *args) -> bool:
+    """A hidden check: True only if ``body(answer, *args)`` holds (prints nothing)."""
+    try:
+        body(answer, *args)
+        return True
+    except Exception:  # NotAnswered, Wrong, or an answer of an unexpected kind
+        return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import homework_cli
 from .anogan import cli as cli_anogan
 from .data import cli as cli_data
 from .vae import cli as cli_vae
@@ -24,8 +25,8 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m lecture_utils", description=__doc__.splitlines()[0])
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan}")
-    for module in (cli_data, cli_vae, cli_anogan):
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan,homework}")
+    for module in (cli_data, cli_vae, cli_anogan, homework_cli):
         module.register(groups)
     return parser
 

@@ -6,13 +6,32 @@ Each lecture is written once, in ``notebooks/src/NAME.py``, in the "percent" for
     # %% [markdown ja]        <- the same cell in Japanese
     # %%                      <- a code cell, shared by both languages
 
-and this script writes ``notebooks/en/NAME.ipynb`` and ``notebooks/ja/NAME.ipynb`` with cleared
-outputs, a Colab badge with the GPU hint and the install cell first (repository and pinned tag
-from pyproject.toml).  Code exists once, so the two languages cannot
-drift; ``tests/test_notebooks.py`` checks the committed notebooks are up to date.
+Homework is marked inside code cells (as in otter-grader's ``otter assign``)::
 
-    python notebooks/build.py           # rewrite the notebooks
-    python notebooks/build.py --check   # exit 1 if a notebook differs from its source
+    def bernoulli_kl(x, x_hat):
+        # BEGIN SOLUTION
+        ...                                   <- the instructor's solution
+        # END SOLUTION
+    answer = compute_it()  # SOLUTION         <- a one-line answer
+
+    # HIDDEN CHECKS q1 points=2               <- first line of a cell of grading-only checks
+    assert homework.hidden_q1(bernoulli_kl)
+
+and this script writes, for each language, with cleared outputs, a Colab badge with the GPU hint
+and the install cell first (repository and pinned tag from pyproject.toml; the cell also sets
+``LECTURE_UTILS_LANG``, the language of the checks' messages):
+
+* ``notebooks/{ja,en}/NAME.ipynb``: the student notebook (what the badges open): every solution
+  block becomes ``raise NotImplementedError``, every one-line answer ``= None``, no hidden checks;
+* ``notebooks/instructor/{ja,en}/NAME.ipynb``: the source as written, solutions and hidden checks;
+* ``notebooks/grading/NAME.json``: the grading bundle, the hidden-check cells and their points
+  (``python -m lecture_utils homework grade`` runs them after each submitted notebook).
+
+Code exists once, so the languages and versions cannot drift; ``tests/test_notebooks.py`` checks
+the committed files are up to date.
+
+    python notebooks/build.py           # rewrite the notebooks and bundles
+    python notebooks/build.py --check   # exit 1 if a file differs from its source
 """
 from __future__ import annotations
 
@@ -73,6 +92,14 @@ def badge(lang: str, name: str) -> str:
     return BADGE.format(repo=REPO, ref=REF, lang=lang, name=name)
 
 
+LANG_LINE = '\nimport os\nos.environ["LECTURE_UTILS_LANG"] = "{lang}"  # the language of the homework messages'
+BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
+END = re.compile(r"^\s*# END SOLUTION\s*$")
+ANSWER = re.compile(r"^(\s*)(\S.*?)\s*=\s*\S.*?\s*# SOLUTION\s*$")
+HIDDEN = re.compile(r"^# HIDDEN CHECKS (\w+) points=(\d+)\s*$")
+PLACEHOLDER = 'raise NotImplementedError("your code here")'
+
+
 def parse(text: str) -> list[tuple[str, str | None, str]]:
     """Split a percent-format source into (kind, lang, text) cells; lang is None for code."""
     cells, kind, lang, lines = [], None, None, []
@@ -95,6 +122,38 @@ def parse(text: str) -> list[tuple[str, str | None, str]]:
     return cells
 
 
+def hidden(code: str) -> tuple[str, int] | None:
+    """(question, points) if ``code`` is a cell of hidden checks, else None."""
+    m = HIDDEN.match(code.splitlines()[0]) if code else None
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def strip_solutions(code: str) -> str:
+    """The student's version of a code cell: each solution block replaced by ``raise
+    NotImplementedError`` (blocks sit inside functions), each ``x = ...  # SOLUTION`` by ``x = None``."""
+    out, inside = [], False
+    for line in code.splitlines():
+        begin, answer = BEGIN.match(line), ANSWER.match(line)
+        if begin:
+            if inside or not begin.group(1):
+                raise ValueError(f"solution blocks must be inside a function and not nested: {line!r}")
+            out.append(begin.group(1) + PLACEHOLDER)
+            inside = True
+        elif END.match(line):
+            if not inside:
+                raise ValueError("# END SOLUTION without # BEGIN SOLUTION")
+            inside = False
+        elif inside:
+            continue
+        elif answer:
+            out.append(f"{answer.group(1)}{answer.group(2)} = None  # your answer")
+        else:
+            out.append(line)
+    if inside:
+        raise ValueError("# BEGIN SOLUTION without # END SOLUTION")
+    return "\n".join(out)
+
+
 def _cell(kind: str, text: str, index: int) -> dict:
     cell = {"cell_type": kind, "id": hashlib.sha1(f"{index}:{text}".encode()).hexdigest()[:8],
             "metadata": {}, "source": text.splitlines(keepends=True)}
@@ -103,10 +162,14 @@ def _cell(kind: str, text: str, index: int) -> dict:
     return cell
 
 
-def notebook(cells, lang: str, name: str) -> dict:
-    """The notebook of one language: badge, install cell, then the source's cells."""
-    chosen = [("markdown", f"{badge(lang, name)}\n\n{GPU_HINT[lang]}"), ("code", SETUP)]
-    chosen += [(kind, text) for kind, cell_lang, text in cells if cell_lang in (None, lang)]
+def notebook(cells, lang: str, name: str, instructor: bool = False) -> dict:
+    """The notebook of one language: badge, install cell, then the source's cells (the student's
+    version unless ``instructor``: solutions stripped, hidden checks left out)."""
+    chosen = [("markdown", f"{badge(lang, name)}\n\n{GPU_HINT[lang]}"), ("code", SETUP + LANG_LINE.format(lang=lang))]
+    for kind, cell_lang, text in cells:
+        if cell_lang not in (None, lang) or (kind == "code" and not instructor and hidden(text)):
+            continue
+        chosen.append((kind, text if kind == "markdown" or instructor else strip_solutions(text)))
     return {
         "cells": [_cell(kind, text, i) for i, (kind, text) in enumerate(chosen)],
         "metadata": {
@@ -119,12 +182,31 @@ def notebook(cells, lang: str, name: str) -> dict:
     }
 
 
+def bundle(cells, name: str) -> dict | None:
+    """The grading bundle: each hidden-check cell with its question and points (None without any)."""
+    questions = [{"question": h[0], "points": h[1], "code": text}
+                 for kind, _, text in cells if kind == "code" and (h := hidden(text))]
+    names = [q["question"] for q in questions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{name}: a question has two hidden-check cells: {names}")
+    return {"notebook": name, "questions": questions} if questions else None
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
 def render(source: Path) -> dict[Path, str]:
-    """The text of each language's notebook built from ``source``."""
-    cells = parse(source.read_text(encoding="utf-8"))
-    return {HERE / lang / f"{source.stem}.ipynb":
-            json.dumps(notebook(cells, lang, source.stem), ensure_ascii=False, indent=1) + "\n"
-            for lang in LANGS}
+    """The text of every file built from ``source``: student and instructor notebooks per language,
+    and the grading bundle."""
+    cells, name = parse(source.read_text(encoding="utf-8")), source.stem
+    files = {}
+    for lang in LANGS:
+        files[HERE / lang / f"{name}.ipynb"] = _json(notebook(cells, lang, name))
+        files[HERE / "instructor" / lang / f"{name}.ipynb"] = _json(notebook(cells, lang, name, instructor=True))
+    if (grading := bundle(cells, name)) is not None:
+        files[HERE / "grading" / f"{name}.json"] = _json(grading)
+    return files
 
 
 def main(argv=None) -> int:
@@ -138,7 +220,7 @@ def main(argv=None) -> int:
                 continue
             stale.append(path)
             if not args.check:
-                path.parent.mkdir(exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
     for path in stale:
         print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(HERE.parent)}")

@@ -83,27 +83,6 @@ def test_encoder_scores_one_pass_and_seeds_the_search():
     assert torch.all(refined.scores <= start.scores + 1e-3)
 
 
-def test_homework_checkers_accept_right_and_reject_wrong_answers(capsys):
-    from lecture_utils.anogan import homework as hw
-    assert hw.check_rescore(None) is None
-    assert hw.check_rescore(lambda r, lam: (1 - lam) * r.residual + lam * r.discrimination) is True
-    assert hw.check_rescore(lambda r, lam: r.residual) is False
-    assert hw.check_rescore(lambda r, lam: 1 / 0) is False
-    G, D = models()
-    E = dcgan.Encoder(20, 8)
-    x = torch.rand(6, 1, 64, 64) * 2 - 1
-    y = torch.tensor([0, 0, 0, 1, 1, 1])
-    from lecture_utils.metrics import auroc
-    right = auroc(y, score.encoder_scores(E, G, D, x).scores)
-    assert hw.check_anomaly_digit(3, right, E, G, D, x, y) is True
-    assert hw.check_anomaly_digit(3, right + 0.1 if right < 0.9 else right - 0.1, E, G, D, x, y) is False
-    steps_right = auroc(y, search.latent_search(G, D, x, search.SearchConfig(iterations=0, lr=0.05),
-                                                progress=False).scores)
-    assert hw.check_search_steps([0, 2], [steps_right, 0.5], G, D, x, y, lr=0.05) is True
-    assert hw.check_search_steps([0], [1.5], G, D, x, y, lr=0.05) is False
-    assert "Correct" in capsys.readouterr().out
-
-
 def test_explorer_draws_a_static_figure_without_widgets(monkeypatch):
     import sys
     import matplotlib

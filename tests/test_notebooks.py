@@ -1,4 +1,5 @@
-"""The Japanese and English notebooks: same code, built from their source, committed clean."""
+"""The Japanese and English notebooks, student and instructor versions: same code, built from their
+source, committed clean."""
 import json
 import sys
 from pathlib import Path
@@ -10,24 +11,64 @@ sys.path.insert(0, str(ROOT / "notebooks"))
 import build  # noqa: E402
 
 NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
+VERSIONS = ("", "instructor/")  # the student notebooks (what the badges open) and the instructor's
 
 
-def cells(lang, name, kind):
-    nb = json.loads((ROOT / "notebooks" / lang / f"{name}.ipynb").read_text(encoding="utf-8"))
+def cells(lang, name, kind, version=""):
+    nb = json.loads((ROOT / "notebooks" / f"{version}{lang}" / f"{name}.ipynb").read_text(encoding="utf-8"))
     return [c for c in nb["cells"] if c["cell_type"] == kind], nb
+
+
+def code(lang, name, version=""):
+    """The code cells' text, without the line that sets the messages' language."""
+    found, _ = cells(lang, name, "code", version)
+    lang_line = build.LANG_LINE.format(lang=lang)
+    return ["".join(c["source"]).replace(lang_line, "") for c in found]
 
 
 def test_every_lecture_has_a_source():
     assert NAMES, "no notebook sources in notebooks/src"
-    built = {p.stem for lang in build.LANGS for p in (ROOT / "notebooks" / lang).glob("*.ipynb")}
-    assert built == set(NAMES), "a notebook exists without a source in notebooks/src (or the reverse)"
+    for version in VERSIONS:
+        built = {p.stem for lang in build.LANGS for p in (ROOT / "notebooks" / f"{version}{lang}").glob("*.ipynb")}
+        assert built == set(NAMES), f"a {version or 'student '}notebook exists without a source (or the reverse)"
+    bundles = {p.stem for p in (ROOT / "notebooks" / "grading").glob("*.json")}
+    assert bundles == set(NAMES), "every lecture has a grading bundle, and every bundle a lecture"
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_ja_and_en_have_identical_code_cells(name):
-    ja, _ = cells("ja", name, "code")
-    en, _ = cells("en", name, "code")
-    assert [c["source"] for c in ja] == [c["source"] for c in en]
+@pytest.mark.parametrize("version", VERSIONS)
+def test_ja_and_en_have_identical_code_cells(name, version):
+    assert code("ja", name, version) == code("en", name, version)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("lang", build.LANGS)
+def test_checks_speak_the_notebooks_language(name, lang):
+    for version in VERSIONS:
+        setup = "".join(cells(lang, name, "code", version)[0][0]["source"])
+        assert f'os.environ["LECTURE_UTILS_LANG"] = "{lang}"' in setup
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_and_instructor_differ_only_inside_solutions_and_hidden_checks(name):
+    student, instructor = code("en", name), code("en", name, "instructor/")
+    public = [c for c in instructor if not build.hidden(c)]
+    assert student == [build.strip_solutions(c) for c in public]
+    assert any("# BEGIN SOLUTION" in c for c in instructor), "the instructor notebook has the solutions"
+    assert len(public) < len(instructor), "the instructor notebook runs the hidden checks"
+    text = "\n".join(student)
+    assert "SOLUTION" not in text and "HIDDEN CHECKS" not in text and "hidden_" not in text
+    md_student, _ = cells("en", name, "markdown")
+    md_instructor, _ = cells("en", name, "markdown", "instructor/")
+    assert [c["source"] for c in md_student] == [c["source"] for c in md_instructor]
+
+
+def test_grading_bundles_hold_the_hidden_checks():
+    for name in NAMES:
+        bundle = json.loads((ROOT / "notebooks" / "grading" / f"{name}.json").read_text(encoding="utf-8"))
+        hidden = [c for c in code("en", name, "instructor/") if build.hidden(c)]
+        assert [q["code"] for q in bundle["questions"]] == hidden
+        assert all(q["points"] > 0 for q in bundle["questions"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -40,18 +81,20 @@ def test_markdown_is_translated_not_copied(name):
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("lang", build.LANGS)
-def test_committed_clean_with_python3_kernel(name, lang):
-    code, nb = cells(lang, name, "code")
+@pytest.mark.parametrize("version", VERSIONS)
+def test_committed_clean_with_python3_kernel(name, lang, version):
+    found, nb = cells(lang, name, "code", version)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
-    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in found)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_code_text_is_ascii_so_figures_never_show_empty_boxes(name):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_code_text_is_ascii_so_figures_never_show_empty_boxes(name, version):
     # Plot titles and printed tables are shared by both languages; matplotlib's default font has
     # no Japanese glyphs, so text inside code stays ASCII (comments included, for simplicity).
-    code, _ = cells("en", name, "code")
-    bad = [line for c in code for line in c["source"] if not line.isascii()]
+    found, _ = cells("en", name, "code", version)
+    bad = [line for c in found for line in c["source"] if not line.isascii()]
     assert not bad, f"non-ASCII text in code cells: {bad[:3]}"
 
 

@@ -261,6 +261,63 @@ with tempfile.TemporaryDirectory() as tmp:
           "| has masks:", mine.has_masks)
 
 # %% [markdown en]
+# ## 6. Exercises
+#
+# Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
+# "Correct", "Not yet" with a hint, or "Not answered yet". The rest of the notebook runs either way.
+#
+# **Exercise 1 (implement, about 10 minutes).** *Goal: read a ground-truth mask as a tensor.*
+# Write `defect_fraction(masks)`: for masks `[N, 1, H, W]` (1 = defective pixel) return a tensor
+# `[N]` with the share of each image's pixels that are defective (0 for a good image).
+# %% [markdown ja]
+# ## 6. 課題
+#
+# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください．その下のチェックが
+# 「正解」，ヒント付きの「まだです」，または「まだ解答されていません」を表示します．課題を解かなくても
+# ノートブックの残りは実行できます．
+#
+# **課題1（実装，約10分）.** *目標: 正解マスクをテンソルとして読めるようになる．*
+# `defect_fraction(masks)` を書いてください: マスク `[N, 1, H, W]`（1 = 欠陥の画素）に対して，各画像の画素のうち
+# 欠陥である割合を並べた `[N]` のテンソルを返します（正常画像では 0）．
+
+# %%
+from lecture_utils.data import homework
+
+
+def defect_fraction(masks):
+    """Share of defective pixels per image: masks [N, 1, H, W] (1 = defect) -> [N] in [0, 1]."""
+    # BEGIN SOLUTION
+    return (masks > 0.5).flatten(1).float().mean(1)  # [N]
+    # END SOLUTION
+
+
+_ = homework.check_defect_fraction(defect_fraction)
+
+# %%
+# HIDDEN CHECKS q1 points=2
+assert homework.hidden_defect_fraction(defect_fraction)
+
+# %% [markdown en]
+# **Exercise 2 (analysis, about 10 minutes).** *Goal: get a feel for how small defects are.*
+# With your `defect_fraction`, find the defect type of the capsule test set (`test` of section 2,
+# `test.defects` names each image's type) whose masks cover the largest share of the image on
+# average. Set `largest_type` to its name, e.g. `"crack"`. Is even that share large?
+# %% [markdown ja]
+# **課題2（分析，約10分）.** *目標: 欠陥がどれほど小さいかを実感する．*
+# 自分の `defect_fraction` を使って，カプセルのテストデータ（2節の `test`．`test.defects` に各画像の種類があります）
+# のうち，マスクが平均して画像の最も大きな割合を占める欠陥の種類を求め，その名前（例: `"crack"`）を
+# `largest_type` に入れてください．その割合でさえ大きいと言えるでしょうか．
+
+# %%
+kinds = sorted(set(test.defects) - {"good"})
+largest_type = max(kinds, key=lambda k: defect_fraction(test.masks[[d == k for d in test.defects]]).mean())  # SOLUTION
+_ = homework.check_largest_defect(largest_type, test)
+
+# %%
+# HIDDEN CHECKS q2 points=1
+assert homework.hidden_largest_defect(largest_type, test)
+
+# %% [markdown en]
 # ## Summary
 #
 # - Unsupervised anomaly detection trains on normal data only; labels and masks serve only to

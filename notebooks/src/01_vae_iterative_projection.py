@@ -245,7 +245,9 @@ plt.show()
 # ∇E is taken *through* the VAE (encoder and decoder). The original lecture code used instead
 # E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ with f_VAE(x_t) held constant, so its gradient only says
 # "move toward the current reconstruction"; we keep it as the `lecture` variant for comparison.
-# This is the package's update, symbol for symbol:
+# Below, the energies, one step and the loop are written out; every figure of this section and
+# the explorer of section 8 show this loop's run. Edit a cell and re-run the section to see what
+# changes.
 # %% [markdown ja]
 # ## 5. 繰り返し処理を1ステップずつ
 # テスト画像を x_0 として，画像 x_t のエネルギーを次のように定義します:
@@ -265,33 +267,85 @@ plt.show()
 # ∇E は VAE（Encoder と Decoder）を*通して*計算します．元の講義コードは代わりに
 # E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ を使い，f_VAE(x_t) を定数として扱っていたため，勾配は
 # 「現在の再構成に近づけ」という意味しか持ちません．比較のためこれを `lecture` 版として残します．
-# 以下がパッケージの更新式そのものです:
+# 以下にエネルギー，1回の更新，ループを書き下します．この節の図と8節のエクスプローラはすべてこのループの
+# 実行結果です．セルを書き換えてこの節を再実行すると，何が変わるかを確かめられます．
 
 # %%
-print(inspect.getsource(projection_step))
+# core: kl_energy
+from lecture_utils.vae.model import vae_loss
+from lecture_utils.vae.projection import ProjectionResult
+
+
+def paper_energy(model, x_t, x_0, lam):
+    """The paper's E(x_t) = L_VAE(x_t) + lam * ||x_t - x_0||_1 per image [B], and f_VAE(x_t)."""
+    x_hat, mu, logvar = model(x_t)                               # z = mu in eval mode
+    l1 = (x_t - x_0).abs().flatten(1).sum(1)                     # [B]
+    return vae_loss(x_t, x_hat, mu, logvar) + lam * l1, x_hat
+
+
+def kl_energy(model, x_t, x_0, lam, eps=1e-3):
+    """E(x_t) - H(x_t): BCE minus the image's own entropy = KL(x_t || f_VAE(x_t)) + KL(q(z|x_t) || N(0, I)) + lam L1."""
+    energy, x_hat = paper_energy(model, x_t, x_0, lam)
+    p = x_t.clamp(eps, 1 - eps)                                  # keeps the logarithms finite
+    entropy = -(p * p.log() + (1 - p) * (1 - p).log()).flatten(1).sum(1)   # H(x_t) [B]
+    return energy - entropy, x_hat
+
+# %%
+# core: lecture_energy
+def lecture_energy(model, x_t, x_0, lam):
+    """The lecture's E(x_t) = ||x_t - f_VAE(x_t)||^2 + lam * ||x_t - x_0||_1, f_VAE(x_t) held constant."""
+    with torch.no_grad():
+        x_hat = model(x_t)[0]                                    # [B, C, H, W], no gradient through the VAE
+    return (x_t - x_hat).pow(2).flatten(1).sum(1) + lam * (x_t - x_0).abs().flatten(1).sum(1), x_hat
+
+# %%
+# core: step
+def energy_and_gradient(energy, model, x_t, x_0, lam):
+    """E(x_t) [B], its gradient dE/dx_t [B, C, H, W] and f_VAE(x_t) [B, C, H, W]."""
+    x_t = x_t.detach().requires_grad_(True)
+    E, x_hat = energy(model, x_t, x_0, lam)
+    (grad,) = torch.autograd.grad(E.sum(), x_t)                 # the images do not interact: each gets its own dE
+    return E.detach(), grad, x_hat.detach()
+
+
+def step(x_t, grad, x_hat, alpha):
+    """x_{t+1} = x_t - alpha * (dE/dx_t * (x_t - f_VAE(x_t))^2), kept inside [0, 1]."""
+    return (x_t - alpha * grad * (x_t - x_hat) ** 2).clamp(0, 1)
+
+# %%
+# core: projection
+def projection(model, x_0, energy, iterations, alpha, lam):
+    """The loop over t: x_T, f_VAE(x_T), E(x_t) [T + 1, B] and the trajectory x_0 ... x_T."""
+    model.eval()
+    x_t, energies, trajectory = x_0.clone(), [], [x_0.cpu()]
+    for t in range(iterations + 1):
+        E, grad, x_hat = energy_and_gradient(energy, model, x_t, x_0, lam)
+        energies.append(E.cpu())
+        if t == iterations:
+            break
+        x_t = step(x_t, grad, x_hat, alpha)
+        trajectory.append(x_t.cpu())
+    steps = torch.full((len(x_0),), iterations)
+    return ProjectionResult(x_t.cpu(), x_hat.cpu(), torch.stack(energies), steps, trajectory)
 
 # %% [markdown en]
-# The whole loop is these lines: the energy and its gradient, then the step. We run it on one
-# defective image of each type at once (a batch), with the lecture's α = 0.5 and λ = 0.05, and check
-# that `project` (which adds per-image stopping and records the trajectory) gives the same images.
+# We run the loop on one defective image of each type at once (a batch), with the lecture's
+# α = 0.5 and λ = 0.05, once per energy, and check that the package's `project` (the same loop,
+# batched over the whole test set in section 7, with optional per-image stopping) gives the same images.
 # %% [markdown ja]
-# ループ全体はこの数行です: エネルギーとその勾配，そして更新．各欠陥種類1枚ずつをまとめて（バッチで）
-# 講義と同じ α = 0.5，λ = 0.05 で処理し，`project`（画像ごとの停止と軌跡の記録を加えたもの）が同じ画像を
-# 返すことを確かめます．
+# 各欠陥種類1枚ずつをまとめて（バッチで），講義と同じ α = 0.5，λ = 0.05 で，エネルギーごとにこのループを実行します．
+# パッケージの `project`（同じループを7節でテストセット全体にバッチで適用し，画像ごとの停止も選べるもの）が
+# 同じ画像を返すことも確かめます．
 
 # %%
 demo = [i for i in one_each if test.defects[i] != "good"]
 proj_config = ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)
 x_0 = test.images[demo].to(device)
-x_t = x_0.clone()
-for t in range(proj_config.iterations):
-    E, grad, x_hat = energy_and_grad(model, x_t, x_0, proj_config.lam)
-    x_t = projection_step(x_t, grad, x_hat, proj_config.alpha)
-
-kl = project(model, test.images[demo], proj_config, record=True)  # the default energy: "kl"
-lecture = project(model, test.images[demo], replace(proj_config, energy="lecture"), record=True)
-paper = project(model, test.images[demo], replace(proj_config, energy="paper"), record=True)
-print("same as project():", torch.allclose(x_t.cpu(), kl.x, atol=1e-5))
+loop = dict(iterations=proj_config.iterations, alpha=proj_config.alpha, lam=proj_config.lam)
+kl = projection(model, x_0, kl_energy, **loop)                  # the default energy: "kl"
+lecture = projection(model, x_0, lecture_energy, **loop)
+paper = projection(model, x_0, paper_energy, **loop)
+print("same x_T as project():", torch.allclose(kl.x, project(model, x_0, proj_config).x, atol=1e-5))
 
 # %% [markdown en]
 # The iterations of the first image (columns: t = 0 … T). Unlike the blurry reconstruction above,
@@ -423,45 +477,115 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 
 # %% [markdown en]
 # ## 9. Exercises
-# Each cell has a `None` to replace; the function below it checks your answer.
 #
-# **Exercise 1 (λ = 0).** Run the projection of the demo images with λ = 0 (keep the other settings
-# of `proj_config`). How far does x_T move from x_0 compared with λ = 0.05, and why?
+# Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
+# "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
+# The checks compare your function with a reference on small made-up inputs; for grading, further
+# checks of the same kind are run on your notebook.
+#
+# **Exercise 1 (implement, about 20 minutes).** *Goal: see why the `kl` energy stops where the VAE
+# reproduces the image.* Write `bernoulli_kl(x, x_hat)`, the Bernoulli divergence summed over the
+# pixels of each image, Σ [x log(x / x̂) + (1 − x) log((1 − x) / (1 − x̂))], for x, x̂ `[B, C, H, W]`
+# with values inside (0, 1); return `[B]`. It must equal BCE(x̂, x) − H(x), the reconstruction term of
+# `kl_energy` above, be 0 at x̂ = x, and let gradients flow back to x (torch operations only).
 # %% [markdown ja]
 # ## 9. 課題
-# 各セルの `None` を書き換えてください．その下の関数が答えを確認します．
 #
-# **課題1（λ = 0）.** λ = 0 でデモ画像の繰り返し処理を実行してください（他の設定は `proj_config` のまま）．
-# λ = 0.05 と比べて x_T は x_0 からどれだけ離れるでしょうか．それはなぜでしょうか．
+# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください．その下のチェックが「正解」，
+# ヒント付きの「まだです」，または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
+# 実行できます）．チェックは小さな入力で参照実装と比べます．採点では同じ種類の別のチェックも実行します．
+#
+# **課題1（実装，約20分）.** *目標: `kl` エネルギーが VAE の再現できる画像で止まる理由を理解する．*
+# 画像ごとに画素について和をとったベルヌーイ分布の KL ダイバージェンス
+# Σ [x log(x / x̂) + (1 − x) log((1 − x) / (1 − x̂))] を計算する `bernoulli_kl(x, x_hat)` を書いてください．
+# x, x̂ は値が (0, 1) の `[B, C, H, W]`，戻り値は `[B]` です．上の `kl_energy` の再構成項 BCE(x̂, x) − H(x) と等しく，
+# x̂ = x で 0 になり，x への勾配が流れる（torch の演算だけを使う）必要があります．
 
 # %%
-lam_zero_config = None  # e.g. replace(proj_config, lam=...)
-lam_zero = None         # e.g. project(model, test.images[demo], lam_zero_config)
-_ = homework.check_vae_lambda_zero(model, test.images[demo], lam_zero, lam_zero_config or proj_config)
+def bernoulli_kl(x, x_hat):
+    """sum over pixels of KL(Bernoulli(x) || Bernoulli(x_hat)): [B, C, H, W] x 2 -> [B]."""
+    # BEGIN SOLUTION
+    kl = x * (x / x_hat).log() + (1 - x) * ((1 - x) / (1 - x_hat)).log()   # [B, C, H, W]
+    return kl.flatten(1).sum(1)
+    # END SOLUTION
+
+
+_ = homework.check_bernoulli_kl(bernoulli_kl)
+
+# %%
+# HIDDEN CHECKS q1 points=3
+assert homework.hidden_bernoulli_kl(bernoulli_kl)
 
 # %% [markdown en]
-# **Exercise 2 (more iterations).** The lecture's exercise: run at least 200 iterations. Does the
-# energy keep falling? Look at the last frames: what happens to the defect, and to the normal parts?
+# **Exercise 2 (implement, about 20 minutes).** *Goal: derive a gradient by hand and check it
+# numerically, as autograd would.* For the lecture's energy E(x_t) = ‖x_t − x̂‖² + λ‖x_t − x_0‖₁ with
+# x̂ = f_VAE(x_t) held constant, write `lecture_grad(x_t, x_hat, x_0, lam)` returning ∇E(x_t)
+# `[B, C, H, W]` in closed form, without autograd. The check compares it with autograd's gradient.
+# Then look at `step`: what does the residual weighting do to this gradient?
 # %% [markdown ja]
-# **課題2（反復回数を増やす）.** 元の講義の課題です: 200 回以上繰り返してください．エネルギーは下がり続ける
-# でしょうか．最後のフレームで，欠陥と正常な部分はそれぞれどうなるでしょうか．
+# **課題2（実装，約20分）.** *目標: 勾配を手で導き，autograd と同じく数値で確かめる．*
+# 講義のエネルギー E(x_t) = ‖x_t − x̂‖² + λ‖x_t − x_0‖₁（x̂ = f_VAE(x_t) は定数）について，勾配 ∇E(x_t)
+# `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください．
+# チェックは autograd の勾配と比べます．そのあと `step` を見て，残差による重み付けがこの勾配に何をするか考えましょう．
 
 # %%
-long_run = None  # e.g. project(model, test.images[demo], replace(proj_config, iterations=...), record=True)
-_ = homework.check_vae_more_iterations(long_run, min_iterations=200)
+def lecture_grad(x_t, x_hat, x_0, lam):
+    """dE/dx_t of ||x_t - x_hat||^2 + lam * ||x_t - x_0||_1 with x_hat constant: [B, C, H, W]."""
+    # BEGIN SOLUTION
+    return 2 * (x_t - x_hat) + lam * torch.sign(x_t - x_0)
+    # END SOLUTION
+
+
+_ = homework.check_lecture_grad(lecture_grad)
+
+# %%
+# HIDDEN CHECKS q2 points=3
+assert homework.hidden_lecture_grad(lecture_grad)
 
 # %% [markdown en]
-# **Exercise 3 (another defect type).** Compute the image AUROC of the `kl` projection for the
-# defect type `poke` only: its images against the good ones (hint: `results["kl"].scores`,
-# `test.defects`, `lecture_utils.metrics.auroc`). Is it easier or harder than `crack`?
+# **Exercise 3 (implement, about 15 minutes).** *Goal: turn an anomaly map into one score per
+# image.* Section 7 scores an image by the maximum of its map. Write `image_score(maps, k)`: for maps
+# `[B, H, W]` return `[B]`, the mean of each map's k largest values (k = 1: the maximum; k = H·W: the
+# mean). Try it on `dssim_maps` of section 6: which k separates the defect types best?
 # %% [markdown ja]
-# **課題3（別の欠陥の種類）.** `kl` の繰り返し処理について，欠陥の種類 `poke` だけの画像 AUROC を計算してください:
-# その画像と正常品の比較です（ヒント: `results["kl"].scores`，`test.defects`，
-# `lecture_utils.metrics.auroc`）．`crack` より簡単でしょうか，難しいでしょうか．
+# **課題3（実装，約15分）.** *目標: 異常マップを画像ごとの1つのスコアにする．*
+# 7節では画像のスコアをマップの最大値にしています．マップ `[B, H, W]` に対して，各マップの大きい方から k 個の値の
+# 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値，k = H·W なら平均）．6節の
+# `dssim_maps` で試し，どの k が欠陥の種類をよく分けるか見てみましょう．
 
 # %%
-poke_auroc = None
-_ = homework.check_vae_defect_auroc(results, "poke", poke_auroc)
+def image_score(maps, k):
+    """Mean of the k largest values of each map: [B, H, W] -> [B]."""
+    # BEGIN SOLUTION
+    return maps.flatten(1).topk(k, dim=1).values.mean(1)
+    # END SOLUTION
+
+
+_ = homework.check_image_score(image_score)
+
+# %%
+# HIDDEN CHECKS q3 points=2
+assert homework.hidden_image_score(image_score)
+
+# %% [markdown en]
+# **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
+# the `projection` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
+# other settings of `proj_config`), and set `moved_ratio` to Σ‖x_T − x_0‖₁ with λ = 0 divided by the
+# same sum for the run `kl` with λ = 0.05. Is it above 1? Which pixels moved that should not have?
+# %% [markdown ja]
+# **課題4（分析，約15分）.** *目標: エネルギーの L1 項の役割を確かめる．* 5節の `projection` ループを同じ画像
+# （`x_0`）に `kl` エネルギー，λ = 0（他は `proj_config` の設定のまま）で実行し，λ = 0 での Σ‖x_T − x_0‖₁ を
+# λ = 0.05 の実行 `kl` での同じ和で割った値を `moved_ratio` に入れてください．1 より大きいでしょうか．
+# 動くべきでないのに動いたのはどの画素でしょうか．
+
+# %%
+free = projection(model, x_0, kl_energy, proj_config.iterations, proj_config.alpha, lam=0.0)  # SOLUTION
+moved_ratio = (free.x - x_0.cpu()).abs().sum().item() / (kl.x - x_0.cpu()).abs().sum().item()  # SOLUTION
+_ = homework.check_moved_ratio(moved_ratio, model, x_0, proj_config)
+
+# %%
+# HIDDEN CHECKS q4 points=2
+assert homework.hidden_moved_ratio(moved_ratio, model, x_0, proj_config)
 
 # %% [markdown en]
 # ## References

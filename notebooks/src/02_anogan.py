@@ -189,6 +189,53 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # 以下では、まず書籍のレシピを 400 枚で短く学習し、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
 
+# %% [markdown en]
+# One training step, written out: D is updated first on a real batch and on G's images (detached,
+# so this update leaves G alone), then G is updated to make D call its images real. `train_gan`
+# below calls this very function for every batch (the line after it plugs it in), so editing it
+# changes the training you see. Trained weights are cached: to see an edit, delete the cached file
+# printed below or change a setting.
+# %% [markdown ja]
+# 1回の学習ステップを書き下します．まず本物のバッチと G の画像（detach するので，この更新は G を変えません）で
+# D を更新し，次に D が G の画像を本物と判定するように G を更新します．下の `train_gan` はバッチごとにまさに
+# この関数を呼びます（直後の行で差し込みます）．書き換えれば学習そのものが変わります．学習済みの重みは
+# キャッシュされるので，変更を反映させるには下に表示されるファイルを削除するか設定を変えてください．
+
+# %%
+# core: gan_step
+import torch.nn.functional as F
+
+
+def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
+    """One update of D, then of G, on a real batch x [B, 1, H, W]; returns (L_D, L_G)."""
+    B, dev = len(x), x.device
+
+    def noisy(images):  # instance noise on D's inputs (its std is annealed to 0 over the epochs)
+        return images + noise_std * torch.randn(images.shape, generator=gen).to(dev) if noise_std > 0 else images
+
+    z = torch.randn(B, cfg.z_dim, generator=gen).to(dev)        # [B, z_dim]
+    fake = G(z)                                                  # [B, 1, H, W]
+    # L_D = BCE(D(x), real_label) + BCE(D(G(z)), 0); real_label 0.9: one-sided label smoothing
+    real_logit, _ = D(noisy(x))
+    fake_logit, _ = D(noisy(fake.detach()))
+    d_loss = (F.binary_cross_entropy_with_logits(real_logit.view(-1), torch.full((B,), cfg.real_label, device=dev))
+              + F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.zeros(B, device=dev)))
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    # L_G = BCE(D(G(z)), 1), through the updated D
+    fake_logit, _ = D(noisy(fake))
+    g_loss = F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.ones(B, device=dev))
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    if not (torch.isfinite(d_loss) and torch.isfinite(g_loss)):
+        raise FloatingPointError("a loss became NaN/inf: lower the learning rates")
+    return d_loss.item(), g_loss.item()
+
+
+gt.gan_step = gan_step  # train_gan calls this function for every batch
+
 # %%
 BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
@@ -251,10 +298,64 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # Adam は z の要素ごとに別々のモーメントを持つので、200 枚をまとめて 1 回探索しても 1 枚ずつの探索と
 # 同じ結果が、はるかに速く得られます。2 本の曲線を見ましょう。どちらも下がりますが、異常の方が高いままです。
 
+# %% [markdown en]
+# A(x) and the search, written out. Every figure of sections 4 and 5, and the explorer of section 8,
+# show this run; the package's `latent_search` is the same loop (a test keeps the two equal).
+# %% [markdown ja]
+# A(x) と探索を書き下します．4 節と 5 節の図，8 節のエクスプローラはすべてこの実行結果です．パッケージの
+# `latent_search` も同じループです（テストで両者が一致することを確かめています）．
+
 # %%
+# core: anomaly_score
+def anomaly_score(G, D, x, z, lam=0.1):
+    """A(x) = L(z) = (1 - lam) * sum|x - G(z)| + lam * sum|f_D(x) - f_D(G(z))| per image [B]."""
+    x_hat = G(z)                                                 # [B, 1, 64, 64]
+    _, f_x = D(x)                                                # [B, 8192]: D's feature f_D
+    _, f_hat = D(x_hat)
+    residual = (x - x_hat).abs().flatten(1).sum(1)               # [B]
+    discrimination = (f_x - f_hat).abs().sum(1)                  # [B]
+    return (1 - lam) * residual + lam * discrimination
+
+# %%
+# core: search_z
+def search_z(G, D, x, z0, lr, iterations, lam=0.1, every=1):
+    """Adam on z [B, z_dim] with G and D frozen; returns each image's best z, L per step
+    [iterations + 1, B] and z every `every` steps (the path the explorer replays)."""
+    for net in (G, D):
+        net.eval()                   # BatchNorm uses its running statistics: a score ignores the batch
+        net.requires_grad_(False)    # only z is optimised
+    z = z0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    best_z, best = z0.clone(), torch.full((len(z0),), float("inf"), device=z0.device)
+    history, path = [], []
+    for t in range(iterations + 1):
+        if t % every == 0:
+            path.append(z.detach().cpu().clone())
+        loss = anomaly_score(G, D, x, z, lam)                    # [B]
+        history.append(loss.detach().cpu())
+        better = loss.detach() < best                            # keep each image's best z so far
+        best_z[better], best[better] = z.detach()[better], loss.detach()[better]
+        if t == iterations:
+            break
+        opt.zero_grad()
+        loss.sum().backward()        # a sum: z_i's gradient is that of A(x_i) alone
+        opt.step()
+    return best_z, torch.stack(history), path
+
+# %%
+import time
+
+from lecture_utils.anogan.score import score_latents
+from lecture_utils.anogan.search import initial_z
+
 SEARCH = SearchConfig()
 print(SEARCH)
-search = latent_search(G, D, x_test, SEARCH)
+t0 = time.perf_counter()
+z0 = initial_z(len(x_test), G.z_dim, SEARCH.seed)               # the package's start: z ~ N(0, I), seeded
+z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH.lr, SEARCH.iterations,
+                                   SEARCH.lam, every=max(1, SEARCH.iterations // 20))
+search = score_latents(G, D, x_test, z_best, SEARCH.lam)        # A(x), G(z) and |x - G(z)| at the best z
+search.history, search.seconds = search_history, time.perf_counter() - t0
 print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
       f"({len(x_test) / search.seconds:.1f} images/s)")
 
@@ -347,6 +448,20 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 # 短い探索の *出発点* にする方法も試します。AUROC と時間を比べましょう。
 
 # %%
+# core: izi_f
+def izi_f(E, G, D, x, kappa):
+    """f-AnoGAN's izi_f loss: the batch mean of mean (x - G(E(x)))^2 + kappa * mean (f_D(x) - f_D(G(E(x))))^2."""
+    x_hat = G(E(x))                                              # [B, 1, 64, 64]
+    _, f_x = D(x)                                                # [B, 8192]
+    _, f_hat = D(x_hat)
+    a_r = (x - x_hat).pow(2).flatten(1).mean(1)                  # [B] pixels
+    a_d = (f_x - f_hat).pow(2).mean(1)                           # [B] features
+    return (a_r + kappa * a_d).mean()
+
+
+gt.izi_f_loss = izi_f  # train_encoder (G and D frozen) minimises this function
+
+# %%
 ENC = gt.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
@@ -368,41 +483,118 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # %% [markdown en]
 # ## 7. Homework
 #
-# Each checker prints "Correct", "Not yet" (with a hint) or "Not answered yet".
+# Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
+# "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
+# The checks compare your code with a reference on small inputs; for grading, further checks of the
+# same kind are run on your notebook.
 #
-# 1. **λ**: write `rescore(result, lam)` returning the scores for another λ from the two terms
-#    (`result.residual`, `result.discrimination`). Compare the AUROC for λ = 0, 0.1 and 1.
-# 2. **Another anomaly digit**: build a test set with another anomaly digit
-#    (`digits.digit_sets(..., anomaly=(d,))`), score it with the encoder and give its AUROC.
-# 3. **Fewer search steps**: the AUROC of `latent_search` after 0, 10 and 30 steps
-#    (`SearchConfig(iterations=k, lr=SEARCH.lr)`). How many steps are really needed?
-
+# **Exercise 1 (implement, about 15 minutes).** *Goal: turn a score into a decision.* An inspection
+# line must fix a threshold before it sees any defect, from normal images only. Write
+# `threshold_at_fpr(normal_scores, fpr)`: the lowest threshold t such that at most a share `fpr` of
+# the normal scores `[N]` are above t (an image is flagged when its score > t).
 # %% [markdown ja]
 # ## 7. 課題
 #
-# 各チェッカーは "Correct"、"Not yet"（ヒント付き）、"Not answered yet" のいずれかを表示します。
+# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください．その下のチェックが「正解」，
+# ヒント付きの「まだです」，または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
+# 実行できます）．チェックは小さな入力で参照実装と比べます．採点では同じ種類の別のチェックも実行します．
 #
-# 1. **λ**: 2 つの項（`result.residual`, `result.discrimination`）から別の λ のスコアを返す
-#    `rescore(result, lam)` を書き、λ = 0, 0.1, 1 の AUROC を比べましょう。
-# 2. **別の異常の数字**: 別の数字を異常とするテスト集合を作り（`digits.digit_sets(..., anomaly=(d,))`）、
-#    エンコーダでスコアを付けて AUROC を求めましょう。
-# 3. **探索ステップを減らす**: `latent_search` の 0, 10, 30 ステップ後の AUROC を求めましょう
-#    （`SearchConfig(iterations=k, lr=SEARCH.lr)`）。本当に必要なステップ数はいくつでしょうか？
+# **課題1（実装，約15分）.** *目標: スコアを判定に変える．* 検査ラインでは，欠陥を見る前に正常画像だけから
+# しきい値を決める必要があります．正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
+# `fpr` 以下になる最も低い t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください．
 
 # %%
-rescore = None  # e.g. def rescore(result, lam): return ...
-homework_anogan.check_rescore(rescore)
+def threshold_at_fpr(normal_scores, fpr):
+    """Lowest t with mean(normal_scores > t) <= fpr; normal_scores [N]."""
+    # BEGIN SOLUTION
+    s = normal_scores.sort().values                              # ascending
+    allowed = int(fpr * len(s) + 1e-9)                           # normal images we may flag
+    return s[len(s) - 1 - allowed]
+    # END SOLUTION
+
+
+_ = homework_anogan.check_threshold_at_fpr(threshold_at_fpr)
 
 # %%
-other_digit, other_auroc, other_test = None, None, None  # e.g. other_digit = 3
-if other_test is not None:
-    homework_anogan.check_anomaly_digit(other_digit, other_auroc, E, G, D, other_test[0], other_test[1])
-else:
-    homework_anogan.check_anomaly_digit(None, None, E, G, D, x_test, y_test)
+# HIDDEN CHECKS q1 points=2
+assert homework_anogan.hidden_threshold_at_fpr(threshold_at_fpr)
+
+# %% [markdown en]
+# **Exercise 2 (analysis, about 10 minutes).** *Goal: read a detector at one operating point.* With
+# your threshold taken from the *normal* test images' scores of the search (`search.scores`,
+# `y_test`), what share of the anomalies is flagged at a 5 % false-positive rate? Set
+# `tpr_at_5` to that share (a number in [0, 1]). How does it compare with the AUROC?
+# %% [markdown ja]
+# **課題2（分析，約10分）.** *目標: 1つの動作点で検出器を読む．* 探索のスコア（`search.scores`，`y_test`）の
+# うち *正常な* テスト画像のスコアから自分のしきい値を決めたとき，誤検出率 5 % で異常画像の何割を検出できる
+# でしょうか．その割合（[0, 1] の数）を `tpr_at_5` に入れてください．AUROC と比べてどうでしょうか．
 
 # %%
-steps, step_aurocs = None, None  # e.g. steps = [0, 10, 30]; step_aurocs = [...]
-homework_anogan.check_search_steps(steps, step_aurocs, G, D, x_test, y_test, lr=SEARCH.lr)
+tpr_at_5 = (search.scores[y_test == 1] > threshold_at_fpr(search.scores[y_test == 0], 0.05)).float().mean().item()  # SOLUTION
+_ = homework_anogan.check_tpr(tpr_at_5, search.scores, y_test, fpr=0.05)
+
+# %%
+# HIDDEN CHECKS q2 points=1
+assert homework_anogan.hidden_tpr(tpr_at_5, search.scores, y_test, fpr=0.05)
+
+# %% [markdown en]
+# **Exercise 3 (implement, about 15 minutes).** *Goal: know the other way to train an encoder.*
+# f-AnoGAN also tried "ziz": draw z, generate G(z), and train E to give z back. Write
+# `ziz_loss(E, G, z)`, the mean over the batch and the latent dimensions of (z − E(G(z)))², for z
+# `[B, z_dim]`; it must be a scalar tensor whose gradient reaches E's weights. Compare with `izi_f`:
+# which one ever looks at a real image?
+# %% [markdown ja]
+# **課題3（実装，約15分）.** *目標: エンコーダのもう1つの学習法を知る．* f-AnoGAN は "ziz" も試しました:
+# z を引いて G(z) を生成し，E が z を返すように学習します．z `[B, z_dim]` に対し，バッチと潜在次元について
+# (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください．E の重みまで勾配が届くスカラーのテンソルを
+# 返す必要があります．`izi_f` と比べて，本物の画像を見るのはどちらでしょうか．
+
+# %%
+def ziz_loss(E, G, z):
+    """f-AnoGAN's ziz loss: mean (z - E(G(z)))^2 over the batch and the latent dimensions (a scalar)."""
+    # BEGIN SOLUTION
+    return (z - E(G(z))).pow(2).mean()
+    # END SOLUTION
+
+
+_ = homework_anogan.check_ziz_loss(ziz_loss)
+
+# %%
+# HIDDEN CHECKS q3 points=2
+assert homework_anogan.hidden_ziz_loss(ziz_loss)
+
+# %% [markdown en]
+# **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
+# Adam adds.* Write `sgd_search(G, D, x, z0, lr, iterations, lam)`: `iterations` steps of plain
+# gradient descent z ← z − lr · ∇_z Σ_i A(x_i) from z0 (use `anomaly_score` of section 4), with G and
+# D frozen in eval mode and z0 left unchanged; return the final z `[B, z_dim]`. Then run it on a few
+# test images and compare A(x) with `search_z` after the same number of steps.
+# %% [markdown ja]
+# **課題4（実装，約25分）.** *目標: 探索ループを自分で書き，Adam が何を加えるかを知る．*
+# z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
+# を書いてください（4 節の `anomaly_score` を使い，G と D は eval モードで固定し，z0 は変更しない）．最後の z
+# `[B, z_dim]` を返します．そのあと数枚のテスト画像で実行し，同じステップ数の `search_z` と A(x) を比べましょう．
+
+# %%
+def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
+    """Plain gradient descent on z for A(x) with G and D frozen: the final z [B, z_dim]."""
+    # BEGIN SOLUTION
+    for net in (G, D):
+        net.eval()
+        net.requires_grad_(False)
+    z = z0.clone().requires_grad_(True)
+    for _ in range(iterations):
+        (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).sum(), z)
+        z = (z - lr * grad).detach().requires_grad_(True)
+    return z.detach()
+    # END SOLUTION
+
+
+_ = homework_anogan.check_sgd_search(sgd_search)
+
+# %%
+# HIDDEN CHECKS q4 points=3
+assert homework_anogan.hidden_sgd_search(sgd_search)
 
 # %% [markdown en]
 # ## 8. Explorer: watch the search
@@ -418,5 +610,4 @@ homework_anogan.check_search_steps(steps, step_aurocs, G, D, x_test, y_test, lr=
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-path = search_trajectory(G, D, x_test[few], SEARCH, every=max(1, SEARCH.iterations // 20))
-P.search_explorer(G, D, x_test[few], path);
+P.search_explorer(G, D, x_test[few], [z[few] for z in z_path]);  # the path of the search scored in section 4

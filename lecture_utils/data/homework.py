@@ -1,0 +1,64 @@
+"""Checks for the data notebook's exercises (00).  ``check_*`` print a hint (public checks, run by
+the student); ``hidden_*`` return a bool for grading (``notebooks/grading/00_datasets.json``).
+
+1. ``defect_fraction(masks)``: the share of defective pixels of each image.
+2. The defect type whose masks cover the largest share of the image on average.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..checks import NotAnswered, call, close, expect, passes, run, say, tensor_of
+
+
+def _fraction(masks: torch.Tensor) -> torch.Tensor:
+    return (masks > 0.5).flatten(1).float().mean(1)                   # [N]
+
+
+def _masks(seed: int, n: int, size: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(n, 1, size, size, generator=g) < torch.rand(n, 1, 1, 1, generator=g) * 0.3).float()
+
+
+def _defect_fraction(fn, cases) -> str:
+    for masks in cases:
+        got = tensor_of(call(fn, masks.clone()), (len(masks),), "defect_fraction")
+        close(got, _fraction(masks), "defect_fraction")
+    return say("one number per image, the share of its pixels marked defective.",
+               "画像ごとに1つの値，欠陥とされた画素の割合です．")
+
+
+def check_defect_fraction(fn) -> bool | None:
+    """Exercise 1 (public): a handmade mask and a few random ones."""
+    handmade = torch.zeros(2, 1, 4, 4)
+    handmade[1, 0, :2, :2] = 1                                        # 4 of 16 pixels: 0.25
+    return run(_defect_fraction, fn, [handmade, _masks(0, 3, 8)])
+
+
+def hidden_defect_fraction(fn) -> bool:
+    """Exercise 1 (grading): other sizes, an empty and a full mask."""
+    return passes(_defect_fraction, fn, [_masks(1, 5, 16), torch.zeros(1, 1, 8, 8), torch.ones(2, 1, 3, 3)])
+
+
+def _largest_defect(answer, test) -> str:
+    if answer is None:
+        raise NotAnswered
+    kinds = sorted(set(test.defects) - {"good"})
+    expect(answer in kinds, f"{answer!r} is not a defect type of this test set; choose from {kinds}",
+           f"{answer!r} はこのテストデータの欠陥の種類ではありません．{kinds} から選んでください")
+    share = {k: _fraction(test.masks[torch.tensor([d == k for d in test.defects])]).mean().item() for k in kinds}
+    expect(answer == max(share, key=share.get), f"{answer} covers {share[answer]:.2%} of its images on average; "
+           "compute the mean of defect_fraction for every type", f"{answer} の欠陥は平均で画像の {share[answer]:.2%} "
+           "です．すべての種類について defect_fraction の平均を計算しましょう")
+    return say(f"{answer} covers {share[answer]:.2%} of its images on average; most defects are far smaller.",
+               f"{answer} の欠陥は平均で画像の {share[answer]:.2%} を占めます．ほとんどの欠陥はずっと小さいです．")
+
+
+def check_largest_defect(answer, test) -> bool | None:
+    """Exercise 2 (public): the name of the type with the largest mean defect fraction in ``test``."""
+    return run(_largest_defect, answer, test)
+
+
+def hidden_largest_defect(answer, test) -> bool:
+    """Exercise 2 (grading)."""
+    return passes(_largest_defect, answer, test)

@@ -1,0 +1,210 @@
+"""The exercises: the instructor's solutions (the source's solution blocks) pass every public and
+hidden check, the student's placeholders report "not answered" and fail grading, and typical
+mistakes get "Not yet" (with a hint, never the reference's values)."""
+import io
+import sys
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+from lecture_utils import checks
+from lecture_utils.anogan import homework as hw02
+from lecture_utils.data import homework as hw00
+from lecture_utils.vae import homework as hw01
+from lecture_utils.vae.model import VAE
+from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+import build  # noqa: E402
+
+NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
+
+
+def exercise_cells(name):
+    """(solution cell, its hidden-check cell) for every exercise that asks for a function."""
+    code = [text for kind, _, text in build.parse((ROOT / "notebooks/src" / f"{name}.py").read_text("utf-8"))
+            if kind == "code"]
+    pairs = [(c, code[i + 1]) for i, c in enumerate(code[:-1]) if "# BEGIN SOLUTION" in c]
+    assert all(build.hidden(h) for _, h in pairs), "each exercise cell is followed by its hidden checks"
+    return pairs, code
+
+
+def namespace(name, code):
+    ns = {"torch": torch, "homework": {"01_vae_iterative_projection": hw01}.get(name), "homework_anogan": hw02}
+    for cell in code:  # the written-out A(x) that lecture 2's search exercise builds on
+        if cell.startswith("# core: anomaly_score"):
+            exec(cell, ns)
+    return ns
+
+
+def run(cell, ns) -> str:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        exec(compile(cell, "cell", "exec"), ns)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_lecture_has_enough_exercises(name):
+    bundle = build.bundle(build.parse((ROOT / "notebooks/src" / f"{name}.py").read_text("utf-8")), name)
+    pairs, _ = exercise_cells(name)
+    assert len(bundle["questions"]) >= (2 if name.startswith("00") else 4)
+    assert len(pairs) >= (1 if name.startswith("00") else 3), "at least three 'implement' exercises"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solutions_pass_public_and_hidden_checks(name, monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    pairs, code = exercise_cells(name)
+    ns = namespace(name, code)
+    for solution, hidden in pairs:
+        out = run(solution, ns)
+        assert "Correct: " in out and "Not yet" not in out, out
+        run(hidden, ns)  # raises AssertionError if a hidden check fails
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("lang, blank", [("en", "Not answered yet."), ("ja", "まだ解答されていません")])
+def test_student_placeholders_are_not_answered_and_score_nothing(name, lang, blank, monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, lang)
+    pairs, code = exercise_cells(name)
+    ns = namespace(name, code)
+    for solution, hidden in pairs:
+        student = build.strip_solutions(solution)
+        assert "# BEGIN SOLUTION" not in student and build.PLACEHOLDER in student
+        out = run(student, ns)
+        assert blank in out and checks.LABELS[lang][0] not in out, out
+        with pytest.raises(AssertionError):
+            run(hidden, ns)
+
+
+def test_strip_solutions_keeps_everything_outside_the_blocks():
+    source = ("def f(x):\n    y = 1\n    # BEGIN SOLUTION\n    return x + y\n    # END SOLUTION\n\n"
+              "answer = f(2) * 3  # SOLUTION\ncheck(f)")
+    assert build.strip_solutions(source) == (f"def f(x):\n    y = 1\n    {build.PLACEHOLDER}\n\n"
+                                             "answer = None  # your answer\ncheck(f)")
+    for bad in ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION", "def f():\n    # BEGIN SOLUTION\n    pass",
+                "def f():\n    # END SOLUTION"):
+        with pytest.raises(ValueError):
+            build.strip_solutions(bad)
+
+
+# Typical mistakes get "Not yet" ------------------------------------------------------------------
+
+def not_yet(check, *args):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        result = check(*args)
+    assert result is False and out.getvalue().startswith("Not yet: "), out.getvalue()
+    return out.getvalue()
+
+
+def test_lecture_1_mistakes(monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    bce = lambda x, xh: -(x * xh.log() + (1 - x) * (1 - xh).log()).flatten(1).sum(1)   # forgot - H(x)
+    assert "differs from the reference" in not_yet(hw01.check_bernoulli_kl, bce)
+    no_grad = lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).sum(1).detach()
+    assert "no gradient" in not_yet(hw01.check_bernoulli_kl, no_grad)
+    assert "autograd" in not_yet(hw01.check_lecture_grad, lambda xt, xh, x0, lam: (xt - xh) + lam * torch.sign(xt - x0))
+    not_yet(hw01.check_lecture_grad, lambda xt, xh, x0, lam: 2 * (xt - xh))   # forgot the L1 term
+    not_yet(hw01.check_image_score, lambda m, k: m.flatten(1).amax(1))        # ignores k
+    assert "shape" in not_yet(hw01.check_image_score, lambda m, k: m.flatten(1).topk(k, dim=1).values)
+
+
+def test_lecture_1_analysis_check():
+    torch.manual_seed(0)
+    model = VAE(z_dim=4, input_c=1).eval()
+    x_0 = torch.rand(2, 1, 128, 128, generator=torch.Generator().manual_seed(0))
+    cfg = ProjectionConfig(iterations=2, alpha=0.5, lam=0.05)
+    moved = [l1_term(project(model, x_0, ProjectionConfig(iterations=2, alpha=0.5, lam=lam)).x, x_0).sum().item()
+             for lam in (0.0, 0.05)]
+    assert hw01.check_moved_ratio(moved[0] / moved[1], model, x_0, cfg) is True
+    assert hw01.check_moved_ratio(moved[1] / moved[0] + 0.5, model, x_0, cfg) is False
+    assert hw01.check_moved_ratio(None, model, x_0, cfg) is None
+
+
+def test_lecture_2_mistakes(monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    assert "lower threshold" in not_yet(hw02.check_threshold_at_fpr, lambda s, fpr: s.max())
+    not_yet(hw02.check_threshold_at_fpr, lambda s, fpr: s.sort().values[int((1 - fpr) * len(s)) - 2])
+
+    def midway(s, fpr):  # any threshold between the same two normal scores makes the same decisions
+        s, allowed = s.sort().values, int(fpr * len(s) + 1e-9)
+        return s[-1] + 1 if allowed == 0 else (s[len(s) - 1 - allowed] + s[len(s) - allowed]) / 2
+
+    assert hw02.check_threshold_at_fpr(midway) is True and hw02.hidden_threshold_at_fpr(midway) is True
+    not_yet(hw02.check_ziz_loss, lambda E, G, z: (z - E(G(z))).pow(2).sum())
+    assert "gradient for E" in not_yet(hw02.check_ziz_loss, lambda E, G, z: (z - E(G(z))).pow(2).mean().detach())
+
+    def adam_search(G, D, x, z0, lr, iterations, lam=0.1):
+        G.eval(), D.eval(), G.requires_grad_(False), D.requires_grad_(False)
+        z = z0.clone().requires_grad_(True)
+        opt = torch.optim.Adam([z], lr=lr)
+        for _ in range(iterations):
+            opt.zero_grad()
+            hw02.anomaly_loss(G, D, x, z, lam).sum().backward()
+            opt.step()
+        return z.detach()
+
+    assert "the z found" in not_yet(hw02.check_sgd_search, adam_search)
+
+    def train_mode_search(G, D, x, z0, lr, iterations, lam=0.1):
+        z = z0.clone().requires_grad_(True)
+        for _ in range(iterations):
+            (g,) = torch.autograd.grad(hw02.anomaly_loss(G, D, x, z, lam).sum(), z)
+            z = (z - lr * g).detach().requires_grad_(True)
+        return z.detach()
+
+    assert "eval mode" in not_yet(hw02.check_sgd_search, train_mode_search)
+
+    def in_place(G, D, x, z0, lr, iterations, lam=0.1):
+        G.eval(), D.eval(), G.requires_grad_(False), D.requires_grad_(False)
+        for _ in range(iterations):
+            z = z0.requires_grad_(True)
+            (g,) = torch.autograd.grad(hw02.anomaly_loss(G, D, x, z, lam).sum(), z)
+            z0.data -= lr * g
+        return z0.detach()
+
+    assert "in place" in not_yet(hw02.check_sgd_search, in_place)
+
+
+def test_lecture_2_tpr_check():
+    scores = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 2.5, 4.5, 6.0, 7.0, 0.5])
+    labels = torch.tensor([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    # fpr 0.2 of 5 normal images: one may be above t, so t = 4.0; anomalies above 4.0: 4.5, 6, 7
+    assert hw02.check_tpr(0.6, scores, labels, fpr=0.2) is True
+    assert hw02.check_tpr(0.8, scores, labels, fpr=0.2) is False
+    assert hw02.check_tpr(None, scores, labels) is None
+
+
+@dataclass
+class FakeSplit:
+    masks: torch.Tensor
+    defects: list
+
+
+def test_data_notebook_largest_defect_check():
+    masks = torch.zeros(4, 1, 4, 4)
+    masks[1, 0, :1] = 1                  # crack: 4 of 16 pixels
+    masks[2, 0, :2] = 1                  # poke: 8 of 16
+    masks[3, 0, :3] = 1                  # crack: 13 of 16, so crack's mean 17/32 is above poke's 16/32
+    masks[3, 0, 3, 0] = 1
+    split = FakeSplit(masks, ["good", "crack", "poke", "crack"])
+    assert hw00.check_largest_defect("crack", split) is True
+    assert hw00.check_largest_defect("poke", split) is False
+    assert hw00.check_largest_defect("good", split) is False
+    assert hw00.check_largest_defect(None, split) is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
+    cells = build.parse((ROOT / "notebooks/src" / f"{name}.py").read_text("utf-8"))
+    en = [t for k, lang, t in cells if k == "markdown" and lang == "en" and "**Exercise" in t]
+    ja = [t for k, lang, t in cells if k == "markdown" and lang == "ja" and "**課題" in t]
+    assert len(en) == len(ja) >= 2
+    assert all("*Goal:" in t and "minutes)" in t for t in en)
+    assert all("*目標:" in t and "分）" in t for t in ja)

@@ -1,0 +1,179 @@
+"""The algorithms written out in the notebooks (cells marked ``# core: NAME`` in notebooks/src) give
+the same numbers as the package's batched, tested functions, so the two cannot drift apart."""
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import torch
+
+from lecture_utils.anogan import dcgan, score, search
+from lecture_utils.anogan import train as gt
+from lecture_utils.vae import projection as pj
+from lecture_utils.vae.model import VAE
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+import build  # noqa: E402
+
+
+def core_cells(name: str) -> dict[str, str]:
+    """{NAME: code} of the cells whose first line is ``# core: NAME`` in notebooks/src/<name>.py."""
+    cells = build.parse((ROOT / "notebooks" / "src" / f"{name}.py").read_text(encoding="utf-8"))
+    return {text.splitlines()[0].split(":", 1)[1].strip(): text
+            for kind, _, text in cells if kind == "code" and text.startswith("# core:")}
+
+
+def run_cells(name: str, *wanted: str) -> dict:
+    """Exec the wanted core cells in one namespace; ``gt`` is a stand-in so that the cells' lines
+    plugging their function into the package (``gt.gan_step = gan_step``) change nothing here."""
+    cells = core_cells(name)
+    missing = set(wanted) - set(cells)
+    assert not missing, f"no '# core: ...' cell for {sorted(missing)} in notebooks/src/{name}.py"
+    ns = {"torch": torch, "gt": types.SimpleNamespace()}
+    for key in wanted:
+        exec(compile(cells[key], f"{name}.py: core {key}", "exec"), ns)
+    return ns
+
+
+# Lecture 1: energies, gradient, step and loop --------------------------------------------------
+
+LECTURE_1 = "01_vae_iterative_projection"
+
+
+@pytest.fixture(scope="module")
+def vae_setup():
+    torch.manual_seed(0)
+    model = VAE(z_dim=4, input_c=1).eval()
+    g = torch.Generator().manual_seed(1)
+    x_0 = torch.rand(3, 1, 128, 128, generator=g) * 0.8 + 0.1
+    x_t = (x_0 + 0.05 * torch.randn(3, 1, 128, 128, generator=g)).clamp(0, 1)
+    return model, x_0, x_t
+
+
+@pytest.mark.parametrize("energy", ["paper", "kl", "lecture"])
+def test_notebook_energy_and_gradient_equal_the_package(vae_setup, energy):
+    model, x_0, x_t = vae_setup
+    ns = run_cells(LECTURE_1, "kl_energy", "lecture_energy", "step")
+    fn = ns[f"{energy}_energy"]
+    e, x_hat = fn(model, x_t, x_0, 0.05)
+    e_ref, x_hat_ref = pj.ENERGIES[energy](model, x_t, x_0, 0.05)
+    torch.testing.assert_close(e, e_ref)
+    torch.testing.assert_close(x_hat, x_hat_ref)
+    got = ns["energy_and_gradient"](fn, model, x_t, x_0, 0.05)
+    for a, b in zip(got, pj.energy_and_grad(model, x_t, x_0, 0.05, energy)):
+        torch.testing.assert_close(a, b)
+    assert got[1].abs().sum() > 0
+
+
+def test_notebook_step_equals_the_package(vae_setup):
+    model, x_0, x_t = vae_setup
+    ns = run_cells(LECTURE_1, "step")
+    _, grad, x_hat = pj.energy_and_grad(model, x_t, x_0, 0.05)
+    torch.testing.assert_close(ns["step"](x_t, grad, x_hat, 0.5), pj.projection_step(x_t, grad, x_hat, 0.5))
+
+
+@pytest.mark.parametrize("energy", ["kl", "lecture"])
+def test_notebook_loop_equals_project(vae_setup, energy):
+    model, x_0, _ = vae_setup
+    ns = run_cells(LECTURE_1, "kl_energy", "lecture_energy", "step", "projection")
+    mine = ns["projection"](model, x_0, ns[f"{energy}_energy"], 3, 0.5, 0.05)
+    ref = pj.project(model, x_0, pj.ProjectionConfig(iterations=3, alpha=0.5, lam=0.05, energy=energy), record=True)
+    torch.testing.assert_close(mine.x, ref.x)
+    torch.testing.assert_close(mine.energies, ref.energies)
+    assert len(mine.trajectory) == len(ref.trajectory) == 4
+    for a, b in zip(mine.trajectory, ref.trajectory):
+        torch.testing.assert_close(a, b)
+    assert not torch.equal(mine.x, x_0)  # the loop moved the images
+
+
+# Lecture 2: GAN step, A(x), latent search, izi_f ----------------------------------------------
+
+LECTURE_2 = "02_anogan"
+
+
+def tiny_gan(seed=0):
+    return dcgan.build(z_dim=4, image_size=8, seed=seed)
+
+
+def test_notebook_gan_step_equals_the_package():
+    ns = run_cells(LECTURE_2, "gan_step")
+    cfg = gt.GANConfig(z_dim=4, batch_size=4)
+    x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    runs = []
+    for step in (ns["gan_step"], gt.gan_step):
+        G, D = tiny_gan()
+        opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
+        opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
+        losses = [step(G, D, opt_g, opt_d, x, cfg, 0.1, torch.Generator().manual_seed(7)) for _ in range(2)]
+        runs.append((losses, G.state_dict(), D.state_dict()))
+    (mine, g1, d1), (ref, g2, d2) = runs
+    assert [v for pair in mine for v in pair] == pytest.approx([v for pair in ref for v in pair], rel=1e-5)
+    for a, b in ((g1, g2), (d1, d2)):
+        for key in a:
+            torch.testing.assert_close(a[key], b[key])
+    G0, _ = tiny_gan()
+    assert not torch.equal(G0.state_dict()["last.0.weight"], g1["last.0.weight"])  # G was updated
+
+
+def test_notebook_anomaly_score_equals_the_package():
+    ns = run_cells(LECTURE_2, "anomaly_score")
+    G, D = tiny_gan()
+    score.freeze(G, D)
+    g = torch.Generator().manual_seed(0)
+    x, z = torch.rand(5, 1, 64, 64, generator=g) * 2 - 1, torch.randn(5, 4, generator=g)
+    for lam in (0.0, 0.1, 1.0):
+        torch.testing.assert_close(ns["anomaly_score"](G, D, x, z, lam), score.anomaly_loss(G, D, x, z, lam))
+
+
+def test_notebook_search_equals_search_batch():
+    ns = run_cells(LECTURE_2, "anomaly_score", "search_z")
+    G, D = tiny_gan()
+    g = torch.Generator().manual_seed(1)
+    x, z0 = torch.rand(3, 1, 64, 64, generator=g) * 2 - 1, torch.randn(3, 4, generator=g)
+    G.train()  # the notebook's loop must put G and D in eval mode itself
+    z, history, path = ns["search_z"](G, D, x, z0, 0.05, 6, 0.1, every=2)
+    assert not G.training and not D.training
+    assert not any(p.requires_grad for p in [*G.parameters(), *D.parameters()])
+    z_ref, history_ref, path_ref = search.search_batch(G, D, x, z0, search.SearchConfig(iterations=6, lr=0.05, lam=0.1),
+                                                       every=2)
+    torch.testing.assert_close(z, z_ref)
+    torch.testing.assert_close(history, history_ref)
+    assert len(path) == len(path_ref) == 4
+    for a, b in zip(path, path_ref):
+        torch.testing.assert_close(a, b)
+    assert not torch.equal(path[-1], path[0])  # z moved
+
+
+def test_notebook_izi_f_equals_the_package():
+    ns = run_cells(LECTURE_2, "izi_f")
+    G, D = tiny_gan()
+    score.freeze(G, D)
+    E = dcgan.build_encoder(z_dim=4, image_size=8, seed=2).eval()
+    x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    for kappa in (0.0, 1.0, 3.0):
+        mine, ref = ns["izi_f"](E, G, D, x, kappa), score.izi_f_loss(E, G, D, x, kappa)
+        torch.testing.assert_close(mine, ref)
+        grads = torch.autograd.grad(mine, list(E.parameters()))
+        refs = torch.autograd.grad(ref, list(E.parameters()))
+        for a, b in zip(grads, refs):
+            torch.testing.assert_close(a, b)
+
+
+def test_plugging_the_notebook_step_into_train_gan_is_what_the_notebook_does():
+    # The lecture's cell ends with ``gt.gan_step = gan_step``: train_gan must look gan_step up at call time.
+    ns = run_cells(LECTURE_2, "gan_step")
+    calls = []
+
+    def counting(*args):
+        calls.append(1)
+        return ns["gan_step"](*args)
+
+    original = gt.gan_step
+    try:
+        gt.gan_step = counting
+        G, D = tiny_gan()
+        gt.train_gan(G, D, torch.rand(8, 1, 64, 64) * 2 - 1, gt.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False)
+    finally:
+        gt.gan_step = original
+    assert len(calls) == 2
