@@ -11,17 +11,17 @@
 #
 # All code lives in the `lecture_utils` package; each cell calls a few of its small functions.
 # %% [markdown ja]
-# # 第1回: VAEを用いた繰り返し処理による異常検知
+# # 第1回: VAEを用いた反復射影による異常検知
 #
-# **目的.** *正常な*カプセル画像だけで学習した変分オートエンコーダ（VAE）は，「正常なカプセルの見た目」を
-# 再構成します．Dehaeneら（ICLR 2020）に従い，テスト画像 x_0 を少しずつ動かして，VAEが説明できる画像
-# （*正常データ多様体*）に近づけます．動かす必要があった画素が欠陥です．最後に，この方法が欠陥をどれだけ
-# 見つけられるかを**テストセット全体**で測ります．
+# **目的.** *正常な*カプセル画像だけで学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
+# 再構成します。Dehaeneら（ICLR 2020）に従い、テスト画像 x_0 を少しずつ動かして、VAEが説明できる画像
+# （*正常データ多様体*）に近づけます。動かす必要があった画素が欠陥です。最後に、この方法が欠陥をどれだけ
+# 見つけられるかを**テストセット全体**で測ります。
 #
-# 流れ: データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 繰り返し処理 → DSSIMによる
-# 異常箇所の可視化 → 全体評価 → エクスプローラ → 課題．
+# 流れ: データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 反復射影 → DSSIMによる
+# 異常箇所の可視化 → 全体評価 → エクスプローラ → 課題。
 #
-# コードはすべて `lecture_utils` パッケージにあり，各セルはその小さな関数をいくつか呼び出すだけです．
+# コードはすべて `lecture_utils` パッケージにあり、各セルはその小さな関数をいくつか呼び出すだけです。
 
 # %%
 import inspect
@@ -53,11 +53,11 @@ print("device:", device, "| reduced settings (CI):", config.is_reduced())
 # Every image is decoded once, resized to 128x128 and kept as one tensor.
 # %% [markdown ja]
 # ## 1. データ
-# MVTec AD の *capsule* を使います．学習データは正常なカプセルのみ，テストデータには正常品と5種類の欠陥品が
-# あり，欠陥品には欠陥の位置を示す画素単位のマスクがあります．`sources.capsule_root()` は手元にある最良の
-# データを選びます: `$LECTURE_UTILS_CAPSULE` のフォルダ，ダウンロード済みの講義アーカイブまたは MVTec AD
-# （`python -m lecture_utils data download`），どちらもなければオフラインで生成する合成カプセルです．
-# 画像は一度だけ読み込み，128x128 に縮小して1つのテンソルとして保持します．
+# MVTec AD の *capsule* を使います。学習データは正常なカプセルのみ、テストセットには正常品と5種類の欠陥品が
+# あり、欠陥品には欠陥の位置を示す画素単位のマスクがあります。`sources.capsule_root()` は手元にある最良の
+# データを選びます: `$LECTURE_UTILS_CAPSULE` のフォルダ、ダウンロード済みの講義アーカイブまたは MVTec AD
+# （`python -m lecture_utils data download`）、どちらもなければオフラインで生成する合成カプセルです。
+# 画像は一度だけ読み込み、128x128 に縮小して1つのテンソルとして保持します。
 
 # %%
 root, source = sources.capsule_root()
@@ -72,8 +72,8 @@ print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(
 # One test image of each type. Look for the defect: some are obvious (crack, squeeze), some are
 # a few pixels wide at this resolution (scratch, poke).
 # %% [markdown ja]
-# 各種類のテスト画像を1枚ずつ表示します．欠陥を探してみましょう: はっきり見えるもの（crack, squeeze）も
-# あれば，この解像度では数画素の幅しかないもの（scratch, poke）もあります．
+# 各種類のテスト画像を1枚ずつ表示します。欠陥を探してみましょう: はっきり見えるもの（crack, squeeze）も
+# あれば、この解像度では数画素の幅しかないもの（scratch, poke）もあります。
 
 # %%
 one_each = first_per_type(test, 1)
@@ -93,13 +93,13 @@ plt.show()
 # L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I)).
 # %% [markdown ja]
 # ## 2. モデル
-# 講義の畳み込みVAEを層ごとにそのまま使います（Dehaeneらの8層のEncoder・Decoder）．Encoderは 3x128x128 の
-# 画像を100次元の z の平均 μ と対数分散 log σ² に写し，Decoder f_VAE は z を画像に戻します．`forward` は
-# (x̂, μ, log σ²) を返します．評価時は z = μ（サンプリングしない）なので，同じ画像からは常に同じ再構成が
-# 得られます．層の名前は講義のコードと同じなので，公開されている `trained_model.pt` をそのまま読み込めます．
+# 講義の畳み込みVAEを層ごとにそのまま使います（Dehaeneらの8層のエンコーダ・デコーダ）。エンコーダは 3x128x128 の
+# 画像を100次元の z の平均 μ と対数分散 log σ² に写し、デコーダ f_VAE は z を画像に戻します。`forward` は
+# (x̂, μ, log σ²) を返します。評価時は z = μ（サンプリングしない）なので、同じ画像からは常に同じ再構成が
+# 得られます。層の名前は講義のコードと同じなので、公開されている `trained_model.pt` をそのまま読み込めます。
 #
 # 学習では講義と同じ損失（画像ごと）を最小化します:
-# L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I))．
+# L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I))。
 
 # %%
 print(VAE(z_dim=100, input_c=3))
@@ -126,21 +126,21 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # rows are the originals, the light and the lecture's augmentation.
 # %% [markdown ja]
 # ### データ拡張: この物体に必要なものは？
-# 元の講義では学習画像を最大 ±60° 回転し，0.5〜1.5倍に拡大縮小し，反転しています．しかしテストのカプセルは
-# すべて正立し，中央にあり，大きさも同じで，印字「500」が鏡像になることもありません．回転や反転は VAE に
-# 評価では決して現れない画像を覚えさせ，小さな潜在空間がそのために使われるため，再構成がぼやけます．
-# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40 エポック学習し，残りの 1/5 を VAE の損失と
+# 元の講義では学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルは
+# すべて正立し、中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転は VAE に
+# 評価では決して現れない画像を覚えさせ、小さな潜在空間がそのために使われるため、再構成がぼやけます。
+# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40 エポック学習し、残りの 1/5 を VAE の損失と
 # 再構成の平均二乗誤差で評価しました（小さいほど良い）:
 #
 # | データ拡張 | 検証用画像あたりの損失 | 検証用 MSE |
 # |---|---|---|
 # | なし | 24016 | 0.0013 |
-# | 軽い拡張: 平行移動 ≤ 3 %，拡大縮小 0.95〜1.05，回転 ≤ 2°，反転なし | 24116 | 0.0022 |
-# | 講義の拡張: 回転 ±60°，拡大縮小 0.5〜1.5，平行移動 10 %，反転 | 27103 | 0.0273 |
+# | 軽い拡張: 平行移動 ≤ 3 %、拡大縮小 0.95〜1.05、回転 ≤ 2°、反転なし | 24116 | 0.0022 |
+# | 講義の拡張: 回転 ±60°、拡大縮小 0.5〜1.5、平行移動 10 %、反転 | 27103 | 0.0273 |
 #
-# 講義の拡張では，学習に使っていない正常なカプセルの再構成誤差が20倍になります．軽い拡張もここでは役に
-# 立ちません: カプセルはもともと位置が揃っているので，**データ拡張なし**で学習します
-# （`VAEConfig.augment = "none"`）．下の図は3つの設定の結果で，各行は元画像，軽い拡張，講義の拡張です．
+# 講義の拡張では、学習に使っていない正常なカプセルの再構成誤差が20倍になります。軽い拡張もここでは役に
+# 立ちません: カプセルはもともと位置が揃っているので、**データ拡張なし**で学習します
+# （`VAEConfig.augment = "none"`）。下の図は3つの設定の結果で、各行は元画像、軽い拡張、講義の拡張です。
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -157,12 +157,12 @@ plt.show()
 # a name made from the settings, and checkpointed every 10 epochs: re-running this cell, or
 # running the other language's notebook, reuses them, and an interrupted run resumes.
 # %% [markdown ja]
-# ## 3. 学習，または講義の学習済み重み
-# 講義のアーカイブをダウンロード済みなら，その `trained_model.pt`（講義の拡張で1000エポック学習）を
-# 読み込みます．なければ 100 エポック学習します（ノートPCのCPUで約6分，GPUなら1分以内．CIでは数エポック）．
-# 重みは設定から作った名前でデータフォルダに保存され，10エポックごとにチェックポイントを書きます．
-# このセルを再実行したり，もう一方の言語のノートブックを実行したりすると再利用され，中断した学習は
-# 続きから再開します．
+# ## 3. 学習、または講義の学習済み重み
+# 講義のアーカイブをダウンロード済みなら、その `trained_model.pt`（講義の拡張で1000エポック学習）を
+# 読み込みます。なければ 100 エポック学習します（ノートPCのCPUで約6分、GPUなら1分以内。CIでは数エポック）。
+# 重みは設定から作った名前でデータフォルダに保存され、10エポックごとにチェックポイントを書きます。
+# このセルを再実行したり、もう一方の言語のノートブックを実行したりすると再利用され、中断した学習は
+# 続きから再開します。
 
 # %%
 vae_config = VAEConfig(epochs=pick(100, 2))
@@ -178,7 +178,7 @@ else:
 # %% [markdown en]
 # The loss per image over the epochs (only when we trained here).
 # %% [markdown ja]
-# エポックごとの画像あたりの損失です（ここで学習した場合のみ表示）．
+# エポックごとの画像あたりの損失です（ここで学習した場合のみ表示）。
 
 # %%
 if history:
@@ -192,8 +192,8 @@ if history:
 # only on the defect: the plain residual is a noisy detector.
 # %% [markdown ja]
 # ## 4. 再構成
-# 各種類1枚の入力，再構成 f_VAE(x)，残差 |x − f_VAE(x)| です．再構成は全体にぼやけているため，残差は
-# 欠陥だけでなく輪郭や印字でも大きくなります．単純な残差は雑音の多い検出器です．
+# 各種類1枚の入力、再構成 f_VAE(x)、残差 |x − f_VAE(x)| です。再構成は全体にぼやけているため、残差は
+# 欠陥だけでなく輪郭や印字でも大きくなります。単純な残差は雑音の多い検出器です。
 
 # %%
 x_hat = reconstruct(model, test.images[one_each])
@@ -222,24 +222,24 @@ plt.show()
 # "move toward the current reconstruction"; we keep it as the `lecture` variant for comparison.
 # This is the package's update, symbol for symbol:
 # %% [markdown ja]
-# ## 5. 繰り返し処理を1ステップずつ
-# テスト画像を x_0 として，画像 x_t のエネルギーを次のように定義します:
+# ## 5. 反復射影を1ステップずつ
+# テスト画像を x_0 として、画像 x_t のエネルギーを次のように定義します:
 #
 # E(x_t) = L_VAE(x_t) + λ ‖x_t − x_0‖₁
 #
-# 第1項は VAE が x_t をうまく説明できるとき小さく，第2項は x_t を x_0 の近くに留めます．ここで1つ注意があります:
-# L_VAE の BCE(f_VAE(x_t), x_t) は画像 x_t について線形なので，x_t = f_VAE(x_t) ではなく画素値 0 か 1 で最小に
-# なります．そこで画像自身のエントロピー H(x_t) = −Σ [x_t log x_t + (1 − x_t) log(1 − x_t)]（完全な再構成の
-# BCE）を引きます．これは VAE の重みに依存しないので学習は変わらず，BCE − H はベルヌーイ分布の KL ダイバージェンス
-# KL(x_t ‖ f_VAE(x_t)) となり，VAE が x_t を再現するところでちょうど 0 かつ平坦になります．E の勾配降下だけでは
-# すべての画素が変わってしまうため，Dehaeneらは勾配を残差の2乗で重み付けし，VAE がすでに再構成できている
+# 第1項は VAE が x_t をうまく説明できるとき小さく、第2項は x_t を x_0 の近くに留めます。ここで1つ注意があります:
+# L_VAE の BCE(f_VAE(x_t), x_t) は画像 x_t について線形なので、x_t = f_VAE(x_t) ではなく画素値 0 か 1 で最小に
+# なります。そこで画像自身のエントロピー H(x_t) = −Σ [x_t log x_t + (1 − x_t) log(1 − x_t)]（完全な再構成の
+# BCE）を引きます。これは VAE の重みに依存しないので学習は変わらず、BCE − H はベルヌーイ分布の KL ダイバージェンス
+# KL(x_t ‖ f_VAE(x_t)) となり、VAE が x_t を再現するところでちょうど 0 かつ平坦になります。E の勾配降下だけでは
+# すべての画素が変わってしまうため、Dehaeneらは勾配を残差の2乗で重み付けし、VAE がすでに再構成できている
 # 画素は動かないようにします:
 #
 # x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²)
 #
-# ∇E は VAE（Encoder と Decoder）を*通して*計算します．元の講義コードは代わりに
-# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ を使い，f_VAE(x_t) を定数として扱っていたため，勾配は
-# 「現在の再構成に近づけ」という意味しか持ちません．比較のためこれを `lecture` 版として残します．
+# ∇E は VAE（エンコーダ と デコーダ）を*通して*計算します。元の講義コードは代わりに
+# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
+# 「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。
 # 以下がパッケージの更新式そのものです:
 
 # %%
@@ -250,9 +250,9 @@ print(inspect.getsource(projection_step))
 # defective image of each type at once (a batch), with the lecture's α = 0.5 and λ = 0.05, and check
 # that `project` (which adds per-image stopping and records the trajectory) gives the same images.
 # %% [markdown ja]
-# ループ全体はこの数行です: エネルギーとその勾配，そして更新．各欠陥種類1枚ずつをまとめて（バッチで）
-# 講義と同じ α = 0.5，λ = 0.05 で処理し，`project`（画像ごとの停止と軌跡の記録を加えたもの）が同じ画像を
-# 返すことを確かめます．
+# ループ全体はこの数行です: エネルギーとその勾配、そして更新。各欠陥種類1枚ずつをまとめて（バッチで）
+# 講義と同じ α = 0.5、λ = 0.05 で処理し、`project`（画像ごとの停止と軌跡の記録を加えたもの）が同じ画像を
+# 返すことを確かめます。
 
 # %%
 demo = [i for i in one_each if test.defects[i] != "good"]
@@ -277,11 +277,11 @@ print("same as project():", torch.allclose(x_t.cpu(), kl.x, atol=1e-5))
 # uncorrected energy lowered the pixel AUROC from 0.968 to 0.935 and the image AUROC from 0.83 to
 # 0.66 (`benchmarks/RESULTS_vae.md`).
 # %% [markdown ja]
-# 1枚目の画像の繰り返しの様子です（列: t = 0 … T）．上のぼやけた再構成とは異なり，x_t は x_0 の鮮明な輪郭と
-# 印字を保ち，大きく変わるのは欠陥の領域だけです．2つ目の図は，論文のとおり BCE をそのまま残したエネルギー（`paper`）で
-# 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く，橙色は赤く），背景に斑点が出ます．BCE を下ると，
-# 残差が十分小さくない画素は 0 か 1 へ押しやられるからです．合成カプセルでは，この補正なしのエネルギーで
-# 画素 AUROC が 0.968 から 0.935 へ，画像 AUROC が 0.83 から 0.66 へ下がりました（`benchmarks/RESULTS_vae.md`）．
+# 1枚目の画像の繰り返しの様子です（列: t = 0 … T）。上のぼやけた再構成とは異なり、x_t は x_0 の鮮明な輪郭と
+# 印字を保ち、大きく変わるのは欠陥の領域だけです。2つ目の図は、論文のとおり BCE をそのまま残したエネルギー（`paper`）で
+# 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く、橙色は赤く）、背景に斑点が出ます。BCE を下ると、
+# 残差が十分小さくない画素は 0 か 1 へ押しやられるからです。合成カプセルでは、この補正なしのエネルギーで
+# 画素 AUROC が 0.968 から 0.935 へ、画像 AUROC が 0.83 から 0.66 へ下がりました（`benchmarks/RESULTS_vae.md`）。
 
 # %%
 T = len(kl.trajectory) - 1
@@ -296,8 +296,8 @@ plt.show()
 # image the VAE reproduces exactly and that equals x_0 (with the entropy removed, the `kl` energy
 # is a sum of divergences).
 # %% [markdown ja]
-# 各画像のエネルギー（初期値に対する比）です．どちらも毎ステップ下がります．VAE が完全に再現でき，x_0 と
-# 等しい画像ではどちらも 0 になります（エントロピーを引いたので，`kl` エネルギーはダイバージェンスの和です）．
+# 各画像のエネルギー（初期値に対する比）です。どちらも毎ステップ下がります。VAE が完全に再現でき、x_0 と
+# 等しい画像ではどちらも 0 になります（エントロピーを引いたので、`kl` エネルギーはダイバージェンスの和です）。
 
 # %%
 labels = [test.defects[i] for i in demo]
@@ -316,12 +316,12 @@ plt.show()
 # projection really moved pixels.
 # %% [markdown ja]
 # ## 6. 異常箇所の特定: DSSIM と残差マップ
-# 画像のどこを変える必要があったのでしょうか．講義では x_0 と射影後の x_T を構造的非類似度
-# DSSIM = (1 − SSIM)/2（scikit-image，11x11 の窓，`channel_axis`，`data_range=1`）で比べます．ここでは単純な
-# 残差 |x_0 − x_T| も表示します．どちらもガウシアン（σ = 4 画素）でぼかします: 欠陥は1画素ではなく領域であり，
-# ぼかしは 128x128 の画像の細かなノイズを取り除きます．2種類のマップを正解と比べてみましょう: SSIM は局所的な
-# コントラストで割るため，平坦な背景ではわずかな変化でも DSSIM が大きくなります．一方 |x_0 − x_T| は，
-# 繰り返し処理で実際に画素が動いた場所でだけ大きくなります．
+# 画像のどこを変える必要があったのでしょうか。講義では x_0 と射影後の x_T を構造的非類似度
+# DSSIM = (1 − SSIM)/2（scikit-image、11x11 の窓、`channel_axis`、`data_range=1`）で比べます。ここでは単純な
+# 残差 |x_0 − x_T| も表示します。どちらもガウシアン（σ = 4 画素）でぼかします: 欠陥は1画素ではなく領域であり、
+# ぼかしは 128x128 の画像の細かなノイズを取り除きます。2種類のマップを正解と比べてみましょう: SSIM は局所的な
+# コントラストで割るため、平坦な背景ではわずかな変化でも DSSIM が大きくなります。一方 |x_0 − x_T| は、
+# 反復射影で実際に画素が動いた場所でだけ大きくなります。
 
 # %%
 sigma = 4.0
@@ -345,14 +345,14 @@ plt.show()
 # an hour.
 # %% [markdown ja]
 # ## 7. テストセット全体での評価
-# 同じ VAE で3つの方法を比べます: 単純な再構成（`residual`: x_0 と f_VAE(x_0) の比較），講義版の繰り返し処理
-# （`lecture`），エントロピーを引いた論文の方法（`kl`）．いずれも残差マップを使います．画素 AUROC は 128x128 のテスト画素を
-# すべてまとめ，マップ（σ = 4）が欠陥画素と他の画素をどれだけ分けられるかを表します（1.0 = 完全，0.5 = 偶然）．
-# 画像 AUROC は画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを表します．正常なカプセルでも
-# VAE は同じ場所（輪郭や印字）を再現しきれないため，画像スコアでは各マップ（小さな欠陥が埋もれないよう
-# σ = 2 で弱めにぼかしたもの）を正常な*学習*画像 40 枚のマップと画素ごとに比べ，(マップ − 平均) / ばらつき
-# の最大値をとります．これらの設定は合成カプセルで決め，このテストデータでは一切調整していません．
-# 繰り返し処理はバッチで行うので，1時間ではなく数分で終わります．
+# 同じ VAE で3つの方法を比べます: 単純な再構成（`residual`: x_0 と f_VAE(x_0) の比較）、講義版の反復射影
+# （`lecture`）、エントロピーを引いた論文の方法（`kl`）。いずれも残差マップを使います。画素 AUROC は 128x128 のテスト画素を
+# すべてまとめ、マップ（σ = 4）が欠陥画素と他の画素をどれだけ分けられるかを表します（1.0 = 完全、0.5 = 偶然）。
+# 画像 AUROC は画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを表します。正常なカプセルでも
+# VAE は同じ場所（輪郭や印字）を再現しきれないため、画像スコアでは各マップ（小さな欠陥が埋もれないよう
+# σ = 2 で弱めにぼかしたもの）を正常な*学習*画像 40 枚のマップと画素ごとに比べ、(マップ − 平均) / ばらつき
+# の最大値をとります。これらの設定は合成カプセルで決め、このテストセットでは一切調整していません。
+# 反復射影はバッチで行うので、1時間ではなく数分で終わります。
 
 # %%
 eval_config = EvalConfig(projection=proj_config, map_kind="residual", sigma=sigma, score="max",
@@ -364,8 +364,8 @@ print(comparison_table(results))
 # Per defect type (the `kl` projection; each type against the good images). Large, high-contrast
 # defects are easy; thin scratches and small pokes are the hard cases at 128x128.
 # %% [markdown ja]
-# 欠陥の種類ごとの結果です（`kl` の繰り返し処理．各種類を正常品と比較）．大きくコントラストの強い欠陥は簡単で，
-# 細い scratch や小さな poke は 128x128 では難しいケースです．
+# 欠陥の種類ごとの結果です（`kl` の反復射影。各種類を正常品と比較）。大きくコントラストの強い欠陥は簡単で、
+# 細い scratch や小さな poke は 128x128 では難しいケースです。
 
 # %%
 print(defect_table(results["kl"]))
@@ -373,7 +373,7 @@ print(defect_table(results["kl"]))
 # %% [markdown en]
 # ROC curves of the three methods, image level (left) and pixel level (right).
 # %% [markdown ja]
-# 3つの方法の ROC 曲線です．左が画像レベル，右が画素レベルです．
+# 3つの方法の ROC 曲線です。左が画像レベル、右が画素レベルです。
 
 # %%
 viz.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image")
@@ -389,8 +389,8 @@ plt.show()
 # below is drawn with the default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown ja]
 # ## 8. エクスプローラ
-# 欠陥画像，繰り返し回数 t，異常マップのしきい値を選ぶと，右のパネルにしきい値を超えた画素（赤）と正解（緑．
-# 両方なら黄）が表示されます．下の図は初期値で描いたもので，Jupyter や Colab ではスライダーで再描画できます．
+# 欠陥画像、繰り返し回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
+# 両方なら黄）が表示されます。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
 trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}
@@ -404,10 +404,10 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # of `proj_config`). How far does x_T move from x_0 compared with λ = 0.05, and why?
 # %% [markdown ja]
 # ## 9. 課題
-# 各セルの `None` を書き換えてください．その下の関数が答えを確認します．
+# 各セルの `None` を書き換えてください。その下の関数が答えを確認します。
 #
-# **課題1（λ = 0）.** λ = 0 でデモ画像の繰り返し処理を実行してください（他の設定は `proj_config` のまま）．
-# λ = 0.05 と比べて x_T は x_0 からどれだけ離れるでしょうか．それはなぜでしょうか．
+# **課題1（λ = 0）.** λ = 0 でデモ画像の反復射影を実行してください（他の設定は `proj_config` のまま）。
+# λ = 0.05 と比べて x_T は x_0 からどれだけ離れるでしょうか。それはなぜでしょうか。
 
 # %%
 lam_zero_config = None  # e.g. replace(proj_config, lam=...)
@@ -418,8 +418,8 @@ _ = homework.check_vae_lambda_zero(model, test.images[demo], lam_zero, lam_zero_
 # **Exercise 2 (more iterations).** The lecture's exercise: run at least 200 iterations. Does the
 # energy keep falling? Look at the last frames: what happens to the defect, and to the normal parts?
 # %% [markdown ja]
-# **課題2（反復回数を増やす）.** 元の講義の課題です: 200 回以上繰り返してください．エネルギーは下がり続ける
-# でしょうか．最後のフレームで，欠陥と正常な部分はそれぞれどうなるでしょうか．
+# **課題2（反復回数を増やす）.** 元の講義の課題です: 200 回以上繰り返してください。エネルギーは下がり続ける
+# でしょうか。最後のフレームで、欠陥と正常な部分はそれぞれどうなるでしょうか。
 
 # %%
 long_run = None  # e.g. project(model, test.images[demo], replace(proj_config, iterations=...), record=True)
@@ -430,9 +430,9 @@ _ = homework.check_vae_more_iterations(long_run, min_iterations=200)
 # defect type `poke` only: its images against the good ones (hint: `results["kl"].scores`,
 # `test.defects`, `lecture_utils.metrics.auroc`). Is it easier or harder than `crack`?
 # %% [markdown ja]
-# **課題3（別の欠陥の種類）.** `kl` の繰り返し処理について，欠陥の種類 `poke` だけの画像 AUROC を計算してください:
-# その画像と正常品の比較です（ヒント: `results["kl"].scores`，`test.defects`，
-# `lecture_utils.metrics.auroc`）．`crack` より簡単でしょうか，難しいでしょうか．
+# **課題3（別の欠陥の種類）.** `kl` の反復射影について、欠陥の種類 `poke` だけの画像 AUROC を計算してください:
+# その画像と正常品の比較です（ヒント: `results["kl"].scores`、`test.defects`、
+# `lecture_utils.metrics.auroc`）。`crack` より簡単でしょうか、難しいでしょうか。
 
 # %%
 poke_auroc = None
@@ -451,4 +451,4 @@ _ = homework.check_vae_defect_auroc(results, "poke", poke_auroc)
 # data manifold for anomaly localization", ICLR 2020.
 # [2] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
 # for unsupervised anomaly detection", CVPR 2019.
-# [3] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）．
+# [3] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。
