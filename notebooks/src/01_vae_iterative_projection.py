@@ -83,26 +83,63 @@ plt.show()
 
 # %% [markdown en]
 # ## 2. Model
-# The lecture's convolutional VAE, layer for layer (Dehaene et al.'s 8-layer encoder and decoder):
-# the encoder maps a 3x128x128 image to μ and log σ² of a 100-dimensional z; the decoder f_VAE maps z
-# back to an image. `forward` returns (x̂, μ, log σ²); in evaluation z = μ (no sampling), so the same
-# image always gives the same reconstruction. The layer names match the lecture's code, so its
-# published `trained_model.pt` loads unchanged.
+# **Primer: the VAE and its loss (Kingma & Welling, 2014).** An autoencoder squeezes an image $x$
+# through a small code $z$ and rebuilds it. A *variational* autoencoder makes the code
+# probabilistic: the encoder outputs a Gaussian $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$, the
+# decoder $f_{\mathrm{VAE}}$ turns a $z$ back into an image (here: the mean of a Bernoulli
+# distribution per pixel, a value in $(0, 1)$), and training maximises the *evidence lower bound*
+# (ELBO) of $\log p(x)$:
 #
-# Training minimises the lecture's loss, per image:
-# L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I)).
+# $$\log p(x) \ge \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
+#
+# The first term asks for good reconstructions (for Bernoulli pixels, minus the binary cross-entropy
+# BCE between $x$ and $f_{\mathrm{VAE}}(z)$); the second keeps the codes of all images close to a
+# standard normal, so that the space of $z$ has no holes and every $z$ decodes to a plausible image.
+# Minimising the negative ELBO is the lecture's loss, per image:
+#
+# $$L_{\mathrm{VAE}}(x) = \mathrm{BCE}(f_{\mathrm{VAE}}(x), x) + \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
+#
+# A VAE trained on good capsules only gives a low $L_{\mathrm{VAE}}$ to good capsules; a defect is
+# what it cannot reproduce. Sections 4 and 5 use exactly that.
+#
+# The network is the lecture's convolutional VAE, layer for layer: the encoder maps a 3x128x128
+# image to $\mu$ and $\log \sigma^2$ of a 100-dimensional $z$; the decoder $f_{\mathrm{VAE}}$ maps
+# $z$ back to an image. `forward` returns $(\hat x, \mu, \log \sigma^2)$; in evaluation $z = \mu$
+# (no sampling), so the same image always gives the same reconstruction. The layer names match the
+# lecture's code, so its published `trained_model.pt` loads unchanged. The cell below prints the
+# layers and counts the convolutions of each half.
 # %% [markdown ja]
 # ## 2. モデル
-# 講義の畳み込みVAEを層ごとにそのまま使います（Dehaeneらの8層のエンコーダ・デコーダ）。エンコーダは 3x128x128 の
-# 画像を100次元の z の平均 μ と対数分散 log σ² に写し、デコーダ f_VAE は z を画像に戻します。`forward` は
-# (x̂, μ, log σ²) を返します。評価時は z = μ（サンプリングしない）なので、同じ画像からは常に同じ再構成が
-# 得られます。層の名前は講義のコードと同じなので、公開されている `trained_model.pt` をそのまま読み込めます。
+# **予備知識: VAE とその損失（Kingma & Welling, 2014）.** オートエンコーダは画像 $x$ を小さな符号 $z$ に
+# 圧縮し、そこから画像を復元します。*変分*オートエンコーダ（VAE）では符号が確率的です: エンコーダは
+# ガウス分布 $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$ を出力し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を
+# 画像に戻します（ここでは画素ごとのベルヌーイ分布の平均、つまり $(0, 1)$ の値）。学習では
+# $\log p(x)$ の*変分下界*（ELBO）を最大化します:
 #
-# 学習では講義と同じ損失（画像ごと）を最小化します:
-# L_VAE(x) = BCE(f_VAE(x), x) + KL(q(z|x) ‖ N(0, I))。
+# $$\log p(x) \ge \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
+#
+# 第1項は良い再構成を求め（ベルヌーイ分布の画素では、$x$ と $f_{\mathrm{VAE}}(z)$ の二値交差エントロピー
+# BCE の符号を反転したもの）、第2項はすべての画像の符号を標準正規分布の近くに保ちます。そのため $z$ の
+# 空間に穴がなく、どの $z$ からももっともらしい画像が復元されます。ELBO の符号を反転したものが講義の
+# 損失（画像ごと）です:
+#
+# $$L_{\mathrm{VAE}}(x) = \mathrm{BCE}(f_{\mathrm{VAE}}(x), x) + \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
+#
+# 正常なカプセルだけで学習した VAE は、正常なカプセルに小さな $L_{\mathrm{VAE}}$ を与えます。欠陥とは
+# VAE が再現できない部分です。4節と5節はまさにこれを使います。
+#
+# ネットワークは講義の畳み込み VAE を層ごとにそのまま使います。エンコーダは 3x128x128 の画像を100次元の
+# $z$ の平均 $\mu$ と対数分散 $\log \sigma^2$ に写し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を画像に戻します。
+# `forward` は $(\hat x, \mu, \log \sigma^2)$ を返します。評価時は $z = \mu$（サンプリングしない）なので、
+# 同じ画像からは常に同じ再構成が得られます。層の名前は講義のコードと同じなので、公開されている
+# `trained_model.pt` をそのまま読み込めます。下のセルは層を表示し、それぞれの畳み込み層の数を数えます。
 
 # %%
-print(VAE(z_dim=100, input_c=3))
+vae = VAE(z_dim=100, input_c=3)
+print(vae)
+for half in ("encoder", "decoder"):
+    convs = sum(isinstance(m, torch.nn.Conv2d) for m in getattr(vae, half))
+    print(f"{half}: {convs} convolution layers")
 print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: see below)
 
 # %% [markdown en]
@@ -112,15 +149,16 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # mirrored. Rotations and flips teach the VAE images it will never be asked about, and its small
 # latent space is spent on them: reconstructions get blurrier. We measured this on the **training
 # set only**: 4/5 of the good training images to train for 40 epochs, the held-out 1/5 scored by the
-# VAE loss and the mean squared error of the reconstruction (lower is better):
+# mean squared error of the reconstruction (lower is better; measured on the real capsule,
+# `benchmarks/RESULTS_vae.md`):
 #
-# | augmentation | held-out loss per image | held-out MSE |
-# |---|---|---|
-# | none | 24016 | 0.0013 |
-# | light: shift ≤ 3 %, scale 0.95–1.05, rotation ≤ 2°, no flip | 24116 | 0.0022 |
-# | the lecture's: rotation ±60°, scale 0.5–1.5, shift 10 %, flips | 27103 | 0.0273 |
+# | augmentation | held-out MSE |
+# |---|---|
+# | none | 0.0013 |
+# | light: shift ≤ 3 %, scale 0.95–1.05, rotation ≤ 2°, no flip | 0.0022 |
+# | the lecture's: rotation ±60°, scale 0.5–1.5, shift 10 %, flips | 0.0273 |
 #
-# The lecture's augmentation makes the reconstructions of unseen good capsules 20 times worse.
+# The lecture's augmentation makes the reconstructions of unseen good capsules about 20 times worse.
 # Even a light one does not help here: the capsules are already aligned, so we train **without
 # augmentation** (`VAEConfig.augment = "none"`). The figure shows what the three settings produce:
 # rows are the originals, the light and the lecture's augmentation.
@@ -129,16 +167,17 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # 元の講義では学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルは
 # すべて正立し、中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転は VAE に
 # 評価では決して現れない画像を覚えさせ、小さな潜在空間がそのために使われるため、再構成がぼやけます。
-# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40 エポック学習し、残りの 1/5 を VAE の損失と
-# 再構成の平均二乗誤差で評価しました（小さいほど良い）:
+# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40 エポック学習し、残りの 1/5 を
+# 再構成の平均二乗誤差で評価しました（小さいほど良い。実物のカプセルで測った値で、
+# `benchmarks/RESULTS_vae.md` にあります）:
 #
-# | データ拡張 | 検証用画像あたりの損失 | 検証用 MSE |
-# |---|---|---|
-# | なし | 24016 | 0.0013 |
-# | 軽い拡張: 平行移動 ≤ 3 %、拡大縮小 0.95〜1.05、回転 ≤ 2°、反転なし | 24116 | 0.0022 |
-# | 講義の拡張: 回転 ±60°、拡大縮小 0.5〜1.5、平行移動 10 %、反転 | 27103 | 0.0273 |
+# | データ拡張 | 検証用画像の MSE |
+# |---|---|
+# | なし | 0.0013 |
+# | 軽い拡張: 平行移動 ≤ 3 %、拡大縮小 0.95〜1.05、回転 ≤ 2°、反転なし | 0.0022 |
+# | 講義の拡張: 回転 ±60°、拡大縮小 0.5〜1.5、平行移動 10 %、反転 | 0.0273 |
 #
-# 講義の拡張では、学習に使っていない正常なカプセルの再構成誤差が20倍になります。軽い拡張もここでは役に
+# 講義の拡張では、学習に使っていない正常なカプセルの再構成誤差が約20倍になります。軽い拡張もここでは役に
 # 立ちません: カプセルはもともと位置が揃っているので、**データ拡張なし**で学習します
 # （`VAEConfig.augment = "none"`）。下の図は3つの設定の結果で、各行は元画像、軽い拡張、講義の拡張です。
 
@@ -204,41 +243,41 @@ plt.show()
 # ## 5. The projection, step by step
 # Define the energy of an image x_t, with x_0 the test image:
 #
-# E(x_t) = L_VAE(x_t) + λ ‖x_t − x_0‖₁
+# $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
 #
 # The first term is low when the VAE explains x_t; the second keeps x_t close to x_0. One detail
 # matters here: L_VAE's BCE(f_VAE(x_t), x_t) is linear in the image x_t, so it is smallest at pixels
 # of 0 or 1, not at x_t = f_VAE(x_t). We therefore subtract the image's own entropy
-# H(x_t) = −Σ [x_t log x_t + (1 − x_t) log(1 − x_t)], the BCE of a perfect reconstruction: it does
+# $H(x_t) = -\sum [x_t \log x_t + (1 - x_t) \log(1 - x_t)]$, the BCE of a perfect reconstruction: it does
 # not depend on the VAE's weights (training is unchanged), and BCE − H is the Bernoulli divergence
 # KL(x_t ‖ f_VAE(x_t)), zero and flat exactly where the VAE reproduces x_t. Gradient
 # descent on E alone would change every pixel; Dehaene et al. weight the gradient by the squared
 # residual, so pixels the VAE already reconstructs stay put:
 #
-# x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²)
+# $$x_{t+1} = x_t - \alpha \cdot \left(\nabla E(x_t) \odot (x_t - f_{\mathrm{VAE}}(x_t))^2\right)$$
 #
 # ∇E is taken *through* the VAE (encoder and decoder). The original lecture code used instead
-# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ with f_VAE(x_t) held constant, so its gradient only says
+# $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ with f_VAE(x_t) held constant, so its gradient only says
 # "move toward the current reconstruction"; we keep it as the `lecture` variant for comparison.
 # This is the package's update, symbol for symbol:
 # %% [markdown ja]
 # ## 5. 反復射影を1ステップずつ
 # テスト画像を x_0 として、画像 x_t のエネルギーを次のように定義します:
 #
-# E(x_t) = L_VAE(x_t) + λ ‖x_t − x_0‖₁
+# $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
 #
 # 第1項は VAE が x_t をうまく説明できるとき小さく、第2項は x_t を x_0 の近くに留めます。ここで1つ注意があります:
 # L_VAE の BCE(f_VAE(x_t), x_t) は画像 x_t について線形なので、x_t = f_VAE(x_t) ではなく画素値 0 か 1 で最小に
-# なります。そこで画像自身のエントロピー H(x_t) = −Σ [x_t log x_t + (1 − x_t) log(1 − x_t)]（完全な再構成の
+# なります。そこで画像自身のエントロピー $H(x_t) = -\sum [x_t \log x_t + (1 - x_t) \log(1 - x_t)]$（完全な再構成の
 # BCE）を引きます。これは VAE の重みに依存しないので学習は変わらず、BCE − H はベルヌーイ分布の KL ダイバージェンス
 # KL(x_t ‖ f_VAE(x_t)) となり、VAE が x_t を再現するところでちょうど 0 かつ平坦になります。E の勾配降下だけでは
 # すべての画素が変わってしまうため、Dehaeneらは勾配を残差の2乗で重み付けし、VAE がすでに再構成できている
 # 画素は動かないようにします:
 #
-# x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²)
+# $$x_{t+1} = x_t - \alpha \cdot \left(\nabla E(x_t) \odot (x_t - f_{\mathrm{VAE}}(x_t))^2\right)$$
 #
-# ∇E は VAE（エンコーダ と デコーダ）を*通して*計算します。元の講義コードは代わりに
-# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
+# ∇E は VAE（エンコーダとデコーダ）を*通して*計算します。元の講義コードは代わりに
+# $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
 # 「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。
 # 以下がパッケージの更新式そのものです:
 
@@ -270,15 +309,19 @@ print("same as project():", torch.allclose(x_t.cpu(), kl.x, atol=1e-5))
 
 # %% [markdown en]
 # The iterations of the first image (columns: t = 0 … T). Unlike the blurry reconstruction above,
-# x_t keeps the sharp outline and print of x_0 and only the defect region changes much. The second
+# x_t keeps the sharp outline of x_0. But the defect is not the only thing that moves: whatever this
+# VAE cannot reproduce on good capsules either, above all the printed "500" and the logo, fades
+# too (compare the first and last columns); section 6's maps show where x_t moved. The second
 # figure runs the same steps with the paper's energy as written, the BCE left in (`paper`): the colours saturate
 # (dark toward black, orange toward red) and the background gets speckles, because descending on a
 # BCE pushes pixels to 0 or 1 wherever the residual is not tiny. On the synthetic capsule this
 # uncorrected energy lowered the pixel AUROC from 0.968 to 0.935 and the image AUROC from 0.83 to
 # 0.66 (`benchmarks/RESULTS_vae.md`).
 # %% [markdown ja]
-# 1枚目の画像の繰り返しの様子です（列: t = 0 … T）。上のぼやけた再構成とは異なり、x_t は x_0 の鮮明な輪郭と
-# 印字を保ち、大きく変わるのは欠陥の領域だけです。2つ目の図は、論文のとおり BCE をそのまま残したエネルギー（`paper`）で
+# 1枚目の画像の反復の様子です（列: t = 0 … T）。上のぼやけた再構成とは異なり、x_t は x_0 の鮮明な輪郭を
+# 保ちます。しかし動くのは欠陥だけではありません。この VAE が正常なカプセルでも再現できない部分、特に
+# 印字「500」やロゴも薄れていきます（最初と最後の列を比べましょう）。x_t がどこで動いたかは6節のマップで
+# 分かります。2つ目の図は、論文のとおり BCE をそのまま残したエネルギー（`paper`）で
 # 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く、橙色は赤く）、背景に斑点が出ます。BCE を下ると、
 # 残差が十分小さくない画素は 0 か 1 へ押しやられるからです。合成カプセルでは、この補正なしのエネルギーで
 # 画素 AUROC が 0.968 から 0.935 へ、画像 AUROC が 0.83 から 0.66 へ下がりました（`benchmarks/RESULTS_vae.md`）。
