@@ -11,7 +11,8 @@ An ablation of lecture 1 on a real MVTec-layout capsule folder, in three steps:
    set, overall and per defect type, with paired bootstrap 95 % intervals over test images of the
    differences (projection − residual) of image and pixel AUROC.
 
-Each step caches its result in --cache; ``report`` prints the markdown tables.
+Each step caches its result in --cache (default /tmp/projection_vs_residual, never in git); ``tune``
+may run in several processes with different --runs, ``test`` uses every tuning file of the cache.
 
     python benchmarks/projection_vs_residual.py --data ../shared/datasets/capsule --threads 1 all
 """
@@ -394,6 +395,8 @@ def main():
     p.add_argument("--good", type=int, default=20, help="held-out images kept good in the tuning set")
     p.add_argument("--references", type=int, default=8, help="good training images that normalise tuning maps")
     p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--runs", default="lecture:0.5:0.05,lecture:4:0.05,kl:0.5:0.05,kl:4:0.05,paper:0.5:0.05",
+                   help="projections to try, energy:alpha:lambda,... (tune); test uses every tuning_*.json")
     p.add_argument("--threads", type=int, default=None)
     args = p.parse_args()
     if args.threads:
@@ -406,18 +409,13 @@ def main():
     model = get_vae(fit, cache, args.epochs)
     if args.step == "train":
         return
-    tune_path = cache / "tuning.json"
     if args.step in ("tune", "all"):
         tuning = tuning_set(held, args.good)
         ref = reference_images(fit, args.references)
-        runs = [("lecture", 0.5, 0.05), ("lecture", 2.0, 0.05), ("lecture", 8.0, 0.05),
-                ("kl", 0.5, 0.05), ("kl", 2.0, 0.05), ("paper", 0.5, 0.05)]
+        runs = [tuple(float(v) if i else v for i, v in enumerate(r.split(":"))) for r in args.runs.split(",")]
         rows = tune(model, tuning, ref, runs)
-        e = best(rows, method="projection")
-        rows += tune(model, tuning, ref, [(e["energy"], e["alpha"], lam) for lam in (0.0, 0.5)])[len(
-            [r for r in rows if r["method"] == "residual"]):]
-        tune_path.write_text(json.dumps(rows))
-    rows = json.loads(tune_path.read_text())
+        (cache / f"tuning_{args.runs.replace(':', '_').replace(',', '+')}.json").write_text(json.dumps(rows))
+    rows = [r for f in sorted(cache.glob("tuning_*.json")) for r in json.loads(f.read_text())]
     chosen = choose(rows)
     same = best(rows, method="residual", map=chosen["map"], sigma=chosen["sigma"], normalise=chosen["normalise"])
     print(tuning_table(rows), postprocessing_table(rows, chosen), sep="\n\n")
