@@ -466,6 +466,43 @@ viz.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.ite
 plt.show()
 
 # %% [markdown en]
+# ### What does the projection buy?
+# The table above compares the methods at equal post-processing (same map, blur and normalisation),
+# so any difference comes from the image each method compares $x_0$ with. Look at where each map is
+# high: on good images, on the normal pixels of defective images, and on the defect pixels. The
+# residual $|x_0 - f_{\mathrm{VAE}}(x_0)|$ is high wherever the blurry reconstruction misses detail;
+# the projection moves far fewer pixels, but it also moves whatever the VAE cannot reproduce on
+# good capsules (the print, the logo), not only the defect. The figure shows one image per type:
+# rows are $x_0$, the residual map and the projection's map (each row on its own colour scale).
+# On the real capsule, with settings chosen on held-out training images, ABLATION_SHORT_EN
+# %% [markdown ja]
+# ### 反復射影で何が得られるのか
+# 上の表は同じ後処理（同じマップ、ぼかし、正規化）で方法を比べているので、違いは $x_0$ と比べる画像の
+# 違いだけから生じます。各マップがどこで大きいかを見ましょう: 正常画像、欠陥画像の正常な画素、欠陥の画素です。
+# 残差 $|x_0 - f_{\mathrm{VAE}}(x_0)|$ はぼやけた再構成が細部を失うところすべてで大きくなります。反復射影が
+# 動かす画素はずっと少ないのですが、欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も
+# 動かします。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップです（行ごとに色の範囲が違います）。
+# 実物のカプセルでは、取り分けた学習画像で選んだ設定で、ABLATION_SHORT_JA
+
+# %%
+good = torch.tensor([d == "good" for d in test.defects])
+defect_px = test.masks[:, 0] > 0.5
+for method, r in results.items():
+    g, n, d = r.maps[good].mean(), r.maps[~good][~defect_px[~good]].mean(), r.maps[defect_px].mean()
+    print(f"{method:<9} mean map: good images {g:.4f} | normal pixels of defective images {n:.4f} | "
+          f"defect pixels {d:.4f} | defect / good {d / g:.1f}")
+fig, axes = plt.subplots(3, len(one_each), figsize=(1.8 * len(one_each), 5.8), squeeze=False)
+for row, method in ((1, "residual"), (2, "kl")):
+    vmax = float(results[method].maps[one_each].max())
+    for k, i in enumerate(one_each):
+        viz.show_map(axes[row, k], results[method].maps[i], f"{method} map", vmax)
+for k, i in enumerate(one_each):
+    viz.show_image(axes[0, k], test.images[i], test.defects[i])
+fig.suptitle("x_0 / |x_0 - f_VAE(x_0)| / |x_0 - x_T| (kl), same blur")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown en]
 # ## 8. Explorer
 # Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
 # the pixels above the threshold (red) against the ground truth (green; yellow = both). The figure
@@ -522,16 +559,80 @@ poke_auroc = None
 _ = homework.check_vae_defect_auroc(results, "poke", poke_auroc)
 
 # %% [markdown en]
+# ## 10. Summary, limitations and next steps
+#
+# **What we learned.** A VAE trained on good images only (the ELBO of section 2) reconstructs what
+# a good capsule looks like; the iterative projection moves a test image $x_0$ toward an image the
+# VAE explains, weighting each step by the squared residual so that well-reconstructed pixels stay
+# put; the map $|x_0 - x_T|$ shows where it had to move, and AUROC measures how well maps and
+# scores separate defects from good capsules, with no threshold.
+#
+# **What the projection buys, and what it does not.** ABLATION_EN
+#
+# **Limitations.** On the real MVTec AD capsule (README; commands in `benchmarks/RESULTS_vae.md`)
+# this small VAE reaches a pixel AUROC of about 0.90 (residual 0.899, `lecture` 0.912, `kl` 0.904)
+# but an image AUROC of only 0.62 to 0.67: it finds *where* a defect is far better than *whether*
+# a capsule is defective, because the print and the outline, which it never reconstructs exactly,
+# give every good capsule a high score somewhere. 128x128 pixels also hide thin scratches.
+#
+# **Next steps.** Features of a network pre-trained on ImageNet, modelled per patch, do much better
+# on MVTec AD without any generative model: PaDiM (Defard et al., 2021) and PatchCore (Roth et al.,
+# 2022). To evaluate localisation fairly, the PRO score (Bergmann et al., 2021) weighs each defect
+# region equally, whereas the pixel AUROC is dominated by large defects. And a production line needs a
+# *threshold*, not an AUROC: choose it on held-out good images (e.g. the score that 1 % of them
+# exceed) and check the miss rate on the defects you have. Lecture 2 takes the same idea, "compare
+# with the closest normal image the model can make", to a GAN.
+#
 # ## References
 # [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal
 # data manifold for anomaly localization", ICLR 2020.
-# [2] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
-# for unsupervised anomaly detection", CVPR 2019.
-# [3] The original lecture: MPRG, "繰り返し処理による異常検知" (MPRGDeepLearningLectureNotebook).
+# [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
+# [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
+# for unsupervised anomaly detection", CVPR 2019; and P. Bergmann, K. Batzner, M. Fauser,
+# D. Sattlegger, C. Steger, IJCV 2021 (the PRO score).
+# [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error
+# visibility to structural similarity" (SSIM), IEEE TIP 2004.
+# [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
+# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
+# framework for anomaly detection and localization", ICPR Workshops 2021.
+# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
+# industrial anomaly detection" (PatchCore), CVPR 2022.
+# [8] The original lecture: MPRG, "繰り返し処理による異常検知" (MPRGDeepLearningLectureNotebook).
 # %% [markdown ja]
+# ## 10. まとめ、限界、次に学ぶこと
+#
+# **学んだこと.** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。
+# 反復射影はテスト画像 $x_0$ を VAE が説明できる画像へ動かし、各ステップを残差の2乗で重み付けするので、
+# よく再構成できている画素は動きません。マップ $|x_0 - x_T|$ は動く必要があった場所を示し、AUROC は
+# しきい値なしで、マップやスコアが欠陥と正常品をどれだけ分けられるかを測ります。
+#
+# **反復射影で得られるもの、得られないもの.** ABLATION_JA
+#
+# **限界.** 実物の MVTec AD カプセル（README、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
+# 画素 AUROC は約 0.90（残差 0.899、`lecture` 0.912、`kl` 0.904）ですが、画像 AUROC は 0.62〜0.67 に
+# とどまります。欠陥が*どこに*あるかは分かっても、カプセルが欠陥品*かどうか*はうまく分かりません。VAE が
+# 正確に再構成できない印字や輪郭のせいで、正常なカプセルでもどこかに高いスコアが出るからです。また
+# 128x128 画素では細い scratch が見えにくくなります。
+#
+# **次に学ぶこと.** ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM
+# （Defard ら, 2021）や PatchCore（Roth ら, 2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。
+# 異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら, 2021）を使います
+# （画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく*しきい値*です。
+# 取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元の欠陥で見逃し率を確かめます。
+# 第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
+#
 # ## 参考文献
 # [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal
 # data manifold for anomaly localization", ICLR 2020.
-# [2] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
-# for unsupervised anomaly detection", CVPR 2019.
-# [3] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。
+# [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
+# [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
+# for unsupervised anomaly detection", CVPR 2019; P. Bergmann, K. Batzner, M. Fauser,
+# D. Sattlegger, C. Steger, IJCV 2021（PRO スコア）.
+# [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error
+# visibility to structural similarity"（SSIM）, IEEE TIP 2004.
+# [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
+# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
+# framework for anomaly detection and localization", ICPR Workshops 2021.
+# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
+# industrial anomaly detection"（PatchCore）, CVPR 2022.
+# [8] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。
