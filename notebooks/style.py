@@ -1,6 +1,7 @@
 """One Japanese style for every lecture: punctuation 、。 and one term per concept.
 
-The Japanese markdown cells of ``notebooks/src/*.py`` are rewritten in place: ，．→ 、。 and every
+The Japanese markdown cells of ``notebooks/src/*.py`` are rewritten in place: ，．→ 、。 (and an ASCII
+. or , right after Japanese text), and every
 variant listed in ``VARIANTS`` becomes the glossary's term (README.md, "Glossary").  Code cells,
 English cells, `code spans`, $formulas$ and 「quoted titles」 are left alone.  Run it after editing a
 source (or merging others' edits), then rebuild:
@@ -33,6 +34,8 @@ VARIANTS = {v: term for term, variants in GLOSSARY.items() for v in variants}
 # spans kept verbatim: `code`, $math$ (inline or display) and 「titles」 (e.g. the original lecture's name)
 KEEP = re.compile(r"(`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|「[^」]*」)", re.S)
 HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
+# an ASCII "." or "," right after Japanese text (kana, kanji, full-width brackets): 。 or 、
+ASCII_AFTER_JA = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff\uff08\uff09\u300c\u300d])([.,])(?!\.) ?")
 
 
 def fix_text(text: str) -> str:
@@ -41,13 +44,17 @@ def fix_text(text: str) -> str:
     for i in range(0, len(parts), 2):  # even indices: outside the kept spans
         for old, new in {**PUNCTUATION, **VARIANTS}.items():
             parts[i] = parts[i].replace(old, new)
+        parts[i] = ASCII_AFTER_JA.sub(lambda m: "。" if m.group(1) == "." else "、", parts[i])
     return "".join(parts)
 
 
 def problems(text: str) -> list[str]:
     """What ``fix_text`` would change: forbidden punctuation or variants, outside the kept spans."""
-    prose = "".join(KEEP.split(text)[::2])
-    return [f"{old!r} (use {new!r})" for old, new in {**PUNCTUATION, **VARIANTS}.items() if old in prose]
+    parts = KEEP.split(text)[::2]  # the prose between kept spans, piece by piece (as fix_text sees it)
+    found = [f"{old!r} (use {new!r})" for old, new in {**PUNCTUATION, **VARIANTS}.items()
+             if any(old in part for part in parts)]
+    return found + [f"ASCII {m.group(0)!r} after Japanese (use 。 or 、)"
+                    for part in parts for m in ASCII_AFTER_JA.finditer(part)]
 
 
 def fix_source(source: str) -> str:

@@ -13,7 +13,7 @@
 # %% [markdown ja]
 # # 第1回: VAEを用いた反復射影による異常検知
 #
-# **目的.** *正常な*カプセル画像だけで学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
+# **目的。** *正常な*カプセル画像だけで学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
 # 再構成します。Dehaeneら（ICLR 2020）に従い、テスト画像 x_0 を少しずつ動かして、VAEが説明できる画像
 # （*正常データ多様体*）に近づけます。動かす必要があった画素が欠陥です。最後に、この方法が欠陥をどれだけ
 # 見つけられるかを**テストセット全体**で測ります。
@@ -110,7 +110,7 @@ plt.show()
 # layers and counts the convolutions of each half.
 # %% [markdown ja]
 # ## 2. モデル
-# **予備知識: VAE とその損失（Kingma & Welling, 2014）.** オートエンコーダは画像 $x$ を小さな符号 $z$ に
+# **予備知識: VAE とその損失（Kingma & Welling, 2014）。** オートエンコーダは画像 $x$ を小さな符号 $z$ に
 # 圧縮し、そこから画像を復元します。*変分*オートエンコーダ（VAE）では符号が確率的です: エンコーダは
 # ガウス分布 $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$ を出力し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を
 # 画像に戻します（ここでは画素ごとのベルヌーイ分布の平均、つまり $(0, 1)$ の値）。学習では
@@ -526,7 +526,7 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # ## 9. 課題
 # 各セルの `None` を書き換えてください。その下の関数が答えを確認します。
 #
-# **課題1（λ = 0）.** λ = 0 でデモ画像の反復射影を実行してください（他の設定は `proj_config` のまま）。
+# **課題1（λ = 0）。** λ = 0 でデモ画像の反復射影を実行してください（他の設定は `proj_config` のまま）。
 # λ = 0.05 と比べて x_T は x_0 からどれだけ離れるでしょうか。それはなぜでしょうか。
 
 # %%
@@ -538,7 +538,7 @@ _ = homework.check_vae_lambda_zero(model, test.images[demo], lam_zero, lam_zero_
 # **Exercise 2 (more iterations).** The lecture's exercise: run at least 200 iterations. Does the
 # energy keep falling? Look at the last frames: what happens to the defect, and to the normal parts?
 # %% [markdown ja]
-# **課題2（反復回数を増やす）.** 元の講義の課題です: 200 回以上繰り返してください。エネルギーは下がり続ける
+# **課題2（反復回数を増やす）。** 元の講義の課題です: 200 回以上繰り返してください。エネルギーは下がり続ける
 # でしょうか。最後のフレームで、欠陥と正常な部分はそれぞれどうなるでしょうか。
 
 # %%
@@ -550,7 +550,7 @@ _ = homework.check_vae_more_iterations(long_run, min_iterations=200)
 # defect type `poke` only: its images against the good ones (hint: `results["kl"].scores`,
 # `test.defects`, `lecture_utils.metrics.auroc`). Is it easier or harder than `crack`?
 # %% [markdown ja]
-# **課題3（別の欠陥の種類）.** `kl` の反復射影について、欠陥の種類 `poke` だけの画像 AUROC を計算してください:
+# **課題3（別の欠陥の種類）。** `kl` の反復射影について、欠陥の種類 `poke` だけの画像 AUROC を計算してください:
 # その画像と正常品の比較です（ヒント: `results["kl"].scores`、`test.defects`、
 # `lecture_utils.metrics.auroc`）。`crack` より簡単でしょうか、難しいでしょうか。
 
@@ -601,22 +601,22 @@ _ = homework.check_vae_defect_auroc(results, "poke", poke_auroc)
 # %% [markdown ja]
 # ## 10. まとめ、限界、次に学ぶこと
 #
-# **学んだこと.** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。
+# **学んだこと。** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。
 # 反復射影はテスト画像 $x_0$ を VAE が説明できる画像へ動かし、各ステップを残差の2乗で重み付けするので、
 # よく再構成できている画素は動きません。マップ $|x_0 - x_T|$ は動く必要があった場所を示し、AUROC は
 # しきい値なしで、マップやスコアが欠陥と正常品をどれだけ分けられるかを測ります。
 #
-# **反復射影で得られるもの、得られないもの.** ABLATION_JA
+# **反復射影で得られるもの、得られないもの。** ABLATION_JA
 #
-# **限界.** 実物の MVTec AD カプセル（README、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
+# **限界。** 実物の MVTec AD カプセル（README、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
 # 画素 AUROC は約 0.90（残差 0.899、`lecture` 0.912、`kl` 0.904）ですが、画像 AUROC は 0.62〜0.67 に
 # とどまります。欠陥が*どこに*あるかは分かっても、カプセルが欠陥品*かどうか*はうまく分かりません。VAE が
 # 正確に再構成できない印字や輪郭のせいで、正常なカプセルでもどこかに高いスコアが出るからです。また
 # 128x128 画素では細い scratch が見えにくくなります。
 #
-# **次に学ぶこと.** ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM
-# （Defard ら, 2021）や PatchCore（Roth ら, 2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。
-# 異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら, 2021）を使います
+# **次に学ぶこと。** ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM
+# （Defard ら、2021）や PatchCore（Roth ら、2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。
+# 異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら、2021）を使います
 # （画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく*しきい値*です。
 # 取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元の欠陥で見逃し率を確かめます。
 # 第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
@@ -627,12 +627,12 @@ _ = homework.check_vae_defect_auroc(results, "poke", poke_auroc)
 # [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
 # [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
 # for unsupervised anomaly detection", CVPR 2019; P. Bergmann, K. Batzner, M. Fauser,
-# D. Sattlegger, C. Steger, IJCV 2021（PRO スコア）.
+# D. Sattlegger, C. Steger, IJCV 2021（PRO スコア）。
 # [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error
-# visibility to structural similarity"（SSIM）, IEEE TIP 2004.
+# visibility to structural similarity"（SSIM）、IEEE TIP 2004.
 # [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
 # [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
 # framework for anomaly detection and localization", ICPR Workshops 2021.
 # [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
-# industrial anomaly detection"（PatchCore）, CVPR 2022.
+# industrial anomaly detection"（PatchCore）、CVPR 2022.
 # [8] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。

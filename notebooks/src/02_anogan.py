@@ -22,7 +22,7 @@
 # # 02 · AnoGAN: GAN による異常検知
 #
 # **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を *生成* することを学習します。
-# 正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら, 2017）はこれを
+# 正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら、2017）はこれを
 # 異常検知に使います。
 #
 # 1. 正常な数字（7 と 8）だけで DCGAN（生成器 G と識別器 D）を学習する。
@@ -64,7 +64,7 @@ print("device:", device, "| reduced settings:", is_reduced())
 # methods side by side. The ROC curve and the AUROC were introduced in lecture 1, section 7.
 
 # %% [markdown ja]
-# **第1回からのつながり.** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
+# **第1回からのつながり。** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
 # *動かし*ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と
 # 比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で
 # 探します。9節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
@@ -335,7 +335,7 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 # %% [markdown ja]
 # ## 6. 高速版: 探索の代わりにエンコーダ
 #
-# 探索は画像 1 枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら, 2019）は、G の学習後に
+# 探索は画像 1 枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に
 # G と D を固定して **エンコーダ** E: x -> z を 1 度だけ学習します（"izi_f"）。
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
@@ -499,19 +499,19 @@ P.search_explorer(G, D, x_test[few], path);
 #
 # ## 10. まとめ、限界、次に学ぶこと
 #
-# **学んだこと.** 正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで
+# **学んだこと。** 正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで
 # 異常検知器になります。スコアは画素の残差と識別器の特徴の差を組み合わせたものです。難しいのは GAN の
 # 学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は
 # 1回の順伝播で済みます。
 #
-# **限界.** 実物の MNIST（正常 7 と 8、異常 2。README、コマンドは `benchmarks/RESULTS_anogan.md`）では、
+# **限界。** 実物の MNIST（正常 7 と 8、異常 2。README、コマンドは `benchmarks/RESULTS_anogan.md`）では、
 # 50 ステップの探索で AUROC 0.878、エンコーダで 0.967 です。数字は小さく中央にある灰色の画像ですが、
 # 実際の検査画像はもっと大きく模様があり、GAN の学習も難しくなります。他の数字の組では値が変わります
 # （1 と 4 に対する 9: 0.948）。
 #
-# **次に学ぶこと.** ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら, 2021）や
-# PatchCore（Roth ら, 2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。
-# 異常箇所の評価では、PRO スコア（Bergmann ら, 2021）が欠陥領域を1つずつ同じ重みで扱います（画素
+# **次に学ぶこと。** ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や
+# PatchCore（Roth ら、2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。
+# 異常箇所の評価では、PRO スコア（Bergmann ら、2021）が欠陥領域を1つずつ同じ重みで扱います（画素
 # AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく*しきい値*です。取り分けておいた
 # 正常画像で決め（例えばその 1 % が超えるスコア）、手元にある少数の欠陥で見逃し率を確かめます。
 #
@@ -522,8 +522,8 @@ P.search_explorer(G, D, x_test[few], path);
 # unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
 # [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional
 # generative adversarial networks" (DCGAN), ICLR 2016.
-# [4] I. Goodfellow ら, "Generative adversarial nets", NeurIPS 2014.
-# [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版, 2019, 第6章.
+# [4] I. Goodfellow ら、"Generative adversarial nets", NeurIPS 2014.
+# [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版、2019年、第6章。
 # [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
 # framework for anomaly detection and localization", ICPR Workshops 2021.
 # [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
