@@ -22,7 +22,7 @@
 # # 02 · AnoGAN: GAN による異常検知
 #
 # **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を *生成* することを学習します。
-# 正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら, 2017）はこれを
+# 正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら、2017）はこれを
 # 異常検知に使います。
 #
 # 1. 正常な数字（7 と 8）だけで DCGAN（生成器 G と識別器 D）を学習する。
@@ -35,7 +35,7 @@
 #
 # この講義は『つくりながら学ぶ! PyTorchによる発展ディープラーニング』第6章に沿い、足りない部分を
 # 補います。`BCEWithLogitsLoss` のための float のラベル、探索中は G と D を eval モードで固定、
-# テスト集合全体をまとめて探索するバッチ処理、200 枚の実テスト画像での AUROC、そして探索を
+# テストセット全体をまとめて探索するバッチ処理、200 枚の実テスト画像での AUROC、そして探索を
 # 置き換える高速なエンコーダです。
 
 # %%
@@ -75,6 +75,19 @@ if USE_DRIVE:
     sources.use_drive()
 
 # %% [markdown en]
+# **From lecture 1.** There a VAE learned good capsules, and a test image was *moved* (the iterative
+# projection) toward an image the VAE explains; the pixels that moved were the defect. AnoGAN keeps
+# the idea "compare x with the closest normal image the model can make" but changes where the search
+# happens: not in the image, but in the generator's latent space z. Section 9 compares the two
+# methods side by side. The ROC curve and the AUROC were introduced in lecture 1, section 7.
+
+# %% [markdown ja]
+# **第1回からのつながり。** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
+# *動かし*ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と
+# 比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で
+# 探します。9節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
+
+# %% [markdown en]
 # ## 1. Data: normal 7s and 8s, anomalous 2s
 #
 # Training uses normal digits only; the test set mixes normal digits from MNIST's *test* split
@@ -88,7 +101,7 @@ if USE_DRIVE:
 # %% [markdown ja]
 # ## 1. データ: 正常な 7 と 8、異常な 2
 #
-# 学習には正常な数字だけを使います。テスト集合は MNIST の *テスト* 分割（学習では見ていない）の
+# 学習には正常な数字だけを使います。テストセットは MNIST の *テスト* 分割（学習では見ていない）の
 # 正常な数字と 2 を混ぜたものです。`DATA` で数字を選びます: `"mnist"`、`"bundled"`（scikit-learn 付属の
 # 8x8 の数字、ダウンロード不要）、または `"auto"`: MNIST が手元にあればそれを、なければ Colab ではダウンロード
 # し（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して付属の数字で
@@ -144,12 +157,12 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 #
 # $$L_D = \mathrm{BCE}(D(x), 1) + \mathrm{BCE}(D(G(z)), 0), \qquad L_G = \mathrm{BCE}(D(G(z)), 1).$$
 #
-# The book trains 200 sevens and 200 eights for many epochs with D's learning rate four times G's
-# (4e-4 vs 1e-4). GAN training is a balance, and here it tips easily: D wins, **L_D falls towards 0**
+# The book trains on 400 images (200 sevens and 200 eights) for many epochs with D's learning rate
+# four times G's (4e-4 vs 1e-4). GAN training is a balance, and here it tips easily: D wins, **L_D falls towards 0**
 # (it is never fooled), G's gradient vanishes and **L_G climbs**; G then draws the same few blurry
 # shapes for every z (**mode collapse**), and AnoGAN can no longer reproduce normal digits either
-# (60 epochs of the book's recipe on 400 images gave AUROC 0.62 on this machine). Two plots show
-# it while training runs:
+# (README: AUROC 0.62 for the book's recipe as this course first ran it, 60 epochs on 400 images).
+# Two plots show it while training runs:
 #
 # - the **loss curves**: a healthy run keeps L_D near 2 ln 2 ≈ 1.4 (D guessing) to ~0.5;
 # - the **sample grid**: G(z) for the *same* eight z after each epoch; rows of identical or
@@ -159,9 +172,11 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # number of steps, so D cannot memorise them), **more, smaller updates** (batch 16 instead of 64),
 # a D that learns no faster than G (both 2e-4, with DCGAN's Adam betas 0.5 and 0.999), one-sided
 # **label smoothing** (real label 0.9) and a little **instance noise** on D's inputs (annealed to
-# zero). With the same 16,000 image-steps on 4,000 images, the book's settings gave AUROC 0.84 and
-# these 0.94 (the loss L of section 4 at z = E(x), section 6; `benchmarks/RESULTS_anogan.md`).
-# Below we first run the book's recipe briefly on 400 images, then ours. Trained weights are cached
+# zero). With the same 16,000 image-steps on 4,000 MNIST images, the book's settings gave an encoder
+# AUROC of 0.836 and these 0.941 (`benchmarks/RESULTS_anogan.md`, section "Training recipes":
+# exploratory runs on real MNIST whose throw-away script was not kept; this notebook does not
+# recompute them). Below we first run the book's recipe briefly on at most 400 of our training
+# images (the plot's title gives the number: the bundled digits have fewer), then ours. Trained weights are cached
 # in the data folder, so a re-run (or the other language's notebook) loads them.
 
 # %% [markdown ja]
@@ -174,8 +189,8 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # 書籍は 7 と 8 を 200 枚ずつ、D の学習率を G の 4 倍（4e-4 と 1e-4）にして何エポックも学習します。
 # GAN の学習は綱引きで、ここでは簡単に崩れます。D が勝ち、**L_D が 0 に近づき**（もうだまされない）、
 # G の勾配が消えて **L_G が上がり続けます**。すると G はどの z に対しても同じぼやけた形しか描かなくなり
-# （**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります（このマシンで書籍のレシピを 400 枚・60 エポック
-# 学習すると AUROC 0.62 でした）。
+# （**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります（README: この講義で最初に書籍のレシピを
+# 400 枚・60 エポックで学習したときの AUROC は 0.62）。
 # 学習中に次の 2 つの図で確認できます。
 #
 # - **損失曲線**: 健全な学習では L_D は 2 ln 2 ≈ 1.4（D が当てずっぽう）から 0.5 程度に留まります。
@@ -184,9 +199,11 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # 効くのは、同じステップ数でも **学習画像を増やす**（400 枚ではなく 4,000 枚の MNIST の 7 と 8。D が暗記できない）、
 # **小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4、Adam の
 # betas は DCGAN の 0.5 と 0.999）、片側 **ラベル平滑化**（本物のラベルを 0.9 に）、D の入力に少しの
-# **インスタンスノイズ**（徐々に 0 へ）ことです。4,000 枚で同じ 16,000 画像ステップ学習すると、書籍の設定では
-# AUROC 0.84、これらの変更で 0.94 でした（6 節の z = E(x) での 4 節の損失 L、`benchmarks/RESULTS_anogan.md`）。
-# 以下では、まず書籍のレシピを 400 枚で短く学習し、次に私たちのレシピで学習します。学習済みの重みは
+# **インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000 枚で同じ 16,000 画像ステップ学習すると、
+# エンコーダの AUROC は書籍の設定で 0.836、これらの変更で 0.941 でした（`benchmarks/RESULTS_anogan.md` の
+# "Training recipes" 節。実物の MNIST での探索的な実験で、使い捨てのスクリプトは残っていません。この
+# ノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400 枚で短く学習し
+# （枚数は図のタイトルにあります。同梱の数字はもっと少ない）、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
 
 # %% [markdown en]
@@ -196,10 +213,10 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # changes the training you see. Trained weights are cached: to see an edit, delete the cached file
 # printed below or change a setting.
 # %% [markdown ja]
-# 1回の学習ステップを書き下します．まず本物のバッチと G の画像（detach するので，この更新は G を変えません）で
-# D を更新し，次に D が G の画像を本物と判定するように G を更新します．下の `train_gan` はバッチごとにまさに
-# この関数を呼びます（直後の行で差し込みます）．書き換えれば学習そのものが変わります．学習済みの重みは
-# キャッシュされるので，変更を反映させるには下に表示されるファイルを削除するか設定を変えてください．
+# 1回の学習ステップを書き下します。まず本物のバッチと G の画像（detach するので、この更新は G を変えません）で
+# D を更新し、次に D が G の画像を本物と判定するように G を更新します。下の `train_gan` はバッチごとにまさに
+# この関数を呼びます（直後の行で差し込みます）。書き換えれば学習そのものが変わります。学習済みの重みは
+# キャッシュされるので、変更を反映させるには下に表示されるファイルを削除するか設定を変えてください。
 
 # %%
 # core: gan_step
@@ -241,12 +258,25 @@ BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, bet
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
 book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
-book_history = gt.train_gan(book_G, book_D, x_train[::max(1, len(x_train) // 400)], BOOK,
-                            checkpoint=book_path, device=device)
-P.plot_losses(book_history, "The book's recipe on 400 images");
+book_x = x_train[::max(1, len(x_train) // 400)]
+book_history = gt.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device)
+P.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
 
 # %%
 P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch by epoch");
+
+# %% [markdown en]
+# What does the grid show? After these few epochs the book's G usually draws no digits yet: grey
+# textures with a checkerboard pattern (the trace of the transposed convolutions) mean G is
+# *undertrained*, not collapsed. Mode collapse looks different: sharp but identical images in every
+# column of a row, after D has won. Look at the last row of the grid and at the two loss curves to
+# tell which case you see.
+
+# %% [markdown ja]
+# 格子は何を示しているでしょうか。この少ないエポック数では、書籍の G はたいていまだ数字を描けません。
+# 市松模様のある灰色の模様（転置畳み込みの跡）は、G が崩壊したのではなく*学習不足*であることを示します。
+# モード崩壊は見た目が違います: D が勝った後、ある行のどの列にもくっきりとした同じ画像が並びます。
+# 格子の最後の行と2本の損失曲線を見て、どちらの場合かを見分けましょう。
 
 # %% [markdown en]
 # Now our recipe (the defaults of `GANConfig`) on all training images, for as many epochs as it
@@ -292,7 +322,7 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 #
 # $$L(z) = (1-\lambda)\sum |x - G(z)| + \lambda \sum |f_D(x) - f_D(G(z))|, \qquad \lambda = 0.1.$$
 #
-# 第 1 項（**残差損失**）は画素を、第 2 項（**識別損失**）は D の特徴を比べます。異常スコアは見つけた
+# 第 1 項（**残差損失**）は画素を、第 2 項（**識別損失**）は D の特徴を比べます。異常スコア（異常度）は見つけた
 # 最良の z での値 $A(x) = L(z^*)$ です。G と D は eval モードで固定します。書籍では G の BatchNorm が
 # 学習モードのままで、画像のスコアが同じバッチの他の画像に左右されていました。L は画像ごとの項の和で、
 # Adam は z の要素ごとに別々のモーメントを持つので、200 枚をまとめて 1 回探索しても 1 枚ずつの探索と
@@ -302,8 +332,8 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # A(x) and the search, written out. Every figure of sections 4 and 5, and the explorer of section 8,
 # show this run; the package's `latent_search` is the same loop (a test keeps the two equal).
 # %% [markdown ja]
-# A(x) と探索を書き下します．4 節と 5 節の図，8 節のエクスプローラはすべてこの実行結果です．パッケージの
-# `latent_search` も同じループです（テストで両者が一致することを確かめています）．
+# A(x) と探索を書き下します。4 節と 5 節の図、8 節のエクスプローラはすべてこの実行結果です。パッケージの
+# `latent_search` も同じループです（テストで両者が一致することを確かめています）。
 
 # %%
 # core: anomaly_score
@@ -430,21 +460,21 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 # %% [markdown ja]
 # ## 6. 高速版: 探索の代わりにエンコーダ
 #
-# 探索は画像 1 枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら, 2019）は、G の学習後に
+# 探索は画像 1 枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に
 # G と D を固定して **エンコーダ** E: x -> z を 1 度だけ学習します（"izi_f"）。
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
 # （Adam の学習率はコサインに沿って 0 まで下げます。一定のままだと E は最後の揺れた更新の位置で終わり、
-# 検証集合の AUROC は 0.950 ではなく 0.937 でした。）
+# 検証セットの AUROC は 0.950 ではなく 0.937 でした。）
 # するとスコアは 1 回の順伝播で求まります。この画像 1 枚についての同じ 2 つの項です（f-AnoGAN のスコア）:
 #
 # $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
 #
 # E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2 乗は、正常な
 # 数字の輪郭に沿った小さなずれの多さよりも、欠けた一画（大きな誤差）を重く見ます。
-# （`benchmarks/RESULTS_anogan.md` では、E(x) を探索の L1 損失で採点すると、テスト集合で 0.959 に対して
-# 0.943、MNIST の *学習* 分割から作った検証集合で 0.947 に対して 0.928 でした。）E(x) を損失 L による
+# （`benchmarks/RESULTS_anogan.md` では、E(x) を探索の L1 損失で採点すると、テストセットで 0.959 に対して
+# 0.943、MNIST の *学習* 分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を損失 L による
 # 短い探索の *出発点* にする方法も試します。AUROC と時間を比べましょう。
 
 # %%
@@ -495,13 +525,13 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # %% [markdown ja]
 # ## 7. 課題
 #
-# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください．その下のチェックが「正解」，
-# ヒント付きの「まだです」，または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
-# 実行できます）．チェックは小さな入力で参照実装と比べます．採点では同じ種類の別のチェックも実行します．
+# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
+# ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
+# 実行できます）。チェックは小さな入力で参照実装と比べます。採点では同じ種類の別のチェックも実行します。
 #
-# **課題1（実装，約15分）.** *目標: スコアを判定に変える．* 検査ラインでは，欠陥を見る前に正常画像だけから
-# しきい値を決める必要があります．正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
-# `fpr` 以下になる最も低い t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください．
+# **課題1（実装、約15分）。** *目標: スコアを判定に変える。* 検査ラインでは、欠陥を見る前に正常画像だけから
+# しきい値を決める必要があります。正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
+# `fpr` 以下になる最も低い t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください。
 
 # %%
 def threshold_at_fpr(normal_scores, fpr):
@@ -525,9 +555,9 @@ assert homework_anogan.hidden_threshold_at_fpr(threshold_at_fpr)
 # `y_test`), what share of the anomalies is flagged at a 5 % false-positive rate? Set
 # `tpr_at_5` to that share (a number in [0, 1]). How does it compare with the AUROC?
 # %% [markdown ja]
-# **課題2（分析，約10分）.** *目標: 1つの動作点で検出器を読む．* 探索のスコア（`search.scores`，`y_test`）の
-# うち *正常な* テスト画像のスコアから自分のしきい値を決めたとき，誤検出率 5 % で異常画像の何割を検出できる
-# でしょうか．その割合（[0, 1] の数）を `tpr_at_5` に入れてください．AUROC と比べてどうでしょうか．
+# **課題2（分析、約10分）。** *目標: 1つの動作点で検出器を読む。* 探索のスコア（`search.scores`、`y_test`）の
+# うち *正常な* テスト画像のスコアから自分のしきい値を決めたとき、誤検出率 5 % で異常画像の何割を検出できる
+# でしょうか。その割合（[0, 1] の数）を `tpr_at_5` に入れてください。AUROC と比べてどうでしょうか。
 
 # %%
 tpr_at_5 = (search.scores[y_test == 1] > threshold_at_fpr(search.scores[y_test == 0], 0.05)).float().mean().item()  # SOLUTION
@@ -544,10 +574,10 @@ assert homework_anogan.hidden_tpr(tpr_at_5, search.scores, y_test, fpr=0.05)
 # `[B, z_dim]`; it must be a scalar tensor whose gradient reaches E's weights. Compare with `izi_f`:
 # which one ever looks at a real image?
 # %% [markdown ja]
-# **課題3（実装，約15分）.** *目標: エンコーダのもう1つの学習法を知る．* f-AnoGAN は "ziz" も試しました:
-# z を引いて G(z) を生成し，E が z を返すように学習します．z `[B, z_dim]` に対し，バッチと潜在次元について
-# (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください．E の重みまで勾配が届くスカラーのテンソルを
-# 返す必要があります．`izi_f` と比べて，本物の画像を見るのはどちらでしょうか．
+# **課題3（実装、約15分）。** *目標: エンコーダのもう1つの学習法を知る。* f-AnoGAN は "ziz" も試しました:
+# z を引いて G(z) を生成し、E が z を返すように学習します。z `[B, z_dim]` に対し、バッチと潜在次元について
+# (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください。E の重みまで勾配が届くスカラーのテンソルを
+# 返す必要があります。`izi_f` と比べて、本物の画像を見るのはどちらでしょうか。
 
 # %%
 def ziz_loss(E, G, z):
@@ -570,10 +600,10 @@ assert homework_anogan.hidden_ziz_loss(ziz_loss)
 # D frozen in eval mode and z0 left unchanged; return the final z `[B, z_dim]`. Then run it on a few
 # test images and compare A(x) with `search_z` after the same number of steps.
 # %% [markdown ja]
-# **課題4（実装，約25分）.** *目標: 探索ループを自分で書き，Adam が何を加えるかを知る．*
+# **課題4（実装、約25分）。** *目標: 探索ループを自分で書き、Adam が何を加えるかを知る。*
 # z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
-# を書いてください（4 節の `anomaly_score` を使い，G と D は eval モードで固定し，z0 は変更しない）．最後の z
-# `[B, z_dim]` を返します．そのあと数枚のテスト画像で実行し，同じステップ数の `search_z` と A(x) を比べましょう．
+# を書いてください（4 節の `anomaly_score` を使い、G と D は eval モードで固定し、z0 は変更しない）。最後の z
+# `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
 
 # %%
 def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
@@ -600,14 +630,116 @@ assert homework_anogan.hidden_sgd_search(sgd_search)
 # ## 8. Explorer: watch the search
 #
 # Pick a test image and a search step: G(z) moves from a random digit towards the closest 7 or 8.
-# Without ipywidgets (or in a headless run) you see the last step of the first image.
+# Without ipywidgets (or in a headless run) you see the last step of the first image. The path is
+# the very search that was scored (same starting z); the score A(x) printed above is the lowest L
+# along it, so it can be slightly below the L shown at the last step.
 
 # %% [markdown ja]
 # ## 8. エクスプローラ: 探索の様子を見る
 #
 # テスト画像と探索ステップを選ぶと、G(z) がランダムな数字から最も近い 7 か 8 へ動いていく様子が
 # 見られます。ipywidgets がない環境（やヘッドレス実行）では、最初の画像の最終ステップを表示します。
+# この経路は採点した探索そのもの（同じ出発点 z）です。上に表示したスコア A(x) は経路上で最も低い L なので、
+# 最後のステップで表示される L より少し低いことがあります。
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
 P.search_explorer(G, D, x_test[few], [z[few] for z in z_path]);  # the path of the search scored in section 4
+
+# %% [markdown en]
+# ## 9. Lecture 1 and lecture 2 side by side
+#
+# | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | what is trained | one VAE (encoder + decoder), one loss, stable | G and D against each other (a balance that can tip), then an encoder |
+# | where the search happens | in the image: $x_t$ moves, pixel by pixel | in the latent space: $z$ moves (or one pass of E) |
+# | what it finds | *where* the defect is (a pixel map), and whether there is one | *whether* the image is anomalous (one score per image); the residual map is a by-product |
+# | cost per test image | $T$ gradient steps through the VAE | 50 Adam steps through G and D, or one pass of E |
+# | needs | good images only, aligned objects | good images only; here a small, centred digit |
+#
+# Both compare x with "the closest normal image the model can make", and both fail in the same way:
+# whatever the model cannot reproduce on *normal* images (lecture 1: the print; here: unusual but
+# normal handwriting) looks anomalous too.
+#
+# ## 10. Summary, limitations and next steps
+#
+# **What we learned.** A GAN trained on normal data only can be turned into an anomaly detector by
+# searching the $z$ whose $G(z)$ is closest to the test image; the score mixes a pixel residual and
+# a discriminator-feature term. Training the GAN is the fragile part: watch the loss curves and a
+# grid of $G(z)$ for fixed $z$. An encoder (f-AnoGAN) replaces the search by one pass.
+#
+# **Limitations.** On real MNIST (7 and 8 normal, 2 anomalous; README, commands in
+# `benchmarks/RESULTS_anogan.md`): the 50-step search reaches AUROC 0.878, the encoder 0.967.
+# Digits are small, centred and grey: real inspection images are larger and textured, and GANs are
+# harder to train on them. Other digit pairs give other figures (9 against 1 and 4: 0.948).
+#
+# **Next steps.** Methods built on features of a network pre-trained on ImageNet, such as PaDiM
+# (Defard et al., 2021) and PatchCore (Roth et al., 2022), need no generative model at all and are
+# today's baselines on MVTec AD. For localisation, the PRO score (Bergmann et al., 2021) weighs every
+# defect region equally, unlike the pixel AUROC where large defects dominate. And a factory needs a
+# *threshold*, not an AUROC: choose it on held-out normal images (e.g. the score exceeded by 1 % of
+# them) and check the miss rate on the few defects you have.
+#
+# ## References
+# [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly
+# detection with generative adversarial networks to guide marker discovery", IPMI 2017.
+# [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast
+# unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
+# [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional
+# generative adversarial networks" (DCGAN), ICLR 2016.
+# [4] I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014.
+# [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版, 2019, 第6章.
+# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
+# framework for anomaly detection and localization", ICPR Workshops 2021.
+# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
+# industrial anomaly detection" (PatchCore), CVPR 2022.
+# [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection
+# dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
+
+# %% [markdown ja]
+# ## 9. 第1回と第2回の比較
+#
+# | | 第1回: VAE + 反復射影 | 第2回: AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
+# | 探索する場所 | 画像の中: $x_t$ を画素ごとに動かす | 潜在空間: $z$ を動かす（または E を1回通す） |
+# | 分かること | 欠陥が*どこに*あるか（画素のマップ）と、あるかどうか | 画像が異常*かどうか*（画像ごとのスコア）。残差マップはその副産物 |
+# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam 50 ステップ、または E を1回 |
+# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
+#
+# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが*正常*画像でも
+# 再現できないもの（第1回: 印字、ここ: 珍しいが正常な筆跡）も異常に見えてしまうのです。
+#
+# ## 10. まとめ、限界、次に学ぶこと
+#
+# **学んだこと。** 正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで
+# 異常検知器になります。スコアは画素の残差と識別器の特徴の差を組み合わせたものです。難しいのは GAN の
+# 学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は
+# 1回の順伝播で済みます。
+#
+# **限界。** 実物の MNIST（正常 7 と 8、異常 2。README、コマンドは `benchmarks/RESULTS_anogan.md`）では、
+# 50 ステップの探索で AUROC 0.878、エンコーダで 0.967 です。数字は小さく中央にある灰色の画像ですが、
+# 実際の検査画像はもっと大きく模様があり、GAN の学習も難しくなります。他の数字の組では値が変わります
+# （1 と 4 に対する 9: 0.948）。
+#
+# **次に学ぶこと。** ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や
+# PatchCore（Roth ら、2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。
+# 異常箇所の評価では、PRO スコア（Bergmann ら、2021）が欠陥領域を1つずつ同じ重みで扱います（画素
+# AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく*しきい値*です。取り分けておいた
+# 正常画像で決め（例えばその 1 % が超えるスコア）、手元にある少数の欠陥で見逃し率を確かめます。
+#
+# ## 参考文献
+# [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly
+# detection with generative adversarial networks to guide marker discovery", IPMI 2017.
+# [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast
+# unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
+# [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional
+# generative adversarial networks" (DCGAN), ICLR 2016.
+# [4] I. Goodfellow ら、"Generative adversarial nets", NeurIPS 2014.
+# [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版、2019年、第6章。
+# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
+# framework for anomaly detection and localization", ICPR Workshops 2021.
+# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
+# industrial anomaly detection" (PatchCore), CVPR 2022.
+# [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection
+# dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).

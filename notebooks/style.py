@@ -1,0 +1,97 @@
+"""One Japanese style for every lecture: punctuation 、。 and one term per concept.
+
+The Japanese markdown cells of ``notebooks/src/*.py`` are rewritten in place: ，．→ 、。 (and an ASCII
+. or , right after Japanese text), and every
+variant listed in ``VARIANTS`` becomes the glossary's term (README.md, "Glossary").  Code cells,
+English cells, `code spans`, $formulas$ and 「quoted titles」 are left alone.  Run it after editing a
+source (or merging others' edits), then rebuild:
+
+    python notebooks/style.py && python notebooks/build.py
+    python notebooks/style.py --check    # exit 1 and list what would change
+
+``tests/test_lecture_text.py`` checks the built notebooks with the same tables.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PUNCTUATION = {"，": "、", "．": "。"}
+# glossary term (ja) -> variants that must not appear in Japanese prose
+GLOSSARY = {
+    "テストセット": ("テスト集合", "テストデータ"),
+    "検証セット": ("検証集合",),
+    "反復射影": ("繰り返し処理",),
+    "エンコーダ": ("Encoder", "エンコーダー"),
+    "デコーダ": ("Decoder", "デコーダー"),
+    "画素": ("ピクセル",),
+    "学習": ("訓練",),
+}
+VARIANTS = {v: term for term, variants in GLOSSARY.items() for v in variants}
+# spans kept verbatim: `code`, $math$ (inline or display) and 「titles」 (e.g. the original lecture's name)
+KEEP = re.compile(r"(`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|「[^」]*」)", re.S)
+HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
+# an ASCII "." or "," right after Japanese text (kana, kanji, full-width brackets): 。 or 、
+ASCII_AFTER_JA = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff\uff08\uff09\u300c\u300d])([.,])(?!\.) ?")
+
+
+def fix_text(text: str) -> str:
+    """Japanese prose with the house punctuation and glossary terms (kept spans untouched)."""
+    parts = KEEP.split(text)
+    for i in range(0, len(parts), 2):  # even indices: outside the kept spans
+        for old, new in {**PUNCTUATION, **VARIANTS}.items():
+            parts[i] = parts[i].replace(old, new)
+        parts[i] = ASCII_AFTER_JA.sub(lambda m: "。" if m.group(1) == "." else "、", parts[i])
+    return "".join(parts)
+
+
+def problems(text: str) -> list[str]:
+    """What ``fix_text`` would change: forbidden punctuation or variants, outside the kept spans."""
+    parts = KEEP.split(text)[::2]  # the prose between kept spans, piece by piece (as fix_text sees it)
+    found = [f"{old!r} (use {new!r})" for old, new in {**PUNCTUATION, **VARIANTS}.items()
+             if any(old in part for part in parts)]
+    return found + [f"ASCII {m.group(0)!r} after Japanese (use 。 or 、)"
+                    for part in parts for m in ASCII_AFTER_JA.finditer(part)]
+
+
+def fix_source(source: str) -> str:
+    """A percent-format source with every ``[markdown ja]`` cell passed through :func:`fix_text`."""
+    out, cell, lang = [], [], None
+
+    def flush():
+        out.extend(fix_text("\n".join(cell)).split("\n") if lang == "ja" else cell)
+
+    for line in source.split("\n"):
+        m = HEADER.match(line)
+        if m:
+            flush()
+            cell, lang = [], m.group(1)
+            out.append(line)
+            continue
+        cell.append(line)
+    flush()
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--check", action="store_true", help="only list the sources that would change")
+    args = p.parse_args(argv)
+    changed = []
+    for path in sorted((HERE / "src").glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        fixed = fix_source(text)
+        if fixed != text:
+            changed.append(path)
+            if not args.check:
+                path.write_text(fixed, encoding="utf-8")
+    for path in changed:
+        print(f"{'would change' if args.check else 'fixed'}: {path.relative_to(HERE.parent)}")
+    return 1 if (args.check and changed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The lectures' words: numbers quoted in markdown come from somewhere a reader can check, the
+Japanese follows one style (``notebooks/style.py``, README "Glossary"), and each lecture closes."""
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+import build  # noqa: E402
+import style  # noqa: E402
+
+NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
+LECTURES = [n for n in NAMES if not n.startswith("00")]
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")   # 0.968, 6.5; not 2e-4, not "1." in a list
+# files a markdown cell may cite for its figures (each holds the command that measured them)
+SOURCES = {"README": ROOT / "README.md",
+           "RESULTS_vae.md": ROOT / "benchmarks" / "RESULTS_vae.md",
+           "RESULTS_anogan.md": ROOT / "benchmarks" / "RESULTS_anogan.md"}
+# numbers that are definitions, not measurements
+CONSTANTS = {"0.5": "AUROC of chance", "1.0": "AUROC of a perfect detector", "1.4": "2 ln 2, arithmetic"}
+PACKAGE = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "lecture_utils").rglob("*.py"))
+
+
+def cells(lang, name):
+    nb = json.loads((ROOT / "notebooks" / lang / f"{name}.ipynb").read_text(encoding="utf-8"))
+    text = lambda c: "".join(c["source"])  # noqa: E731
+    return ([text(c) for c in nb["cells"] if c["cell_type"] == "markdown"],
+            "\n".join(text(c) for c in nb["cells"] if c["cell_type"] == "code"))
+
+
+def unsourced_numbers(markdown: str, code: str) -> list[str]:
+    """Decimals of one markdown cell found neither in the notebook's code (a parameter), nor in the
+    package's code, nor in a file the cell cites, nor among the definitional CONSTANTS."""
+    cited = " ".join(path.read_text(encoding="utf-8") for key, path in SOURCES.items() if key in markdown)
+    found = lambda n: re.search(rf"(?<![\w.]){re.escape(n)}", cited + " " + code + " " + PACKAGE)  # noqa: E731
+    return [n for n in DECIMAL.findall(markdown) if n not in CONSTANTS and not found(n)]
+
+
+def test_the_number_guard_flags_an_unsourced_figure():
+    assert unsourced_numbers("AUROC 0.9137 on the real capsule", "x = 1") == ["0.9137"]
+    assert unsourced_numbers("AUROC 0.9137", "alpha = 0.9137") == []
+    vae = SOURCES["RESULTS_vae.md"].read_text(encoding="utf-8")
+    quoted = DECIMAL.findall(vae)[0]
+    assert unsourced_numbers(f"{quoted} (`benchmarks/RESULTS_vae.md`)", "") == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("lang", build.LANGS)
+def test_numbers_in_markdown_are_computed_or_cited(name, lang):
+    # A figure a notebook's text quotes is a parameter of its code, or comes from README / RESULTS
+    # (the cell names the file, which gives the command); outputs are never quoted in prose, because
+    # they change with the data (offline, real) and the reduced mode.
+    markdown, code = cells(lang, name)
+    bad = {n: cell[:80] for cell in markdown for n in unsourced_numbers(cell, code)}
+    assert not bad, f"numbers quoted without a source: {bad}"
+
+
+def test_style_fix_converts_punctuation_and_variants_but_keeps_code_math_and_titles():
+    text = "テスト集合を使い，`Encoder` と $x．$ を「繰り返し処理による異常検知」で見ます．Encoder です"
+    assert style.fix_text(text) == ("テストセットを使い、`Encoder` と $x．$ を「繰り返し処理による異常検知」で"
+                                    "見ます。エンコーダ です")
+    assert style.problems(text) and not style.problems(style.fix_text(text))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_japanese_uses_one_punctuation_and_the_glossary_terms(name):
+    markdown, _ = cells("ja", name)
+    bad = {p for cell in markdown for p in style.problems(cell)}
+    assert not bad, f"run `python notebooks/style.py && python notebooks/build.py`: {sorted(bad)}"
+
+
+def test_sources_are_in_house_style():
+    assert style.main(["--check"]) == 0, "run `python notebooks/style.py && python notebooks/build.py`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_anomaly_degree_is_introduced_with_anomaly_score(name):
+    text = "\n".join(cells("ja", name)[0])
+    if "異常スコア" in text or "異常度" in text:
+        assert "異常スコア（異常度）" in text
+        assert text.index("異常スコア（異常度）") <= text.index("異常度") - len("異常スコア（")
+
+
+def test_readme_glossary_lists_every_term():
+    readme = SOURCES["README"].read_text(encoding="utf-8")
+    glossary = readme[readme.index("## Glossary"):]
+    for term, variants in style.GLOSSARY.items():
+        assert term in glossary and all(v in glossary for v in variants), term
+
+
+@pytest.mark.parametrize("name", LECTURES)
+@pytest.mark.parametrize("lang", build.LANGS)
+def test_each_lecture_closes_with_formulas_summary_next_steps_and_references(name, lang):
+    markdown, _ = cells(lang, name)
+    text = "\n".join(markdown)
+    assert "$$" in text, "display formulas are written in LaTeX"
+    for needed in ("PaDiM", "PatchCore", "PRO", "Kingma" if name.startswith("01") else "Radford"):
+        assert needed in text, needed
+    heads = {"en": ("Summary", "Limitations", "Next steps", "References"),
+             "ja": ("まとめ", "限界", "次に学ぶこと", "参考文献")}[lang]
+    for head in heads:
+        assert head in text, head
+
+
+def test_lecture_2_cites_its_sources_and_refers_back():
+    text = "\n".join(cells("en", "02_anogan")[0])
+    for needed in ("IPMI 2017", "f-AnoGAN", "2019", "DCGAN", "ICLR 2016", "つくりながら学ぶ", "lecture 1"):
+        assert needed in text, needed
