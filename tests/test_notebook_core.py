@@ -93,7 +93,7 @@ LECTURE_2 = "02_anogan"
 
 
 def tiny_gan(seed=0):
-    return dcgan.build(z_dim=4, image_size=8, seed=seed)
+    return dcgan.build(z_dim=4, width=8, seed=seed)
 
 
 def test_notebook_gan_step_equals_the_package():
@@ -149,7 +149,7 @@ def test_notebook_izi_f_equals_the_package():
     ns = run_cells(LECTURE_2, "izi_f")
     G, D = tiny_gan()
     score.freeze(G, D)
-    E = dcgan.build_encoder(z_dim=4, image_size=8, seed=2).eval()
+    E = dcgan.build_encoder(z_dim=4, width=8, seed=2).eval()
     x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(2)) * 2 - 1
     for kappa in (0.0, 1.0, 3.0):
         mine, ref = ns["izi_f"](E, G, D, x, kappa), score.izi_f_loss(E, G, D, x, kappa)

@@ -82,8 +82,8 @@ def hidden_tpr(answer, scores, labels, fpr: float = 0.05) -> bool:
 # 3. ziz_loss ------------------------------------------------------------------------------------
 
 def _tiny(seed: int, z_dim: int = 4):
-    G, D = dcgan.build(z_dim=z_dim, image_size=8, seed=seed)
-    E = dcgan.build_encoder(z_dim=z_dim, image_size=8, seed=seed + 1)
+    G, D = dcgan.build(z_dim=z_dim, width=8, seed=seed)
+    E = dcgan.build_encoder(z_dim=z_dim, width=8, seed=seed + 1)
     freeze(G, D)
     E.eval()
     return E, G, D
