@@ -1,6 +1,7 @@
 # Quick start (see README.md):
 #   make lectures   set up .venv, execute every notebook headless on the offline data
-#   make test       set up .venv, run the unit tests and nbval over every notebook (reduced settings)
+#   make test       set up .venv, run the unit tests and nbval over every notebook, student and
+#                   instructor versions (reduced settings)
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
 #          make lectures DOWNLOAD=1  (DATA = "auto" may download the real data, as in Colab;
 #                                     without it nothing touches the network)
@@ -30,7 +31,7 @@ lectures: $(STAMP)
 	@echo "Executed notebooks: $(CURDIR)/$(OUT)/ja and $(CURDIR)/$(OUT)/en (ignored by git)"
 
 test: $(STAMP)
-	LECTURE_UTILS_REDUCED=1 $(PY) -m pytest tests notebooks/ja notebooks/en \
+	LECTURE_UTILS_REDUCED=1 $(PY) -m pytest tests notebooks/ja notebooks/en notebooks/instructor \
 	  --nbval-lax --nbval-current-env --durations=15
 
 notebooks: $(STAMP)
