@@ -1,7 +1,8 @@
 """Grade a folder of submitted notebooks into a CSV (student, question, points), offline, without Docker.
 
 For each ``SUBMISSIONS/*.ipynb`` (the student's name is the file name): execute it from top to
-bottom in a fresh Jupyter kernel (nbclient; a cell that raises does not stop the run), then run
+bottom in a fresh Jupyter kernel (nbclient; a cell that raises, or runs past ``timeout`` seconds and is
+interrupted, does not stop the run), then run
 the hidden checks of the lecture's grading bundle (``notebooks/grading/NAME.json``, written by
 ``notebooks/build.py`` from the ``# HIDDEN CHECKS`` cells) in the same kernel, one question at a
 time: a question gets its points when its hidden-check cell runs without error, else 0.
@@ -35,13 +36,11 @@ def load_bundle(path) -> dict:
     return bundle
 
 
-def grading_cell(bundle: dict) -> str:
-    """Code appended to a submission: run each question's hidden checks, print the outcomes as JSON."""
-    checks = json.dumps([[q["question"], q["code"]] for q in bundle["questions"]])
-    return (f"import json as _json\n_grades = {{}}\nfor _q, _code in _json.loads({checks!r}):\n"
-            "    try:\n        exec(compile(_code, 'hidden checks ' + _q, 'exec'), globals())\n"
-            "        _grades[_q] = True\n    except Exception:\n        _grades[_q] = False\n"
-            f"print({MARK!r} + _json.dumps(_grades))")
+def grading_cell(question: dict) -> str:
+    """Code appended to a submission for one question: run its hidden checks, print the outcome."""
+    q = question["question"]
+    return (f"try:\n    exec(compile({question['code']!r}, 'hidden checks {q}', 'exec'), globals())\n"
+            f"    _passed = True\nexcept Exception:\n    _passed = False\nprint({MARK!r} + {q!r} + ' ' + str(_passed))")
 
 
 @contextmanager
@@ -73,21 +72,24 @@ def passed_questions(path, bundle: dict, timeout: int = 1800, reduced: bool = Fa
     except Exception as e:  # not a notebook: grade 0, say why
         print(f"{Path(path).name}: not a readable notebook ({type(e).__name__}: {e}); 0 points")
         return failed
-    nb.cells.append(nbformat.v4.new_code_cell(grading_cell(bundle)))
+    nb.cells += [nbformat.v4.new_code_cell(grading_cell(q)) for q in bundle["questions"]]
     env = {"LECTURE_UTILS_REDUCED": "1"} if reduced else {}
     with tempfile.TemporaryDirectory(prefix="grading-") as work, _environment(env):
+        # a cell past the timeout is interrupted and the run goes on (its question will likely fail)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": work}})
+                                interrupt_on_timeout=True, resources={"metadata": {"path": work}})
         try:
             client.execute()
-        except Exception as e:  # a cell ran past the timeout or the kernel died
+        except Exception as e:  # the kernel died
             print(f"{Path(path).name}: execution stopped ({type(e).__name__}); 0 points for unchecked questions")
-            return failed
-    for out in nb.cells[-1].get("outputs", []):
-        for line in out.get("text", "").splitlines():
-            if line.startswith(MARK):
-                return failed | {q: bool(ok) for q, ok in json.loads(line[len(MARK):]).items() if q in failed}
-    return failed
+    passed = dict(failed)
+    for cell in nb.cells[-len(failed):]:
+        for out in cell.get("outputs", []):
+            for line in out.get("text", "").splitlines():
+                q, _, ok = line[len(MARK):].partition(" ") if line.startswith(MARK) else ("", "", "")
+                if q in passed:
+                    passed[q] = ok == "True"
+    return passed
 
 
 def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = False) -> list[dict]:

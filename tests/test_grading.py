@@ -47,6 +47,18 @@ def test_grader_errors_are_one_line(tmp_path, capsys):
     assert "no grading bundle" in capsys.readouterr().err
 
 
+def test_a_hanging_cell_is_interrupted_and_only_its_question_fails(tmp_path):
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in
+                                         ("x = 1", "while True:\n    pass", "y = 3", "z = 1 / 0", "w = 4")])
+    nbformat.write(nb, str(tmp_path / "dave.ipynb"))
+    bundle = {"questions": [{"question": q, "points": 1, "code": code} for q, code in
+                            (("q1", "assert x == 1"), ("q2", "assert y == 2"), ("q3", "assert w == 4"),
+                             ("q4", "while True:\n    pass"))]}
+    assert grading.passed_questions(tmp_path / "dave.ipynb", bundle, timeout=3) == {
+        "q1": True, "q2": False, "q3": True, "q4": False}
+
+
 def test_an_unreadable_submission_gets_zero_points(tmp_path, capsys):
     (tmp_path / "carol.ipynb").write_text("{ not json")
     bundle = grading.load_bundle(BUNDLE)
