@@ -9,7 +9,8 @@
 # Arc: data → model → training (or the lecture's pretrained weights) → reconstructions →
 # projection iterations → DSSIM localisation → full evaluation → explorer → exercises.
 #
-# All code lives in the `lecture_utils` package; each cell calls a few of its small functions.
+# The algorithm itself (the energy, one update step, the loop over t) is written out in section 5;
+# data loading, training and the whole-test-set evaluation come from the `lecture_utils` package.
 # %% [markdown ja]
 # # 第1回: VAEを用いた反復射影による異常検知
 #
@@ -21,11 +22,10 @@
 # 流れ: データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 反復射影 → DSSIMによる
 # 異常箇所の可視化 → 全体評価 → エクスプローラ → 課題。
 #
-# コードはすべて `lecture_utils` パッケージにあり、各セルはその小さな関数をいくつか呼び出すだけです。
+# アルゴリズムそのもの（エネルギー、1回の更新、t についてのループ）は5節に書き下します。データの読み込み、
+# 学習、テストセット全体での評価は `lecture_utils` パッケージの関数を使います。
 
 # %%
-import inspect
-from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import torch
@@ -37,7 +37,7 @@ from lecture_utils.data.mvtec import load_split
 from lecture_utils.vae import homework, plots
 from lecture_utils.vae.localization import dssim_map, residual_map, smooth
 from lecture_utils.vae.model import VAE
-from lecture_utils.vae.projection import ProjectionConfig, energy_and_grad, project, projection_step
+from lecture_utils.vae.projection import ProjectionConfig, project
 from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_table, evaluate
 from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 

@@ -45,7 +45,7 @@ from lecture_utils.anogan import dcgan, homework as homework_anogan
 from lecture_utils.anogan import plots as P
 from lecture_utils.anogan import train as gt
 from lecture_utils.anogan.score import encode, encoder_scores, to_unit
-from lecture_utils.anogan.search import SearchConfig, latent_search, search_trajectory
+from lecture_utils.anogan.search import SearchConfig, latent_search
 from lecture_utils.data import digits, sources
 from lecture_utils.checkpoint import cache_file
 from lecture_utils.config import is_reduced, pick, pick_device, seed_everything, warn_if_slow
