@@ -265,6 +265,10 @@ def test_vae_out_that_is_not_ours_is_never_overwritten(user, tmp_path, capsys):
         rc, _, err = call(["vae", "train", "--data", "toy", "--out", "w.pt", "--epochs", "1", *fresh], capsys)
         assert rc == 2
         one_line_error(err, "not a checkpoint written by train_vae")
+    rc, _, err = call(["vae", "train", "--data", "toy", "--out", "notes.txt", "--epochs", "1", "--fresh"], capsys)
+    one_line_error(err, "notes.txt exists and is not a checkpoint written by train_vae")
+    rc, _, err = call(["anogan", "train", "--data", "toy", "--out", "notes.txt", "--epochs", "1"], capsys)
+    one_line_error(err, "--out notes.txt exists and is not a weights file written by anogan train")
     rc, _, err = call(["vae", "train", "--data", "toy", "--out", "toy", "--epochs", "1"], capsys)
     one_line_error(err, "--out", "is a folder")
     rc, _, err = call(["vae", "train", "--data", "toy", "--out", "notes.txt/w.pt", "--epochs", "1"], capsys)

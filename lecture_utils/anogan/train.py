@@ -135,7 +135,11 @@ def _resume(checkpoint, cfg, data, fresh):
     path, or (None, None); any other settings or data are refused, ``fresh`` ignores both."""
     for path in (partial_path(checkpoint), Path(checkpoint)):
         if path.is_file():
-            state = _ours(path, load_checkpoint(path))
+            try:
+                state = load_checkpoint(path)
+            except ValueError:
+                state = None                   # not a torch file: _ours refuses it, naming it
+            state = _ours(path, state)
             if not fresh:
                 check_resumable(path, state, cfg, free=FREE, data=data)
                 return state, path

@@ -136,7 +136,11 @@ def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False,
     for path in (partial_path(checkpoint), Path(checkpoint)):
         if not path.is_file():
             continue
-        state = _ours(path, load_checkpoint(path, map_location=device))
+        try:
+            state = load_checkpoint(path, map_location=device)
+        except ValueError:
+            state = None                       # not a torch file: _ours refuses it, naming it
+        state = _ours(path, state)
         if not fresh:
             check_resumable(path, state, config, free=VAEConfig.FREE, data=data)
             return state, path
