@@ -335,7 +335,8 @@ def test_anogan_epochs_follow_the_notebook_unless_given(user, capsys, monkeypatc
     monkeypatch.setattr(gt, "train_encoder", lambda E, G, D, images, cfg, **kw: seen.update(enc=cfg))
     assert call(["anogan", "train", "--data", "toy", "--out", "g.pt"], capsys)[0] == 0
     assert seen["gan"] == gt.GANConfig.for_images(4) and seen["enc"] == gt.EncoderConfig.for_images(4)
-    assert seen["device"] == torch.device("cpu")
+    from lecture_utils.config import pick_device
+    assert seen["device"] == pick_device("auto")          # --device defaults to auto (the CPU here)
     assert call(["anogan", "train", "--data", "toy", "--out", "g2.pt", "--epochs", "3", "--encoder-epochs", "1"],
                 capsys)[0] == 0
     assert seen["gan"].epochs == 3 and seen["enc"].epochs == 1
