@@ -179,16 +179,16 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     def save(epoch):
         nonlocal saved, where
         check_finite(model, "the VAE")
-        where = Path(checkpoint) if epoch == config.epochs else partial
-        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), where)
-        saved = epoch
+        target = Path(checkpoint) if epoch == config.epochs else partial
+        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), target)
+        saved, where = epoch, target
 
     images = images.to(device)
-    if partial is not None and saved is None:
-        save(0)                                # a checkpoint exists before the first NaN check
     bar = tqdm(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
     epoch = start
     try:
+        if partial is not None and saved is None:
+            save(0)                                # a checkpoint exists before the first NaN check
         for epoch in bar:
             history.append(train_epoch(model, optimizer, images, config, generator))
             bar.set_postfix(loss=f"{history[-1]:.1f}")
@@ -201,6 +201,9 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     except KeyboardInterrupt:
         if partial is None:
             raise
+        if where is None:
+            raise KeyboardInterrupt("VAE training stopped before its first checkpoint was written; "
+                                    "run the same command again to start") from None
         raise KeyboardInterrupt(f"VAE training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
                                 f"is {where}: run the same command again to resume") from None
     if partial is not None:
