@@ -160,7 +160,7 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     where the last checkpoint is.
     """
     config = config or VAEConfig()
-    device = device or pick_device()
+    device = pick_device(device)
     data = data or tensor_identity(images)
     generator = seed_everything(config.seed)
     model = make_model(config, device)
