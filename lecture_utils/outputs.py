@@ -4,8 +4,8 @@ A command that writes a folder (``data synthetic-capsule``, ``data digits``) fil
 sibling and renames it into place, so a failure leaves the previous result intact.  An existing
 folder is replaced only when it is empty or holds the command's *marker* (a JSON file listing what
 the command wrote there) and nothing else; any other folder needs ``force``.  The current folder,
-its parents, the home folder and a folder holding ``.git`` are never replaced, not even with
-``force``.
+its parents, the home folder and its parents, and a folder holding ``.git`` are never replaced,
+not even with ``force``.
 """
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ def _protected(path: Path) -> str | None:
     cwd, home = Path.cwd().resolve(), Path.home().resolve()
     if path == cwd or path in cwd.parents:
         return "it is the current folder or one of its parents"
-    if path == home or path == Path(path.anchor):
-        return "it is the home or root folder"
+    if path == home or path in home.parents:
+        return "it is the home folder or one of its parents"
     if (path / ".git").exists():
         return "it holds a .git folder"
     return None
@@ -92,6 +92,8 @@ def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: 
     and the list of files) is added, then the folder is renamed into place.  See `check_folder`.
     ``done(out)`` True (e.g. another process wrote the same folder meanwhile) keeps ``out`` as is."""
     out = check_folder(out, marker, force, hint)
+    if done is not None and not force and done(out):
+        return out                          # already written with the same settings
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", suffix=".tmp", dir=out.parent))
     tmp.chmod(0o755)

@@ -132,7 +132,7 @@ def test_subprocess_ctrl_c_says_where_the_checkpoint_is(user):
         line = p.stdout.readline()
         assert "progress is kept in" in line, line
         deadline = time.time() + 60
-        while load_epoch(user / "w.pt.partial") < 1 and time.time() < deadline:
+        while load_epoch(user / "w.pt.partial") < 0 and time.time() < deadline:
             time.sleep(0.2)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=60)
@@ -265,6 +265,10 @@ def test_vae_out_that_is_not_ours_is_never_overwritten(user, tmp_path, capsys):
         rc, _, err = call(["vae", "train", "--data", "toy", "--out", "w.pt", "--epochs", "1", *fresh], capsys)
         assert rc == 2
         one_line_error(err, "not a checkpoint written by train_vae")
+    rc, _, err = call(["vae", "train", "--data", "toy", "--out", "notes.txt", "--epochs", "1", "--fresh"], capsys)
+    one_line_error(err, "notes.txt exists and is not a checkpoint written by train_vae")
+    rc, _, err = call(["anogan", "train", "--data", "toy", "--out", "notes.txt", "--epochs", "1"], capsys)
+    one_line_error(err, "--out notes.txt exists and is not a weights file written by anogan train")
     rc, _, err = call(["vae", "train", "--data", "toy", "--out", "toy", "--epochs", "1"], capsys)
     one_line_error(err, "--out", "is a folder")
     rc, _, err = call(["vae", "train", "--data", "toy", "--out", "notes.txt/w.pt", "--epochs", "1"], capsys)
@@ -331,7 +335,8 @@ def test_anogan_epochs_follow_the_notebook_unless_given(user, capsys, monkeypatc
     monkeypatch.setattr(gt, "train_encoder", lambda E, G, D, images, cfg, **kw: seen.update(enc=cfg))
     assert call(["anogan", "train", "--data", "toy", "--out", "g.pt"], capsys)[0] == 0
     assert seen["gan"] == gt.GANConfig.for_images(4) and seen["enc"] == gt.EncoderConfig.for_images(4)
-    assert seen["device"] == torch.device("cpu")
+    from lecture_utils.config import pick_device
+    assert seen["device"] == pick_device("auto")          # --device defaults to auto (the CPU here)
     assert call(["anogan", "train", "--data", "toy", "--out", "g2.pt", "--epochs", "3", "--encoder-epochs", "1"],
                 capsys)[0] == 0
     assert seen["gan"].epochs == 3 and seen["enc"].epochs == 1

@@ -102,3 +102,35 @@ def test_cli_help_lists_every_group():
     assert out.returncode == 0
     for group in ("data", "vae", "anogan"):
         assert group in out.stdout
+
+
+class _Payload:
+    """Unpickling this creates a file: what a malicious .pt could do instead."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import builtins
+        return (builtins.open, (self.marker, "w"))
+
+
+def test_a_pickle_payload_is_refused_unrun(tmp_path):
+    marker, path = tmp_path / "ran", tmp_path / "shared.pt"
+    torch.save({"model": {"w": torch.zeros(2)}, "extra": _Payload(marker)}, path)
+    with pytest.raises(ValueError, match="was not loaded: it holds Python objects .* could run code"):
+        checkpoint.load_checkpoint(path)
+    assert not marker.exists()
+    torch.load(path, weights_only=False)          # the payload is real: an unsafe load runs it
+    assert marker.exists()
+
+
+def test_the_lectures_state_dict_and_our_checkpoints_load_safely(tmp_path):
+    sd = nn.Linear(2, 2).state_dict()
+    torch.save(sd, tmp_path / "trained_model.pt")                    # the lecture's layout: a bare state_dict
+    assert checkpoint.load_checkpoint(tmp_path / "trained_model.pt").keys() == sd.keys()
+    state = {"model": sd, "config": {"betas": (0.5, 0.999), "augment": "none"}, "history": [1.0, 2.0],
+             "rng": torch.Generator().get_state(), "data": {"folder": "/d", "files": 3}, "complete": True}
+    checkpoint.save_checkpoint(state, tmp_path / "ours.pt")
+    loaded = checkpoint.load_checkpoint(tmp_path / "ours.pt")
+    assert loaded["config"]["betas"] == (0.5, 0.999) and torch.equal(loaded["rng"], state["rng"])

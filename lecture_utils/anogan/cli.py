@@ -51,7 +51,10 @@ def _finished(out: Path, cfg, enc, data, fresh: bool) -> bool:
     ours with other settings (unless ``fresh``)."""
     if not out.exists():
         return False
-    state = load_checkpoint(out)
+    try:
+        state = load_checkpoint(out)
+    except ValueError:
+        state = None
     if not isinstance(state, dict) or not {"G", "D", "config"} <= set(state):
         raise ValueError(f"--out {out} exists and is not a weights file written by anogan train; "
                          "choose another --out (it is never overwritten)")

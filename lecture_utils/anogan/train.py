@@ -135,7 +135,11 @@ def _resume(checkpoint, cfg, data, fresh):
     path, or (None, None); any other settings or data are refused, ``fresh`` ignores both."""
     for path in (partial_path(checkpoint), Path(checkpoint)):
         if path.is_file():
-            state = _ours(path, load_checkpoint(path))
+            try:
+                state = load_checkpoint(path)
+            except ValueError:
+                state = None                   # not a torch file: _ours refuses it, naming it
+            state = _ours(path, state)
             if not fresh:
                 check_resumable(path, state, cfg, free=FREE, data=data)
                 return state, path
@@ -173,18 +177,18 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
         nonlocal saved, where
         check_finite(G, "G")
         check_finite(D, "D")
-        where = Path(checkpoint) if epoch == cfg.epochs else partial
+        target = Path(checkpoint) if epoch == cfg.epochs else partial
         save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
                          "opt_d": opt_d.state_dict(), "epoch": epoch, "history": history,
-                         "config": asdict(cfg), "data": data, "complete": epoch == cfg.epochs}, where)
-        saved = epoch
+                         "config": asdict(cfg), "data": data, "complete": epoch == cfg.epochs}, target)
+        saved, where = epoch, target
 
-    if partial is not None and state is None:
-        save(0)                          # a checkpoint exists before the first NaN check
     z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
     bar = tqdm(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
     epoch = start
     try:
+        if partial is not None and state is None:
+            save(0)                          # a checkpoint exists before the first NaN check
         for epoch in bar:
             history["seconds"] += _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device)
             if (epoch + 1) % cfg.sample_every == 0 or epoch + 1 == cfg.epochs:
@@ -197,6 +201,9 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     except KeyboardInterrupt:
         if partial is None:
             raise
+        if where is None:
+            raise KeyboardInterrupt("GAN training stopped before its first checkpoint was written; "
+                                    "run the same command again to start") from None
         raise KeyboardInterrupt(f"GAN training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
                                 f"is {where}: run the same command again to resume") from None
     if partial is not None:

@@ -71,6 +71,8 @@ def cache_dir(folder=None) -> Path:
     if folder is None:
         return config.data_dir()
     folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise DownloadError(f"the cache folder {folder} is a file; choose another --dir")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -115,6 +117,9 @@ def _download(archive: Archive, part: Path) -> None:
                 raise OSError("gdown returned no file")
         else:
             _urlretrieve(archive.url, part)
+    except KeyboardInterrupt:
+        part.unlink(missing_ok=True)
+        raise
     except Exception as e:  # noqa: BLE001 - network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
         reason = f"no answer within {TIMEOUT:g} s" if _timed_out(e) else _last_line(e)

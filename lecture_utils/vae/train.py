@@ -149,7 +149,11 @@ def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False,
     for path in (partial_path(checkpoint), Path(checkpoint)):
         if not path.is_file():
             continue
-        state = _ours(path, load_checkpoint(path, map_location=device))
+        try:
+            state = load_checkpoint(path, map_location=device)
+        except ValueError:
+            state = None                       # not a torch file: _ours refuses it, naming it
+        state = _ours(path, state)
         if not fresh:
             check_resumable(path, state, config, free=VAEConfig.FREE, data=data)
             return state, path
@@ -169,7 +173,7 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     where the last checkpoint is.
     """
     config = config or VAEConfig()
-    device = device or pick_device()
+    device = pick_device(device)
     data = data or tensor_identity(images)
     generator = seed_everything(config.seed)
     model = make_model(config, device)
@@ -188,16 +192,16 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     def save(epoch):
         nonlocal saved, where
         check_finite(model, "the VAE")
-        where = Path(checkpoint) if epoch == config.epochs else partial
-        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), where)
-        saved = epoch
+        target = Path(checkpoint) if epoch == config.epochs else partial
+        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), target)
+        saved, where = epoch, target
 
     images = images.to(device)
-    if partial is not None and saved is None:
-        save(0)                                # a checkpoint exists before the first NaN check
     bar = tqdm(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
     epoch = start
     try:
+        if partial is not None and saved is None:
+            save(0)                                # a checkpoint exists before the first NaN check
         for epoch in bar:
             history.append(train_epoch(model, optimizer, images, config, generator))
             bar.set_postfix(loss=f"{history[-1]:.1f}")
@@ -210,6 +214,9 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     except KeyboardInterrupt:
         if partial is None:
             raise
+        if where is None:
+            raise KeyboardInterrupt("VAE training stopped before its first checkpoint was written; "
+                                    "run the same command again to start") from None
         raise KeyboardInterrupt(f"VAE training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
                                 f"is {where}: run the same command again to resume") from None
     if partial is not None:
