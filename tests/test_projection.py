@@ -112,15 +112,17 @@ def test_homework_checkers_accept_right_and_reject_wrong_answers(model, capsys):
     from lecture_utils.vae import homework
     from lecture_utils.vae.evaluate import MethodResult
     x, cfg = defective(2), ProjectionConfig(iterations=2, lam=0.0)
-    assert homework.check_vae_lambda_zero(model, x, project(model, x, cfg), cfg)
-    assert not homework.check_vae_lambda_zero(model, x, None, cfg)
-    assert not homework.check_vae_lambda_zero(model, x, project(model, x, replace(cfg, lam=0.05)),
-                                              replace(cfg, lam=0.05))
-    assert not homework.check_vae_more_iterations(project(model, x, cfg), min_iterations=200)
-    assert homework.check_vae_more_iterations(project(model, x, cfg), min_iterations=2)
+    assert homework.check_vae_lambda_zero(model, x, project(model, x, cfg), cfg) is True
+    assert homework.check_vae_lambda_zero(model, x, None, cfg) is None
+    assert homework.check_vae_lambda_zero(model, x, project(model, x, replace(cfg, lam=0.05)),
+                                          replace(cfg, lam=0.05)) is False
+    assert homework.check_vae_more_iterations(None) is None
+    assert homework.check_vae_more_iterations(project(model, x, cfg), min_iterations=200) is False
+    assert homework.check_vae_more_iterations(project(model, x, cfg), min_iterations=2) is True
     table = {"poke": {"n": 2, "image_auroc": 0.75, "pixel_auroc": None}}
     results = {"kl": MethodResult(None, None, None, None, None, table, 0.0)}
-    assert homework.check_vae_defect_auroc(results, "poke", 0.75)
-    assert not homework.check_vae_defect_auroc(results, "poke", 0.5)
-    assert not homework.check_vae_defect_auroc(results, "crack", 0.5)
+    assert homework.check_vae_defect_auroc(results, "poke", 0.75) is True
+    assert homework.check_vae_defect_auroc(results, "poke", None) is None
+    assert homework.check_vae_defect_auroc(results, "poke", 0.5) is False
+    assert homework.check_vae_defect_auroc(results, "crack", 0.5) is False
     assert "Correct" in capsys.readouterr().out
