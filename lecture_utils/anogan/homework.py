@@ -18,7 +18,7 @@ from ..metrics import auroc
 
 def rescore_reference(result, lam: float) -> torch.Tensor:
     """A(x) for another λ from the two terms the search kept (the z found for λ = 0.1 is reused)."""
-    return (1 - lam) * result.residual + lam * result.discrimination
+    return score.combine(result.residual, result.discrimination, lam)
 
 
 def check_rescore(rescore) -> bool | None:
