@@ -4,7 +4,6 @@ from dataclasses import replace
 import torch
 
 from lecture_utils.anogan import dcgan, score, search
-from lecture_utils.anogan import train as gt
 
 
 def models():
