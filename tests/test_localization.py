@@ -1,5 +1,4 @@
 """Anomaly maps and scores against trusted references (scikit-image, scikit-learn)."""
-import numpy as np
 import pytest
 import torch
 from skimage.metrics import structural_similarity

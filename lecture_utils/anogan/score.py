@@ -74,10 +74,15 @@ def izi_f_terms(G, D, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, t
     return (x - x_hat).pow(2).flatten(1).mean(1), (f_x - f_hat).pow(2).mean(1), x_hat
 
 
+def izi_f_combine(a_r: torch.Tensor, a_d: torch.Tensor, kappa: float = 1.0) -> torch.Tensor:
+    """A_E(x) = A_R + κ · A_D: the one place the encoder score's weighting is written."""
+    return a_r + kappa * a_d
+
+
 def izi_f_loss(E, G, D, x: torch.Tensor, kappa: float) -> torch.Tensor:
-    """f-AnoGAN's izi_f loss: the batch mean of A_R + kappa * A_D with z = E(x) (see izi_f_terms)."""
+    """f-AnoGAN's izi_f loss: the batch mean of A_E(x) = A_R + κ · A_D with z = E(x) (see izi_f_terms)."""
     a_r, a_d, _ = izi_f_terms(G, D, x, E(x))
-    return (a_r + kappa * a_d).mean()
+    return izi_f_combine(a_r, a_d, kappa).mean()
 
 
 def _device(model) -> torch.device:
@@ -116,7 +121,7 @@ def encoder_scores(E, G, D, images: torch.Tensor, kappa: float = 1.0, batch_size
     t0 = time.perf_counter()
     z = encode(E, images, batch_size)
     a_r, a_d, x_hat = _terms_of(izi_f_terms, G, D, images, z, batch_size)
-    result = _result(a_r + kappa * a_d, a_r, a_d, z, x_hat, images)
+    result = _result(izi_f_combine(a_r, a_d, kappa), a_r, a_d, z, x_hat, images)
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -21,8 +21,8 @@ import torch
 from ..config import pick
 from .localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
 from ..metrics import auroc, pixel_auroc
+from .model import reconstruct
 from .projection import ENERGIES, ProjectionConfig, project_all
-from .train import reconstruct
 
 METHODS = ("residual", *ENERGIES)           # every method evaluate() accepts
 DEFAULT_METHODS = ("residual", "lecture", "kl")  # what the notebook and ``vae evaluate`` run by default

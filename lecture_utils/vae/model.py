@@ -3,12 +3,15 @@
 ``VAE`` is the convolutional VAE of the MPRG lecture "繰り返し処理による異常検知" (Dehaene et al.'s
 8-layer encoder and decoder, 128x128 input), layer for layer: module names and ``nn.Sequential``
 indices match the lecture's, so its published ``trained_model.pt`` loads with ``strict=True``.
-``vae_loss`` is the loss it is trained with (and the projection's energy builds on).
+``vae_loss`` is the loss it is trained with (and the projection's energy builds on);
+``reconstruct`` is f_VAE(x) over a whole set.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from ..batching import in_batches
 
 
 def _conv(c_in: int, c_out: int, k: int = 3, s: int = 1, p: int = 1) -> list[nn.Module]:
@@ -92,3 +95,10 @@ def vae_loss(x: torch.Tensor, x_hat: torch.Tensor, mu: torch.Tensor, logvar: tor
     bce = -(x * log_p + (1 - x) * log_1mp).flatten(1).sum(1)        # [B]
     kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)      # [B]
     return bce + kl
+
+
+def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
+    """f_VAE(x) with z = mu, batched, without gradients: [N, C, H, W] -> [N, C, H, W] on the CPU."""
+    model.eval()
+    return in_batches(lambda x: model(x)[0], images, batch_size=batch_size,
+                      device=next(model.parameters()).device)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import torch
 
-from ..viz import image_grid, show_image, show_map
+from ..viz import show_image, show_map
 from ..widgets import explorer
 
 

@@ -20,7 +20,7 @@ from ..batching import in_batches
 from ..checkpoint import (ResumeError, cache_file, check_finite, check_resumable, load_checkpoint, load_weights,
                           partial_path, save_checkpoint, tensor_identity)
 from ..config import pick, pick_device, seed_everything
-from .model import VAE, vae_loss
+from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
 
 @dataclass(frozen=True)
 class Augmentation:
@@ -243,10 +243,3 @@ def load_vae(weights, device=None) -> VAE:
         raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
     model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
     return load_weights(model, sd).to(device or pick_device()).eval()
-
-
-def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
-    """f_VAE(x) with z = mu, batched, without gradients: [N, C, H, W] -> [N, C, H, W] on the CPU."""
-    model.eval()
-    return in_batches(lambda x: model(x)[0], images, batch_size=batch_size,
-                      device=next(model.parameters()).device)
