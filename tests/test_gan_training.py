@@ -119,7 +119,7 @@ def test_epochs_follow_the_data_size(monkeypatch):
 
 
 def test_ctrl_c_names_the_checkpoint_and_the_run_resumes(tmp_path, monkeypatch):
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     path, calls = tmp_path / "gan.pt", []
     real = gt._gan_epoch
 
@@ -132,13 +132,13 @@ def test_ctrl_c_names_the_checkpoint_and_the_run_resumes(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt, match=r"epoch 2; the last checkpoint \(epoch 1\) is .*gan.pt.partial"):
         gt.train_gan(G, D, images(), cfg(epochs=3), checkpoint=path, progress=False)
     monkeypatch.undo()
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     h = gt.train_gan(G, D, images(), cfg(epochs=3), checkpoint=path, progress=False)
     assert len(h["epoch_d"]) == 3 and not (tmp_path / "gan.pt.partial").exists()
 
 
 def test_cached_encoder_is_refused_for_other_images(tmp_path):
-    G, D = dcgan.build(image_size=8)
+    G, D = dcgan.build(width=8)
     E, path = dcgan.Encoder(20, 8), tmp_path / "enc.pt"
     cfg_e = gt.EncoderConfig(epochs=1, batch_size=8)
     first = gt.train_encoder_cached(E, G, D, images(), cfg_e, path, progress=False)
