@@ -1,7 +1,6 @@
 """The algorithms written out in the notebooks (cells marked ``# core: NAME`` in notebooks/src) give
 the same numbers as the package's batched, tested functions, so the two cannot drift apart."""
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,11 @@ def core_cells(name: str) -> dict[str, str]:
 
 
 def run_cells(name: str, *wanted: str) -> dict:
-    """Exec the wanted core cells in one namespace; ``gt`` is a stand-in so that the cells' lines
-    plugging their function into the package (``gt.gan_step = gan_step``) change nothing here."""
+    """Exec the wanted core cells in one namespace."""
     cells = core_cells(name)
     missing = set(wanted) - set(cells)
     assert not missing, f"no '# core: ...' cell for {sorted(missing)} in notebooks/src/{name}.py"
-    ns = {"torch": torch, "gt": types.SimpleNamespace()}
+    ns = {"torch": torch}
     for key in wanted:
         exec(compile(cells[key], f"{name}.py: core {key}", "exec"), ns)
     return ns
@@ -160,20 +158,23 @@ def test_notebook_izi_f_equals_the_package():
             torch.testing.assert_close(a, b)
 
 
-def test_plugging_the_notebook_step_into_train_gan_is_what_the_notebook_does():
-    # The lecture's cell ends with ``gt.gan_step = gan_step``: train_gan must look gan_step up at call time.
-    ns = run_cells(LECTURE_2, "gan_step")
-    calls = []
+def test_train_gan_and_train_encoder_use_the_notebooks_functions():
+    # The lecture passes its own gan_step and izi_f: train_gan calls the step once per batch, and
+    # train_encoder minimises the loss it is given.
+    ns = run_cells(LECTURE_2, "gan_step", "izi_f")
+    steps, losses = [], []
 
-    def counting(*args):
-        calls.append(1)
+    def counting_step(*args):
+        steps.append(1)
         return ns["gan_step"](*args)
 
-    original = gt.gan_step
-    try:
-        gt.gan_step = counting
-        G, D = tiny_gan()
-        gt.train_gan(G, D, torch.rand(8, 1, 64, 64) * 2 - 1, gt.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False)
-    finally:
-        gt.gan_step = original
-    assert len(calls) == 2
+    def counting_loss(*args):
+        losses.append(1)
+        return ns["izi_f"](*args)
+
+    G, D = tiny_gan()
+    x = torch.rand(8, 1, 64, 64) * 2 - 1
+    gt.train_gan(G, D, x, gt.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False, step=counting_step)
+    E = dcgan.build_encoder(z_dim=4, width=8, seed=2)
+    gt.train_encoder(E, G, D, x, gt.EncoderConfig(epochs=1, batch_size=4), progress=False, loss=counting_loss)
+    assert len(steps) == 2 and len(losses) == 2

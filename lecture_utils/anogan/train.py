@@ -147,7 +147,8 @@ def _resume(checkpoint, cfg, data, fresh):
 
 
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
-              device=None, progress: bool = True, data: dict | None = None, fresh: bool = False) -> dict:
+              device=None, progress: bool = True, data: dict | None = None, fresh: bool = False,
+              step=None) -> dict:
     """Train (G, D) on ``images`` [N, 1, H, W] in [-1, 1]; returns the history.
 
     history: ``d_loss`` and ``g_loss`` per iteration, ``epoch_d``/``epoch_g`` (means per epoch),
@@ -156,8 +157,11 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     and after every epoch, the finished run to ``checkpoint`` (the partial file is then removed).
     A checkpoint of the same settings and ``data`` (default: ``tensor_identity(images)``) is
     resumed, or loaded as is when finished; anything else is refused (``fresh``: start over).
+    ``step``: the update of one batch, with ``gan_step``'s signature (default ``gan_step``; the
+    lecture passes the one written out in the notebook).
     """
     cfg = cfg or GANConfig()
+    step = step or gan_step
     device = pick_device(device)
     data = data or tensor_identity(images)
     G.to(device).train()
@@ -190,7 +194,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
         if partial is not None and state is None:
             save(0)                          # a checkpoint exists before the first NaN check
         for epoch in bar:
-            history["seconds"] += _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device)
+            history["seconds"] += _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device, step)
             if (epoch + 1) % cfg.sample_every == 0 or epoch + 1 == cfg.epochs:
                 history["samples"].append((epoch + 1, _sample(G, z_fixed)))
             if partial is not None:
@@ -213,7 +217,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     return history
 
 
-def _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device) -> float:
+def _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device, step) -> float:
     """One pass over the shuffled images; appends the losses to ``history``; returns seconds."""
     t0 = time.perf_counter()
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
@@ -221,7 +225,7 @@ def _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device) -> 
     d_sum = g_sum = 0.0
     n = 0
     for idx in _batches(len(images), cfg.batch_size, gen):
-        d, g = gan_step(G, D, opt_g, opt_d, images[idx].to(device), cfg, noise_std, gen)
+        d, g = step(G, D, opt_g, opt_d, images[idx].to(device), cfg, noise_std, gen)
         history["d_loss"].append(d)
         history["g_loss"].append(g)
         d_sum, g_sum, n = d_sum + d, g_sum + g, n + 1
@@ -241,10 +245,11 @@ def _sample(G, z: torch.Tensor) -> torch.Tensor:
 
 
 def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = None, device=None,
-                  progress: bool = True) -> dict:
+                  progress: bool = True, loss=None) -> dict:
     """Train E with G and D frozen (izi_f); returns ``{'loss': [...], 'lr': [...], 'seconds': s}``
-    (loss and learning rate per step)."""
+    (loss and learning rate per step). ``loss``: ``izi_f_loss`` or a function with its signature."""
     cfg = cfg or EncoderConfig()
+    loss_fn = loss or izi_f_loss
     device = pick_device(device)
     freeze(G, D)
     G.to(device), D.to(device)
@@ -256,7 +261,7 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
     for epoch in tqdm(range(cfg.epochs), desc="encoder", disable=not progress):
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
         for idx in _batches(len(images), cfg.batch_size, gen):
-            loss = izi_f_loss(E, G, D, images[idx].to(device), cfg.kappa)
+            loss = loss_fn(E, G, D, images[idx].to(device), cfg.kappa)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -271,7 +276,7 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
 
 
 def train_encoder_cached(E, G, D, images: torch.Tensor, cfg: EncoderConfig, path, device=None,
-                         progress: bool = True) -> dict:
+                         progress: bool = True, loss=None) -> dict:
     """``train_encoder`` once: later calls with the same ``path`` (same settings and images, else
     refused) load E from it instead."""
     path = Path(path)
@@ -285,7 +290,7 @@ def train_encoder_cached(E, G, D, images: torch.Tensor, cfg: EncoderConfig, path
         E.to(pick_device(device)).eval()
         freeze(G, D)
         return state["history"]
-    history = train_encoder(E, G, D, images, cfg, device, progress)
+    history = train_encoder(E, G, D, images, cfg, device, progress, loss)
     check_finite(E, "E")
     save_checkpoint({"E": E.state_dict(), "history": history, "config": asdict(cfg), "data": data}, path)
     return history

@@ -209,13 +209,13 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # %% [markdown en]
 # One training step, written out: D is updated first on a real batch and on G's images (detached,
 # so this update leaves G alone), then G is updated to make D call its images real. `train_gan`
-# below calls this very function for every batch (the line after it plugs it in), so editing it
+# below calls this very function for every batch (it is passed as `step=gan_step`), so editing it
 # changes the training you see. Trained weights are cached: to see an edit, delete the cached file
 # printed below or change a setting.
 # %% [markdown ja]
 # 1回の学習ステップを書き下します。まず本物のバッチと G の画像（detach するので、この更新は G を変えません）で
 # D を更新し、次に D が G の画像を本物と判定するように G を更新します。下の `train_gan` はバッチごとにまさに
-# この関数を呼びます（直後の行で差し込みます）。書き換えれば学習そのものが変わります。学習済みの重みは
+# この関数を呼びます（`step=gan_step` として渡します）。書き換えれば学習そのものが変わります。学習済みの重みは
 # キャッシュされるので、変更を反映させるには下に表示されるファイルを削除するか設定を変えてください。
 
 # %%
@@ -251,15 +251,14 @@ def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
     return d_loss.item(), g_loss.item()
 
 
-gt.gan_step = gan_step  # train_gan calls this function for every batch
-
 # %%
 BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
 book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_x = x_train[::max(1, len(x_train) // 400)]
-book_history = gt.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device)
+book_history = gt.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
+                            step=gan_step)  # our gan_step above, for every batch
 P.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
 
 # %%
@@ -292,7 +291,7 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
-history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device)
+history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
 print(f"training took {history['seconds']:.0f} s (cached in {gan_path.name})")
 
 # %%
@@ -489,13 +488,12 @@ def izi_f(E, G, D, x, kappa):
     return (a_r + kappa * a_d).mean()
 
 
-gt.izi_f_loss = izi_f  # train_encoder (G and D frozen) minimises this function
-
 # %%
 ENC = gt.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
-enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device)
+enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
+                                      loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
       f"({search.seconds / fast.seconds:.0f}x faster than the search)")
