@@ -14,6 +14,7 @@ import json
 import os
 import pickle
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -100,6 +101,33 @@ def check_finite(model: nn.Module, what: str = "the model") -> None:
     for name, p in model.named_parameters():
         if not torch.isfinite(p).all():
             raise FloatingPointError(f"{what}'s parameter {name} holds NaN/inf")
+
+
+class LastSave:
+    """Where a training run saved its progress last: ``epoch`` and ``path`` (None: not yet);
+    ``checkpointing``: whether the run saves at all."""
+
+    def __init__(self, checkpointing: bool, epoch: int | None = None, path: Path | None = None):
+        self.checkpointing, self.epoch, self.path = checkpointing, epoch, path
+
+
+@contextmanager
+def stops_said_in_one_line(what: str, last: LastSave, epoch, hint: str = ""):
+    """Re-raise a NaN loss (``FloatingPointError``) or Ctrl-C during the training of ``what`` as one
+    line naming the epoch (``epoch()``, counted from 0) and the last checkpoint (``last``)."""
+    try:
+        yield
+    except FloatingPointError as e:
+        kept = f"; the last finite weights (epoch {last.epoch}) are in {last.path}" if last.path is not None else ""
+        raise FloatingPointError(f"{e} in epoch {epoch() + 1}{kept}{hint}") from e
+    except KeyboardInterrupt:
+        if not last.checkpointing:
+            raise
+        if last.path is None:
+            raise KeyboardInterrupt(f"{what} training stopped before its first checkpoint was written; "
+                                    "run the same command again to start") from None
+        raise KeyboardInterrupt(f"{what} training stopped in epoch {epoch() + 1}; the last checkpoint "
+                                f"(epoch {last.epoch}) is {last.path}: run the same command again to resume") from None
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:

@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..checkpoint import (ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
-                          save_checkpoint, tensor_identity)
+from ..checkpoint import (LastSave, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
+                          save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device
 from .score import freeze, izi_f_loss
 
@@ -174,23 +174,22 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
         for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             module.load_state_dict(state[key])
         start, history = int(state["epoch"]), state["history"]
-    saved = start if state is not None else None
+    last = LastSave(checkpoint is not None, start if state is not None else None, where)
     partial = partial_path(checkpoint) if checkpoint is not None else None
 
     def save(epoch):
-        nonlocal saved, where
         check_finite(G, "G")
         check_finite(D, "D")
-        target = Path(checkpoint) if epoch == cfg.epochs else partial
+        last.path = Path(checkpoint) if epoch == cfg.epochs else partial
         save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
                          "opt_d": opt_d.state_dict(), "epoch": epoch, "history": history,
-                         "config": asdict(cfg), "data": data, "complete": epoch == cfg.epochs}, target)
-        saved, where = epoch, target
+                         "config": asdict(cfg), "data": data, "complete": epoch == cfg.epochs}, last.path)
+        last.epoch = epoch
 
     z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
     bar = tqdm(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
     epoch = start
-    try:
+    with stops_said_in_one_line("GAN", last, lambda: epoch):
         if partial is not None and state is None:
             save(0)                          # a checkpoint exists before the first NaN check
         for epoch in bar:
@@ -199,17 +198,6 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
                 history["samples"].append((epoch + 1, _sample(G, z_fixed)))
             if partial is not None:
                 save(epoch + 1)
-    except FloatingPointError as e:
-        kept = f"; the last finite weights (epoch {saved}) are in {where}" if where is not None else ""
-        raise FloatingPointError(f"{e} in epoch {epoch + 1}{kept}") from e
-    except KeyboardInterrupt:
-        if partial is None:
-            raise
-        if where is None:
-            raise KeyboardInterrupt("GAN training stopped before its first checkpoint was written; "
-                                    "run the same command again to start") from None
-        raise KeyboardInterrupt(f"GAN training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
-                                f"is {where}: run the same command again to resume") from None
     if partial is not None:
         partial.unlink(missing_ok=True)
     G.eval()

@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..batching import in_batches
-from ..checkpoint import (ResumeError, cache_file, check_finite, check_resumable, load_checkpoint, load_weights,
-                          partial_path, save_checkpoint, tensor_identity)
+from ..checkpoint import (LastSave, ResumeError, cache_file, check_finite, check_resumable, load_checkpoint,
+                          load_weights, partial_path, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
 
@@ -178,29 +178,30 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     generator = seed_everything(config.seed)
     model = make_model(config, device)
     optimizer = make_optimizer(model, config)
-    history, start, saved, where = [], 0, None, None
+    history, start = [], 0
     state, where = resume_state(checkpoint, config, data, fresh, device) if checkpoint is not None else (None, None)
+    last = LastSave(checkpoint is not None)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        history, start, saved = list(state["history"]), int(state["epoch"]), int(state["epoch"])
+        history, start = list(state["history"]), int(state["epoch"])
+        last.epoch, last.path = start, where
         generator.set_state(state["rng"].cpu())
     if checkpoint is not None and start == config.epochs:
         return model.eval(), history           # finished with these settings: nothing to do
     partial = partial_path(checkpoint) if checkpoint is not None else None
 
     def save(epoch):
-        nonlocal saved, where
         check_finite(model, "the VAE")
-        target = Path(checkpoint) if epoch == config.epochs else partial
-        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), target)
-        saved, where = epoch, target
+        last.path = Path(checkpoint) if epoch == config.epochs else partial
+        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), last.path)
+        last.epoch = epoch
 
     images = images.to(device)
     bar = tqdm(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
     epoch = start
-    try:
-        if partial is not None and saved is None:
+    with stops_said_in_one_line("VAE", last, lambda: epoch, hint=" (try a lower --lr)"):
+        if partial is not None and last.epoch is None:
             save(0)                                # a checkpoint exists before the first NaN check
         for epoch in bar:
             history.append(train_epoch(model, optimizer, images, config, generator))
@@ -208,17 +209,6 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
             done = epoch + 1
             if partial is not None and (done % config.save_every == 0 or done == config.epochs):
                 save(done)
-    except FloatingPointError as e:
-        kept = f"; the last finite weights (epoch {saved}) are in {where}" if where is not None else ""
-        raise FloatingPointError(f"{e} in epoch {epoch + 1}{kept} (try a lower --lr)") from e
-    except KeyboardInterrupt:
-        if partial is None:
-            raise
-        if where is None:
-            raise KeyboardInterrupt("VAE training stopped before its first checkpoint was written; "
-                                    "run the same command again to start") from None
-        raise KeyboardInterrupt(f"VAE training stopped in epoch {epoch + 1}; the last checkpoint (epoch {saved}) "
-                                f"is {where}: run the same command again to resume") from None
     if partial is not None:
         partial.unlink(missing_ok=True)
     return model.eval(), history
