@@ -209,23 +209,25 @@ def render(source: Path) -> dict[Path, str]:
     return files
 
 
+def update(files: dict, check: bool, wrote: str = "wrote", stale: str = "stale") -> int:
+    """Write each file of ``files`` ({path: text}) whose text changed, or with ``check`` only list
+    it; returns 1 when ``check`` found one, else 0."""
+    changed = [path for path, text in files.items()
+               if not (path.exists() and path.read_text(encoding="utf-8") == text)]
+    for path in changed:
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(files[path], encoding="utf-8")
+        print(f"{stale if check else wrote}: {path.relative_to(HERE.parent)}")
+    return 1 if (check and changed) else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report notebooks that differ")
     args = parser.parse_args(argv)
-    stale = []
-    for source in sorted((HERE / "src").glob("*.py")):
-        for path, text in render(source).items():
-            if path.exists() and path.read_text(encoding="utf-8") == text:
-                continue
-            stale.append(path)
-            if not args.check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-    for path in stale:
-        print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(HERE.parent)}")
-    return 1 if (args.check and stale) else 0
-
+    files = {path: text for source in sorted((HERE / "src").glob("*.py")) for path, text in render(source).items()}
+    return update(files, args.check)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,6 +18,9 @@ import re
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build  # noqa: E402  (notebooks/build.py: the one write-or-check loop)
+
 HERE = Path(__file__).resolve().parent
 PUNCTUATION = {"，": "、", "．": "。"}
 # glossary term (ja) -> variants that must not appear in Japanese prose
@@ -80,18 +83,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="only list the sources that would change")
     args = p.parse_args(argv)
-    changed = []
-    for path in sorted((HERE / "src").glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        fixed = fix_source(text)
-        if fixed != text:
-            changed.append(path)
-            if not args.check:
-                path.write_text(fixed, encoding="utf-8")
-    for path in changed:
-        print(f"{'would change' if args.check else 'fixed'}: {path.relative_to(HERE.parent)}")
-    return 1 if (args.check and changed) else 0
-
+    files = {path: fix_source(path.read_text(encoding="utf-8")) for path in sorted((HERE / "src").glob("*.py"))}
+    return build.update(files, args.check, wrote="fixed", stale="would change")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,3 +9,18 @@ def isolated_data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv(config.DATA_ENV, str(tmp_path_factory.getbasetemp() / "lecture_utils_data"))
     for name in ("LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def interrupt_at():
+    """``interrupt_at(n, real)``: a stand-in for ``real`` whose n-th call raises KeyboardInterrupt (Ctrl-C)."""
+    def make(n, real):
+        calls = []
+
+        def stand_in(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == n:
+                raise KeyboardInterrupt
+            return real(*args, **kwargs)
+        return stand_in
+    return make

@@ -118,17 +118,10 @@ def test_epochs_follow_the_data_size(monkeypatch):
         gt.epochs_for(0, 32_000)
 
 
-def test_ctrl_c_names_the_checkpoint_and_the_run_resumes(tmp_path, monkeypatch):
+def test_ctrl_c_names_the_checkpoint_and_the_run_resumes(tmp_path, monkeypatch, interrupt_at):
     G, D = dcgan.build(width=8)
-    path, calls = tmp_path / "gan.pt", []
-    real = gt._gan_epoch
-
-    def interrupted(*a):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*a)
-    monkeypatch.setattr(gt, "_gan_epoch", interrupted)
+    path = tmp_path / "gan.pt"
+    monkeypatch.setattr(gt, "_gan_epoch", interrupt_at(2, gt._gan_epoch))
     with pytest.raises(KeyboardInterrupt, match=r"epoch 2; the last checkpoint \(epoch 1\) is .*gan.pt.partial"):
         gt.train_gan(G, D, images(), cfg(epochs=3), checkpoint=path, progress=False)
     monkeypatch.undo()

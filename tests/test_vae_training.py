@@ -95,17 +95,10 @@ def test_nan_stops_training_and_keeps_the_last_finite_weights(tmp_path):
     assert state["epoch"] == 0 and all(torch.isfinite(v).all() for v in state["model"].values())
 
 
-def test_ctrl_c_says_where_the_checkpoint_is_and_resume_continues(tmp_path, monkeypatch):
+def test_ctrl_c_says_where_the_checkpoint_is_and_resume_continues(tmp_path, monkeypatch, interrupt_at):
     from lecture_utils.vae import train as vt
-    path, calls = tmp_path / "vae.pt", []
-    real = vt.train_epoch
-
-    def interrupted(*a):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*a)
-    monkeypatch.setattr(vt, "train_epoch", interrupted)
+    path = tmp_path / "vae.pt"
+    monkeypatch.setattr(vt, "train_epoch", interrupt_at(3, vt.train_epoch))
     with pytest.raises(KeyboardInterrupt, match=r"epoch 3; the last checkpoint \(epoch 2\) is .*vae.pt.partial"):
         train_vae(images(), tiny(epochs=4), checkpoint=path, device="cpu", progress=False)
     assert not path.exists() and load_checkpoint(tmp_path / "vae.pt.partial")["complete"] is False
