@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -386,6 +387,13 @@ def where_maps_are_high(test: ImageSet, maps: dict) -> str:
     return "\n".join(lines)
 
 
+def write_json(path: Path, data) -> None:
+    """Write ``data`` beside ``path`` under a temporary name, then rename (never a half-written file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("step", choices=["train", "tune", "test", "all"])
@@ -414,7 +422,7 @@ def main():
         ref = reference_images(fit, args.references)
         runs = [tuple(float(v) if i else v for i, v in enumerate(r.split(":"))) for r in args.runs.split(",")]
         rows = tune(model, tuning, ref, runs)
-        (cache / f"tuning_{args.runs.replace(':', '_').replace(',', '+')}.json").write_text(json.dumps(rows))
+        write_json(cache / f"tuning_{args.runs.replace(':', '_').replace(',', '+')}.json", rows)
     rows = [r for f in sorted(cache.glob("tuning_*.json")) for r in json.loads(f.read_text())]
     chosen = choose(rows)
     same = best(rows, method="residual", map=chosen["map"], sigma=chosen["sigma"], normalise=chosen["normalise"])
@@ -424,7 +432,7 @@ def main():
         maps, scores = test_scores(model, test, reference_images(fit, 40), chosen, cache)
         result = {"chosen": chosen, "tuning_residual_same": same, "tuning_residual_best": best(rows, method="residual"),
                   "bootstrap": bootstrap(test, maps, scores, args.bootstrap)}
-        (cache / "result.json").write_text(json.dumps(result, indent=1))
+        write_json(cache / "result.json", result)
         print(markdown(result))
         print(where_maps_are_high(test, maps))
 
