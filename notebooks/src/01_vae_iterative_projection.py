@@ -509,7 +509,7 @@ plt.show()
 # below is drawn with the default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown ja]
 # ## 8. エクスプローラ
-# 欠陥画像、繰り返し回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
+# 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
 # 両方なら黄）が表示されます。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
