@@ -478,8 +478,9 @@ plt.show()
 # good capsules (the print, the logo), not only the defect. The figure shows one image per type:
 # rows are $x_0$, the residual map and the projection's map (each row on its own colour scale).
 # On the real capsule, with every setting chosen on held-out training images (never on the test
-# set), the projection did **not** beat the residual at equal post-processing: pixel AUROC 0.905
-# against 0.928 with DSSIM maps, a difference of −0.022 with a 95 % interval of [−0.040, −0.011];
+# set), the projection did **not** beat the residual at equal post-processing: the difference of
+# pixel AUROC was −0.036 (95 % interval [−0.067, −0.014]) at the chosen post-processing, and with
+# raw DSSIM maps 0.905 against 0.928, −0.022 [−0.040, −0.011];
 # scratches lose most (−0.101): a thin scratch has a small residual, each step is scaled by the
 # squared residual, so the projection hardly moves it. Only with the residual map at $\sigma$ = 4,
 # much weaker for both, did it come out ahead (+0.009, [+0.002, +0.017]). Section "Ablation" of
@@ -492,8 +493,8 @@ plt.show()
 # 動かす画素はずっと少ないのですが、欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も
 # 動かします。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップです（行ごとに色の範囲が違います）。
 # 実物のカプセルで、すべての設定を取り分けた学習画像で選んだ（テストセットでは一切選んでいない）場合、
-# 同じ後処理での反復射影は残差に**勝ちませんでした**: DSSIM マップで画素 AUROC は 0.928 に対して 0.905、
-# 差は −0.022、95 % 区間は [−0.040, −0.011] です。最も負けるのは scratch です（−0.101）。細い傷は残差が
+# 同じ後処理での反復射影は残差に**勝ちませんでした**: 画素 AUROC の差は、選んだ後処理で −0.036（95 % 区間
+# [−0.067, −0.014]）、正規化しない DSSIM マップで 0.928 に対して 0.905、−0.022 [−0.040, −0.011] です。最も負けるのは scratch です（−0.101）。細い傷は残差が
 # 小さく、各ステップは残差の2乗で重み付けされるので、反復射影ではほとんど動きません。どちらにとっても
 # ずっと弱い $\sigma$ = 4 の残差マップでだけ、反復射影が上回りました（+0.009、[+0.002, +0.017]）。表と
 # コマンドは `benchmarks/RESULTS_vae.md` の "Ablation" 節にあります。
