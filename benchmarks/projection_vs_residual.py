@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -288,19 +289,33 @@ def choose(rows) -> dict:
 
 
 # --- step 3: the chosen settings on the test set, projection against residual
-def test_scores(model, test: ImageSet, ref: torch.Tensor, chosen: dict, cache: Path) -> tuple[dict, dict]:
+def test_scores(model, test: ImageSet, ref: torch.Tensor, chosen: dict, cache: Path, part: int | None = None,
+                n_parts: int = 1) -> tuple[dict, dict]:
     """Pixel maps and image scores of both methods with the chosen post-processing.  Image score (as
-    lecture 1): max of the chosen map blurred by the chosen σ and normalised per pixel by ``ref``'s."""
+    lecture 1): max of the chosen map blurred by the chosen σ and normalised per pixel by ``ref``'s.
+    The projection may be split over processes: ``part`` i of ``n_parts`` (every n-th image) is
+    computed and cached, and (None, None) returned until every part is there."""
     proj = ProjectionConfig(iterations=chosen["iterations"], alpha=chosen["alpha"], lam=chosen["lam"],
                             energy=chosen["energy"])
     path = cache / f"targets_{proj.energy}_a{proj.alpha}_l{proj.lam}_T{proj.iterations}.pt"
+    both = torch.cat([test.images, ref])
     if path.is_file():
         targets = torch.load(path, weights_only=True)
     else:
-        both = torch.cat([test.images, ref])
-        start = time.perf_counter()
-        targets = {"residual": reconstruct(model, both), "projection": project_all(model, both, proj, 8).x,
-                   "seconds": torch.tensor(time.perf_counter() - start)}
+        parts = [cache / f"{path.stem}_part{i}of{n_parts}.pt" for i in range(n_parts)]
+        for i in ([part] if part is not None else range(n_parts)):
+            if not parts[i].is_file():
+                start = time.perf_counter()
+                x = project_all(model, both[i::n_parts], proj, 8).x
+                save_checkpoint({"x": x, "seconds": torch.tensor(time.perf_counter() - start)}, parts[i])
+        if not all(f.is_file() for f in parts):
+            return None, None  # another process computes the other parts
+        done = [torch.load(f, weights_only=True) for f in parts]
+        x = torch.empty_like(both)
+        for i, d in enumerate(done):
+            x[i::n_parts] = d["x"]
+        targets = {"residual": reconstruct(model, both), "projection": x,
+                   "seconds": torch.stack([d["seconds"] for d in done]).sum()}
         save_checkpoint(targets, path)
     maps, scores = {}, {}
     n = len(test)
@@ -386,6 +401,13 @@ def where_maps_are_high(test: ImageSet, maps: dict) -> str:
     return "\n".join(lines)
 
 
+def write_json(path: Path, data) -> None:
+    """Write ``data`` beside ``path`` under a temporary name, then rename (never a half-written file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("step", choices=["train", "tune", "test", "all"])
@@ -397,6 +419,8 @@ def main():
     p.add_argument("--bootstrap", type=int, default=1000)
     p.add_argument("--runs", default="lecture:0.5:0.05,lecture:4:0.05,kl:0.5:0.05,kl:4:0.05,paper:0.5:0.05",
                    help="projections to try, energy:alpha:lambda,... (tune); test uses every tuning_*.json")
+    p.add_argument("--parts", type=int, default=1, help="split the test projection over this many processes")
+    p.add_argument("--part", type=int, default=None, help="(test) compute only this part, 0 .. parts - 1")
     p.add_argument("--threads", type=int, default=None)
     args = p.parse_args()
     if args.threads:
@@ -414,17 +438,19 @@ def main():
         ref = reference_images(fit, args.references)
         runs = [tuple(float(v) if i else v for i, v in enumerate(r.split(":"))) for r in args.runs.split(",")]
         rows = tune(model, tuning, ref, runs)
-        (cache / f"tuning_{args.runs.replace(':', '_').replace(',', '+')}.json").write_text(json.dumps(rows))
+        write_json(cache / f"tuning_{args.runs.replace(':', '_').replace(',', '+')}.json", rows)
     rows = [r for f in sorted(cache.glob("tuning_*.json")) for r in json.loads(f.read_text())]
     chosen = choose(rows)
     same = best(rows, method="residual", map=chosen["map"], sigma=chosen["sigma"], normalise=chosen["normalise"])
     print(tuning_table(rows), postprocessing_table(rows, chosen), sep="\n\n")
     if args.step in ("test", "all"):
         test = load_split(root, "test")
-        maps, scores = test_scores(model, test, reference_images(fit, 40), chosen, cache)
+        maps, scores = test_scores(model, test, reference_images(fit, 40), chosen, cache, args.part, args.parts)
+        if maps is None:
+            return
         result = {"chosen": chosen, "tuning_residual_same": same, "tuning_residual_best": best(rows, method="residual"),
                   "bootstrap": bootstrap(test, maps, scores, args.bootstrap)}
-        (cache / "result.json").write_text(json.dumps(result, indent=1))
+        write_json(cache / "result.json", result)
         print(markdown(result))
         print(where_maps_are_high(test, maps))
 

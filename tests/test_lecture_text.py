@@ -63,6 +63,7 @@ def test_style_fix_converts_punctuation_and_variants_but_keeps_code_math_and_tit
     assert style.fix_text(text) == ("テストセットを使い、`Encoder` と $x．$ を「繰り返し処理による異常検知」で"
                                     "見ます。エンコーダ です")
     assert style.problems(text) and not style.problems(style.fix_text(text))
+    assert style.fix_text("**目的.** Schlegl ら, 2017 と `a, b` と 1.5 倍") == "**目的。** Schlegl ら、2017 と `a, b` と 1.5 倍"
 
 
 @pytest.mark.parametrize("name", NAMES)
