@@ -6,12 +6,12 @@ import argparse
 import torch
 
 from lecture_utils.config import pick_device
-from lecture_utils.data.sources import capsule_root
+from lecture_utils.data.sources import TUNING_SEED, capsule_root
 
 
 def parser(doc: str, images: int) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
-    p.add_argument("--data", default=None, help="MVTec-layout folder (default: sources.capsule_root())")
+    p.add_argument("--data", default=None, help="MVTec-layout folder (default: the tuning synthetic capsule, seed TUNING_SEED)")
     p.add_argument("--images", type=int, default=images)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     return p
@@ -21,4 +21,4 @@ def setup(args) -> tuple[torch.device, str]:
     """Apply --threads; return the device and the data folder."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    return pick_device(), args.data or capsule_root()[0]
+    return pick_device(), args.data or capsule_root(TUNING_SEED)[0]

@@ -32,7 +32,7 @@ import torch
 from lecture_utils.checkpoint import load_weights, save_checkpoint
 from lecture_utils.config import seed_everything
 from lecture_utils.data.mvtec import ImageSet, load_split
-from lecture_utils.data.sources import capsule_root
+from lecture_utils.data.sources import TUNING_SEED, capsule_root
 from lecture_utils.metrics import auroc
 from lecture_utils.vae.evaluate import reference_images
 from lecture_utils.vae.localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
@@ -411,7 +411,7 @@ def write_json(path: Path, data) -> None:
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("step", choices=["train", "tune", "test", "all"])
-    p.add_argument("--data", default=None, help="MVTec-layout capsule folder (default: sources.capsule_root())")
+    p.add_argument("--data", default=None, help="MVTec-layout capsule folder (default: the tuning synthetic capsule)")
     p.add_argument("--cache", default="/tmp/projection_vs_residual", help="weights, tuning and results (not git)")
     p.add_argument("--epochs", type=int, default=100)
     p.add_argument("--good", type=int, default=20, help="held-out images kept good in the tuning set")
@@ -428,7 +428,7 @@ def main():
     seed_everything(0)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
-    root = args.data or capsule_root()[0]
+    root = args.data or capsule_root(TUNING_SEED)[0]
     fit, held = split_train(load_split(root, "train").images)
     model = get_vae(fit, cache, args.epochs)
     if args.step == "train":

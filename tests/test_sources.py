@@ -160,7 +160,7 @@ def test_offline_outside_colab_nothing_touches_the_network(net, synthetic, capsy
     monkeypatch.setattr(download, "fetch", forbidden)
     monkeypatch.setattr(download, "download_mnist", forbidden)
     assert not sources.may_download()
-    assert sources.capsule("auto")[1] == "synthetic" and synthetic == [0]
+    assert sources.capsule("auto")[1] == "synthetic" and synthetic == [sources.LECTURE_SEED]
     line = one_line(capsys)
     assert "downloads are off outside Colab" in line and "data download lecture" in line
     assert sources.digits("auto") == "bundled"
@@ -217,7 +217,7 @@ def test_colab_falls_back_to_the_official_capsule(net, colab, monkeypatch, synth
 ])
 def test_colab_failed_downloads_fall_back_with_one_line(net, cache, colab, synthetic, capsys, payload, words):
     net.gdown = payload                                          # and the MVTec server is unreachable
-    assert sources.capsule("auto") == (cache.parent / "syn", "synthetic") and synthetic == [0]
+    assert sources.capsule("auto") == (cache.parent / "syn", "synthetic") and synthetic == [sources.LECTURE_SEED]
     line = one_line(capsys)
     assert line.startswith("Using the synthetic capsule")
     assert words in line and "lecture:" in line and "mvtec:" in line      # why, for each source
@@ -282,3 +282,8 @@ def test_warn_if_slow_only_on_cpu_at_full_settings(monkeypatch, capsys):
     assert config.warn_if_slow("cuda") is None and config.warn_if_slow(config.torch.device("cuda", 0)) is None
     monkeypatch.setenv(config.REDUCED_ENV, "1")
     assert config.warn_if_slow("cpu") is None and capsys.readouterr().out == ""
+
+
+def test_the_lectures_offline_capsule_is_not_the_one_settings_were_tuned_on(synthetic):
+    sources.capsule("synthetic")
+    assert synthetic == [sources.LECTURE_SEED] and sources.LECTURE_SEED != sources.TUNING_SEED

@@ -476,9 +476,8 @@ plt.show()
 #
 # Where the settings come from: $\alpha$, $\lambda$ and $T$ are the lecture's; the `kl` energy, the
 # residual maps, $\sigma$ = 4 and 2 and the normalisation were chosen on the synthetic capsule
-# generated with seed 0.
-# That is the very set this notebook evaluates when no real data is present, so **offline, these
-# figures are not from a test set unseen by tuning**: read them as a demonstration. A separate
+# generated with seed 0. Offline, this notebook trains and evaluates on another synthetic capsule
+# (seed 1, `sources.LECTURE_SEED`), whose images played no part in those choices. A separate
 # ablation chose every setting again on data that is no test set (held-out good *training* images
 # of the real capsule with synthetic defects pasted in) and measured the result on the real test
 # set: `benchmarks/projection_vs_residual.py`, section "Ablation" of `benchmarks/RESULTS_vae.md`.
@@ -501,9 +500,9 @@ plt.show()
 # 比べ、(マップ − 平均) / ばらつき の最大値をとります。
 #
 # 設定の出所: $\alpha$、$\lambda$、$T$ は講義の値です。`kl` エネルギー、残差マップ、$\sigma$ = 4 と 2、
-# 正規化は、シード 0 で生成した合成カプセルで選びました。実データがないときにこのノートブックが評価するのはまさに
-# そのデータなので、**オフラインでのこの値は、調整に使っていないテストセットでの値ではありません**。
-# 実演として読んでください。別のアブレーションでは、テストセットではないデータ（実物のカプセルの正常な
+# 正規化は、シード 0 で生成した合成カプセルで選びました。実データがないとき、このノートブックは別の合成カプセル
+# （シード 1、`sources.LECTURE_SEED`）で学習・評価します。その画像は設定の選択に一切使っていません。
+# 別のアブレーションでは、テストセットではないデータ（実物のカプセルの正常な
 # *学習*画像の一部を取り分け、合成の欠陥を貼り付けたもの）ですべての設定を選び直し、実物のテストセットで
 # 測りました: `benchmarks/projection_vs_residual.py`、`benchmarks/RESULTS_vae.md` の "Ablation" 節です。
 # 反復射影はバッチで行うので、1時間ではなく数分で終わります。
