@@ -214,14 +214,14 @@ plt.show()
 # With the lecture's capsule (`DATA` gave `lecture` or `mvtec` and the lecture's archive is here),
 # its `trained_model.pt` (1000 epochs with the lecture's augmentation) is loaded; set `TRAIN = True`
 # to train your own instead. Otherwise we train for 100 epochs (about 6 minutes on a laptop
-# CPU, under a minute on a GPU; a few epochs in CI). The weights are cached in the data folder under
+# CPU, far less on a GPU (not measured here); a few epochs in CI). The weights are cached in the data folder under
 # a name made from the settings, and checkpointed every 10 epochs: re-running this cell, or
 # running the other language's notebook, reuses them, and an interrupted run resumes.
 # %% [markdown ja]
 # ## 3. 学習、または講義の学習済み重み
 # 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec`）講義のアーカイブが手元にあれば、その
 # `trained_model.pt`（講義の拡張で1000エポック学習）を読み込みます。自分で学習したいときは `TRAIN = True`
-# にします。それ以外では 100 エポック学習します（ノートPCのCPUで約6分、GPUなら1分以内。CIでは数エポック）。
+# にします。それ以外では 100 エポック学習します（ノートPCのCPUで約6分、GPUならずっと短い（ここでは未計測）。CIでは数エポック）。
 # 重みは設定から作った名前でデータフォルダに保存され、10エポックごとにチェックポイントを書きます。
 # このセルを再実行したり、もう一方の言語のノートブックを実行したりすると再利用され、中断した学習は
 # 続きから再開します。
