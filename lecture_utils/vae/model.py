@@ -1,8 +1,9 @@
 """Lecture 1's network and its loss.
 
 ``VAE`` is the convolutional VAE of the MPRG lecture "繰り返し処理による異常検知" (after Dehaene et
-al.'s: 9 convolutions in the encoder and 9 in the decoder, 128x128 input), layer for layer: module names and ``nn.Sequential``
-indices match the lecture's, so its published ``trained_model.pt`` loads with ``strict=True``.
+al.'s: 9 convolutions in the encoder and 9 in the decoder, 128x128 input), layer for layer: module
+names and ``nn.Sequential`` indices match the lecture's, so its published ``trained_model.pt``
+loads with ``strict=True``.
 ``vae_loss`` is the loss it is trained with (and the projection's energy builds on);
 ``reconstruct`` is f_VAE(x) over a whole set.
 """
