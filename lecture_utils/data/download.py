@@ -98,7 +98,7 @@ def fetch(archive: Archive | str, folder=None) -> Path:
         os.replace(part, file)
     else:
         _check(archive, file, file)
-    return _unpack(archive, file, cache / archive.folder)
+    return _unpack(file, cache / archive.folder)
 
 
 def _manual(archive: Archive, file: Path) -> str:
@@ -195,7 +195,7 @@ def _members(path: Path) -> list[str]:
     raise ValueError("it is neither a zip nor a tar archive")
 
 
-def _unpack(archive: Archive, file: Path, target: Path) -> Path:
+def _unpack(file: Path, target: Path) -> Path:
     """Extract into a temporary folder beside ``target``, mark it complete, then rename it."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     tmp.chmod(0o755)
