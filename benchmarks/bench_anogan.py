@@ -40,7 +40,7 @@ def run(args) -> dict:
     x_val, y_val = score.to_unit(sets.val.images), sets.val.labels
     G, D = dcgan.build(seed=args.seed)
     gcfg = gt.GANConfig(epochs=args.epochs, seed=args.seed, **dict(args.gan))
-    ecfg = gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed)
+    ecfg = gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed, **dict(args.encoder))
     t0 = time.perf_counter()
     history = gt.train_gan(G, D, x_train, gcfg, progress=False)
     t_gan = time.perf_counter() - t0
@@ -99,12 +99,16 @@ def markdown(r: dict) -> str:
 """
 
 
-def setting(text: str) -> tuple:
-    """'d_lr=4e-4' -> ('d_lr', 0.0004): a GANConfig field and a Python literal."""
-    field, _, value = text.partition("=")
-    if field not in gt.GANConfig.__dataclass_fields__ or field in ("epochs", "seed") or not value:
-        raise argparse.ArgumentTypeError(f"expected FIELD=VALUE with a GANConfig field other than epochs/seed, got {text!r}")
-    return field, ast.literal_eval(value)
+def setting(config):
+    """An argument type: 'd_lr=4e-4' -> ('d_lr', 0.0004), a field of the dataclass ``config`` and a
+    Python literal."""
+    def parse(text: str) -> tuple:
+        field, _, value = text.partition("=")
+        if field not in config.__dataclass_fields__ or field in ("epochs", "seed") or not value:
+            raise argparse.ArgumentTypeError(
+                f"expected FIELD=VALUE with a {config.__name__} field other than epochs/seed, got {text!r}")
+        return field, ast.literal_eval(value)
+    return parse
 
 
 def main(argv=None) -> int:
@@ -121,8 +125,10 @@ def main(argv=None) -> int:
     p.add_argument("--short-iterations", type=int, default=30)
     p.add_argument("--speed-iterations", type=int, default=10)
     p.add_argument("--per-image", type=int, default=10, help="images searched one by one for the ratio")
-    p.add_argument("--gan", type=setting, nargs="*", default=[], metavar="FIELD=VALUE",
+    p.add_argument("--gan", type=setting(gt.GANConfig), nargs="*", default=[], metavar="FIELD=VALUE",
                    help="other GANConfig fields, e.g. batch_size=64 d_lr=4e-4 'betas=(0.0, 0.9)'")
+    p.add_argument("--encoder", type=setting(gt.EncoderConfig), nargs="*", default=[], metavar="FIELD=VALUE",
+                   help="other EncoderConfig fields, e.g. cosine=False lr=1e-3")
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", 1)))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=str(Path(__file__).with_name("RESULTS_anogan.md")))

@@ -422,6 +422,9 @@ def main():
     p.add_argument("--parts", type=int, default=1, help="split the test projection over this many processes")
     p.add_argument("--part", type=int, default=None, help="(test) compute only this part, 0 .. parts - 1")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--post", default=None, metavar="MAP:SIGMA[:norm]",
+                   help="(test) compare at this pixel post-processing instead of the chosen one, e.g. dssim:2 or "
+                        "residual:4 (a secondary comparison: the projection stays the one chosen on the tuning set)")
     args = p.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -441,6 +444,9 @@ def main():
         write_json(cache / f"tuning_{args.runs.replace(':', '_').replace(',', '+')}.json", rows)
     rows = [r for f in sorted(cache.glob("tuning_*.json")) for r in json.loads(f.read_text())]
     chosen = choose(rows)
+    if args.post:
+        kind, sigma, *norm = args.post.split(":")
+        chosen.update(map=kind, sigma=float(sigma), normalise=norm == ["norm"])
     same = best(rows, method="residual", map=chosen["map"], sigma=chosen["sigma"], normalise=chosen["normalise"])
     print(tuning_table(rows), postprocessing_table(rows, chosen), sep="\n\n")
     if args.step in ("test", "all"):
@@ -450,7 +456,7 @@ def main():
             return
         result = {"chosen": chosen, "tuning_residual_same": same, "tuning_residual_best": best(rows, method="residual"),
                   "bootstrap": bootstrap(test, maps, scores, args.bootstrap)}
-        write_json(cache / "result.json", result)
+        write_json(cache / (f"result_post_{args.post.replace(':', '_')}.json" if args.post else "result.json"), result)
         print(markdown(result))
         print(where_maps_are_high(test, maps))
 
