@@ -457,7 +457,7 @@ plt.show()
 
 # %% [markdown en]
 # ## 7. Evaluation on the whole test set
-# **Primer: ROC and AUROC.** A detector gives each image (or pixel) a score; any threshold on it
+# **Primer: ROC and AUROC.** A detector gives each image (or pixel) a score, its *anomaly score*; any threshold on it
 # calls everything above it "defective". The *ROC curve* plots, for every threshold, the true-positive
 # rate (defects found) against the false-positive rate (good ones flagged). The area under it,
 # *AUROC*, is the probability that a randomly chosen defective image scores higher than a randomly
@@ -484,7 +484,7 @@ plt.show()
 # The projection is batched: minutes, not an hour.
 # %% [markdown ja]
 # ## 7. テストセット全体での評価
-# **予備知識: ROC と AUROC.** 検出器は画像（または画素）ごとにスコアを出します。スコアにしきい値を決めると、
+# **予備知識: ROC と AUROC.** 検出器は画像（または画素）ごとにスコア、*異常スコア（異常度）* を出します。スコアにしきい値を決めると、
 # それを超えるものが「欠陥あり」と判定されます。*ROC 曲線*は、すべてのしきい値について、真陽性率（見つけた
 # 欠陥の割合）を偽陽性率（誤って欠陥とした正常品の割合）に対して描いたものです。その下の面積 *AUROC* は、
 # ランダムに選んだ欠陥画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1.0 = 完全、
