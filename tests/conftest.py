@@ -1,4 +1,6 @@
-"""Unit tests never touch the real cache in data/ and never see the developer's data overrides."""
+"""Shared test helpers; unit tests never touch the real cache in data/ and never see the developer's data overrides."""
+from pathlib import Path
+
 import pytest
 
 from lecture_utils import config
@@ -24,3 +26,15 @@ def interrupt_at():
             return real(*args, **kwargs)
         return stand_in
     return make
+
+
+def deliver(payload, output):
+    """What a faked download (gdown's) does with ``payload``: raise it if it is an exception, call it
+    on the output path if it is a function, else write its bytes there; returns ``output``."""
+    if isinstance(payload, Exception):
+        raise payload
+    if callable(payload):
+        payload(Path(output))
+    else:
+        Path(output).write_bytes(payload)
+    return output

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import deliver
+
 from lecture_utils.data import download, sources
 from lecture_utils.data.mvtec import DatasetError, load_split
 from lecture_utils.data.download import LECTURE, MVTEC_CAPSULE, DownloadError
@@ -65,13 +67,7 @@ class FakeGdown:
 
     def __call__(self, id=None, output=None, quiet=False, **kw):
         self.calls += 1
-        if isinstance(self.payload, Exception):
-            raise self.payload
-        if callable(self.payload):
-            self.payload(Path(output))
-        else:
-            Path(output).write_bytes(self.payload)
-        return output
+        return deliver(self.payload, output)
 
 
 def fake_gdown(monkeypatch, payload):

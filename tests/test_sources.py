@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import deliver
+
 from lecture_utils import config
 from lecture_utils.data import download, sources
 from lecture_utils.data.download import MVTEC_CAPSULE, DownloadError
@@ -85,13 +87,7 @@ class Network:
 
     def _gdown(self, id=None, output=None, quiet=False, **kw):
         self.calls.append("gdown")
-        if isinstance(self.gdown, Exception):
-            raise self.gdown
-        if callable(self.gdown):
-            self.gdown(Path(output))
-        else:
-            Path(output).write_bytes(self.gdown)
-        return output
+        return deliver(self.gdown, output)
 
     def _urlopen(self, url, timeout=None, **kw):
         self.calls.append("urlopen")
