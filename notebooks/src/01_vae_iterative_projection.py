@@ -271,17 +271,17 @@ plt.show()
 # $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
 #
 # The first term is low when the VAE explains x_t; the second keeps x_t close to x_0. One detail
-# matters here: L_VAE's BCE(f_VAE(x_t), x_t) is linear in the image x_t, so it is smallest at pixels
-# of 0 or 1, not at x_t = f_VAE(x_t). We therefore subtract the image's own entropy
+# matters here: the BCE of $L_{\mathrm{VAE}}$, $\mathrm{BCE}(f_{\mathrm{VAE}}(x_t), x_t)$, is linear in the image $x_t$, so
+# it is smallest at pixels of 0 or 1, not at $x_t = f_{\mathrm{VAE}}(x_t)$. We therefore subtract the image's own entropy
 # $H(x_t) = -\sum [x_t \log x_t + (1 - x_t) \log(1 - x_t)]$, the BCE of a perfect reconstruction: it does
 # not depend on the VAE's weights (training is unchanged), and BCE − H is the Bernoulli divergence
-# KL(x_t ‖ f_VAE(x_t)), zero and flat exactly where the VAE reproduces x_t. Gradient
+# $\mathrm{KL}(x_t \,\|\, f_{\mathrm{VAE}}(x_t))$, zero and flat exactly where the VAE reproduces $x_t$. Gradient
 # descent on E alone would change every pixel; Dehaene et al. weight the gradient by the squared
 # residual, so pixels the VAE already reconstructs stay put:
 #
 # $$x_{t+1} = x_t - \alpha \cdot \left(\nabla E(x_t) \odot (x_t - f_{\mathrm{VAE}}(x_t))^2\right)$$
 #
-# ∇E is taken *through* the VAE (encoder and decoder). The original lecture code used instead
+# $\nabla E$ is taken *through* the VAE (encoder and decoder). The original lecture code used instead
 # $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ with f_VAE(x_t) held constant, so its gradient only says
 # "move toward the current reconstruction"; we keep it as the `lecture` variant for comparison.
 # Below, the energies, one step and the loop are written out; every figure of this section and
@@ -294,17 +294,17 @@ plt.show()
 # $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
 #
 # 第1項は VAE が x_t をうまく説明できるとき小さく、第2項は x_t を x_0 の近くに留めます。ここで1つ注意があります:
-# L_VAE の BCE(f_VAE(x_t), x_t) は画像 x_t について線形なので、x_t = f_VAE(x_t) ではなく画素値 0 か 1 で最小に
+# $L_{\mathrm{VAE}}$ の $\mathrm{BCE}(f_{\mathrm{VAE}}(x_t), x_t)$ は画像 $x_t$ について線形なので、$x_t = f_{\mathrm{VAE}}(x_t)$ ではなく画素値 0 か 1 で最小に
 # なります。そこで画像自身のエントロピー $H(x_t) = -\sum [x_t \log x_t + (1 - x_t) \log(1 - x_t)]$（完全な再構成の
 # BCE）を引きます。これは VAE の重みに依存しないので学習は変わらず、BCE − H はベルヌーイ分布の KL ダイバージェンス
-# KL(x_t ‖ f_VAE(x_t)) となり、VAE が x_t を再現するところでちょうど 0 かつ平坦になります。E の勾配降下だけでは
+# $\mathrm{KL}(x_t \,\|\, f_{\mathrm{VAE}}(x_t))$ となり、VAE が x_t を再現するところでちょうど 0 かつ平坦になります。E の勾配降下だけでは
 # すべての画素が変わってしまうため、Dehaeneらは勾配を残差の2乗で重み付けし、VAE がすでに再構成できている
 # 画素は動かないようにします:
 #
 # $$x_{t+1} = x_t - \alpha \cdot \left(\nabla E(x_t) \odot (x_t - f_{\mathrm{VAE}}(x_t))^2\right)$$
 #
-# ∇E は VAE（エンコーダ と デコーダ）を*通して*計算します。元の講義コードは代わりに
-# E = ‖x_t − f_VAE(x_t)‖² + λ‖x_t − x_0‖₁ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
+# $\nabla E$ は VAE（エンコーダとデコーダ）を*通して*計算します。元の講義コードは代わりに
+# $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
 # 「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。
 # 以下にエネルギー、1回の更新、ループを書き下します。この節の図と8節のエクスプローラはすべてこのループの
 # 実行結果です。セルを書き換えてこの節を再実行すると、何が変わるかを確かめられます。
@@ -652,13 +652,13 @@ assert homework.hidden_bernoulli_kl(bernoulli_kl)
 
 # %% [markdown en]
 # **Exercise 2 (implement, about 20 minutes).** *Goal: derive a gradient by hand and check it
-# numerically, as autograd would.* For the lecture's energy E(x_t) = ‖x_t − x̂‖² + λ‖x_t − x_0‖₁ with
-# x̂ = f_VAE(x_t) held constant, write `lecture_grad(x_t, x_hat, x_0, lam)` returning ∇E(x_t)
+# numerically, as autograd would.* For the lecture's energy $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$ with
+# $\hat{x} = f_{\mathrm{VAE}}(x_t)$ held constant, write `lecture_grad(x_t, x_hat, x_0, lam)` returning $\nabla E(x_t)$
 # `[B, C, H, W]` in closed form, without autograd. The check compares it with autograd's gradient.
 # Then look at `step`: what does the residual weighting do to this gradient?
 # %% [markdown ja]
 # **課題2（実装、約20分）。** *目標: 勾配を手で導き、autograd と同じく数値で確かめる。*
-# 講義のエネルギー E(x_t) = ‖x_t − x̂‖² + λ‖x_t − x_0‖₁（x̂ = f_VAE(x_t) は定数）について、勾配 ∇E(x_t)
+# 講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$
 # `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。
 # チェックは autograd の勾配と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
 
@@ -704,11 +704,11 @@ assert homework.hidden_image_score(image_score)
 # %% [markdown en]
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
 # the `projection` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
-# other settings of `proj_config`), and set `moved_ratio` to Σ‖x_T − x_0‖₁ with λ = 0 divided by the
+# other settings of `proj_config`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
 # same sum for the run `kl` with λ = 0.05. Is it above 1? Which pixels moved that should not have?
 # %% [markdown ja]
 # **課題4（分析、約15分）。** *目標: エネルギーの L1 項の役割を確かめる。* 5節の `projection` ループを同じ画像
-# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま）で実行し、λ = 0 での Σ‖x_T − x_0‖₁ を
+# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま）で実行し、$\lambda = 0$ での $\sum \|x_T - x_0\|_1$ を
 # λ = 0.05 の実行 `kl` での同じ和で割った値を `moved_ratio` に入れてください。1 より大きいでしょうか。
 # 動くべきでないのに動いたのはどの画素でしょうか。
 
