@@ -19,7 +19,7 @@ import torch
 
 LANG_ENV = "LECTURE_UTILS_LANG"
 LABELS = {"en": ("Correct: ", "Not yet: ", "Not answered yet."),
-          "ja": ("正解: ", "まだです: ", "まだ解答されていません．")}
+          "ja": ("正解: ", "まだです: ", "まだ解答されていません。")}
 
 
 class NotAnswered(Exception):
@@ -71,7 +71,7 @@ def tensor_of(value, shape, name: str) -> torch.Tensor:
     expect(isinstance(value, torch.Tensor), f"{name} must return a torch.Tensor, got {type(value).__name__}",
            f"{name} は torch.Tensor を返す必要があります（{type(value).__name__} が返りました）")
     expect(tuple(value.shape) == tuple(shape), f"{name} returned shape {tuple(value.shape)}, expected {tuple(shape)}",
-           f"{name} の形状が {tuple(value.shape)} です．{tuple(shape)} になるはずです")
+           f"{name} の形状が {tuple(value.shape)} です。{tuple(shape)} になるはずです")
     return value.detach().float()
 
 

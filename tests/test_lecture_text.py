@@ -77,6 +77,14 @@ def test_sources_are_in_house_style():
     assert style.main(["--check"]) == 0, "run `python notebooks/style.py && python notebooks/build.py`"
 
 
+def test_the_checks_japanese_messages_use_the_same_punctuation():
+    # hints and feedback a student reads come from lecture_utils (the homework checks)
+    bad = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "lecture_utils").rglob("*.py"))
+           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if set(line) & set(style.PUNCTUATION)]
+    assert not bad, f"use 、。 instead of ，． in: {bad[:5]}"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_anomaly_degree_is_introduced_with_anomaly_score(name):
     text = "\n".join(cells("ja", name)[0])

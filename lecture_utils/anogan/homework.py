@@ -33,14 +33,14 @@ def _threshold_at_fpr(fn, cases) -> str:
         ref, s = _threshold(normal, fpr).item(), normal.sort().values
         above = (normal > t).float().mean().item()
         expect((normal > t).sum().item() <= int(fpr * n + 1e-9), f"with fpr = {fpr}, {above:.1%} of the normal scores are above your threshold",
-               f"fpr = {fpr} のとき，正常スコアの {above:.1%} がしきい値を超えています")
+               f"fpr = {fpr} のとき、正常スコアの {above:.1%} がしきい値を超えています")
         next_up = s[s > ref]
         expect(t >= ref and (len(next_up) == 0 or t < next_up[0].item()),
                f"with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
-               "flag as many images as allowed", f"fpr = {fpr} では，より低いしきい値でも正常画像の誤検出はその割合以下です: "
+               "flag as many images as allowed", f"fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその割合以下です: "
                "許される範囲でできるだけ多くの画像を検出しましょう")
     return say("the threshold is an order statistic of the normal scores: only they fix the false alarms.",
-               "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです．")
+               "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです。")
 
 
 def check_threshold_at_fpr(fn) -> bool | None:
@@ -62,11 +62,11 @@ def _tpr(answer, scores, labels, fpr) -> str:
     t = _threshold(scores[~labels], fpr)
     tpr = (scores[labels] > t).float().mean().item()
     expect(abs(float(answer) - tpr) < 1e-6, f"{float(answer):.3f} is not the share of anomalies scored above "
-           f"the threshold that flags {fpr:.0%} of the normal test images", f"{float(answer):.3f} は，正常なテスト画像の "
+           f"the threshold that flags {fpr:.0%} of the normal test images", f"{float(answer):.3f} は、正常なテスト画像の "
            f"{fpr:.0%} を検出するしきい値を超える異常画像の割合ではありません")
     return say(f"at {fpr:.0%} false alarms the search finds {tpr:.0%} of the anomalies; the AUROC averages over "
                "every threshold, an inspection line runs at one.", f"誤検出 {fpr:.0%} で探索は異常の {tpr:.0%} を"
-               "見つけます．AUROC はすべてのしきい値の平均ですが，検査ラインは1つのしきい値で動きます．")
+               "見つけます。AUROC はすべてのしきい値の平均ですが、検査ラインは1つのしきい値で動きます。")
 
 
 def check_tpr(answer, scores, labels, fpr: float = 0.05) -> bool | None:
@@ -99,13 +99,13 @@ def _ziz_loss(fn, cases) -> str:
         ref = (z - E(G(z))).pow(2).mean()
         close(value, ref.detach(), "ziz_loss")
         expect(got.requires_grad, "the loss has no gradient for E (torch operations only, no .item() or no_grad)",
-               "損失に E の勾配がありません（torch の演算だけを使い，.item() や no_grad を使わないでください）")
+               "損失に E の勾配がありません（torch の演算だけを使い、.item() や no_grad を使わないでください）")
         grads = torch.autograd.grad(got, list(E.parameters()))
         refs = torch.autograd.grad(ref, list(E.parameters()))
         close(torch.cat([g.flatten() for g in grads]), torch.cat([r.flatten() for r in refs]),
               "the gradient of ziz_loss with respect to E's weights", rtol=1e-3, atol=1e-6)
     return say("ziz compares latents, izi_f compares images and features; f-AnoGAN found izi_f the better encoder.",
-               "ziz は潜在変数を，izi_f は画像と特徴を比べます．f-AnoGAN では izi_f の方が良いエンコーダでした．")
+               "ziz は潜在変数を、izi_f は画像と特徴を比べます。f-AnoGAN では izi_f の方が良いエンコーダでした。")
 
 
 def check_ziz_loss(fn) -> bool | None:
@@ -139,15 +139,15 @@ def _sgd_search(fn, cases) -> str:
         before = z0.clone()
         got = tensor_of(call(fn, G, D, x, z0, lr, iterations, lam), (n, 4), "sgd_search")
         expect(torch.equal(z0, before), "sgd_search changed z0 in place; start from a copy (z0.clone())",
-               "sgd_search が z0 をその場で書き換えました．コピー（z0.clone()）から始めましょう")
+               "sgd_search が z0 をその場で書き換えました。コピー（z0.clone()）から始めましょう")
         expect(not G.training and not D.training, "put G and D in eval mode (BatchNorm must not use the batch)",
                "G と D を eval モードにしましょう（BatchNorm がバッチの統計を使わないように）")
         expect(all(p.grad is None or not p.grad.any() for p in [*G.parameters(), *D.parameters()]),
                "G's or D's weights received gradients: freeze them (requires_grad_(False)), only z is optimised",
-               "G か D の重みに勾配が付きました: requires_grad_(False) で固定しましょう．最適化するのは z だけです")
+               "G か D の重みに勾配が付きました: requires_grad_(False) で固定しましょう。最適化するのは z だけです")
         close(got, ref, "the z found by sgd_search", rtol=1e-3, atol=1e-5)
     return say("plain gradient descent with one step size for every z; compare how fast A(x) falls with Adam's.",
-               "すべての z に同じ歩幅を使う単純な勾配降下です．A(x) の下がり方を Adam と比べましょう．")
+               "すべての z に同じ歩幅を使う単純な勾配降下です。A(x) の下がり方を Adam と比べましょう。")
 
 
 def check_sgd_search(fn) -> bool | None:

@@ -25,7 +25,7 @@ def _defect_fraction(fn, cases) -> str:
         got = tensor_of(call(fn, masks.clone()), (len(masks),), "defect_fraction")
         close(got, _fraction(masks), "defect_fraction")
     return say("one number per image, the share of its pixels marked defective.",
-               "画像ごとに1つの値，欠陥とされた画素の割合です．")
+               "画像ごとに1つの値、欠陥とされた画素の割合です。")
 
 
 def check_defect_fraction(fn) -> bool | None:
@@ -45,13 +45,13 @@ def _largest_defect(answer, test) -> str:
         raise NotAnswered
     kinds = sorted(set(test.defects) - {"good"})
     expect(answer in kinds, f"{answer!r} is not a defect type of this test set; choose from {kinds}",
-           f"{answer!r} はこのテストデータの欠陥の種類ではありません．{kinds} から選んでください")
+           f"{answer!r} はこのテストデータの欠陥の種類ではありません。{kinds} から選んでください")
     share = {k: _fraction(test.masks[torch.tensor([d == k for d in test.defects])]).mean().item() for k in kinds}
     expect(answer == max(share, key=share.get), f"{answer} covers {share[answer]:.2%} of its images on average; "
            "compute the mean of defect_fraction for every type", f"{answer} の欠陥は平均で画像の {share[answer]:.2%} "
-           "です．すべての種類について defect_fraction の平均を計算しましょう")
+           "です。すべての種類について defect_fraction の平均を計算しましょう")
     return say(f"{answer} covers {share[answer]:.2%} of its images on average; most defects are far smaller.",
-               f"{answer} の欠陥は平均で画像の {share[answer]:.2%} を占めます．ほとんどの欠陥はずっと小さいです．")
+               f"{answer} の欠陥は平均で画像の {share[answer]:.2%} を占めます。ほとんどの欠陥はずっと小さいです。")
 
 
 def check_largest_defect(answer, test) -> bool | None:

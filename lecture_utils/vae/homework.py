@@ -47,7 +47,7 @@ def _bernoulli_kl(fn, cases) -> str:
         (ref,) = torch.autograd.grad(_kl_reference(x_ref, x_hat).sum(), x_ref)
         close(grad.double(), ref, "the gradient of bernoulli_kl with respect to x")
     return say("BCE - H is a divergence: 0 where the VAE reproduces x, positive elsewhere.",
-               "BCE - H はダイバージェンスです: VAE が x を再現する所で 0，それ以外では正になります．")
+               "BCE - H はダイバージェンスです: VAE が x を再現する所で 0、それ以外では正になります。")
 
 
 def check_bernoulli_kl(fn) -> bool | None:
@@ -73,7 +73,7 @@ def _lecture_grad(fn, cases) -> str:
         close(got, ref, "lecture_grad (compared with autograd's gradient of the lecture's energy)")
     return say("with f_VAE(x_t) held constant the gradient only pulls x_t toward the reconstruction "
                "(and, by lam, toward x_0).",
-               "f_VAE(x_t) を定数とすると，勾配は x_t を再構成の方へ（そして lam の分だけ x_0 の方へ）引くだけです．")
+               "f_VAE(x_t) を定数とすると、勾配は x_t を再構成の方へ（そして lam の分だけ x_0 の方へ）引くだけです。")
 
 
 def check_lecture_grad(fn) -> bool | None:
@@ -94,7 +94,7 @@ def _image_score(fn, cases) -> str:
         got = tensor_of(call(fn, maps.clone(), k), (shape[0],), "image_score")
         close(got, maps.flatten(1).topk(k, dim=1).values.mean(1), f"image_score with k = {k}")
     return say("k = 1 is the maximum (one bad pixel decides), larger k averages over a region.",
-               "k = 1 は最大値（1 画素で決まる）で，k を大きくすると領域で平均します．")
+               "k = 1 は最大値（1 画素で決まる）で、k を大きくすると領域で平均します。")
 
 
 def check_image_score(fn) -> bool | None:
@@ -119,10 +119,10 @@ def _moved_ratio(answer, model, x_0, config) -> str:
            f"{float(answer):.3f} is not sum ||x_T - x_0||_1 with lam = 0 divided by the same sum with lam = "
            f"{config.lam} (same images, same alpha and iterations)",
            f"{float(answer):.3f} は lam = 0 での ||x_T - x_0||_1 の合計を lam = {config.lam} での合計で割った値では"
-           "ありません（同じ画像，同じ alpha と反復回数）")
+           "ありません（同じ画像、同じ alpha と反復回数）")
     return say(f"with lam = 0, x_T moves {ratio:.2f} times as far from x_0: the L1 term keeps the normal pixels "
                "where they are.", f"lam = 0 では x_T が x_0 から {ratio:.2f} 倍遠くへ動きます: L1 項が正常な画素を"
-               "元の位置に留めています．")
+               "元の位置に留めています。")
 
 
 def check_moved_ratio(answer, model, x_0, config) -> bool | None:
