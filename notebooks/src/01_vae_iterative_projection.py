@@ -384,7 +384,8 @@ loop = dict(iterations=proj_config.iterations, alpha=proj_config.alpha, lam=proj
 kl = projection(model, x_0, kl_energy, **loop)                  # the default energy: "kl"
 lecture = projection(model, x_0, lecture_energy, **loop)
 paper = projection(model, x_0, paper_energy, **loop)
-print("same x_T as project():", torch.allclose(kl.x, project(model, x_0, proj_config).x, atol=1e-5))
+diff = (kl.x - project(model, x_0, proj_config).x).abs().max()  # float rounding only (pixels in [0, 1])
+print(f"same x_T as project(): {bool(diff < 1e-3)} (largest difference {diff:.1e})")
 
 # %% [markdown en]
 # The iterations of the first image (columns: t = 0 … T). Unlike the blurry reconstruction above,
