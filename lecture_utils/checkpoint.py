@@ -96,6 +96,30 @@ def check_resumable(path, saved: dict | None, config, free=("epochs",), data: di
                           f"ask for at least {done} epochs, or start fresh with another output path or --fresh")
 
 
+def resume_from(checkpoint, config, data: dict, keys, writer: str, free=("epochs",), fresh: bool = False,
+                map_location="cpu"):
+    """``(state, path)`` to resume a run that ends in ``checkpoint`` from, or ``(None, None)``.
+
+    The run's progress ``checkpoint.partial`` comes first, then the finished ``checkpoint`` (more
+    epochs may be added to it).  A file there that lacks ``keys`` was not written by ``writer`` and is
+    refused (it is never overwritten); ours must hold the same settings and data (``check_resumable``),
+    unless ``fresh``, which ignores them."""
+    for path in (partial_path(checkpoint), Path(checkpoint)):
+        if not path.is_file():
+            continue
+        try:
+            state = load_checkpoint(path, map_location=map_location)
+        except ValueError:
+            state = None                       # not a torch file: refused below, naming it
+        if not isinstance(state, dict) or not set(keys) <= set(state):
+            raise ResumeError(f"{path} exists and is not a checkpoint written by {writer}; "
+                              "choose another output path (it is never overwritten)")
+        if not fresh:
+            check_resumable(path, state, config, free=free, data=data)
+            return state, path
+    return None, None
+
+
 def check_finite(model: nn.Module, what: str = "the model") -> None:
     """FloatingPointError unless every parameter of ``model`` is finite (never save NaN weights)."""
     for name, p in model.named_parameters():

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..checkpoint import (LastSave, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
-                          save_checkpoint, stops_said_in_one_line, tensor_identity)
+                          resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device
 from .score import freeze, izi_f_loss
 
@@ -123,29 +123,6 @@ def gan_step(G, D, opt_g, opt_d, x, cfg: GANConfig, noise_std: float, gen: torch
 FREE = ("epochs", "sample_every")  # settings a resumed GAN run may change
 
 
-def _ours(path, state) -> dict:
-    if not isinstance(state, dict) or not {"G", "D", "opt_g", "config", "epoch"} <= set(state):
-        raise ResumeError(f"{path} exists and is not a checkpoint written by train_gan; "
-                          "choose another checkpoint path (it is never overwritten)")
-    return state
-
-
-def _resume(checkpoint, cfg, data, fresh):
-    """The state to resume from (``checkpoint.partial``, then the finished ``checkpoint``) and its
-    path, or (None, None); any other settings or data are refused, ``fresh`` ignores both."""
-    for path in (partial_path(checkpoint), Path(checkpoint)):
-        if path.is_file():
-            try:
-                state = load_checkpoint(path)
-            except ValueError:
-                state = None                   # not a torch file: _ours refuses it, naming it
-            state = _ours(path, state)
-            if not fresh:
-                check_resumable(path, state, cfg, free=FREE, data=data)
-                return state, path
-    return None, None
-
-
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
               device=None, progress: bool = True, data: dict | None = None, fresh: bool = False,
               step=None) -> dict:
@@ -169,7 +146,8 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
     start, history = 0, {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
-    state, where = _resume(checkpoint, cfg, data, fresh) if checkpoint is not None else (None, None)
+    state, where = (resume_from(checkpoint, cfg, data, ("G", "D", "opt_g", "config", "epoch"), "train_gan",
+                                free=FREE, fresh=fresh) if checkpoint is not None else (None, None))
     if state is not None:
         for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             module.load_state_dict(state[key])

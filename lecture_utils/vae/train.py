@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..batching import in_batches
-from ..checkpoint import (LastSave, ResumeError, cache_file, check_finite, check_resumable, load_checkpoint,
-                          load_weights, partial_path, save_checkpoint, stops_said_in_one_line, tensor_identity)
+from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
+                          resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
 
@@ -133,31 +133,10 @@ def _state(model, optimizer, config, epoch, history, generator, data) -> dict:
             "complete": epoch >= config.epochs}
 
 
-def _ours(path, state) -> dict:
-    if not isinstance(state, dict) or not {"model", "config", "epoch"} <= set(state):
-        raise ResumeError(f"{path} exists and is not a checkpoint written by train_vae; "
-                          "choose another output path (it is never overwritten)")
-    return state
-
-
 def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False, device="cpu"):
-    """``(state, path)`` to resume from for a run that ends in ``checkpoint``, or ``(None, None)``.
-
-    The run's progress ``checkpoint.partial`` comes first, then the finished ``checkpoint`` (more
-    epochs may be added to it).  Either must hold the same settings and data (``check_resumable``);
-    ``fresh`` ignores them (our own checkpoints only: any other file there is refused)."""
-    for path in (partial_path(checkpoint), Path(checkpoint)):
-        if not path.is_file():
-            continue
-        try:
-            state = load_checkpoint(path, map_location=device)
-        except ValueError:
-            state = None                       # not a torch file: _ours refuses it, naming it
-        state = _ours(path, state)
-        if not fresh:
-            check_resumable(path, state, config, free=VAEConfig.FREE, data=data)
-            return state, path
-    return None, None
+    """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume (``checkpoint.resume_from``)."""
+    return resume_from(checkpoint, config, data, ("model", "config", "epoch"), "train_vae",
+                       free=VAEConfig.FREE, fresh=fresh, map_location=device)
 
 
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
