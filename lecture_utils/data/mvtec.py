@@ -122,10 +122,15 @@ def image_modes(root, split: str = "train") -> dict[str, int]:
     return modes
 
 
+def channels_of(modes: dict[str, int]) -> int:
+    """1 if every image is grayscale (``modes`` as from ``image_modes``), else 3 (grayscale ones are
+    then converted to RGB like the others): what a model should be built for, whatever the file order."""
+    return 1 if all(mode in GRAY_MODES for mode in modes) else 3
+
+
 def image_channels(root, split: str = "train") -> int:
-    """1 if every image of ``root/split`` is grayscale, else 3 (grayscale ones are then converted
-    to RGB like the others): what a model should be built for, whatever the file order."""
-    return 1 if all(mode in GRAY_MODES for mode in image_modes(root, split)) else 3
+    """``channels_of`` the images of ``root/split``."""
+    return channels_of(image_modes(root, split))
 
 
 def _convert(img: Image.Image, mode: str) -> Image.Image:

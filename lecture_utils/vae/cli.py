@@ -18,7 +18,7 @@ import time
 from ..arguments import add_device, integer, number
 from ..checkpoint import data_identity
 from ..config import pick_device
-from ..data.mvtec import ignored_train_folders, image_modes, index_split, load_split, GRAY_MODES
+from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
 from ..outputs import check_writable, write_text
 from .model import VAE
 from .projection import ProjectionConfig
@@ -34,7 +34,7 @@ def _channels(root, asked: int | None) -> int:
     """--channels, else 1 if every training image is grayscale, else 3 (mixed sets are converted)."""
     modes = image_modes(root, "train")
     gray = sum(n for mode, n in modes.items() if mode in GRAY_MODES)
-    channels = asked or (1 if gray == sum(modes.values()) else 3)
+    channels = asked or channels_of(modes)
     if 0 < gray < sum(modes.values()):
         _note(f"{gray} of {sum(modes.values())} training images are grayscale, the others colour: "
               f"all are read with {channels} channel(s)")
