@@ -15,11 +15,14 @@ on a machine where that is acceptable.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from .outputs import write_text
 
 MARK = "LECTURE_UTILS_GRADES "
 FIELDS = ("student", "question", "points", "max_points")
@@ -107,11 +110,9 @@ def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = 
                          "points": q["points"] if passed[q["question"]] else 0, "max_points": q["points"]})
         got = sum(r["points"] for r in rows if r["student"] == path.stem)
         print(f"{path.stem}: {got} / {sum(q['points'] for q in bundle['questions'])} points")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    partial.replace(out)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(out, text.getvalue())            # written beside ``out`` and renamed: never half a file
     return rows
