@@ -48,6 +48,11 @@ _RUNTIME = {
         "en": "already trained: {path} ({epochs} epochs); loaded, not retrained",
         "ja": "学習済みの重みを読み込みました: {path}（{epochs} エポック）",
     },
+    "no_widgets": {
+        "en": "(ipywidgets is not installed: the figure above shows the default values; "
+              "pip install ipywidgets for sliders)",
+        "ja": "（ipywidgets がないため、上の図は既定値のものです。スライダーを使うには pip install ipywidgets）",
+    },
 }
 
 # The data: which source a notebook uses, and why it fell back (data/sources.py, data/download.py).

@@ -1,13 +1,12 @@
 """Colab first: the declared ranges accept Colab's preinstalled packages, the install cell pins
-this version and keeps them, one repository setting drives badges and install cell, and the
-widgets use only API that ipywidgets 7.7 (Colab's) and 8 share."""
+this version and keeps them, and one repository setting drives badges and install cell. (The
+widgets are tested with the real ipywidgets of both CI runs, Colab's and the newest: test_widgets.py.)"""
 import importlib.metadata
 import importlib.util
 import json
 import re
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -114,60 +113,3 @@ def test_install_cell_keeps_the_installed_packages(monkeypatch):
 
 def test_install_cell_does_nothing_where_the_package_is_installed(monkeypatch):
     assert run_install_cell(monkeypatch, installed=True) == []
-
-
-# What lecture_utils/widgets.py may use: present, with these keywords, in ipywidgets 7.7.1 (Colab)
-# and 8.x (the explorer was built and redrawn with each version).
-COMMON_WIDGETS = {
-    "IntSlider": {"min", "max", "step", "value", "description", "continuous_update"},
-    "FloatSlider": {"min", "max", "step", "value", "description", "continuous_update"},
-    "Dropdown": {"options", "value", "description"},
-}
-
-
-def common_ipywidgets() -> types.ModuleType:
-    """An ipywidgets that has only the API shared by 7.7.1 and 8: anything else fails."""
-    module = types.ModuleType("ipywidgets")
-    for name, allowed in COMMON_WIDGETS.items():
-        def init(self, _allowed=allowed, _name=name, **kw):
-            unknown = set(kw) - _allowed
-            if unknown:
-                raise TypeError(f"{_name}{sorted(unknown)} is not checked against ipywidgets 7.7.1")
-            self.__dict__.update(kw)
-        setattr(module, name, type(name, (), {"__init__": init}))
-    module.interactive = lambda f, **controls: (f, controls)
-    return module
-
-
-def test_widgets_use_only_api_of_ipywidgets_7_and_8(monkeypatch):
-    import matplotlib.pyplot as plt
-    from lecture_utils import widgets
-    monkeypatch.setitem(sys.modules, "ipywidgets", common_ipywidgets())
-    monkeypatch.setattr("IPython.display.display", lambda *a: None)
-    f, controls = widgets.explorer(lambda a, b, kind: plt.figure(), a=(1, 10, 1, 3), b=(0.0, 1.0, 0.1, 0.5),
-                                   kind=["x", "y"])
-    assert [type(c).__name__ for c in controls.values()] == ["IntSlider", "FloatSlider", "Dropdown"]
-    plt.close("all")
-
-
-def test_the_common_api_refuses_anything_unchecked():
-    with pytest.raises(TypeError, match="not checked"):
-        common_ipywidgets().Dropdown(options=[1], value=1, description="x", style={"description_width": "0"})
-    assert not hasattr(common_ipywidgets(), "TagsInput")
-
-
-def test_explorer_builds_its_widgets(monkeypatch):
-    pytest.importorskip("ipywidgets")
-    import matplotlib.pyplot as plt
-    from lecture_utils import widgets
-    monkeypatch.setattr("IPython.display.display", lambda *a: None)
-    calls = []
-    ui = widgets.explorer(lambda a, b, kind: calls.append((a, b, kind)) or plt.figure(),
-                          a=(1, 10, 1, 3), b=(0.0, 1.0, 0.1, 0.5), kind=["x", "y"])
-    sliders = ui.children[:3]
-    assert [type(s).__name__ for s in sliders] == ["IntSlider", "FloatSlider", "Dropdown"]
-    assert calls[0] == (3, 0.5, "x") and not sliders[0].continuous_update
-    sliders[0].value = 5
-    ui.update()
-    assert calls[-1] == (5, 0.5, "x")
-    plt.close("all")
