@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .config import data_dir
+from .messages import say
 
 PARTIAL = ".partial"
 FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
@@ -148,10 +149,8 @@ def stops_said_in_one_line(what: str, last: LastSave, epoch, hint: str = ""):
         if not last.checkpointing:
             raise
         if last.path is None:
-            raise KeyboardInterrupt(f"{what} training stopped before its first checkpoint was written; "
-                                    "run the same command again to start") from None
-        raise KeyboardInterrupt(f"{what} training stopped in epoch {epoch() + 1}; the last checkpoint "
-                                f"(epoch {last.epoch}) is {last.path}: run the same command again to resume") from None
+            raise KeyboardInterrupt(say("stopped_early", what=what)) from None
+        raise KeyboardInterrupt(say("stopped", what=what, epoch=epoch() + 1, saved=last.epoch, path=last.path)) from None
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:

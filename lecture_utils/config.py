@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .messages import tell
+
 REDUCED_ENV = "LECTURE_UTILS_REDUCED"
 DATA_ENV = "LECTURE_UTILS_DATA"
 
@@ -76,12 +78,19 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def show_device(device) -> str:
+    """Print (and return) the one line saying which device computes, and whether settings are reduced."""
+    return tell("device_reduced" if is_reduced() else "device", device=device)
+
+
+_slow_cpu_said = False   # warn_if_slow says its line once per process (a notebook), however often called
+
+
 def warn_if_slow(device) -> str | None:
-    """Print (and return) one line when training at the lecture's full settings would run on the
-    CPU: in Colab a GPU runtime is one menu away.  Silent on a GPU and in reduced mode."""
-    if torch.device(device).type != "cpu" or is_reduced():
+    """Print (and return) one line, once per process, when training at the lecture's full settings
+    would run on the CPU: in Colab a GPU runtime is one menu away.  Silent on a GPU and in reduced mode."""
+    global _slow_cpu_said
+    if torch.device(device).type != "cpu" or is_reduced() or _slow_cpu_said:
         return None
-    message = ("Training at full settings on the CPU takes minutes per model (seconds on a GPU). In "
-               "Colab choose Runtime > Change runtime type > GPU (e.g. T4) and run the notebook again.")
-    print(message)
-    return message
+    _slow_cpu_said = True
+    return tell("slow_cpu")

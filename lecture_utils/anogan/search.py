@@ -18,6 +18,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..config import pick
+from ..messages import say
 from .score import SearchResult, anomaly_loss, freeze, score_latents
 
 
@@ -87,7 +88,7 @@ def latent_search(G, D, images: torch.Tensor, cfg: SearchConfig | None = None, z
     t0 = time.perf_counter()
     zs, hists = [], []
     chunks = range(0, len(x_all), cfg.batch_size)
-    with tqdm(total=len(chunks) * cfg.iterations, desc="latent search", disable=not progress) as bar:
+    with tqdm(total=len(chunks) * cfg.iterations, desc=say("bar_search"), disable=not progress) as bar:
         for i in chunks:
             z, h, _ = search_batch(G, D, x_all[i:i + cfg.batch_size].to(device),
                                    z0[i:i + cfg.batch_size].to(device), cfg, bar)

@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from ..checkpoint import (LastSave, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
                           resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device
+from ..messages import say, tell
 from .score import freeze, izi_f_loss
 
 
@@ -152,6 +153,10 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
         for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             module.load_state_dict(state[key])
         start, history = int(state["epoch"]), state["history"]
+        if start == cfg.epochs:
+            tell("finished", what="GAN", epochs=start, path=where)
+        else:
+            tell("resumed", what="GAN", path=where, epoch=start, epochs=cfg.epochs)
     last = LastSave(checkpoint is not None, start if state is not None else None, where)
     partial = partial_path(checkpoint) if checkpoint is not None else None
 
@@ -224,7 +229,7 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
     steps = max(1, cfg.epochs * math.ceil(len(images) / cfg.batch_size))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if cfg.cosine else None
     history, t0 = {"loss": [], "lr": []}, time.perf_counter()
-    for epoch in tqdm(range(cfg.epochs), desc="encoder", disable=not progress):
+    for epoch in tqdm(range(cfg.epochs), desc=say("bar_encoder"), disable=not progress):
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
         for idx in _batches(len(images), cfg.batch_size, gen):
             loss = loss_fn(E, G, D, images[idx].to(device), cfg.kappa)

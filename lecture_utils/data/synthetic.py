@@ -25,6 +25,7 @@ from scipy import ndimage
 from tqdm.auto import tqdm
 
 from .. import config
+from ..messages import say
 from ..outputs import write_folder
 
 DEFECTS = ("crack", "faulty_imprint", "poke", "scratch", "squeeze")
@@ -384,7 +385,7 @@ def write_synthetic_capsule(out, spec: CapsuleSpec | None = None, progress: bool
     spec = spec or default_spec()
 
     def fill(tmp: Path) -> None:
-        for rel, mask_rel, kind, key in tqdm(_jobs(spec), desc="synthetic capsule", disable=not progress):
+        for rel, mask_rel, kind, key in tqdm(_jobs(spec), desc=say("bar_synthetic"), disable=not progress):
             image, mask = sample(np.random.default_rng([spec.seed, *key]), spec.size, kind)
             _save(tmp / rel, image)
             if mask_rel:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..config import pick
+from ..messages import say
 from .model import vae_loss
 
 
@@ -137,6 +138,6 @@ def project_all(model, images: torch.Tensor, config: ProjectionConfig | None = N
     """:func:`project` over a whole set [N, C, H, W], ``batch_size`` images at a time (no trajectory)."""
     from tqdm.auto import tqdm
     parts = [project(model, images[i:i + batch_size], config)
-             for i in tqdm(range(0, len(images), batch_size), desc="projection", disable=not progress)]
+             for i in tqdm(range(0, len(images), batch_size), desc=say("bar_projection"), disable=not progress)]
     return ProjectionResult(torch.cat([p.x for p in parts]), torch.cat([p.x_hat for p in parts]),
                             torch.cat([p.energies for p in parts], 1), torch.cat([p.steps for p in parts]))

@@ -20,6 +20,7 @@ from ..batching import in_batches
 from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
                           resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
+from ..messages import tell
 from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
 
 @dataclass(frozen=True)
@@ -167,7 +168,10 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
         last.epoch, last.path = start, where
         generator.set_state(state["rng"].cpu())
     if checkpoint is not None and start == config.epochs:
+        tell("finished", what="VAE", epochs=start, path=where)
         return model.eval(), history           # finished with these settings: nothing to do
+    if state is not None:
+        tell("resumed", what="VAE", path=where, epoch=start, epochs=config.epochs)
     partial = partial_path(checkpoint) if checkpoint is not None else None
 
     def save(epoch):

@@ -40,8 +40,9 @@ import matplotlib.pyplot as plt
 from lecture_utils import config
 from lecture_utils.data import digits, mvtec, sources
 from lecture_utils.data import plots as P
+from lecture_utils.messages import tell
 
-print("reduced settings:", config.is_reduced(), "| cache folder:", config.data_dir())
+tell("cache_folder", path=config.data_dir())
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive

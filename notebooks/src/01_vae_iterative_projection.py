@@ -34,6 +34,7 @@ from lecture_utils import config, viz
 from lecture_utils.config import pick
 from lecture_utils.data import sources
 from lecture_utils.data.mvtec import load_split
+from lecture_utils.messages import tell
 from lecture_utils.vae import homework, plots
 from lecture_utils.vae.localization import dssim_map, residual_map, smooth
 from lecture_utils.vae.model import VAE
@@ -42,7 +43,7 @@ from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_tabl
 from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
-print("device:", device, "| reduced settings (CI):", config.is_reduced())
+config.show_device(device)
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive
@@ -232,12 +233,12 @@ TRAIN = False  # True: train here even when the lecture's trained_model.pt is pr
 weights = sources.lecture_weights() if source in ("lecture", "mvtec") and not TRAIN else None
 if weights is not None:
     model, history = load_vae(weights, device), None
-    print("loaded the lecture's trained_model.pt (set TRAIN = True to train instead):", weights)
+    tell("lecture_weights", path=weights)
 else:
     config.warn_if_slow(device)
     path = cached_weights(vae_config, source, root)
     model, history = train_vae(train.images, vae_config, checkpoint=path, device=device)
-    print("weights:", path)
+    tell("weights", path=path)
 
 # %% [markdown en]
 # The loss per image over the epochs (only when we trained here).

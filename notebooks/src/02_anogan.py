@@ -48,13 +48,14 @@ from lecture_utils.anogan.score import encode, encoder_scores, to_unit
 from lecture_utils.anogan.search import SearchConfig, latent_search
 from lecture_utils.data import digits, sources
 from lecture_utils.checkpoint import cache_file
-from lecture_utils.config import is_reduced, pick, pick_device, seed_everything, warn_if_slow
+from lecture_utils.config import pick, pick_device, seed_everything, show_device, warn_if_slow
+from lecture_utils.messages import tell
 from lecture_utils.metrics import auroc
 from lecture_utils.viz import roc_curves
 
 seed_everything(0)
 device = pick_device()
-print("device:", device, "| reduced settings:", is_reduced())
+show_device(device)
 warn_if_slow(device)
 
 # %% [markdown en]
@@ -293,7 +294,7 @@ GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
-print(f"training took {history['seconds']:.0f} s (cached in {gan_path.name})")
+tell("trained", seconds=history["seconds"], name=gan_path.name)
 
 # %%
 P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
