@@ -69,12 +69,28 @@ GPU_HINT = {
     "ja": "Colab では、実行する前に GPU を選びましょう: *ランタイム > ランタイムのタイプを変更 > GPU*（T4 など）。"
           "GPU がなくてもすべてのセルは動きますが、時間がかかります。",
 }
-SETUP = f"""\
+INSTALL_FAILED = {
+    "en": "Could not install lecture_utils from github.com/{repo} at tag {ref}: check that the runtime "
+          "is online and that the tag exists (https://github.com/{repo}/tags).",
+    "ja": "github.com/{repo} のタグ {ref} から lecture_utils をインストールできませんでした。ランタイムが"
+          "インターネットにつながっているか、タグがあるか（https://github.com/{repo}/tags）を確かめてください。",
+}
+def language_lines(lang: str) -> str:
+    """The only lines in which a notebook's code differs between languages: the language of the
+    package's messages, and the install cell's one-line failure."""
+    failed = INSTALL_FAILED[lang].format(repo=REPO, ref=REF)
+    return f'os.environ["LECTURE_UTILS_LANG"] = "{lang}"  # the language of the package\'s messages\n' \
+           f'INSTALL_FAILED = {failed!r}\n'
+
+
+def setup_cell(lang: str) -> str:
+    """The first code cell: the notebook's language, then (in Colab) the install, failing in one line."""
+    return f"""\
 # Setup. In Colab this installs the lecture package ({REF} of github.com/{REPO})
 # and keeps Colab's own packages: their installed versions become pip constraints, so nothing is
 # replaced and no restart is needed. Locally (make lectures, make test) it is installed: no-op.
-import importlib.metadata as md, importlib.util, subprocess, sys, tempfile
-if importlib.util.find_spec("lecture_utils") is None:
+import importlib.metadata as md, importlib.util, os, subprocess, sys, tempfile
+{language_lines(lang)}if importlib.util.find_spec("lecture_utils") is None:
     keep = []
     for name in {DEPENDENCIES!r}:
         try:
@@ -83,8 +99,10 @@ if importlib.util.find_spec("lecture_utils") is None:
             pass
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\\n".join(keep))
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-c", f.name,
-                           "git+https://github.com/{REPO}@{REF}"])"""
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", f.name,
+                          "git+https://github.com/{REPO}@{REF}"], capture_output=True, text=True)
+    if pip.returncode != 0:
+        sys.exit(INSTALL_FAILED)  # one line, instead of pip's output"""
 
 
 def badge(lang: str, name: str) -> str:
@@ -92,7 +110,6 @@ def badge(lang: str, name: str) -> str:
     return BADGE.format(repo=REPO, ref=REF, lang=lang, name=name)
 
 
-LANG_LINE = '\nimport os\nos.environ["LECTURE_UTILS_LANG"] = "{lang}"  # the language of the homework messages'
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 ANSWER = re.compile(r"^(\s*)(\S.*?)\s*=\s*\S.*?\s*# SOLUTION\s*$")
@@ -165,7 +182,7 @@ def _cell(kind: str, text: str, index: int) -> dict:
 def notebook(cells, lang: str, name: str, instructor: bool = False) -> dict:
     """The notebook of one language: badge, install cell, then the source's cells (the student's
     version unless ``instructor``: solutions stripped, hidden checks left out)."""
-    chosen = [("markdown", f"{badge(lang, name)}\n\n{GPU_HINT[lang]}"), ("code", SETUP + LANG_LINE.format(lang=lang))]
+    chosen = [("markdown", f"{badge(lang, name)}\n\n{GPU_HINT[lang]}"), ("code", setup_cell(lang))]
     for kind, cell_lang, text in cells:
         if cell_lang not in (None, lang) or (kind == "code" and not instructor and hidden(text)):
             continue

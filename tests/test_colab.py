@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from unittest import mock
 from pathlib import Path
 
 import pytest
@@ -91,14 +92,29 @@ def test_readme_badges_match_the_build():
     assert links == expected, "README's Colab badges differ from notebooks/build.py's (repository or tag)"
 
 
-def run_install_cell(monkeypatch, installed: bool) -> list:
-    _, setup = first_cells("en", NAMES[0])
-    calls, real = [], importlib.util.find_spec
+def run_install_cell(monkeypatch, installed: bool, lang: str = "en", pip_exit: int = 0) -> list:
+    """Run a notebook's first code cell with pip (subprocess.run, its real signature) answering
+    ``pip_exit``; the argument lists pip was called with."""
+    _, setup = first_cells(lang, NAMES[0])
+    real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: (real(name, *a) if installed or name != "lecture_utils" else None))
-    monkeypatch.setattr(subprocess, "check_call", lambda args, **kw: calls.append(args))
+    pip = mock.create_autospec(subprocess.run, side_effect=lambda args, **kw: subprocess.CompletedProcess(
+        args, pip_exit, "", "ERROR: Could not find a version that satisfies the requirement\nTraceback ..."))
+    monkeypatch.setattr(subprocess, "run", pip)
+    monkeypatch.setenv("LECTURE_UTILS_LANG", lang)   # the cell sets it; restored after the test
     exec(compile("".join(setup["source"]), "install cell", "exec"), {})
-    return calls
+    return [c.args[0] for c in pip.call_args_list]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Could not install"), ("ja", "インストールできませんでした")])
+def test_a_failed_install_says_which_repository_and_tag_in_one_line(monkeypatch, capsys, lang, words):
+    with pytest.raises(SystemExit) as stop:
+        run_install_cell(monkeypatch, installed=False, lang=lang, pip_exit=1)
+    repo, version = PYPROJECT["tool"]["lecture_utils"]["repository"], PYPROJECT["project"]["version"]
+    line = str(stop.value.code)
+    assert "\n" not in line and words in line and repo in line and f"v{version}" in line
+    assert "Traceback" not in capsys.readouterr().out + line         # pip's output is not shown
 
 
 def test_install_cell_keeps_the_installed_packages(monkeypatch):

@@ -20,10 +20,10 @@ def cells(lang, name, kind, version=""):
 
 
 def code(lang, name, version=""):
-    """The code cells' text, without the line that sets the messages' language."""
+    """The code cells' text, without the lines in the notebook's language (build.language_lines)."""
     found, _ = cells(lang, name, "code", version)
-    lang_line = build.LANG_LINE.format(lang=lang)
-    return ["".join(c["source"]).replace(lang_line, "") for c in found]
+    own = build.language_lines(lang)
+    return ["".join(c["source"]).replace(own, "") for c in found]
 
 
 def test_every_lecture_has_a_source():
