@@ -1,19 +1,30 @@
 # Quick start (see README.md):
 #   make lectures   set up .venv, execute every notebook headless on the offline data
-#   make test       set up .venv, run the unit tests and nbval over every notebook, student and
-#                   instructor versions (reduced settings)
+#   make test       the whole test suite, in two environments (what CI runs):
+#                   make test-newest  .venv, the newest packages: unit tests + nbval over every notebook
+#                   make test-colab   .venv-colab, Google Colab's Python and package versions
+#                                     (tests/colab-constraints.txt): data, download and widget tests +
+#                                     nbval over the student notebooks
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
 #          make lectures DOWNLOAD=1  (DATA = "auto" may download the real data, as in Colab;
 #                                     without it nothing touches the network)
 
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-OUT    := build/executed
+VENV         := .venv
+PY           := $(VENV)/bin/python
+STAMP        := $(VENV)/.installed
+COLAB_VENV   := .venv-colab
+COLAB_PY     := $(COLAB_VENV)/bin/python
+COLAB_STAMP  := $(COLAB_VENV)/.installed
+COLAB_PIN    := tests/colab-constraints.txt
+# Colab's Python (the "# python" line of $(COLAB_PIN)); pyenv's copy when there is one
+COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
+OUT          := build/executed
+NBVAL        := --nbval-lax --nbval-current-env
+SHOWN        := '^(torch|numpy|gdown|ipywidgets|ipykernel|ipython|nbclient|pytest)=='
 export LECTURE_UTILS_REDUCED ?= $(REDUCED)
 export LECTURE_UTILS_DOWNLOAD ?= $(DOWNLOAD)
 
-.PHONY: setup lectures test notebooks lab clean
+.PHONY: setup lectures test test-newest test-colab notebooks lab clean
 
 setup: $(STAMP)
 
@@ -23,6 +34,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+$(COLAB_STAMP): pyproject.toml $(COLAB_PIN)
+	test -x $(COLAB_PY) || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_PY) -m pip install --quiet -c $(COLAB_PIN) -e ".[test]"
+	touch $(COLAB_STAMP)
+
 lectures: $(STAMP)
 	@for lang in ja en; do \
 	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
@@ -30,9 +46,21 @@ lectures: $(STAMP)
 	done
 	@echo "Executed notebooks: $(CURDIR)/$(OUT)/ja and $(CURDIR)/$(OUT)/en (ignored by git)"
 
-test: $(STAMP)
-	LECTURE_UTILS_REDUCED=1 $(PY) -m pytest tests notebooks/ja notebooks/en notebooks/instructor \
-	  --nbval-lax --nbval-current-env --durations=15
+test: test-newest test-colab
+
+# Each run keeps its downloads and weights in a new empty folder, so no run reuses another's.
+test-newest: $(STAMP)
+	@echo "newest run:" $$($(PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
+	data=$$(mktemp -d) && LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data $(PY) -m pytest \
+	  tests notebooks/ja notebooks/en notebooks/instructor $(NBVAL) --durations=15; \
+	  status=$$?; rm -rf $$data; exit $$status
+
+test-colab: $(COLAB_STAMP)
+	@echo "Colab run:" $$($(COLAB_PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
+	data=$$(mktemp -d) && PYDEVD_DISABLE_FILE_VALIDATION=1 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data $(COLAB_PY) -m pytest \
+	  tests/test_download.py tests/test_sources.py tests/test_data.py tests/test_widgets.py tests/test_colab.py \
+	  tests/test_messages.py notebooks/ja notebooks/en $(NBVAL); \
+	  status=$$?; rm -rf $$data; exit $$status
 
 notebooks: $(STAMP)
 	$(PY) notebooks/build.py
@@ -41,4 +69,4 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(COLAB_VENV) build .pytest_cache

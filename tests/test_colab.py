@@ -26,6 +26,7 @@ import build  # noqa: E402
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 REQUIREMENTS = {Requirement(d).name.lower(): Requirement(d) for d in PYPROJECT["project"]["dependencies"]}
+EXTRAS = {name: [Requirement(d) for d in deps] for name, deps in PYPROJECT["project"]["optional-dependencies"].items()}
 NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
 
 
@@ -37,7 +38,7 @@ def colab_snapshot() -> tuple[str, dict[str, Version]]:
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
             name, version = line.split("==")
-            pins[name.strip().lower()] = Version(version.strip())
+            pins[name.strip().lower().replace("_", "-")] = Version(version.strip())
     return python, pins
 
 
@@ -55,9 +56,35 @@ def test_every_dependency_is_in_the_colab_snapshot():
     assert not missing, f"add Colab's version of {missing} to tests/colab-constraints.txt"
 
 
-def test_ranges_are_checked_for_real():
-    # the check above would catch a range that excludes Colab's ipywidgets 7.7.1
-    assert not SpecifierSet(">=8.0").contains(colab_snapshot()[1]["ipywidgets"])
+def test_every_lower_bound_is_the_version_the_colab_run_installs():
+    """`make test-colab` installs exactly the pins; so each bound we declare is a version CI runs."""
+    _, pins = colab_snapshot()
+    declared = list(REQUIREMENTS.values()) + EXTRAS["test"]
+    wrong = {str(r): f">={pins.get(r.name.lower())}" for r in declared
+             if [(s.operator, Version(s.version)) for s in r.specifier] != [(">=", pins.get(r.name.lower()))]}
+    assert not wrong, f"lower bounds must be the pinned versions: {wrong}"
+    # what only the newest run installs claims no version it does not test
+    assert all(not r.specifier for r in EXTRAS["dev"]), EXTRAS["dev"]
+
+
+def readme_versions() -> dict[str, tuple[str, str]]:
+    """README's "Tested with" table: {package: (Colab run, newest run)}."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Tested with", 1)[1].split("\n## ", 1)[0]
+    rows = [[c.strip(" `") for c in line.strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| package")]
+    return {row[0].lower(): (row[1], row[2]) for row in rows}
+
+
+def test_readme_tested_with_lists_both_runs_as_the_files_say():
+    python, pins = colab_snapshot()
+    table = readme_versions()
+    assert table.pop("python") == (python, "3.11"), "README: Python of the Colab run / the newest run"
+    runtime = {name: pins[name] for name in REQUIREMENTS}
+    assert {k: v[0] for k, v in table.items()} == {k: str(v) for k, v in runtime.items()}
+    assert {v[1] for v in table.values()} == {"newest"}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"versions/{python}*/bin/python{python}" in makefile, "the Makefile's Colab Python is not the pinned one"
 
 
 def test_build_reads_the_one_repository_setting():
