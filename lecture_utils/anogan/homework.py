@@ -81,6 +81,12 @@ def hidden_tpr(answer, scores, labels, fpr: float = 0.05) -> bool:
 
 # 3. ziz_loss ------------------------------------------------------------------------------------
 
+def tiny_net(kind: str, seed: int) -> torch.nn.Module:
+    """One small network ("G", "D" or "E", z_dim 4, width 8) of a check, the same on every machine."""
+    G, D = dcgan.build(z_dim=4, width=8, seed=seed)
+    return {"G": G, "D": D}.get(kind) or dcgan.build_encoder(z_dim=4, width=8, seed=seed + 1)
+
+
 def _tiny(seed: int, z_dim: int = 4):
     G, D = dcgan.build(z_dim=z_dim, width=8, seed=seed)
     E = dcgan.build_encoder(z_dim=z_dim, width=8, seed=seed + 1)
