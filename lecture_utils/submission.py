@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 ANSWERS = "answers.pt"
+PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)    # the kernel imports this lecture_utils
 MAX_ANSWERS_BYTES = 200 * 2**20
 
 
@@ -96,7 +97,8 @@ def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dic
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))           # a copy: the grader's stays as read
     nb.cells.append(nbformat.v4.new_code_cell(collection_cell(collect)))
     with tempfile.TemporaryDirectory(prefix="submission-") as work:
-        env = {"HOME": work, "TMPDIR": work, **({"LECTURE_UTILS_REDUCED": "1"} if reduced else {})}
+        env = {"HOME": work, "TMPDIR": work, "PYTHONPATH": os.pathsep.join(filter(None, (PACKAGE_ROOT, os.environ.get("PYTHONPATH")))),
+               **({"LECTURE_UTILS_REDUCED": "1"} if reduced else {})}
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                 interrupt_on_timeout=False, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": work}})
