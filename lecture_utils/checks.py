@@ -4,9 +4,9 @@ answered yet.
 A check body (``def _q1(answer, cases)`` in ``vae/homework.py`` and the like) calls the student's
 function through :func:`call`, states what must hold with :func:`expect` (a hint in both languages,
 never the solution) and returns the line to print when all holds. :func:`run` turns a body into a
-public check (prints, returns True / False / None); :func:`passes` into a hidden one (prints
-nothing, returns a bool for grading). No check ever raises, so a student notebook with unanswered
-exercises runs to the end.
+public check (prints, returns True / False / None); :func:`outcome` gives the same line to the
+grader, whose hidden checks live in the grading bundle, not here (``judge.py``). No check ever
+raises, so a student notebook with unanswered exercises runs to the end.
 
 The language comes from ``$LECTURE_UTILS_LANG`` ("ja" or "en"), which the first code cell of each
 notebook sets (``notebooks/build.py`` writes it).
@@ -38,13 +38,6 @@ def language() -> str:
 def say(en: str, ja: str) -> str:
     """The message in the notebook's language."""
     return ja if language() == "ja" else en
-
-
-def report(ok: bool | None, good: str = "", bad: str = "") -> bool | None:
-    """Print "Correct: good", "Not yet: bad" or "Not answered yet." (in the notebook's language); return ``ok``."""
-    right, wrong, blank = LABELS[language()]
-    print(blank if ok is None else (right + good if ok else wrong + bad))
-    return ok
 
 
 def call(fn, *args, **kwargs):
@@ -83,23 +76,34 @@ def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float =
            f"{name} が参照実装と一致しません（最大相対誤差 {err:.2g}）")
 
 
+def outcome(body, *args) -> tuple[bool | None, str]:
+    """(True, "Correct: ..."), (False, "Not yet: hint") or (None, "Not answered yet.") of ``body(*args)``,
+    in the notebook's language; never raises."""
+    right, wrong, blank = LABELS[language()]
+    try:
+        return True, right + (body(*args) or "")
+    except NotAnswered:
+        return None, blank
+    except Wrong as e:
+        return False, wrong + str(e)
+    except Exception as e:  # an answer of an unexpected kind (a list instead of a tensor, ...)
+        return False, wrong + say(f"could not check the answer ({type(e).__name__}: {e})",
+                                  f"解答を確認できませんでした（{type(e).__name__}: {e}）")
+
+
 def run(body, answer, *args) -> bool | None:
     """A public check: print the outcome of ``body(answer, *args)``; True, False or None."""
-    try:
-        return report(True, body(answer, *args))
-    except NotAnswered:
-        return report(None)
-    except Wrong as e:
-        return report(False, bad=str(e))
-    except Exception as e:  # an answer of an unexpected kind (a list instead of a tensor, ...)
-        return report(False, bad=say(f"could not check the answer ({type(e).__name__}: {e})",
-                                     f"解答を確認できませんでした（{type(e).__name__}: {e}）"))
+    ok, line = outcome(body, answer, *args)
+    print(line)
+    return ok
 
 
-def passes(body, answer, *args) -> bool:
-    """A hidden check: True only if ``body(answer, *args)`` holds (prints nothing)."""
-    try:
-        body(answer, *args)
-        return True
-    except Exception:  # NotAnswered, Wrong, or an answer of an unexpected kind
-        return False
+def returned(record: dict, name: str):
+    """The value a call of the student's ``name`` returned (a record of ``answer_runner``);
+    NotAnswered if it is still the placeholder, Wrong with the error if it raised."""
+    if record.get("status") == "not answered":
+        raise NotAnswered
+    if record.get("status") != "ok":
+        error = record.get("error", "?")
+        raise Wrong(say(f"your code raised {error}", f"コードがエラーを出しました: {error}"))
+    return record.get("value")

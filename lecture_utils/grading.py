@@ -1,14 +1,17 @@
-"""Grade a folder of submitted notebooks into a CSV (student, question, points), offline, without Docker.
+"""Grade a folder of submitted notebooks into a CSV (student, question, points, feedback), offline, without Docker.
 
-For each ``SUBMISSIONS/*.ipynb`` (the student's name is the file name): execute it from top to
-bottom in a fresh Jupyter kernel (nbclient; a cell that raises, or runs past ``timeout`` seconds and is
-interrupted, does not stop the run), then run
-the hidden checks of the lecture's grading bundle (``notebooks/grading/NAME.json``, written by
-``notebooks/build.py`` from the ``# HIDDEN CHECKS`` cells) in the same kernel, one question at a
-time: a question gets its points when its hidden-check cell runs without error, else 0.
+The student's kernel produces answers; a clean process judges them:
 
-The submitted code runs with the grader's rights (otter-grader's Docker would isolate it): grade
-on a machine where that is acceptable.
+1. Before any submitted code runs: the bundle and every submission are read into memory, ``--out``
+   is checked (writable; not inside the submissions folder, not a submission, not the bundle), and
+   each question's cases and reference data are built here (``judge.prepare``).
+2. Each submission runs in its own temporary folder, in a fresh kernel that is killed when a cell
+   passes ``timeout`` (``submission.execute``); a collection cell saves the value answers.
+3. Each question is judged here (``judge.verdict``): function answers by calling the notebook's
+   ``def`` in a fresh ``python -I`` process on this process's inputs, values by comparing them with
+   data rebuilt here. Submitted code never runs in this process; nothing is parsed from what it printed.
+4. The CSV is written once, at the end, beside ``out`` and renamed into place; cells that a
+   spreadsheet would read as a formula are escaped. Ctrl-C writes nothing.
 
     python -m lecture_utils homework grade SUBMISSIONS --bundle notebooks/grading/02_anogan.json --out grades.csv
 """
@@ -16,103 +19,108 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
-from .outputs import write_text
+from . import judge, submission
+from .checks import LANG_ENV
+from .outputs import check_writable, write_text
 
-MARK = "LECTURE_UTILS_GRADES "
-FIELDS = ("student", "question", "points", "max_points")
-
-
-def load_bundle(path) -> dict:
-    """The grading bundle {"notebook": name, "questions": [{"question", "points", "code"}, ...]}."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no grading bundle at {path} (run `python notebooks/build.py` in the checkout)")
-    bundle = json.loads(path.read_text(encoding="utf-8"))
-    if not bundle.get("questions"):
-        raise ValueError(f"{path} lists no questions")
-    return bundle
+FIELDS = ("student", "question", "points", "max_points", "feedback")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def grading_cell(question: dict) -> str:
-    """Code appended to a submission for one question: run its hidden checks, print the outcome."""
-    q = question["question"]
-    return (f"try:\n    exec(compile({question['code']!r}, 'hidden checks {q}', 'exec'), globals())\n"
-            f"    _passed = True\nexcept Exception:\n    _passed = False\nprint({MARK!r} + {q!r} + ' ' + str(_passed))")
+def escape(cell) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR gets a quote."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA) else text
 
 
-@contextmanager
-def _environment(changes: dict):
-    """os.environ with ``changes`` while the kernel starts (it inherits them), restored after."""
-    old = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def check_out(out: Path, folder: Path, bundle_path: Path) -> Path:
+    """``out``, refused when it is in the submissions folder or is the bundle, and checked writable."""
+    target = out.resolve()
+    if target == bundle_path.resolve():
+        raise ValueError(f"--out {out} is the grading bundle: choose another file")
+    if target.is_relative_to(folder.resolve()):
+        raise ValueError(f"--out {out} is inside the submissions folder {folder}: write the grades elsewhere")
+    return check_writable(out, "--out")
 
 
-def passed_questions(path, bundle: dict, timeout: int = 1800, reduced: bool = False) -> dict[str, bool]:
-    """{question: passed} for one submitted notebook (all False if it cannot be read or run)."""
-    try:
-        import nbformat
-        from nbclient import NotebookClient
-    except ImportError as e:
-        raise ValueError(f"grading needs nbclient and ipykernel ({e}): pip install nbclient ipykernel") from None
-
-    failed = {q["question"]: False for q in bundle["questions"]}
-    try:
-        nb = nbformat.read(str(path), as_version=4)
-    except Exception as e:  # not a notebook: grade 0, say why
-        print(f"{Path(path).name}: not a readable notebook ({type(e).__name__}: {e}); 0 points")
-        return failed
-    nb.cells += [nbformat.v4.new_code_cell(grading_cell(q)) for q in bundle["questions"]]
-    env = {"LECTURE_UTILS_REDUCED": "1"} if reduced else {}
-    with tempfile.TemporaryDirectory(prefix="grading-") as work, _environment(env):
-        # a cell past the timeout is interrupted and the run goes on (its question will likely fail)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                interrupt_on_timeout=True, resources={"metadata": {"path": work}})
+def gather(folder: Path, notebook: str) -> tuple[dict, list[str]]:
+    """({student: notebook} of every readable ``folder/*.ipynb`` of this lecture, the files given no row with why)."""
+    if not folder.is_dir():
+        raise ValueError(f"no submissions folder at {folder}")
+    found, skipped = {}, []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if path.parent != folder or path.suffix != ".ipynb":
+            skipped.append(f"{name}: not a *.ipynb directly in {folder.name}/")
+            continue
         try:
-            client.execute()
-        except Exception as e:  # the kernel died
-            print(f"{Path(path).name}: execution stopped ({type(e).__name__}); 0 points for unchecked questions")
-    passed = dict(failed)
-    for cell in nb.cells[-len(failed):]:
-        for out in cell.get("outputs", []):
-            for line in out.get("text", "").splitlines():
-                q, _, ok = line[len(MARK):].partition(" ") if line.startswith(MARK) else ("", "", "")
-                if q in passed:
-                    passed[q] = ok == "True"
-    return passed
+            nb = submission.read_notebook(path.read_bytes())
+        except (OSError, ValueError) as e:
+            skipped.append(f"{name}: {e}")
+            continue
+        other = submission.notebook_name(nb)
+        if other not in (None, notebook):
+            skipped.append(f"{name}: a submission of {other}, not of {notebook}")
+            continue
+        found[path.stem] = nb
+    return found, skipped
+
+
+def grade_one(nb, questions: list, prepared: list, timeout: int, reduced: bool) -> list[tuple]:
+    """[(question, passed, feedback line)] of one submission."""
+    wanted = {k: v for q, ns in zip(questions, prepared) for k, v in judge.collect(q, ns).items()}
+    answers, note = submission.execute(nb, wanted, timeout, reduced)
+    source = submission.code(nb)
+    os.environ[LANG_ENV] = nb.metadata.get("lecture_utils", {}).get("lang", "en")
+    results = []
+    for q, ns in zip(questions, prepared):
+        ok, line = judge.verdict(q, ns, source, answers, timeout)
+        if ok is not True and note and "value" in q:
+            line = f"{line} ({note})"
+        results.append((q["question"], ok is True, line))
+    return results
+
+
+def rows_of(student: str, questions: list, results: list) -> list[dict]:
+    """The CSV rows of one student."""
+    points = {q["question"]: q["points"] for q in questions}
+    return [{"student": student, "question": q, "points": points[q] if ok else 0, "max_points": points[q],
+             "feedback": line} for q, ok, line in results]
+
+
+def to_csv(rows: list[dict]) -> str:
+    """The CSV text, every cell escaped against formula injection."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, FIELDS)
+    writer.writeheader()
+    writer.writerows({k: escape(v) for k, v in row.items()} for row in rows)
+    return text.getvalue()
 
 
 def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = False) -> list[dict]:
     """Grade every ``folder/*.ipynb`` and write the CSV ``out``; returns its rows."""
-    folder, out = Path(folder), Path(out)
-    bundle = load_bundle(bundle_path)
-    submissions = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-    if not submissions:
-        raise ValueError(f"no submitted notebooks (*.ipynb) in {folder}")
-    rows = []
-    for path in submissions:
-        passed = passed_questions(path, bundle, timeout, reduced)
-        for q in bundle["questions"]:
-            rows.append({"student": path.stem, "question": q["question"],
-                         "points": q["points"] if passed[q["question"]] else 0, "max_points": q["points"]})
-        got = sum(r["points"] for r in rows if r["student"] == path.stem)
-        print(f"{path.stem}: {got} / {sum(q['points'] for q in bundle['questions'])} points")
-    text = io.StringIO(newline="")
-    writer = csv.DictWriter(text, FIELDS)
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(out, text.getvalue())            # written beside ``out`` and renamed: never half a file
+    folder, out, bundle_path = Path(folder), Path(out), Path(bundle_path)
+    if timeout <= 0:
+        raise ValueError(f"--timeout must be > 0 seconds, got {timeout}")
+    bundle = judge.load_bundle(bundle_path)
+    check_out(out, folder, bundle_path)
+    found, skipped = gather(folder, bundle["notebook"])
+    for line in skipped:
+        print(f"no row: {line}")
+    if not found:
+        raise ValueError(f"no submitted notebooks of {bundle['notebook']} (*.ipynb) in {folder}")
+    questions = bundle["questions"]
+    prepared = [judge.prepare(q) for q in questions]
+    rows, lang = [], os.environ.get(LANG_ENV)
+    try:
+        for student, nb in found.items():
+            rows += rows_of(student, questions, grade_one(nb, questions, prepared, timeout, reduced))
+            got = sum(r["points"] for r in rows if r["student"] == student)
+            print(f"{student}: {got} / {sum(q['points'] for q in questions)} points")
+    finally:
+        os.environ.pop(LANG_ENV, None) if lang is None else os.environ.__setitem__(LANG_ENV, lang)
+    write_text(out, to_csv(rows))            # written beside ``out`` and renamed: never half a file
     return rows

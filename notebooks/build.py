@@ -14,8 +14,9 @@ Homework is marked inside code cells (as in otter-grader's ``otter assign``)::
         # END SOLUTION
     answer = compute_it()  # SOLUTION         <- a one-line answer
 
-    # HIDDEN CHECKS q1 points=2               <- first line of a cell of grading-only checks
-    assert homework.hidden_q1(bernoulli_kl)
+    # HIDDEN CHECKS q1 points=2 function=bernoulli_kl   <- a cell of grading-only checks (lecturer code:
+    def cases(): ...                                       inputs, and a judge with the references; see
+    def judge(records, cases): ...                         lecture_utils/judge.py)
 
 and this script writes, for each language, with cleared outputs, a Colab badge with the GPU hint
 and the install cell first (repository and pinned tag from pyproject.toml; the cell also sets
@@ -25,7 +26,10 @@ and the install cell first (repository and pinned tag from pyproject.toml; the c
   block becomes ``raise NotImplementedError``, every one-line answer ``= None``, no hidden checks;
 * ``notebooks/instructor/{ja,en}/NAME.ipynb``: the source as written, solutions and hidden checks;
 * ``notebooks/grading/NAME.json``: the grading bundle, the hidden-check cells and their points
-  (``python -m lecture_utils homework grade`` runs them after each submitted notebook).
+  (``python -m lecture_utils homework grade`` judges each submission with them in a clean process).
+
+``--private DIR`` writes the instructor notebooks and the bundles under ``DIR`` instead, so that the
+public tree (what the badges open) carries no solution.
 
 Code exists once, so the languages and versions cannot drift; ``tests/test_notebooks.py`` checks
 the committed files are up to date.
@@ -113,7 +117,8 @@ def badge(lang: str, name: str) -> str:
 BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 ANSWER = re.compile(r"^(\s*)(\S.*?)\s*=\s*\S.*?\s*# SOLUTION\s*$")
-HIDDEN = re.compile(r"^# HIDDEN CHECKS (\w+) points=(\d+)\s*$")
+HIDDEN = re.compile(r"^# HIDDEN CHECKS (\w+) points=(\d+) (function|value)=(\w+)\s*$")
+LOCAL = '\nfrom lecture_utils.judge import local_verdict\nassert local_verdict(globals(), "{kind}", "{name}")'
 PLACEHOLDER = 'raise NotImplementedError("your code here")'
 
 
@@ -139,10 +144,17 @@ def parse(text: str) -> list[tuple[str, str | None, str]]:
     return cells
 
 
-def hidden(code: str) -> tuple[str, int] | None:
-    """(question, points) if ``code`` is a cell of hidden checks, else None."""
+def hidden(code: str) -> tuple[str, int, str, str] | None:
+    """(question, points, "function" or "value", the answer's name) if ``code`` is a cell of hidden
+    checks, else None."""
     m = HIDDEN.match(code.splitlines()[0]) if code else None
-    return (m.group(1), int(m.group(2))) if m else None
+    return (m.group(1), int(m.group(2)), m.group(3), m.group(4)) if m else None
+
+
+def instructor_cell(code: str) -> str:
+    """A code cell of the instructor notebook: a hidden-check cell runs its check on the spot."""
+    h = hidden(code)
+    return code + LOCAL.format(kind=h[2], name=h[3]) if h else code
 
 
 def strip_solutions(code: str) -> str:
@@ -186,13 +198,15 @@ def notebook(cells, lang: str, name: str, instructor: bool = False) -> dict:
     for kind, cell_lang, text in cells:
         if cell_lang not in (None, lang) or (kind == "code" and not instructor and hidden(text)):
             continue
-        chosen.append((kind, text if kind == "markdown" or instructor else strip_solutions(text)))
+        chosen.append((kind, text if kind == "markdown" else instructor_cell(text) if instructor
+                       else strip_solutions(text)))
     return {
         "cells": [_cell(kind, text, i) for i, (kind, text) in enumerate(chosen)],
         "metadata": {
             "colab": {"provenance": []},
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
+            "lecture_utils": {"notebook": name, "lang": lang},   # the grader refuses another lecture's bundle
         },
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -201,7 +215,7 @@ def notebook(cells, lang: str, name: str, instructor: bool = False) -> dict:
 
 def bundle(cells, name: str) -> dict | None:
     """The grading bundle: each hidden-check cell with its question and points (None without any)."""
-    questions = [{"question": h[0], "points": h[1], "code": text}
+    questions = [{"question": h[0], "points": h[1], h[2]: h[3], "code": text}
                  for kind, _, text in cells if kind == "code" and (h := hidden(text))]
     names = [q["question"] for q in questions]
     if len(set(names)) != len(names):
@@ -213,16 +227,16 @@ def _json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
-def render(source: Path) -> dict[Path, str]:
-    """The text of every file built from ``source``: student and instructor notebooks per language,
-    and the grading bundle."""
+def render(source: Path, private: Path = HERE) -> dict[Path, str]:
+    """The text of every file built from ``source``: student notebooks per language in the public
+    tree; instructor notebooks and the grading bundle (the solutions) under ``private``."""
     cells, name = parse(source.read_text(encoding="utf-8")), source.stem
     files = {}
     for lang in LANGS:
         files[HERE / lang / f"{name}.ipynb"] = _json(notebook(cells, lang, name))
-        files[HERE / "instructor" / lang / f"{name}.ipynb"] = _json(notebook(cells, lang, name, instructor=True))
+        files[private / "instructor" / lang / f"{name}.ipynb"] = _json(notebook(cells, lang, name, instructor=True))
     if (grading := bundle(cells, name)) is not None:
-        files[HERE / "grading" / f"{name}.json"] = _json(grading)
+        files[private / "grading" / f"{name}.json"] = _json(grading)
     return files
 
 
@@ -235,15 +249,22 @@ def update(files: dict, check: bool, wrote: str = "wrote", stale: str = "stale")
         if not check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(files[path], encoding="utf-8")
-        print(f"{stale if check else wrote}: {path.relative_to(HERE.parent)}")
+        print(f"{stale if check else wrote}: {path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path}")
     return 1 if (check and changed) else 0
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report notebooks that differ")
+    parser.add_argument("--private", type=Path, default=HERE, metavar="DIR",
+                        help="write the instructor notebooks and grading bundles (the solutions) under DIR "
+                             "instead of notebooks/: keep DIR outside the tree you publish")
     args = parser.parse_args(argv)
-    files = {path: text for source in sorted((HERE / "src").glob("*.py")) for path, text in render(source).items()}
+    private = args.private.resolve()
+    if private != HERE and private.is_relative_to(HERE.parent):
+        parser.error(f"--private {args.private} is inside the public tree {HERE.parent}: choose a folder outside it")
+    files = {path: text for source in sorted((HERE / "src").glob("*.py"))
+             for path, text in render(source, private).items()}
     return update(files, args.check)
 
 if __name__ == "__main__":

@@ -1,69 +1,176 @@
-"""The grader: two made-up submissions of the data notebook (00) graded into the exact CSV points,
-the checks' three outcomes in both languages, and the CLI's one-line errors."""
+"""The grader: the instructor's notebook gets full marks, the untouched student notebook 0, and
+cheating submissions that solve nothing (each trying one trick on the kernel, the judge, the
+other submissions, the bundle or the CSV) get 0; the class-level safety rules and one-line errors."""
 import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from lecture_utils import checks, grading
+from lecture_utils import checks, grading, judge
 from lecture_utils.cli import main
 from lecture_utils.data import homework as hw00
 from lecture_utils.data.synthetic import CapsuleSpec, write_synthetic_capsule
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLE = ROOT / "notebooks" / "grading" / "00_datasets.json"
-WRONG = "    return masks.flatten(1).sum(1)  # a count, not a share"
+INSTRUCTOR = ROOT / "notebooks/instructor/en/00_datasets.ipynb"
+STUDENT = ROOT / "notebooks/ja/00_datasets.ipynb"
 
 
-def test_grader_gives_the_exact_points_of_two_made_up_submissions(tmp_path, monkeypatch, capsys):
-    # A small capsule folder keeps the two notebook runs short; the kernels inherit the variable.
-    capsule = write_synthetic_capsule(tmp_path / "capsule", CapsuleSpec(n_train=6, n_test_good=2, n_test_defect=1, size=64))
-    monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(capsule))
-    folder = tmp_path / "submissions"
+def notebook(*cells: str) -> str:
+    """A minimal submission of notebook 00 (its metadata names the lecture) with these code cells."""
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["lecture_utils"] = {"notebook": "00_datasets", "lang": "en"}
+    return nbformat.writes(nb)
+
+
+WRONG = "def defect_fraction(masks):\n    import torch\n    return torch.zeros(len(masks))"
+
+
+def cheats(folder: Path, bundle: Path, out: Path, wrong_type: str) -> dict:
+    """{student: notebook text}: each solves nothing and tries one trick."""
+    return {
+        "builtins": notebook(WRONG, "import builtins\nbuiltins.AssertionError = type('A', (Exception,), {})\n"
+                             "builtins.exec = lambda *a, **k: None\nbuiltins.print = lambda *a, **k: None"),
+        "stdout": notebook(WRONG, "import sys\nfor q in ('q1', 'q2'):\n    print('LECTURE_UTILS_GRADES', q, 'True')\n"
+                           "sys.stdout.write = lambda *a: 0"),
+        "patched_checks": notebook(WRONG, "import lecture_utils.checks as c, lecture_utils.judge as j\n"
+                                   "c.close = c.expect = lambda *a, **k: None\nj.verdict = lambda *a, **k: (True, 'ok')"),
+        "patched_torch": notebook(WRONG, "import torch\ntorch.allclose = lambda *a, **k: True\n"
+                                  "torch.Tensor.__eq__ = lambda *a: True"),
+        "shrunk_data": notebook(WRONG, f"class T:\n    defects = ['good', {wrong_type!r}]\ntest = T()\n"
+                                f"largest_type = {wrong_type!r}"),
+        "patch_in_judge": notebook("def defect_fraction(masks):\n    import torch, lecture_utils.checks as c\n"
+                                   "    c.close = c.expect = c.tensor_of = lambda *a, **k: a[0] if a else None\n"
+                                   "    import builtins; builtins.isinstance = lambda *a: True\n"
+                                   "    return torch.zeros(len(masks))"),
+        "frames": notebook("def defect_fraction(masks):\n    import gc, inspect, torch\n"
+                           "    for f in inspect.stack():\n        for v in f.frame.f_locals.values():\n"
+                           "            if torch.is_tensor(v) and v.shape == (len(masks),): return v\n"
+                           "    return torch.zeros(len(masks))"),
+        "forged_records": notebook("def defect_fraction(masks):\n    import os, sys, torch\n"
+                                   "    torch.save([{'status': 'ok', 'value': torch.zeros(1)}] * 3, sys.argv[-1])\n"
+                                   "    os._exit(0)"),
+        "a_vandal": notebook(WRONG, f"import pathlib\nfor p in pathlib.Path({str(folder)!r}).glob('*.ipynb'):\n"
+                           "    p.write_text('{}') if p.stem == 'alice' else None\n"
+                           f"pathlib.Path({str(bundle)!r}).write_text('{{\"notebook\": \"00_datasets\", \"questions\": []}}')\n"
+                           f"pathlib.Path({str(out)!r}).write_text('a_vandal,q1,2,2')"),
+        "hang": notebook("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+                         "largest_type = 'crack'"),
+        "slow_function": notebook("def defect_fraction(masks):\n    while True:\n        pass"),
+        "exit_kernel": notebook(WRONG, "import os\nos._exit(0)"),
+        "=HYPERLINK(1)": notebook("x = 1"),
+    }
+
+
+@pytest.fixture
+def capsule(tmp_path, monkeypatch):
+    """A small capsule folder keeps the notebook runs short; the kernels and the judge read the variable."""
+    path = write_synthetic_capsule(tmp_path / "capsule", CapsuleSpec(n_train=6, n_test_good=2, n_test_defect=1, size=64))
+    monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(path))
+    return path
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return {(r["student"], r["question"]): (int(r["points"]), r["feedback"]) for r in csv.DictReader(f)}
+
+
+def test_full_marks_for_the_solutions_zero_for_the_student_notebook_and_every_cheat(tmp_path, capsule, capsys):
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text(BUNDLE.read_text("utf-8"), "utf-8")
+    share = judge.prepare(judge.load_bundle(bundle)["questions"][1])["_reference"]
+    wrong_type = min(share, key=share.get)
+    folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
     folder.mkdir()
-    # alice: the instructor's notebook (every answer right)
-    (folder / "alice.ipynb").write_text((ROOT / "notebooks/instructor/en/00_datasets.ipynb").read_text("utf-8"), "utf-8")
-    # bob: the student's notebook with exercise 1 answered wrongly and exercise 2 left blank
-    student = (ROOT / "notebooks/ja/00_datasets.ipynb").read_text("utf-8")
-    placeholder = json.dumps('    raise NotImplementedError("your code here")\n')
-    assert student.count(placeholder) == 1
-    (folder / "bob.ipynb").write_text(student.replace(placeholder, json.dumps(WRONG + "\n")), "utf-8")
-    (folder / "notes.txt").write_text("not a notebook")
+    (folder / "alice.ipynb").write_text(INSTRUCTOR.read_text("utf-8"), "utf-8")
+    (folder / "bob.ipynb").write_text(STUDENT.read_text("utf-8"), "utf-8")
+    for name, text in cheats(folder, bundle, out, wrong_type).items():
+        (folder / f"{name}.ipynb").write_text(text, "utf-8")
 
-    assert main(["homework", "grade", str(folder), "--bundle", str(BUNDLE), "--out", str(tmp_path / "g.csv"),
+    assert main(["homework", "grade", str(folder), "--bundle", str(bundle), "--out", str(out), "--timeout", "20",
                  "--reduced"]) == 0
-    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as f:
-        rows = [(r["student"], r["question"], int(r["points"]), int(r["max_points"])) for r in csv.DictReader(f)]
-    assert rows == [("alice", "q1", 2, 2), ("alice", "q2", 1, 1), ("bob", "q1", 0, 2), ("bob", "q2", 0, 1)]
-    assert "alice: 3 / 3 points" in capsys.readouterr().out
-    assert not list(tmp_path.glob("*.partial"))
+    rows = read_csv(out)
+    assert rows[("alice", "q1")][0] == 2 and rows[("alice", "q2")][0] == 1
+    cheaters = [s for s, _ in rows if s not in ("alice",)]
+    assert len(set(cheaters)) == 14 and {s: rows[(s, q)][0] for s in cheaters for q in ("q1", "q2")} == {
+        s: 0 for s in cheaters}
+    assert rows[("bob", "q1")][1].startswith("まだ解答されていません")          # feedback in the notebook's language
+    assert "differs from the reference" in rows[("builtins", "q1")][1]
+    assert "--timeout" in rows[("slow_function", "q1")][1] and "--timeout" in rows[("hang", "q2")][1]
+    text = out.read_text("utf-8")
+    assert "\n'=HYPERLINK(1),q1," in text and "a_vandal,q1,2,2" not in text
+
+
+def test_a_bundle_of_another_lecture_and_stray_files_are_named(tmp_path, capsys):
+    folder = tmp_path / "s"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "deep.ipynb").write_text(notebook("x = 1"))
+    (folder / "notes.txt").write_text("hi")
+    (folder / "carol.ipynb").write_text("{ not json")
+    (folder / "dave.ipynb").write_text(notebook("x = 1").replace("00_datasets", "02_anogan"))
+    assert main(["homework", "grade", str(folder), "--bundle", str(BUNDLE), "--out", str(tmp_path / "g.csv")]) == 2
+    out, err = capsys.readouterr()
+    assert "no submitted notebooks of 00_datasets" in err and not (tmp_path / "g.csv").exists()
+    for name, why in (("sub/deep.ipynb", "not a *.ipynb directly"), ("notes.txt", "not a *.ipynb"),
+                      ("carol.ipynb", "not a readable notebook"), ("dave.ipynb", "a submission of 02_anogan")):
+        assert f"no row: {name}: {why}" in out
+
+
+@pytest.mark.parametrize("out, why", [("s/grades.csv", "inside the submissions folder"),
+                                      ("s/alice.ipynb", "inside the submissions folder"),
+                                      ("bundle.json", "is the grading bundle"), ("nodir", "is a folder")])
+def test_out_is_refused_before_any_notebook_runs(tmp_path, capsys, out, why):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "alice.ipynb").write_text(notebook("x = 1"))
+    (tmp_path / "bundle.json").write_text(BUNDLE.read_text("utf-8"))
+    (tmp_path / "nodir").mkdir()
+    before = (tmp_path / "s" / "alice.ipynb").read_text()
+    assert main(["homework", "grade", str(tmp_path / "s"), "--bundle", str(tmp_path / "bundle.json"),
+                 "--out", str(tmp_path / out)]) == 2
+    assert why in capsys.readouterr().err
+    assert (tmp_path / "s" / "alice.ipynb").read_text() == before
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "x"])
+def test_timeout_must_be_positive(tmp_path, capsys, timeout):
+    with pytest.raises(SystemExit) as e:
+        main(["homework", "grade", str(tmp_path), "--bundle", str(BUNDLE), "--timeout", timeout])
+    assert e.value.code == 2 and "--timeout" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_grading_with_130_and_writes_no_csv(tmp_path, capsule, monkeypatch, capsys):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "alice.ipynb").write_text(notebook("x = 1"))
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grading.submission, "execute", interrupted)
+    assert main(["homework", "grade", str(tmp_path / "s"), "--bundle", str(BUNDLE), "--out",
+                 str(tmp_path / "g.csv")]) == 130
+    assert not list(tmp_path.glob("*g.csv*"))
+
+
+def test_csv_cells_are_escaped_against_formulas():
+    assert [grading.escape(c) for c in ("=1+1", "+1", "-2", "@SUM", "alice", 3)] == [
+        "'=1+1", "'+1", "'-2", "'@SUM", "alice", "3"]
 
 
 def test_grader_errors_are_one_line(tmp_path, capsys):
-    assert main(["homework", "grade", str(tmp_path), "--bundle", str(BUNDLE)]) == 2
-    assert "no submitted notebooks" in capsys.readouterr().err
     assert main(["homework", "grade", str(tmp_path), "--bundle", str(tmp_path / "none.json")]) == 2
     assert "no grading bundle" in capsys.readouterr().err
+    (tmp_path / "bad.json").write_text("[1]")
+    assert main(["homework", "grade", str(tmp_path), "--bundle", str(tmp_path / "bad.json")]) == 2
+    assert "not a grading bundle" in capsys.readouterr().err
 
 
-def test_a_hanging_cell_is_interrupted_and_only_its_question_fails(tmp_path):
-    import nbformat
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in
-                                         ("x = 1", "while True:\n    pass", "y = 3", "z = 1 / 0", "w = 4")])
-    nbformat.write(nb, str(tmp_path / "dave.ipynb"))
-    bundle = {"questions": [{"question": q, "points": 1, "code": code} for q, code in
-                            (("q1", "assert x == 1"), ("q2", "assert y == 2"), ("q3", "assert w == 4"),
-                             ("q4", "while True:\n    pass"))]}
-    assert grading.passed_questions(tmp_path / "dave.ipynb", bundle, timeout=3) == {
-        "q1": True, "q2": False, "q3": True, "q4": False}
-
-
-def test_an_unreadable_submission_gets_zero_points(tmp_path, capsys):
-    (tmp_path / "carol.ipynb").write_text("{ not json")
-    bundle = grading.load_bundle(BUNDLE)
-    assert grading.passed_questions(tmp_path / "carol.ipynb", bundle) == {"q1": False, "q2": False}
-    assert "not a readable notebook" in capsys.readouterr().out
+def test_the_package_ships_no_hidden_check_or_reference():
+    package = (ROOT / "lecture_utils").rglob("*.py")
+    assert not [p for p in package if "def hidden_" in p.read_text("utf-8")]
+    assert "topk" not in (ROOT / "lecture_utils/vae/homework.py").read_text("utf-8")
 
 
 @pytest.mark.parametrize("lang, blank, right, wrong", [("en", "Not answered yet.", "Correct:", "Not yet:"),
@@ -85,10 +192,3 @@ def test_checks_report_three_outcomes_in_the_notebooks_language(monkeypatch, cap
     assert hw00.check_defect_fraction(lambda m: m.mean()) is False   # wrong shape
     assert hw00.check_defect_fraction(lambda m: 1 / 0) is False       # the student's error is reported
     assert "ZeroDivisionError" in capsys.readouterr().out
-
-
-def test_hidden_checks_return_a_bool_and_print_nothing(capsys):
-    assert hw00.hidden_defect_fraction(lambda m: (m > 0.5).flatten(1).float().mean(1)) is True
-    assert hw00.hidden_defect_fraction(None) is False
-    assert hw00.hidden_defect_fraction(lambda m: m.flatten(1).sum(1)) is False
-    assert capsys.readouterr().out == ""

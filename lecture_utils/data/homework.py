@@ -1,5 +1,5 @@
 """Checks for the data notebook's exercises (00).  ``check_*`` print a hint (public checks, run by
-the student); ``hidden_*`` return a bool for grading (``notebooks/grading/00_datasets.json``).
+the student); the grading checks are lecturer code in the bundle (``notebooks/grading/00_datasets.json``).
 
 1. ``defect_fraction(masks)``: the share of defective pixels of each image.
 2. The defect type whose masks cover the largest share of the image on average.
@@ -8,36 +8,29 @@ from __future__ import annotations
 
 import torch
 
-from ..checks import NotAnswered, call, close, expect, passes, run, say, tensor_of
+from ..checks import NotAnswered, call, close, expect, run, say, tensor_of
 
 
 def _fraction(masks: torch.Tensor) -> torch.Tensor:
     return (masks > 0.5).flatten(1).float().mean(1)                   # [N]
 
 
-def _masks(seed: int, n: int, size: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return (torch.rand(n, 1, size, size, generator=g) < torch.rand(n, 1, 1, 1, generator=g) * 0.3).float()
-
-
 def _defect_fraction(fn, cases) -> str:
-    for masks in cases:
+    for masks, expected in cases:
         got = tensor_of(call(fn, masks.clone()), (len(masks),), "defect_fraction")
-        close(got, _fraction(masks), "defect_fraction")
+        close(got, expected, "defect_fraction")
     return say("one number per image, the share of its pixels marked defective.",
                "画像ごとに1つの値、欠陥とされた画素の割合です。")
 
 
 def check_defect_fraction(fn) -> bool | None:
-    """Exercise 1 (public): a handmade mask and a few random ones."""
+    """Exercise 1 (public): small masks whose shares are known (0, 1/4, 1, 3/9)."""
     handmade = torch.zeros(2, 1, 4, 4)
     handmade[1, 0, :2, :2] = 1                                        # 4 of 16 pixels: 0.25
-    return run(_defect_fraction, fn, [handmade, _masks(0, 3, 8)])
-
-
-def hidden_defect_fraction(fn) -> bool:
-    """Exercise 1 (grading): other sizes, an empty and a full mask."""
-    return passes(_defect_fraction, fn, [_masks(1, 5, 16), torch.zeros(1, 1, 8, 8), torch.ones(2, 1, 3, 3)])
+    third = torch.zeros(1, 1, 3, 3)
+    third[0, 0, 1] = 1                                                # 3 of 9 pixels
+    return run(_defect_fraction, fn, [(handmade, torch.tensor([0.0, 0.25])), (torch.ones(3, 1, 5, 2), torch.ones(3)),
+                                      (third, torch.tensor([1 / 3]))])
 
 
 def _largest_defect(answer, test) -> str:
@@ -57,8 +50,3 @@ def _largest_defect(answer, test) -> str:
 def check_largest_defect(answer, test) -> bool | None:
     """Exercise 2 (public): the name of the type with the largest mean defect fraction in ``test``."""
     return run(_largest_defect, answer, test)
-
-
-def hidden_largest_defect(answer, test) -> bool:
-    """Exercise 2 (grading)."""
-    return passes(_largest_defect, answer, test)

@@ -295,8 +295,23 @@ def defect_fraction(masks):
 _ = homework.check_defect_fraction(defect_fraction)
 
 # %%
-# HIDDEN CHECKS q1 points=2
-assert homework.hidden_defect_fraction(defect_fraction)
+# HIDDEN CHECKS q1 points=2 function=defect_fraction
+import torch
+import lecture_utils.checks as hc
+
+
+def cases():
+    g = torch.Generator().manual_seed(1)
+    random = (torch.rand(5, 1, 16, 16, generator=g) < torch.rand(5, 1, 1, 1, generator=g) * 0.3).float()
+    return [{"args": [m]} for m in (random, torch.zeros(1, 1, 8, 8), torch.ones(2, 1, 3, 3))]
+
+
+def judge(records, cases):
+    for record, case in zip(records, cases):
+        masks = case["args"][0]
+        got = hc.tensor_of(hc.returned(record, "defect_fraction"), (len(masks),), "defect_fraction")
+        hc.close(got, (masks > 0.5).flatten(1).float().mean(1), "defect_fraction")
+    return hc.say("one number per image, the share of its defective pixels.", "画像ごとに1つの値、欠陥の画素の割合です。")
 
 # %% [markdown en]
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: get a feel for how small defects are.*
@@ -315,8 +330,27 @@ largest_type = max(kinds, key=lambda k: defect_fraction(test.masks[[d == k for d
 _ = homework.check_largest_defect(largest_type, test)
 
 # %%
-# HIDDEN CHECKS q2 points=1
-assert homework.hidden_largest_defect(largest_type, test)
+# HIDDEN CHECKS q2 points=1 value=largest_type
+import lecture_utils.checks as hc
+from lecture_utils.data import mvtec, sources
+
+
+def reference():
+    """{defect type: mean share of defective pixels} of the capsule test set, rebuilt by the grader."""
+    split = mvtec.load_split(sources.capsule("auto")[0], "test", image_size=128)
+    kinds = sorted(set(split.defects) - {"good"})
+    return {k: (split.masks[[d == k for d in split.defects]] > 0.5).flatten(1).float().mean(1).mean().item()
+            for k in kinds}
+
+
+def judge(answer, collected, share):
+    if answer is None:
+        raise hc.NotAnswered
+    hc.expect(isinstance(answer, str) and answer in share, f"{answer!r} is not a defect type of the test set",
+              f"{answer!r} はテストセットの欠陥の種類ではありません")
+    hc.expect(answer == max(share, key=share.get), "compute the mean of defect_fraction for every type",
+              "すべての種類について defect_fraction の平均を計算しましょう")
+    return hc.say(f"{answer} covers the largest share.", f"{answer} が最も大きな割合を占めます。")
 
 # %% [markdown en]
 # ## Summary

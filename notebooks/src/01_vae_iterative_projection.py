@@ -649,8 +649,34 @@ def bernoulli_kl(x, x_hat):
 _ = homework.check_bernoulli_kl(bernoulli_kl)
 
 # %%
-# HIDDEN CHECKS q1 points=3
-assert homework.hidden_bernoulli_kl(bernoulli_kl)
+# HIDDEN CHECKS q1 points=3 function=bernoulli_kl
+import torch
+import lecture_utils.checks as hc
+from lecture_utils.vae.projection import entropy
+
+
+def cases():
+    out = []
+    for seed, shape in ((0, (2, 1, 4, 4)), (7, (3, 3, 8, 5))):
+        x = 0.05 + 0.9 * torch.rand(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        x_hat = 0.05 + 0.9 * torch.rand(*shape, generator=torch.Generator().manual_seed(seed + 100), dtype=torch.float64)
+        out += [{"args": [x, x_hat], "grad": [0]}, {"args": [x, x.clone()]}]
+    return out
+
+
+def judge(records, cases):
+    for (record, case), (zero, _) in zip(zip(records[::2], cases[::2]), zip(records[1::2], cases[1::2])):
+        x, x_hat = (a.clone().requires_grad_(True) for a in case["args"])
+        ref = -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1) - entropy(x)
+        got = hc.tensor_of(hc.returned(record, "bernoulli_kl"), (len(x),), "bernoulli_kl").double()
+        hc.close(got, ref.detach(), "bernoulli_kl")
+        hc.expect(hc.tensor_of(hc.returned(zero, "bernoulli_kl"), (len(x),), "bernoulli_kl(x, x)").abs().max() < 1e-6,
+                  "bernoulli_kl(x, x) must be 0", "bernoulli_kl(x, x) は 0 になるはずです")
+        hc.expect(record["requires_grad"] and "grads" in record, "the result has no gradient with respect to x",
+                  "結果に x についての勾配がありません")
+        (grad,) = torch.autograd.grad(ref.sum(), x)
+        hc.close(record["grads"][0].double(), grad.flatten(), "the gradient of bernoulli_kl with respect to x")
+    return hc.say("BCE - H is a divergence.", "BCE - H はダイバージェンスです。")
 
 # %% [markdown en]
 # **Exercise 2 (implement, about 20 minutes).** *Goal: derive a gradient by hand and check it
@@ -675,8 +701,29 @@ def lecture_grad(x_t, x_hat, x_0, lam):
 _ = homework.check_lecture_grad(lecture_grad)
 
 # %%
-# HIDDEN CHECKS q2 points=3
-assert homework.hidden_lecture_grad(lecture_grad)
+# HIDDEN CHECKS q2 points=3 function=lecture_grad
+import torch
+import lecture_utils.checks as hc
+from lecture_utils.vae.projection import l1_term
+
+
+def cases():
+    out = []
+    for seed, shape, lam in ((0, (2, 1, 4, 4), 0.05), (3, (1, 3, 6, 6), 0.0), (5, (3, 1, 5, 7), 2.0)):
+        u = [0.05 + 0.9 * torch.rand(*shape, generator=torch.Generator().manual_seed(seed + i), dtype=torch.float64)
+             for i in range(3)]
+        out.append({"args": [u[0], u[1], u[0] + (u[2] - 0.5) * 0.2, lam]})
+    return out
+
+
+def judge(records, cases):
+    for record, case in zip(records, cases):
+        x_t, x_hat, x_0, lam = case["args"]
+        got = hc.tensor_of(hc.returned(record, "lecture_grad"), x_t.shape, "lecture_grad").double()
+        x = x_t.clone().requires_grad_(True)
+        (ref,) = torch.autograd.grad(((x - x_hat).pow(2).flatten(1).sum(1) + lam * l1_term(x, x_0)).sum(), x)
+        hc.close(got, ref, "lecture_grad (compared with autograd)")
+    return hc.say("the gradient pulls x_t toward the reconstruction.", "勾配は x_t を再構成の方へ引きます。")
 
 # %% [markdown en]
 # **Exercise 3 (implement, about 15 minutes).** *Goal: turn an anomaly map into one score per
@@ -700,8 +747,22 @@ def image_score(maps, k):
 _ = homework.check_image_score(image_score)
 
 # %%
-# HIDDEN CHECKS q3 points=2
-assert homework.hidden_image_score(image_score)
+# HIDDEN CHECKS q3 points=2 function=image_score
+import torch
+import lecture_utils.checks as hc
+
+
+def cases():
+    return [{"args": [torch.rand(*shape, generator=torch.Generator().manual_seed(seed)), k]}
+            for seed, shape, k in ((0, (3, 8, 8), 5), (1, (2, 6, 9), 1), (2, (4, 5, 5), 25))]
+
+
+def judge(records, cases):
+    for record, case in zip(records, cases):
+        maps, k = case["args"]
+        got = hc.tensor_of(hc.returned(record, "image_score"), (len(maps),), "image_score")
+        hc.close(got, maps.flatten(1).topk(k, dim=1).values.mean(1), f"image_score with k = {k}")
+    return hc.say("k = 1 is the maximum, larger k averages.", "k = 1 は最大値、k を大きくすると平均します。")
 
 # %% [markdown en]
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
@@ -720,8 +781,35 @@ moved_ratio = (free.x - x_0.cpu()).abs().sum().item() / (kl.x - x_0.cpu()).abs()
 _ = homework.check_moved_ratio(moved_ratio, model, x_0, proj_config)
 
 # %%
-# HIDDEN CHECKS q4 points=2
-assert homework.hidden_moved_ratio(moved_ratio, model, x_0, proj_config)
+# HIDDEN CHECKS q4 points=2 value=moved_ratio
+from dataclasses import replace
+
+import torch
+import lecture_utils.checks as hc
+from lecture_utils.config import pick
+from lecture_utils.vae.model import VAE
+from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
+
+COLLECT = {"weights": "{k: v.detach().cpu() for k, v in model.state_dict().items()}", "x_0": "x_0.detach().cpu()",
+           "z_dim": "model.z_dim"}
+
+
+def reference():
+    return ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)    # the notebook's proj_config
+
+
+def judge(answer, collected, config):
+    if answer is None:
+        raise hc.NotAnswered
+    x_0, z_dim = collected["x_0"], collected["z_dim"]
+    model = VAE(z_dim=int(z_dim), input_c=x_0.shape[1]).eval()
+    model.load_state_dict(collected["weights"])
+    moved = [l1_term(project(model, x_0, replace(config, lam=lam)).x, x_0).sum().item() for lam in (0.0, config.lam)]
+    ratio = moved[0] / max(moved[1], 1e-12)
+    hc.expect(abs(float(answer) - ratio) <= 1e-3 * max(1.0, abs(ratio)),
+              "moved_ratio is not the lam = 0 distance divided by the lam distance",
+              "moved_ratio は lam = 0 での距離を lam での距離で割った値ではありません")
+    return hc.say(f"x_T moves {ratio:.2f} times as far with lam = 0.", f"lam = 0 では x_T が {ratio:.2f} 倍遠くへ動きます。")
 
 # %% [markdown en]
 # ## 10. Summary, limitations and next steps

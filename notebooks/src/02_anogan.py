@@ -546,8 +546,31 @@ def threshold_at_fpr(normal_scores, fpr):
 _ = homework_anogan.check_threshold_at_fpr(threshold_at_fpr)
 
 # %%
-# HIDDEN CHECKS q1 points=2
-assert homework_anogan.hidden_threshold_at_fpr(threshold_at_fpr)
+# HIDDEN CHECKS q1 points=2 function=threshold_at_fpr
+import torch
+import lecture_utils.checks as hc
+
+
+def cases():
+    return [{"args": [torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10, fpr]}
+            for seed, n, fpr in ((0, 100, 0.05), (2, 37, 0.0), (3, 51, 0.2), (4, 10, 0.25))]
+
+
+def judge(records, cases):
+    for record, case in zip(records, cases):
+        normal, fpr = case["args"]
+        got = hc.returned(record, "threshold_at_fpr")
+        hc.expect(got is not None and (not torch.is_tensor(got) or got.numel() == 1),
+                  "threshold_at_fpr must return one number", "threshold_at_fpr は1つの数を返す必要があります")
+        t, s = float(got), normal.sort().values
+        ref = s[len(s) - 1 - int(fpr * len(s) + 1e-9)].item()
+        hc.expect((normal > t).sum().item() <= int(fpr * len(s) + 1e-9),
+                  f"with fpr = {fpr} too many normal scores are above your threshold",
+                  f"fpr = {fpr} のとき、しきい値を超える正常スコアが多すぎます")
+        above = s[s > ref]
+        hc.expect(t >= ref and (len(above) == 0 or t < above[0].item()),
+                  f"with fpr = {fpr} a lower threshold would do", f"fpr = {fpr} ではより低いしきい値で十分です")
+    return hc.say("the threshold is an order statistic of the normal scores.", "しきい値は正常スコアの順序統計量です。")
 
 # %% [markdown en]
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: read a detector at one operating point.* With
@@ -564,8 +587,35 @@ tpr_at_5 = (search.scores[y_test == 1] > threshold_at_fpr(search.scores[y_test =
 _ = homework_anogan.check_tpr(tpr_at_5, search.scores, y_test, fpr=0.05)
 
 # %%
-# HIDDEN CHECKS q2 points=1
-assert homework_anogan.hidden_tpr(tpr_at_5, search.scores, y_test, fpr=0.05)
+# HIDDEN CHECKS q2 points=1 value=tpr_at_5
+import torch
+import lecture_utils.checks as hc
+from lecture_utils.config import pick
+from lecture_utils.data import digits, sources
+
+COLLECT = {"scores": "search.scores.detach().cpu()"}
+
+
+def reference():
+    """The test labels, rebuilt by the grader as the notebook builds them."""
+    sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), n_train=pick(4000, 400), n_test=pick(200, 100),
+                             source=sources.digits("auto"))
+    return torch.as_tensor(sets.test.labels).bool()
+
+
+def judge(answer, collected, labels):
+    if answer is None:
+        raise hc.NotAnswered
+    scores = collected["scores"]
+    hc.expect(torch.is_tensor(scores) and scores.shape == labels.shape and bool(torch.isfinite(scores).all())
+              and len(scores[~labels].unique()) == int((~labels).sum()),
+              "search.scores is not the search's scores of the whole test set", "search.scores がテストセット全体の探索のスコアではありません")
+    s = scores[~labels].sort().values
+    t = s[len(s) - 1 - int(0.05 * len(s) + 1e-9)]
+    tpr = (scores[labels] > t).float().mean().item()
+    hc.expect(abs(float(answer) - tpr) < 1e-6, "not the share of anomalies above the 5 % threshold",
+              "5 % のしきい値を超える異常の割合ではありません")
+    return hc.say(f"the search finds {tpr:.0%} of the anomalies.", f"探索は異常の {tpr:.0%} を見つけます。")
 
 # %% [markdown en]
 # **Exercise 3 (implement, about 15 minutes).** *Goal: know the other way to train an encoder.*
@@ -590,8 +640,30 @@ def ziz_loss(E, G, z):
 _ = homework_anogan.check_ziz_loss(ziz_loss)
 
 # %%
-# HIDDEN CHECKS q3 points=2
-assert homework_anogan.hidden_ziz_loss(ziz_loss)
+# HIDDEN CHECKS q3 points=2 function=ziz_loss
+import torch
+import lecture_utils.checks as hc
+from lecture_utils.answer_runner import build_net
+
+NET = "lecture_utils.anogan.homework:tiny_net"
+
+
+def cases():
+    return [{"args": [{"net": NET, "args": ["E", seed]}, {"net": NET, "args": ["G", seed], "frozen": True},
+                      torch.randn(n, 4, generator=torch.Generator().manual_seed(seed))], "grad": [0]}
+            for seed, n in ((0, 3), (5, 1), (6, 7))]
+
+
+def judge(records, cases):
+    for record, case in zip(records, cases):
+        E, G, z = [build_net(a) if isinstance(a, dict) else a for a in case["args"]]
+        ref = (z - E(G(z))).pow(2).mean()
+        hc.close(hc.tensor_of(hc.returned(record, "ziz_loss"), (), "ziz_loss"), ref.detach(), "ziz_loss")
+        hc.expect(record["requires_grad"] and "grads" in record, "the loss has no gradient for E",
+                  "損失に E の勾配がありません")
+        grads = torch.cat([g.flatten() for g in torch.autograd.grad(ref, list(E.parameters()))])
+        hc.close(record["grads"][0], grads, "the gradient of ziz_loss for E", rtol=1e-3, atol=1e-6)
+    return hc.say("ziz compares latents.", "ziz は潜在変数を比べます。")
 
 # %% [markdown en]
 # **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
@@ -623,8 +695,40 @@ def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
 _ = homework_anogan.check_sgd_search(sgd_search)
 
 # %%
-# HIDDEN CHECKS q4 points=3
-assert homework_anogan.hidden_sgd_search(sgd_search)
+# HIDDEN CHECKS q4 points=3 function=sgd_search
+import torch
+import lecture_utils.checks as hc
+from lecture_utils.answer_runner import build_net
+from lecture_utils.anogan.score import anomaly_loss
+
+NET = "lecture_utils.anogan.homework:tiny_net"
+
+
+def cases():
+    out = []
+    for seed, n, lr, iterations, lam in ((0, 2, 0.01, 3, 0.1), (3, 3, 0.005, 5, 0.0), (4, 1, 0.02, 2, 1.0),
+                                         (5, 2, 0.01, 0, 0.1)):
+        g = torch.Generator().manual_seed(seed)
+        x, z0 = torch.rand(n, 1, 64, 64, generator=g) * 2 - 1, torch.randn(n, 4, generator=g)
+        out.append({"args": [{"net": NET, "args": ["G", seed], "train": True},
+                             {"net": NET, "args": ["D", seed], "train": True}, x, z0, lr, iterations, lam]})
+    return out
+
+
+def judge(records, cases):
+    for record, case in zip(records, cases):
+        _, _, x, z0, lr, iterations, lam = case["args"]
+        G, D = (build_net({**a, "train": False, "frozen": True}) for a in case["args"][:2])
+        z = z0.clone().requires_grad_(True)
+        for _ in range(iterations):
+            (grad,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
+            z = (z - lr * grad).detach().requires_grad_(True)
+        got = hc.tensor_of(hc.returned(record, "sgd_search"), z0.shape, "sgd_search")
+        hc.expect(torch.equal(record["after"][3], z0), "sgd_search changed z0 in place", "sgd_search が z0 を書き換えました")
+        hc.expect(record["training"][:2] == [False, False], "put G and D in eval mode", "G と D を eval モードにしましょう")
+        hc.expect(record["net_grads"][:2] == [False, False], "freeze G and D", "G と D を固定しましょう")
+        hc.close(got, z.detach(), "the z found by sgd_search", rtol=1e-3, atol=1e-5)
+    return hc.say("plain gradient descent on z.", "z の単純な勾配降下です。")
 
 # %% [markdown en]
 # ## 8. Explorer: watch the search
