@@ -9,17 +9,15 @@ grader, whose hidden checks live in the grading bundle, not here (``judge.py``).
 raises, so a student notebook with unanswered exercises runs to the end.
 
 The language comes from ``$LECTURE_UTILS_LANG`` ("ja" or "en"), which the first code cell of each
-notebook sets (``notebooks/build.py`` writes it).
+notebook sets (``notebooks/build.py`` writes it). The lines every check shares are in the message
+catalogue (``messages.py``); each exercise's own hints are written beside its check, in both languages.
 """
 from __future__ import annotations
 
-import os
-
 import torch
 
-LANG_ENV = "LECTURE_UTILS_LANG"
-LABELS = {"en": ("Correct: ", "Not yet: ", "Not answered yet."),
-          "ja": ("正解: ", "まだです: ", "まだ解答されていません。")}
+from . import messages
+from .messages import LANG_ENV, language  # noqa: F401 (LANG_ENV: where tests set the language)
 
 
 class NotAnswered(Exception):
@@ -28,11 +26,6 @@ class NotAnswered(Exception):
 
 class Wrong(Exception):
     """An answer that fails a check; ``args[0]`` is the hint, already in the notebook's language."""
-
-
-def language() -> str:
-    """'ja' or 'en' (the default): the language of the notebook that runs the checks."""
-    return "ja" if os.environ.get(LANG_ENV, "").strip().lower() == "ja" else "en"
 
 
 def say(en: str, ja: str) -> str:
@@ -49,8 +42,7 @@ def call(fn, *args, **kwargs):
     except NotImplementedError:
         raise NotAnswered from None
     except Exception as e:  # a student's bug: a hint, never a crash of the notebook
-        raise Wrong(say(f"your code raised {type(e).__name__}: {e}",
-                        f"コードがエラー {type(e).__name__} を出しました: {e}")) from None
+        raise Wrong(messages.say("check_raised", error=f"{type(e).__name__}: {e}")) from None
 
 
 def expect(ok, en: str, ja: str) -> None:
@@ -79,16 +71,14 @@ def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float =
 def outcome(body, *args) -> tuple[bool | None, str]:
     """(True, "Correct: ..."), (False, "Not yet: hint") or (None, "Not answered yet.") of ``body(*args)``,
     in the notebook's language; never raises."""
-    right, wrong, blank = LABELS[language()]
     try:
-        return True, right + (body(*args) or "")
+        return True, messages.say("check_right", detail=body(*args) or "")
     except NotAnswered:
-        return None, blank
+        return None, messages.say("check_blank")
     except Wrong as e:
-        return False, wrong + str(e)
+        return False, messages.say("check_wrong", hint=e)
     except Exception as e:  # an answer of an unexpected kind (a list instead of a tensor, ...)
-        return False, wrong + say(f"could not check the answer ({type(e).__name__}: {e})",
-                                  f"解答を確認できませんでした（{type(e).__name__}: {e}）")
+        return False, messages.say("check_wrong", hint=messages.say("check_unreadable", error=f"{type(e).__name__}: {e}"))
 
 
 def run(body, answer, *args) -> bool | None:
@@ -105,5 +95,5 @@ def returned(record: dict, name: str):
         raise NotAnswered
     if record.get("status") != "ok":
         error = record.get("error", "?")
-        raise Wrong(say(f"your code raised {error}", f"コードがエラーを出しました: {error}"))
+        raise Wrong(messages.say("check_raised", error=error))
     return record.get("value")

@@ -80,11 +80,20 @@ _RUNTIME = {
     "bar_synthetic": {"en": "synthetic capsule", "ja": "合成カプセル"},
 }
 
+# Homework checks: the lines every check shares (each exercise's hints stay beside its check).
+_CHECKS = {
+    "check_right": {"en": "Correct: {detail}", "ja": "正解: {detail}"},
+    "check_wrong": {"en": "Not yet: {hint}", "ja": "まだです: {hint}"},
+    "check_blank": {"en": "Not answered yet.", "ja": "まだ解答されていません。"},
+    "check_raised": {"en": "your code raised {error}", "ja": "コードがエラーを出しました: {error}"},
+    "check_unreadable": {"en": "could not check the answer ({error})", "ja": "解答を確認できませんでした（{error}）"},
+}
+
 # The data: which source a notebook uses, and why it fell back (data/sources.py, data/download.py).
 _DATA = {
 }
 
-MESSAGES = {**_RUNTIME, **_DATA}
+MESSAGES = {**_RUNTIME, **_CHECKS, **_DATA}
 
 
 def language() -> str:
