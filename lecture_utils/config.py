@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from .messages import tell
 
 REDUCED_ENV = "LECTURE_UTILS_REDUCED"
 DATA_ENV = "LECTURE_UTILS_DATA"
+COLAB_DATA = Path("/content/lecture_utils_data")   # Colab's Files panel shows /content
 
 
 def is_reduced() -> bool:
@@ -28,14 +30,23 @@ def pick(full, reduced):
     return reduced if is_reduced() else full
 
 
+def in_colab() -> bool:
+    """True inside a Google Colab runtime (its ``google.colab`` module is loaded)."""
+    return "google.colab" in sys.modules
+
+
 def data_dir() -> Path:
     """The download and cache folder.
 
-    ``$LECTURE_UTILS_DATA`` if set; else ``data/`` of the source checkout this package lives in;
-    else ``~/.cache/lecture_utils`` (a pip install from Git, e.g. in Colab).
+    ``$LECTURE_UTILS_DATA`` if set (``USE_DRIVE`` sets it to a folder on Google Drive); else in
+    Colab ``/content/lecture_utils_data``, a folder its Files panel shows (for uploading the data by
+    hand); else ``data/`` of the source checkout this package lives in; else ``~/.cache/lecture_utils``
+    (a pip install from Git).
     """
     if os.environ.get(DATA_ENV):
         root = Path(os.environ[DATA_ENV]).expanduser()
+    elif in_colab():
+        root = COLAB_DATA
     else:
         checkout = Path(__file__).resolve().parent.parent / "data"
         root = checkout if (checkout / "README.md").is_file() else Path.home() / ".cache" / "lecture_utils"

@@ -91,6 +91,179 @@ _CHECKS = {
 
 # The data: which source a notebook uses, and why it fell back (data/sources.py, data/download.py).
 _DATA = {
+    "reason_timeout": {
+        "en": "no answer within {seconds:g} s",
+        "ja": "{seconds:g} 秒以内に応答がありません",
+    },
+    "reason_offline": {
+        "en": "no network",
+        "ja": "ネットワークにつながりません",
+    },
+    "reason_drive": {
+        "en": "Google Drive refused the file",
+        "ja": "Google ドライブがファイルを渡しませんでした（ダウンロード上限など）",
+    },
+    "reason_web_page": {
+        "en": "Google Drive sent its quota page",
+        "ja": "Google ドライブから上限の案内ページが届きました",
+    },
+    "reason_html": {
+        "en": "the server sent a web page, not the archive",
+        "ja": "サーバーからアーカイブではなく Web ページが届きました",
+    },
+    "reason_md5": {
+        "en": "its MD5 is not the published {md5}",
+        "ja": "MD5 が公開値 {md5} と一致しません",
+    },
+    "reason_members": {
+        "en": "the archive lacks {missing}",
+        "ja": "アーカイブに {missing} がありません",
+    },
+    "reason_corrupt_member": {
+        "en": "its member {member} is corrupt",
+        "ja": "中のファイル {member} が壊れています",
+    },
+    "reason_not_archive": {
+        "en": "not a zip or tar archive",
+        "ja": "zip や tar のアーカイブではありません",
+    },
+    "reason_unknown": {
+        "en": "no details",
+        "ja": "詳細不明",
+    },
+    "download_failed": {
+        "en": "could not download {what}: {reason}.",
+        "ja": "{what} をダウンロードできませんでした: {reason}。",
+    },
+    "unusable": {
+        "en": "{path} is not a usable {what} ({reason}); it was deleted.",
+        "ja": "{path} は使える {what} ではないため削除しました（{reason}）。",
+    },
+    "by_hand": {
+        "en": "By hand: download {what} from {url} in a browser, save it in {folder}, then run again.",
+        "ja": "手動で入手するには、ブラウザで {url} から {what} をダウンロードして {folder} に保存し、"
+              "もう一度実行してください。",
+    },
+    "by_hand_colab": {
+        "en": "By hand: download {what} from {url} in a browser, upload it into the folder {folder} with "
+              "the Files panel on the left, then run again.",
+        "ja": "手動で入手するには、ブラウザで {url} から {what} をダウンロードし、左の「ファイル」パネルで"
+              "フォルダ {folder} にアップロードしてから、もう一度実行してください。",
+    },
+    "offline_capsule": {
+        "en": "Offline, DATA = \"synthetic\" uses the synthetic capsule.",
+        "ja": "オフラインでは DATA = \"synthetic\" で合成カプセルを使えます。",
+    },
+    "offline_digits": {
+        "en": "Offline, DATA = \"bundled\" uses scikit-learn's bundled digits.",
+        "ja": "オフラインでは DATA = \"bundled\" で scikit-learn 付属の数字画像を使えます。",
+    },
+    "not_ours": {
+        "en": "{folder} exists but was not unpacked by lecture_utils (no {marker} file in it); move it away "
+              "and run again, or if it is complete, create an empty file {marker} in it",
+        "ja": "{folder} がありますが lecture_utils が展開したものではありません（{marker} ファイルがない）。"
+              "別の場所へ移してもう一度実行するか、中身がそろっているなら空のファイル {marker} をその中に作ってください",
+    },
+    "unpack_failed": {
+        "en": "could not unpack {file} into {folder} ({reason}). Delete {file} and run again, or unpack it "
+              "there by hand.",
+        "ja": "{file} を {folder} に展開できませんでした（{reason}）。{file} を削除してもう一度実行するか、"
+              "手動でそこに展開してください。",
+    },
+    "no_train_good": {
+        "en": "{folder} holds no train/good folder; delete it and download again",
+        "ja": "{folder} に train/good フォルダがありません。削除してダウンロードし直してください",
+    },
+    "idx_unreadable": {
+        "en": "cannot read the MNIST file {path} ({reason})",
+        "ja": "MNIST のファイル {path} を読めません（{reason}）",
+    },
+    "idx_header_images": {
+        "en": "{path} is not an MNIST idx image file (bad header)",
+        "ja": "{path} は MNIST の idx 画像ファイルではありません（ヘッダーが不正）",
+    },
+    "idx_header_labels": {
+        "en": "{path} is not an MNIST idx label file (bad header)",
+        "ja": "{path} は MNIST の idx ラベルファイルではありません（ヘッダーが不正）",
+    },
+    "idx_shape": {
+        "en": "{path} holds {height}x{width} images, not MNIST's 28x28",
+        "ja": "{path} の画像は {height}x{width} で、MNIST の 28x28 ではありません",
+    },
+    "idx_size": {
+        "en": "{path} is truncated or padded: {size} bytes, its header says {expected}",
+        "ja": "{path} は途中で切れているか余分なデータがあります（{size} バイト、ヘッダーでは {expected} バイト）",
+    },
+    "idx_counts": {
+        "en": "{folder}: {images} {split} images but {labels} labels",
+        "ja": "{folder}: {split} の画像 {images} 枚に対してラベルが {labels} 個です",
+    },
+    "removed_corrupt": {
+        "en": "note: removed a corrupt MNIST cache entry ({reason})",
+        "ja": "注意: キャッシュ内の壊れた MNIST ファイルを削除しました（{reason}）",
+    },
+    "mnist_not_in": {
+        "en": "no MNIST files in {root}: expected {first}(.gz) and the three others",
+        "ja": "{root} に MNIST のファイルがありません。{first}(.gz) とほかの 3 つが必要です",
+    },
+    "mnist_not_found": {
+        "en": "MNIST not found in {cache} (nor ${env}); pass download=True (CLI: --download) or put the four "
+              "idx .gz files in {raw}",
+        "ja": "{cache} に MNIST がありません（${env} にもありません）。download=True を指定する（CLI では "
+              "--download）か、4 つの idx .gz ファイルを {raw} に置いてください",
+    },
+    "mnist_incomplete": {
+        "en": "the downloaded files are incomplete",
+        "ja": "ダウンロードしたファイルがそろっていません",
+    },
+    "capsule_off": {
+        "en": "Using the synthetic capsule (no real capsule in {folder}, and downloads are off outside "
+              "Colab). For the real data: set DATA = 'lecture' or {env}=1, or run "
+              "python -m lecture_utils data download lecture.",
+        "ja": "合成カプセルを使います（{folder} に実データがなく、Colab 以外ではダウンロードしません）。"
+              "実データを使うには DATA = 'lecture' か {env}=1 を設定するか、"
+              "python -m lecture_utils data download lecture を実行してください。",
+    },
+    "capsule_failed": {
+        "en": "Synthetic capsule used ({reason}). Real data: {how}",
+        "ja": "合成カプセルを使います（{reason}）。実データを使うには、{how}",
+    },
+    "digits_off": {
+        "en": "Using scikit-learn's bundled 8x8 digits (no MNIST in {folder}, and downloads are off outside "
+              "Colab). For MNIST: set DATA = 'mnist' or {env}=1, or run python -m lecture_utils data "
+              "download mnist.",
+        "ja": "scikit-learn 付属の 8x8 の数字画像を使います（{folder} に MNIST がなく、Colab 以外ではダウンロード"
+              "しません）。MNIST を使うには DATA = 'mnist' か {env}=1 を設定するか、"
+              "python -m lecture_utils data download mnist を実行してください。",
+    },
+    "digits_failed": {
+        "en": "Bundled digits used ({reason}). MNIST: {how}",
+        "ja": "付属の数字画像を使います（{reason}）。MNIST を使うには、{how}",
+    },
+    "digits_unreadable": {
+        "en": "Using scikit-learn's bundled digits ({reason}).",
+        "ja": "scikit-learn 付属の数字画像を使います（{reason}）。",
+    },
+    "archive_upload": {
+        "en": "download {url}, upload it to {folder} (Files panel), rerun.",
+        "ja": "{url} をダウンロードし、「ファイル」パネルで {folder} にアップロードして再実行してください。",
+    },
+    "archive_save": {
+        "en": "download {url}, save it in {folder}, rerun.",
+        "ja": "{url} をダウンロードして {folder} に保存し、再実行してください。",
+    },
+    "mnist_upload": {
+        "en": "download the 4 .gz files at {url}, upload them to {folder} (Files panel), rerun.",
+        "ja": "{url} の 4 つの .gz ファイルをダウンロードし、「ファイル」パネルで {folder} にアップロードして再実行してください。",
+    },
+    "mnist_save": {
+        "en": "download the 4 .gz files at {url}, save them in {folder}, rerun.",
+        "ja": "{url} の 4 つの .gz ファイルをダウンロードして {folder} に保存し、再実行してください。",
+    },
+    "drive_cache": {
+        "en": "cache folder: {folder}",
+        "ja": "キャッシュフォルダ: {folder}",
+    },
 }
 
 MESSAGES = {**_RUNTIME, **_CHECKS, **_DATA}

@@ -1,5 +1,4 @@
 """Shared test helpers; unit tests never touch the real cache in data/ and never see the developer's data overrides."""
-from pathlib import Path
 
 import pytest
 
@@ -28,13 +27,67 @@ def interrupt_at():
     return make
 
 
-def deliver(payload, output):
-    """What a faked download (gdown's) does with ``payload``: raise it if it is an exception, call it
-    on the output path if it is a function, else write its bytes there; returns ``output``."""
-    if isinstance(payload, Exception):
-        raise payload
-    if callable(payload):
-        payload(Path(output))
-    else:
-        Path(output).write_bytes(payload)
-    return output
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread: ``files`` maps a path to the bytes it serves;
+    ``/silent/...`` accepts and does not answer (for 10 s), ``/stall/...`` sends headers and half the body of
+    ``files['/big.bin']`` and then nothing; ``hits`` lists the paths asked for."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.hits.append(self.path)
+                if self.path.startswith("/silent/"):
+                    server.release.wait(10)   # then gives up, so a client without a timeout fails a test instead of hanging it
+                    return
+                body = server.files.get("/big.bin" if self.path.startswith("/stall/") else self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Type", "text/html" if body.lstrip()[:1] == b"<" else "application/octet-stream")
+                self.end_headers()
+                if self.path.startswith("/stall/"):
+                    self.wfile.write(body[:len(body) // 2])
+                    self.wfile.flush()
+                    server.release.wait(10)   # then gives up, so a client without a timeout fails a test instead of hanging it
+                    return
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.files, self.hits, self.release = {}, [], threading.Event()
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def close(self):
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    """A `LocalServer`: real downloads (gdown, torchvision, urllib) against 127.0.0.1."""
+    local = LocalServer()
+    yield local
+    local.close()
+
+
+def closed_port_url(path: str = "/x") -> str:
+    """A URL on 127.0.0.1 where nothing listens (connection refused: what 'no network' looks like)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}{path}"

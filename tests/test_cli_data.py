@@ -9,6 +9,7 @@ from lecture_utils import cli
 from lecture_utils.data import synthetic
 from lecture_utils.data.synthetic import CapsuleSpec
 
+from conftest import closed_port_url
 from test_data import litter, make_mvtec
 
 
@@ -65,11 +66,8 @@ def test_digits_with_a_wrong_mnist_root_is_a_clear_error(tmp_path, capsys):
 
 
 def test_download_failure_is_one_line(monkeypatch, capsys):
-    import gdown
-
-    def offline(**kw):
-        raise ConnectionError("no network")
-    monkeypatch.setattr(gdown, "download", offline)
+    monkeypatch.setenv("LECTURE_UTILS_ARCHIVE_URL", closed_port_url())     # the real gdown, refused
     assert cli.main(["data", "download", "lecture"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: could not download anomaly_detection_data.zip") and err.count("\n") == 1
+    assert err.startswith("error: could not download anomaly_detection_data.zip: no network.")
+    assert err.count("\n") == 1

@@ -1,20 +1,22 @@
-"""Downloads: only the network is faked; checking, unpacking, caching and loading run for real."""
+"""Downloads: the real gdown and torchvision against a local HTTP server (`conftest.LocalServer`);
+checking, unpacking, caching and loading run for real."""
 import gzip
 import hashlib
 import io
 import struct
 import tarfile
-import urllib.error
-import urllib.request
+import tempfile
+import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from unittest.mock import create_autospec
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import deliver
+from conftest import closed_port_url
 
 from lecture_utils.data import download, sources
 from lecture_utils.data.mvtec import DatasetError, load_split
@@ -47,123 +49,126 @@ def write_zip(path, files):
             z.writestr(name, data)
 
 
-def write_tar(path, files):
-    with tarfile.open(path, "w:xz") as t:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-
-
 LECTURE_FILES = {**capsule_files("anomaly_detection_data/capsule/"),
                  "anomaly_detection_data/trained_model.pt": b"weights"}
 
 
-class FakeGdown:
-    """Stands in for gdown.download: writes what Drive would send, and counts calls."""
-
-    def __init__(self, payload):
-        self.payload, self.calls = payload, 0
-
-    def __call__(self, id=None, output=None, quiet=False, **kw):
-        self.calls += 1
-        return deliver(self.payload, output)
+def serve_lecture(server, monkeypatch, body, path="/anomaly_detection_data.zip"):
+    """The lecture archive's location set to ``path`` on the local server, which serves ``body``."""
+    server.files[path] = body
+    monkeypatch.setenv(LECTURE.env, server.url(path))
+    return path
 
 
-def fake_gdown(monkeypatch, payload):
-    import gdown
-    fake = FakeGdown(payload)
-    monkeypatch.setattr(gdown, "download", fake)
-    return fake
+def serve_capsule(server, monkeypatch, body, md5=None, path="/capsule.tar.xz"):
+    """The official capsule's location set to ``path`` on the local server (its MD5 ``md5``)."""
+    server.files[path] = body
+    monkeypatch.setenv(MVTEC_CAPSULE.env, server.url(path))
+    monkeypatch.setitem(download.ARCHIVES, MVTEC_CAPSULE.name, replace(MVTEC_CAPSULE, md5=md5 or hashlib.md5(body).hexdigest()))
+    return path
 
 
-def test_lecture_archive_is_downloaded_checked_unpacked_and_reused(monkeypatch, cache):
-    fake = fake_gdown(monkeypatch, lambda out: write_zip(out, LECTURE_FILES))
-    folder = download.fetch("lecture")
+def zip_bytes(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def tar_bytes(files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:xz") as t:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+QUOTA_PAGE = b"<!DOCTYPE html><html><title>Google Drive - Quota exceeded</title>Too many users</html>"
+
+
+def test_lecture_archive_is_downloaded_checked_unpacked_and_reused(server, monkeypatch, cache):
+    path = serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
+    folder = download.fetch("lecture")                                   # the real gdown, over HTTP
     assert folder == cache / "lecture" and (folder / download.COMPLETE).is_file()
     assert (cache / "anomaly_detection_data.zip.json").is_file()
-    assert download.fetch("lecture") == folder and fake.calls == 1       # cached: no second download
+    assert download.fetch("lecture") == folder and server.hits == [path]  # cached: no second download
     root, name = sources.capsule_root()
     assert name == "lecture" and root.name == "capsule"
     assert len(load_split(root, "test", image_size=8)) == 2
     assert sources.lecture_weights().read_bytes() == b"weights"
-    assert not list(cache.glob(".lecture-*")) and not list(cache.glob("*.part"))
+    assert not list(cache.glob(".lecture-*")) and not list(cache.glob("*.part*"))
 
 
 def test_archive_already_in_the_cache_is_not_downloaded(monkeypatch, cache):
     cache.mkdir(parents=True)
     write_zip(cache / LECTURE.filename, LECTURE_FILES)
-    fake = fake_gdown(monkeypatch, OSError("must not be called"))
+    monkeypatch.setenv(LECTURE.env, closed_port_url())
     assert (download.fetch(LECTURE) / "anomaly_detection_data" / "trained_model.pt").is_file()
-    assert fake.calls == 0
 
 
-@pytest.mark.parametrize("payload, words", [
-    (b"<!DOCTYPE html><html><title>Google Drive - Virus scan warning</title>quota</html>", "web page"),
-    ("corrupt", "not a usable"),
-    ("wrong members", "lacks the expected members"),
-    (ConnectionError("Name or service not known"), "could not download"),
+@pytest.mark.parametrize("body, words", [
+    (QUOTA_PAGE, "the server sent a web page, not the archive"),
+    (zip_bytes(LECTURE_FILES)[:200], "not a zip or tar archive"),          # cut off mid-way
+    (zip_bytes({"readme.txt": b"hello"}), "the archive lacks train/good/, trained_model.pt"),
+    (None, "no network"),
 ])
-def test_failed_lecture_download_says_how_to_go_on(monkeypatch, cache, payload, words):
-    if payload == "corrupt":
-        def payload(out):
-            write_zip(out, LECTURE_FILES)
-            out.write_bytes(out.read_bytes()[:200])                      # cut off mid-way
-    elif payload == "wrong members":
-        def payload(out):
-            write_zip(out, {"readme.txt": b"hello"})
-    fake_gdown(monkeypatch, payload)
+def test_failed_lecture_download_says_how_to_go_on(server, monkeypatch, cache, body, words):
+    if body is None:
+        monkeypatch.setenv(LECTURE.env, closed_port_url())
+    else:
+        serve_lecture(server, monkeypatch, body)
     with pytest.raises(DownloadError) as err:
         download.fetch("lecture")
     message = str(err.value)
-    assert words in message
-    assert LECTURE.url in message and str(cache / LECTURE.filename) in message
-    assert "synthetic" in message                                         # the offline way on
-    assert not (cache / LECTURE.filename).exists() and not list(cache.glob("*.part"))
-    assert isinstance(err.value, OSError)                                 # the CLI prints it in one line
+    assert err.value.reason == words and words in message
+    assert download.LECTURE.url in message and str(cache) in message      # where to get it, where to put it
+    assert "synthetic" in message and "Error" not in message               # the offline way; no type names
+    assert not list(cache.glob(LECTURE.filename + "*"))                    # neither the file nor a .part
+    assert isinstance(err.value, OSError) and "\n" not in message          # the CLI prints it in one line
 
 
-class FakeResponse(io.BytesIO):
-    headers = {"content-length": None}
+def test_the_archive_location_is_a_drive_id_or_a_url(monkeypatch):
+    assert LECTURE.location() == LECTURE.source and download.drive_id(LECTURE.source) == LECTURE.source
+    assert LECTURE.url == f"https://drive.google.com/file/d/{LECTURE.source}"
+    monkeypatch.setenv(LECTURE.env, "https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUv/view?usp=sharing")
+    assert download.drive_id(LECTURE.location()) == "1AbCdEfGhIjKlMnOpQrStUv"
+    monkeypatch.setenv(LECTURE.env, "https://example.org/course/anomaly_detection_data.zip")
+    assert download.drive_id(LECTURE.location()) is None and LECTURE.url == LECTURE.location()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
+def test_a_drive_id_goes_to_gdown_by_id_and_its_refusal_reads_as_words(monkeypatch, cache):
+    """gdown replaced by an autospec of itself: a keyword the installed gdown lacks fails the call."""
+    import gdown
+    from gdown.exceptions import FileURLRetrievalError
+    fake = create_autospec(gdown.download, side_effect=FileURLRetrievalError(
+        "Failed to retrieve file url:\n\n\tToo many users have viewed or downloaded this file recently."))
+    monkeypatch.setattr(gdown, "download", fake)
+    with pytest.raises(DownloadError) as err:
+        download.fetch("lecture")
+    assert err.value.reason == "Google Drive refused the file"
+    assert fake.call_args.kwargs["id"] == LECTURE.source
+    assert ("timeout" in fake.call_args.kwargs) == download.takes_timeout(gdown.download)
 
 
-def test_mvtec_capsule_checked_by_md5(monkeypatch, cache, tmp_path):
-    tar = tmp_path / "capsule.tar.xz"
-    write_tar(tar, capsule_files("capsule/"))
-    data = tar.read_bytes()
-    calls = []
-    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout=None: calls.append(url) or FakeResponse(data))
-    archive = replace(MVTEC_CAPSULE, md5=hashlib.md5(data).hexdigest())
-    folder = download.fetch(archive)
+def test_mvtec_capsule_checked_by_md5(server, monkeypatch, cache):
+    path = serve_capsule(server, monkeypatch, tar_bytes(capsule_files("capsule/")))
+    folder = download.fetch("mvtec-capsule")
     assert (folder / "capsule" / "ground_truth" / "crack" / "000_mask.png").is_file()
     assert download.find_mvtec_root(folder) == folder / "capsule"
-    assert download.fetch(archive) == folder and calls == [MVTEC_CAPSULE.url]
+    assert download.fetch("mvtec-capsule") == folder and server.hits == [path]
     root, name = sources.capsule_root()
     assert name == "mvtec" and root == folder / "capsule"
 
 
-def test_mvtec_capsule_with_wrong_md5_is_deleted(monkeypatch, cache, tmp_path):
-    tar = tmp_path / "capsule.tar.xz"
-    write_tar(tar, capsule_files("capsule/"))
-    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout=None: FakeResponse(tar.read_bytes()))
-    with pytest.raises(DownloadError, match="MD5"):
+def test_mvtec_capsule_with_wrong_md5_is_deleted(server, monkeypatch, cache):
+    serve_capsule(server, monkeypatch, tar_bytes(capsule_files("capsule/")), md5="0" * 32)
+    with pytest.raises(DownloadError, match="MD5") as err:
         download.fetch("mvtec-capsule")
-    assert not (cache / "capsule.tar.xz").exists()
-
-
-def test_no_network_for_mvtec(monkeypatch, cache):
-    def offline(url, timeout=None):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
-    with pytest.raises(DownloadError, match="could not download capsule.tar.xz") as err:
-        download.fetch("mvtec-capsule")
-    assert MVTEC_CAPSULE.url in str(err.value) and str(cache) in str(err.value)
+    assert err.value.reason == f"its MD5 is not the published {'0' * 32}"
+    assert not list(cache.glob("capsule.tar.xz*"))
 
 
 # --- MNIST -------------------------------------------------------------------------------------
@@ -213,32 +218,36 @@ def test_mnist_missing_gives_a_clear_error(tmp_path):
         download.mnist_root(tmp_path)
 
 
-def test_mnist_download_through_torchvision(monkeypatch, cache):
-    import torchvision.datasets.mnist as tv
-    calls = []
+def serve_mnist(server, monkeypatch, mirror="/mnist/"):
+    """torchvision's MNIST mirrors set to the local server, which serves a tiny MNIST (MD5s to match)."""
+    import torchvision
+    raw = Path(tempfile.mkdtemp())
+    write_mnist_gz(raw)
+    resources = []
+    for name in download.MNIST_FILES:
+        data = (raw / f"{name}.gz").read_bytes()
+        server.files[f"/mnist/{name}.gz"] = data
+        resources.append((f"{name}.gz", hashlib.md5(data).hexdigest()))
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [server.url(mirror)])
+    monkeypatch.setattr(torchvision.datasets.MNIST, "resources", resources)
 
-    def fake(url, download_root, filename, md5=None, **kw):                # writes what the mirror sends
-        calls.append(url)
-        write_mnist_gz(Path(download_root))
-        with gzip.open(Path(download_root) / filename) as src:
-            (Path(download_root) / filename[:-3]).write_bytes(src.read())
-    monkeypatch.setattr(tv, "download_and_extract_archive", fake)
+
+def test_mnist_download_through_torchvision(server, monkeypatch, cache):
+    serve_mnist(server, monkeypatch)
     root = download.mnist_root(download=True)
     assert download.load_mnist(root, train=True)[0].shape == (20, 28, 28)
-    n = len(calls)
-    assert download.mnist_root(download=True) == root and len(calls) == n  # cached
+    assert set(server.hits) == {f"/mnist/{n}.gz" for n in download.MNIST_FILES}
+    n = len(server.hits)
+    assert download.mnist_root(download=True) == root and len(server.hits) == n   # cached
 
 
 def test_mnist_download_without_network(monkeypatch, cache):
-    import torchvision.datasets.mnist as tv
-
-    def offline(url, *a, **kw):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-    monkeypatch.setattr(tv, "download_and_extract_archive", offline)
+    import torchvision
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [closed_port_url("/mnist/")])
     with pytest.raises(DownloadError) as err:
         download.mnist_root(download=True)
-    assert "could not download MNIST" in str(err.value)
-    assert str(cache / "mnist" / "MNIST" / "raw") in str(err.value) and "bundled digits" in str(err.value)
+    assert err.value.reason == "no network" and "could not download MNIST: no network." in str(err.value)
+    assert str(cache / "mnist" / "MNIST" / "raw") in str(err.value) and "bundled" in str(err.value)
 
 
 def test_capsule_env_wins_and_synthetic_is_the_fallback(monkeypatch, tmp_path):
@@ -290,46 +299,50 @@ def test_idx_check(tmp_path, size, header, match):
             download.check_idx(path)
 
 
-@pytest.fixture
-def stalled_server():
-    """A local server that accepts connections and never answers."""
-    import socket
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/"
-    server.close()
+STALLS = ["/silent/", "/stall/"]   # accepts and never answers; sends headers and half the body, then nothing
 
 
-def test_a_stalled_download_times_out(monkeypatch, stalled_server, cache):
-    import time
-    monkeypatch.setattr(download, "TIMEOUT", 0.5)
-    monkeypatch.setattr(download, "MVTEC_CAPSULE", replace(MVTEC_CAPSULE, url=stalled_server + "capsule.tar.xz"))
-    monkeypatch.setitem(download.ARCHIVES, "mvtec-capsule", download.MVTEC_CAPSULE)
-    t0 = time.perf_counter()
-    with pytest.raises(DownloadError, match="could not download capsule.tar.xz .*no answer within 0.5 s"):
-        download.fetch("mvtec-capsule")
-    assert time.perf_counter() - t0 < 30, "it must not hang"
-    assert not list(cache.glob("capsule.tar.xz*")), "no partial file is left"
-
-
-def test_a_stalled_mnist_download_times_out(monkeypatch, stalled_server, cache):
-    import torchvision
-    monkeypatch.setattr(download, "TIMEOUT", 0.5)
-    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [stalled_server])
-    with pytest.raises(DownloadError, match="could not download MNIST .*no answer within 0.5 s"):
-        download.mnist_root(download=True)
-
-
-def test_gdown_gets_the_timeout(monkeypatch, cache):
-    seen = {}
-
-    def fake(**kw):
-        seen.update(kw)
-        raise TimeoutError("read timed out")
+@pytest.mark.parametrize("stall", STALLS)
+@pytest.mark.parametrize("gdown_has_timeout", [True, False], ids=["gdown-timeout", "requests-default"])
+def test_a_stalled_download_gives_up_after_the_timeout(server, monkeypatch, cache, stall, gdown_has_timeout):
+    """With the real gdown: its own ``timeout`` where it has one, else requests' default; both paths
+    are taken with any gdown (the second by pretending it has no ``timeout``)."""
     import gdown
-    monkeypatch.setattr(gdown, "download", fake)
+    if not gdown_has_timeout:
+        monkeypatch.setattr(download, "takes_timeout", lambda function: False)
+    elif not download.takes_timeout(gdown.download):
+        pytest.skip(f"gdown {gdown.__version__} has no timeout argument")
+    server.files["/big.bin"] = b"x" * 200_000
     monkeypatch.setattr(download, "TIMEOUT", 0.5)
-    with pytest.raises(DownloadError, match="no answer within 0.5 s"):
+    monkeypatch.setenv(LECTURE.env, server.url(stall + LECTURE.filename))
+    t0 = time.perf_counter()
+    with pytest.raises(DownloadError) as err:
         download.fetch("lecture")
-    assert seen["timeout"] == 0.5
+    assert time.perf_counter() - t0 < 5, "it must give up after about the timeout"
+    assert err.value.reason == "no answer within 0.5 s"
+    assert not list(cache.glob(LECTURE.filename + "*")), "no partial file is left"
+
+
+@pytest.mark.parametrize("stall", STALLS)
+def test_requests_timeout_reaches_requests(server, monkeypatch, stall):
+    """What `requests_timeout` is for: requests sent with timeout=None (gdown < 6.3) give up too."""
+    import requests
+    server.files["/big.bin"] = b"x" * 200_000
+    monkeypatch.setattr(download, "TIMEOUT", 0.5)
+    t0 = time.perf_counter()
+    with download.requests_timeout(0.5), pytest.raises(requests.exceptions.RequestException) as err:
+        requests.get(server.url(stall + "f"), timeout=None).content
+    assert time.perf_counter() - t0 < 5 and download.why(err.value) == "no answer within 0.5 s"
+    from requests.adapters import HTTPAdapter
+    assert HTTPAdapter.send.__name__ == "send", "the default is put back"
+
+
+@pytest.mark.parametrize("stall", STALLS)
+def test_a_stalled_mnist_download_times_out(server, monkeypatch, cache, stall):
+    serve_mnist(server, monkeypatch, mirror=stall)
+    server.files["/big.bin"] = server.files[f"/mnist/{download.MNIST_FILES[0]}.gz"] * 50
+    monkeypatch.setattr(download, "TIMEOUT", 0.5)
+    t0 = time.perf_counter()
+    with pytest.raises(DownloadError) as err:
+        download.mnist_root(download=True)
+    assert time.perf_counter() - t0 < 5 and err.value.reason == "no answer within 0.5 s"

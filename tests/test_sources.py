@@ -1,15 +1,13 @@
-"""The notebooks' ``DATA = "auto"`` choice: Colab is simulated and only the network is faked
-(gdown, urllib and torchvision's downloader write local files or fail); checking, unpacking and
-caching run for real."""
+"""The notebooks' ``DATA = "auto"`` choice: Colab is simulated; downloads are real (gdown, torchvision)
+from a local HTTP server (`conftest.LocalServer`), as are checking, unpacking and caching."""
 import gzip
 import hashlib
 import io
 import struct
 import sys
 import tarfile
+import tempfile
 import types
-import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -18,9 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import deliver
 
-from lecture_utils import config
+from conftest import closed_port_url
+
+from lecture_utils import config, messages
 from lecture_utils.data import download, sources
 from lecture_utils.data.download import MVTEC_CAPSULE, DownloadError
 from lecture_utils.data.mvtec import load_split
@@ -48,11 +47,6 @@ def write_zip(path, files):
             z.writestr(name, data)
 
 
-def corrupt_zip(path):
-    write_zip(path, LECTURE_FILES)
-    path.write_bytes(path.read_bytes()[:200])
-
-
 def capsule_tar():
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:xz") as t:
@@ -75,45 +69,36 @@ def write_mnist_gz(raw: Path, n=20):
 
 
 class Network:
-    """Every way the package can reach the network, faked; ``calls`` lists what was attempted."""
+    """Where the package downloads from, all on the local server: the lecture archive (gdown), the
+    official capsule and MNIST (torchvision); ``calls`` lists the paths asked for.  Nothing is served
+    until a test puts it there."""
 
-    def __init__(self, monkeypatch):
-        import gdown
-        import torchvision.datasets.mnist as tv
-        self.calls, self.gdown, self.url, self.mnist = [], OSError("offline"), None, None
-        monkeypatch.setattr(gdown, "download", self._gdown)
-        monkeypatch.setattr(urllib.request, "urlopen", self._urlopen)
-        monkeypatch.setattr(tv, "download_and_extract_archive", self._torchvision)
+    def __init__(self, server, monkeypatch):
+        import torchvision
+        self.server, self.calls = server, server.hits
+        monkeypatch.setenv(download.LECTURE.env, server.url("/lecture.zip"))
+        monkeypatch.setenv(MVTEC_CAPSULE.env, server.url("/capsule.tar.xz"))
+        monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [server.url("/mnist/")])
+        self.monkeypatch = monkeypatch
 
-    def _gdown(self, id=None, output=None, quiet=False, **kw):
-        self.calls.append("gdown")
-        return deliver(self.gdown, output)
+    def lecture(self, body):
+        self.server.files["/lecture.zip"] = body
 
-    def _urlopen(self, url, timeout=None, **kw):
-        self.calls.append("urlopen")
-        if self.url is None:
-            raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-        return _Response(self.url)
+    def capsule(self, body):
+        """The official capsule (its published MD5 replaced by this one's)."""
+        self.server.files["/capsule.tar.xz"] = body
+        self.monkeypatch.setitem(download.ARCHIVES, MVTEC_CAPSULE.name,
+                                 replace(MVTEC_CAPSULE, md5=hashlib.md5(body).hexdigest()))
 
-    def _torchvision(self, url, download_root, filename, md5=None, **kw):
-        self.calls.append("torchvision")
-        if self.mnist is None:
-            raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-        write_mnist_gz(Path(download_root))
-        with gzip.open(Path(download_root) / filename) as src:
-            (Path(download_root) / filename[:-3]).write_bytes(src.read())
-
-
-class _Response(io.BytesIO):
-    def __init__(self, data):
-        super().__init__(data)
-        self.headers = {"content-length": str(len(data))}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+    def mnist(self):
+        import torchvision
+        raw = Path(tempfile.mkdtemp())
+        write_mnist_gz(raw)
+        names = sorted(p.name for p in raw.iterdir())
+        for name in names:
+            self.server.files[f"/mnist/{name}"] = (raw / name).read_bytes()
+        self.monkeypatch.setattr(torchvision.datasets.MNIST, "resources", [
+            (name, hashlib.md5((raw / name).read_bytes()).hexdigest()) for name in names])
 
 
 @pytest.fixture(autouse=True)
@@ -125,8 +110,8 @@ def cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def net(monkeypatch):
-    return Network(monkeypatch)
+def net(server, monkeypatch):
+    return Network(server, monkeypatch)
 
 
 @pytest.fixture
@@ -182,61 +167,123 @@ def test_capsule_env_wins_in_auto(monkeypatch, tmp_path, net, colab):
     assert sources.capsule("auto") == (tmp_path / "mine", "env") and net.calls == []
 
 
+def zip_bytes(files):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
 def test_colab_downloads_the_lecture_archive_first(net, cache, colab, synthetic, capsys):
-    net.gdown = lambda out: write_zip(out, LECTURE_FILES)
+    net.lecture(zip_bytes(LECTURE_FILES))
     root, name = sources.capsule("auto")
-    assert name == "lecture" and net.calls == ["gdown"] and synthetic == []
+    assert name == "lecture" and net.calls == ["/lecture.zip"] and synthetic == []
     assert len(load_split(root, "test", image_size=8)) == 2
     assert sources.lecture_weights().read_bytes() == b"weights"
     assert capsys.readouterr().out == ""
-    assert sources.capsule("auto") == (root, "lecture") and net.calls == ["gdown"]   # cached
+    assert sources.capsule("auto") == (root, "lecture") and net.calls == ["/lecture.zip"]   # cached
 
 
 def test_opt_in_downloads_outside_colab(net, monkeypatch, synthetic):
     monkeypatch.setenv(sources.DOWNLOAD_ENV, "1")
-    net.gdown = lambda out: write_zip(out, LECTURE_FILES)
+    net.lecture(zip_bytes(LECTURE_FILES))
     assert sources.may_download() and sources.capsule("auto")[1] == "lecture"
 
 
-def test_colab_falls_back_to_the_official_capsule(net, colab, monkeypatch, synthetic):
-    net.gdown, net.url = QUOTA_PAGE, capsule_tar()
-    monkeypatch.setitem(sources._ARCHIVES, "mvtec", replace(MVTEC_CAPSULE, md5=hashlib.md5(net.url).hexdigest()))
+def test_colab_falls_back_to_the_official_capsule(net, colab, synthetic):
+    net.lecture(QUOTA_PAGE)
+    net.capsule(capsule_tar())
     root, name = sources.capsule("auto")
-    assert name == "mvtec" and root.name == "capsule" and net.calls == ["gdown", "urlopen"]
+    assert name == "mvtec" and root.name == "capsule" and net.calls == ["/lecture.zip", "/capsule.tar.xz"]
     assert synthetic == []
 
 
-@pytest.mark.parametrize("payload, words", [
-    (QUOTA_PAGE, "web page"),
-    (corrupt_zip, "not a usable"),
-    (ConnectionError("Name or service not known"), "could not download"),
+@pytest.mark.parametrize("payload, reason", [
+    (QUOTA_PAGE, "the server sent a web page, not the archive"),
+    ("corrupt", "not a zip or tar archive"),
+    (None, "no network"),
 ])
-def test_colab_failed_downloads_fall_back_with_one_line(net, cache, colab, synthetic, capsys, payload, words):
-    net.gdown = payload                                          # and the MVTec server is unreachable
+def test_colab_failed_downloads_fall_back_with_one_short_line(net, cache, colab, synthetic, capsys, monkeypatch,
+                                                               payload, reason):
+    if payload is None:
+        monkeypatch.setenv(download.LECTURE.env, closed_port_url())
+    else:
+        net.lecture(zip_bytes(LECTURE_FILES)[:200] if payload == "corrupt" else payload)
     assert sources.capsule("auto") == (cache.parent / "syn", "synthetic") and synthetic == [sources.LECTURE_SEED]
     line = one_line(capsys)
-    assert line.startswith("Using the synthetic capsule")
-    assert words in line and "lecture:" in line and "mvtec:" in line      # why, for each source
-    assert download.LECTURE.url in line and str(cache / download.LECTURE.filename) in line  # how
-    assert net.calls == ["gdown", "urlopen"]
-    assert not list(cache.glob("*.part")) and not (cache / download.LECTURE.filename).exists()
+    assert line.startswith(f"Synthetic capsule used ({reason}). Real data: download ")       # why
+    assert download.LECTURE.url in line and f"upload it to {cache} (Files panel)" in line     # what to do
+    assert "/capsule.tar.xz" in net.calls                                                    # both were tried
+    assert not list(cache.glob("*.part")) and not list(cache.glob(download.LECTURE.filename + "*"))
 
 
-def test_colab_mnist_download_and_its_fallback(net, colab, capsys):
-    assert sources.digits("auto") == "bundled" and set(net.calls) == {"torchvision"}  # each mirror
+@pytest.fixture
+def colab_folder(colab, monkeypatch, tmp_path):
+    """Colab without $LECTURE_UTILS_DATA: the data folder is COLAB_DATA, under Colab's /content."""
+    content = tmp_path / "content"
+    monkeypatch.delenv(config.DATA_ENV)
+    monkeypatch.setattr(config, "COLAB_DATA", content / "lecture_utils_data")
+    monkeypatch.setattr(download, "COLAB_ROOT", content)
+    return content / "lecture_utils_data"
+
+
+def test_in_colab_the_data_folder_is_one_the_files_panel_shows(colab_folder, monkeypatch, tmp_path):
+    assert config.data_dir() == colab_folder and colab_folder.is_dir()
+    assert download.shown(colab_folder / "mnist") == "lecture_utils_data/mnist"
+    monkeypatch.setenv(config.DATA_ENV, str(tmp_path / "drive"))                 # USE_DRIVE sets it
+    assert config.data_dir() == tmp_path / "drive"
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("reason", ["reason_web_page", "reason_drive", "reason_timeout", "reason_offline"])
+def test_fallback_lines_in_colab_are_at_most_200_characters(colab_folder, synthetic, capsys, monkeypatch,
+                                                            lang, reason):
+    """The longest reasons (Drive's only for the archive), the default archive and Colab's folder, in
+    both languages."""
+    monkeypatch.setenv(messages.LANG_ENV, lang)
+    monkeypatch.setattr(download, "fetch", lambda *a: (_ for _ in ()).throw(
+        DownloadError("long message", messages.say(reason, seconds=download.TIMEOUT))))
+    monkeypatch.setattr(download, "download_mnist", download.fetch)
+    assert sources.capsule("auto")[1] == "synthetic"
+    if "drive" not in reason and "web_page" not in reason:
+        assert sources.digits("auto") == "bundled"
+    for line in capsys.readouterr().out.splitlines():
+        assert len(line) <= 200, line
+        assert "lecture_utils_data" in line and messages.say(reason, seconds=download.TIMEOUT) in line
+
+
+def test_a_japanese_notebook_gets_japanese_lines(net, cache, colab, synthetic, capsys, monkeypatch):
+    monkeypatch.setenv(messages.LANG_ENV, "ja")
+    monkeypatch.setenv(download.LECTURE.env, closed_port_url())
+    monkeypatch.setenv(MVTEC_CAPSULE.env, closed_port_url())
+    sources.capsule("auto")
+    assert one_line(capsys) == messages.say("capsule_failed", reason="ネットワークにつながりません", how=messages.say(
+        "archive_upload", url=download.LECTURE.url, folder=cache))
+    monkeypatch.setattr(sources, "in_colab", lambda: False)
+    monkeypatch.setattr(config, "in_colab", lambda: False)
+    sources.digits("auto")
+    assert one_line(capsys).startswith("scikit-learn 付属の 8x8 の数字画像を使います（")
+    with pytest.raises(DownloadError) as err:
+        sources.capsule("lecture")
+    assert str(err.value).startswith("anomaly_detection_data.zip をダウンロードできませんでした: ネットワークにつながりません。")
+
+
+def test_colab_mnist_download_and_its_fallback(net, colab, capsys, cache):
+    assert sources.digits("auto") == "bundled" and net.calls                 # tried, nothing served
     line = one_line(capsys)
-    assert "could not download MNIST" in line and download.MNIST_URL in line
-    net.mnist = True
+    assert line.startswith("Bundled digits used (") and download.MNIST_URL in line
+    net.mnist()
     assert sources.digits("auto") == "mnist"
     assert download.find_mnist() is not None and capsys.readouterr().out == ""
 
 
-@pytest.mark.parametrize("choice, error", [("lecture", DownloadError), ("mvtec", DownloadError)])
-def test_forced_capsule_that_cannot_be_had_is_an_error(net, synthetic, choice, error, capsys):
-    net.gdown = QUOTA_PAGE
-    with pytest.raises(error) as err:
+@pytest.mark.parametrize("choice", ["lecture", "mvtec"])
+def test_forced_capsule_that_cannot_be_had_is_an_error(net, synthetic, choice, capsys):
+    net.lecture(QUOTA_PAGE)
+    with pytest.raises(DownloadError) as err:
         sources.capsule(choice)
-    assert "\n" not in str(err.value) and "Download it in a browser" in str(err.value)
+    assert "\n" not in str(err.value) and "By hand: download" in str(err.value)
     assert synthetic == [] and capsys.readouterr().out == ""
 
 

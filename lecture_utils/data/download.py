@@ -1,43 +1,53 @@
 """Downloads, cached and checked: the lecture archive, MVTec AD's capsule, and MNIST.
 
-Everything lands in the cache folder (``config.data_dir()``, i.e. ``data/`` of a checkout, or the
-folder you pass).  An archive is downloaded to ``NAME.part``, checked (MD5 when known, else a valid
+Everything lands in the cache folder (``config.data_dir()``, i.e. ``data/`` of a checkout, in Colab
+``/content/lecture_utils_data``, or the folder you pass).  An archive comes from a Google Drive id or
+any URL (gdown fetches both; ``$LECTURE_UTILS_ARCHIVE_URL`` and ``$LECTURE_UTILS_MVTEC_URL`` point
+at a course's own copy).  It is downloaded to ``NAME.part``, checked (MD5 when known, else a valid
 archive with the expected members; its size and SHA-256 are recorded), unpacked into a temporary
 folder and renamed into place, so an interrupted run never leaves a half-unpacked data set.
-When the unpacked folder is complete nothing is downloaded again.  Any failure (no network,
-Google Drive's quota page instead of the file, a corrupt archive) raises one `DownloadError`
-that says what failed, where to download the file by hand and where to put it.
+When the unpacked folder is complete nothing is downloaded again.  Any failure (no network, a
+server that stops answering, Google Drive's quota page instead of the file, a corrupt archive)
+raises one `DownloadError` whose ``reason`` says in words what failed, followed by where to
+download the file by hand and where to put it; both in the notebook's language (`messages`).
 """
 from __future__ import annotations
 
 import contextlib
 import gzip
 import hashlib
+import inspect
 import json
 import os
+import re
 import shutil
 import socket
 import struct
 import sys
 import tarfile
 import tempfile
-import urllib.request
+import urllib.parse
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from .. import config
+from ..messages import say
 from .mvtec import DatasetError
 
 COMPLETE = ".complete"   # written inside an unpacked folder once it is whole
 TIMEOUT = 60.0           # seconds to wait for a server to connect or send the next bytes
+COLAB_ROOT = Path("/content")   # what Colab's Files panel shows
 
 
 class DownloadError(OSError):
-    """A download or its check failed; the message says how to go on by hand."""
+    """A download or its check failed; ``reason`` says what (one clause), the message adds how to
+    go on by hand."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass(frozen=True)
@@ -45,25 +55,43 @@ class Archive:
     """One downloadable archive: where it comes from and what it must contain."""
     name: str                    # as on the command line
     filename: str
-    url: str                     # what a browser can open
+    source: str                  # a Google Drive file id or a URL
     md5: str | None              # known MD5 of the archive, if any
     folder: str                  # unpacked folder in the cache
     members: tuple[str, ...]     # path fragments that some member must contain
-    drive_id: str | None = None  # Google Drive files go through gdown
+    env: str                     # environment variable that replaces ``source`` (a mirror)
+
+    def location(self) -> str:
+        """``$env`` if set (a Drive id or URL of a course's own copy), else ``source``."""
+        return os.environ.get(self.env, "").strip() or self.source
+
+    @property
+    def url(self) -> str:
+        """What a browser can open to download the archive by hand."""
+        drive = drive_id(self.location())
+        return f"https://drive.google.com/file/d/{drive}" if drive else self.location()
 
 
 LECTURE = Archive(
-    "lecture", "anomaly_detection_data.zip",
-    "https://drive.google.com/file/d/1iYsTe0OVD3dawP7HWsMZp7YDlzkwDllG/view", None, "lecture",
-    ("train/good/", "trained_model.pt"), drive_id="1iYsTe0OVD3dawP7HWsMZp7YDlzkwDllG")
+    "lecture", "anomaly_detection_data.zip", "1iYsTe0OVD3dawP7HWsMZp7YDlzkwDllG", None, "lecture",
+    ("train/good/", "trained_model.pt"), env="LECTURE_UTILS_ARCHIVE_URL")
 MVTEC_CAPSULE = Archive(
     "mvtec-capsule", "capsule.tar.xz",
     "https://www.mydrive.ch/shares/38536/3830184030e49fe74747669442f0f282/download/"
     "420937454-1629951595/capsule.tar.xz",
-    "380afc46701c99cb7b9a928edbe16eb5", "mvtec_capsule", ("capsule/train/good/", "capsule/ground_truth/"))
+    "380afc46701c99cb7b9a928edbe16eb5", "mvtec_capsule", ("capsule/train/good/", "capsule/ground_truth/"),
+    env="LECTURE_UTILS_MVTEC_URL")
 ARCHIVES = {a.name: a for a in (LECTURE, MVTEC_CAPSULE)}
-OFFLINE_HINT = ("Offline, the lectures use the synthetic capsule instead "
-                "(python -m lecture_utils data synthetic-capsule DIR).")
+
+
+def drive_id(location: str) -> str | None:
+    """The Google Drive file id in ``location`` (a bare id or a drive.google.com link), else None."""
+    if re.fullmatch(r"[-\w]{20,}", location):
+        return location
+    if urllib.parse.urlsplit(location).hostname not in ("drive.google.com", "drive.usercontent.google.com"):
+        return None
+    match = re.search(r"/d/([-\w]{20,})|[?&]id=([-\w]{20,})", location)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def cache_dir(folder=None) -> Path:
@@ -101,53 +129,108 @@ def fetch(archive: Archive | str, folder=None) -> Path:
     return _unpack(file, cache / archive.folder)
 
 
+def shown(folder: Path) -> str:
+    """``folder`` as the user finds it: in Colab relative to /content (the Files panel's top)."""
+    folder = Path(folder)
+    if config.in_colab() and folder.is_relative_to(COLAB_ROOT):
+        return str(folder.relative_to(COLAB_ROOT))
+    return str(folder)
+
+
+def by_hand(what: str, url: str, folder: Path) -> str:
+    """How to download ``what`` in a browser and where to put it (in Colab: upload with the Files panel)."""
+    return say("by_hand_colab" if config.in_colab() else "by_hand", what=what, url=url, folder=shown(folder))
+
+
 def _manual(archive: Archive, file: Path) -> str:
-    return (f"Download it in a browser from {archive.url} and save it as {file}, then run again. "
-            + OFFLINE_HINT)
+    return by_hand(archive.filename, archive.url, file.parent) + " " + say("offline_capsule")
 
 
 def _download(archive: Archive, part: Path) -> None:
-    """Fetch the file to ``part``; every failure becomes one DownloadError."""
-    target = part.with_name(archive.filename)
+    """Fetch the archive to ``part``; every failure becomes one DownloadError (``part`` removed)."""
     try:
-        if archive.drive_id:
-            import gdown
-            result = gdown.download(id=archive.drive_id, output=str(part), quiet=False, timeout=TIMEOUT)
-            if result is None or not part.is_file():
-                raise OSError("gdown returned no file")
-        else:
-            _urlretrieve(archive.url, part)
+        with open(part, "wb") as out:
+            gdown_into(archive.location(), out)
     except KeyboardInterrupt:
         part.unlink(missing_ok=True)
         raise
     except Exception as e:  # noqa: BLE001 - network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
-        reason = f"no answer within {TIMEOUT:g} s" if _timed_out(e) else _last_line(e)
-        raise DownloadError(f"could not download {archive.filename} ({type(e).__name__}: {reason}). "
-                            + _manual(archive, target)) from e
+        reason = why(e)
+        raise DownloadError(say("download_failed", what=archive.filename, reason=reason) + " "
+                            + _manual(archive, part.with_name(archive.filename)), reason) from e
 
 
-def _timed_out(error: BaseException | None) -> bool:
-    """True if ``error`` or what caused it is a timeout (urllib wraps it in URLError.reason)."""
-    for _ in range(10):
-        if error is None:
-            return False
-        if isinstance(error, (TimeoutError, socket.timeout)) or "timed out" in str(error).lower():
-            return True
+def gdown_into(location: str, out) -> None:
+    """gdown's download of ``location`` (a Drive id or any URL) into the open binary file ``out``,
+    giving up when the server sends nothing for ``TIMEOUT`` s.  gdown takes ``timeout`` from 6.3
+    on; before that (Colab has 5.2) requests gets it as its default (`requests_timeout`)."""
+    import gdown
+    drive = drive_id(location)
+    where = {"id": drive} if drive else {"url": location}
+    if takes_timeout(gdown.download):
+        where["timeout"], limit = TIMEOUT, contextlib.nullcontext()
+    else:
+        limit = requests_timeout(TIMEOUT)
+    with limit:
+        gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
+
+
+def takes_timeout(function) -> bool:
+    """True if ``function`` (gdown.download) has a ``timeout`` parameter (gdown 6.3 and later)."""
+    return "timeout" in inspect.signature(function).parameters
+
+
+@contextlib.contextmanager
+def requests_timeout(seconds: float):
+    """Meanwhile every request that requests sends without a timeout gets ``seconds`` for connecting
+    and for each read.  (``socket.setdefaulttimeout`` does not reach requests: urllib3 sets the
+    socket's timeout to None itself.)"""
+    from requests.adapters import HTTPAdapter
+    send = HTTPAdapter.send
+
+    def send_with_timeout(self, request, *args, timeout=None, **kwargs):
+        return send(self, request, *args, timeout=seconds if timeout is None else timeout, **kwargs)
+    HTTPAdapter.send = send_with_timeout
+    try:
+        yield
+    finally:
+        HTTPAdapter.send = send
+
+
+OFFLINE_WORDS = ("connection refused", "name or service not known", "temporary failure in name resolution",
+                 "failed to resolve", "network is unreachable", "nodename nor servname", "getaddrinfo failed",
+                 "no route to host")
+
+
+def _chain(error: BaseException | None, depth: int = 10):
+    """``error`` and what caused it (``reason`` of urllib's errors, ``__cause__``, ``__context__``)."""
+    while error is not None and depth > 0:
+        yield error
         reason = getattr(error, "reason", None)
         error = reason if isinstance(reason, BaseException) else (error.__cause__ or error.__context__)
-    return False
+        depth -= 1
 
 
-def _urlretrieve(url: str, out: Path, timeout: float | None = None) -> None:
-    """``url`` to ``out``; a server that does not connect or send for ``timeout`` s (default
-    ``TIMEOUT``) raises TimeoutError."""
-    with urllib.request.urlopen(url, timeout=timeout or TIMEOUT) as response, open(out, "wb") as f:
-        total = int(response.headers.get("content-length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc=out.name) as bar:
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                f.write(chunk)
-                bar.update(len(chunk))
+def why(error: BaseException) -> str:
+    """What went wrong, in words of the notebook's language, never an exception's type name."""
+    chain = list(_chain(error))
+    texts = [str(e).lower() for e in chain]
+    if any(isinstance(e, TimeoutError) for e in chain) or any("timed out" in t for t in texts):
+        return say("reason_timeout", seconds=TIMEOUT)
+    if any(type(e).__name__ == "FileURLRetrievalError" for e in chain):
+        return say("reason_drive")
+    if any(isinstance(e, (ConnectionRefusedError, socket.gaierror)) for e in chain) or any(
+            w in t for t in texts for w in OFFLINE_WORDS):
+        return say("reason_offline")
+    return _last_line(error)
+
+
+def _last_line(error: BaseException, limit: int = 100) -> str:
+    """The last non-empty line of ``error``'s text, at most ``limit`` characters."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    line = lines[-1] if lines else say("reason_unknown")
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def _digest(path: Path, algorithm: str) -> str:
@@ -165,18 +248,18 @@ def _check(archive: Archive, path: Path, target: Path) -> None:
         with open(path, "rb") as f:
             head = f.read(512).lower()
         if b"<html" in head or b"<!doctype html" in head:
-            raise ValueError("got a web page instead of the archive (Google Drive shows one when "
-                             "its download quota is exceeded or the file needs a confirmation)")
+            raise ValueError(say("reason_web_page" if drive_id(archive.location()) else "reason_html"))
         if archive.md5 and _digest(path, "md5") != archive.md5:
-            raise ValueError(f"its MD5 is not the published {archive.md5} (incomplete or corrupt)")
+            raise ValueError(say("reason_md5", md5=archive.md5))
         names = _members(path)
         missing = [m for m in archive.members if not any(m in n for n in names)]
         if missing:
-            raise ValueError(f"the archive lacks the expected members {missing}")
+            raise ValueError(say("reason_members", missing=", ".join(missing)))
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
         path.unlink(missing_ok=True)
-        raise DownloadError(f"{target} is not a usable {archive.filename}: {e}; it was deleted. "
-                            + _manual(archive, target)) from e
+        reason = str(e) if isinstance(e, ValueError) else _last_line(e)
+        raise DownloadError(say("unusable", path=target, what=archive.filename, reason=reason) + " "
+                            + _manual(archive, target), reason) from e
     record = {"size": path.stat().st_size, "sha256": _digest(path, "sha256")}
     target.with_name(target.name + ".json").write_text(json.dumps(record, indent=1))
 
@@ -187,12 +270,12 @@ def _members(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
             if bad is not None:
-                raise ValueError(f"member {bad} is corrupt")
+                raise ValueError(say("reason_corrupt_member", member=bad))
             return z.namelist()
     if tarfile.is_tarfile(path):
         with tarfile.open(path) as t:
             return t.getnames()
-    raise ValueError("it is neither a zip nor a tar archive")
+    raise ValueError(say("reason_not_archive"))
 
 
 def _unpack(file: Path, target: Path) -> Path:
@@ -211,17 +294,14 @@ def _unpack(file: Path, target: Path) -> Path:
                     t.extractall(tmp)
         (tmp / COMPLETE).write_text(file.name)
         if target.exists() and any(target.iterdir()):
-            raise DownloadError(f"{target} exists but was not unpacked by lecture_utils (no {COMPLETE} file "
-                                "in it); move it away and run again, or if it is complete, create an empty "
-                                f"{target / COMPLETE}")
+            raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
         if target.exists():
             target.rmdir()
         os.replace(tmp, target)
     except DownloadError:
         raise
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
-        raise DownloadError(f"could not unpack {file} into {target}: {e}. Delete {file} and run "
-                            "again, or unpack it there by hand.") from e
+        raise DownloadError(say("unpack_failed", file=file, folder=target, reason=_last_line(e))) from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -261,16 +341,16 @@ def check_idx(path: Path, name: str | None = None) -> None:
             header = f.read(16 if images else 8)
         size = Path(path).stat().st_size
     except OSError as e:
-        raise DatasetError(f"cannot read the MNIST file {path}: {e}") from e
+        raise DatasetError(say("idx_unreadable", path=path, reason=_last_line(e))) from e
     fields = struct.unpack(">IIII" if images else ">II", header) if len(header) == (16 if images else 8) else None
     if fields is None or fields[0] != (0x803 if images else 0x801):
-        raise DatasetError(f"{path} is not an MNIST idx {'image' if images else 'label'} file (bad header)")
+        raise DatasetError(say("idx_header_images" if images else "idx_header_labels", path=path))
     n = fields[1]
     if images and fields[2:] != (28, 28):
-        raise DatasetError(f"{path} holds {fields[2]}x{fields[3]} images, not MNIST's 28x28")
+        raise DatasetError(say("idx_shape", path=path, height=fields[2], width=fields[3]))
     expected = (16 + n * 784) if images else (8 + n)
     if size != expected:
-        raise DatasetError(f"{path} is truncated or padded: {size} bytes, its header says {expected}")
+        raise DatasetError(say("idx_size", path=path, size=size, expected=expected))
 
 
 def _check_counts(raw: Path) -> None:
@@ -281,7 +361,7 @@ def _check_counts(raw: Path) -> None:
             with open(raw / f"{prefix}-{kind}-ubyte", "rb") as f:
                 counts.append(struct.unpack(">II", f.read(8))[1])
         if counts[0] != counts[1]:
-            raise DatasetError(f"{raw}: {counts[0]} {prefix} images but {counts[1]} labels")
+            raise DatasetError(say("idx_counts", folder=raw, images=counts[0], split=prefix, labels=counts[1]))
 
 
 def _heal(raw: Path) -> bool:
@@ -296,14 +376,14 @@ def _heal(raw: Path) -> bool:
         try:
             check_idx(path)
         except DatasetError as e:
-            print(f"note: removed a corrupt MNIST cache entry ({e})", file=sys.stderr)
+            print(say("removed_corrupt", reason=e), file=sys.stderr)
             path.unlink(missing_ok=True)
             whole = False
     if whole:
         try:
             _check_counts(raw)
         except DatasetError as e:
-            print(f"note: removed corrupt MNIST cache entries ({e})", file=sys.stderr)
+            print(say("removed_corrupt", reason=e), file=sys.stderr)
             for name in MNIST_FILES:
                 (raw / name).unlink(missing_ok=True)
             whole = False
@@ -357,7 +437,7 @@ def _heal_gz(raw: Path) -> None:
             try:
                 _gunzip_checked(gz, raw / f".{name}.check", name)
             except DatasetError as e:
-                print(f"note: removed a corrupt MNIST cache entry ({e})", file=sys.stderr)
+                print(say("removed_corrupt", reason=e), file=sys.stderr)
                 gz.unlink(missing_ok=True)
             finally:
                 (raw / f".{name}.check").unlink(missing_ok=True)
@@ -373,7 +453,7 @@ def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
             shutil.copyfile(src, tmp)
     except (OSError, EOFError, zlib.error) as e:
         tmp.unlink(missing_ok=True)
-        raise DatasetError(f"cannot read the MNIST file {src}: {e}") from e
+        raise DatasetError(say("idx_unreadable", path=src, reason=_last_line(e))) from e
     try:
         check_idx(tmp, name)
     except DatasetError as e:
@@ -406,11 +486,9 @@ def mnist_root(root=None, download: bool = False, folder=None) -> Path:
         return found
     cache = cache_dir(folder) / "mnist"
     if root is not None:
-        raise DatasetError(f"no MNIST files in {root}: expected {Path(root) / 'MNIST' / 'raw'}/"
-                           f"{MNIST_FILES[0]}(.gz) and the three others")
+        raise DatasetError(say("mnist_not_in", root=root, first=Path(root) / "MNIST" / "raw" / MNIST_FILES[0]))
     if not download:
-        raise DatasetError(f"MNIST not found in {cache} (nor ${MNIST_ENV}); pass download=True "
-                           f"(CLI: --download) or put the four idx .gz files in {cache / 'MNIST' / 'raw'}")
+        raise DatasetError(say("mnist_not_found", cache=cache, env=MNIST_ENV, raw=cache / "MNIST" / "raw"))
     return download_mnist(folder)
 
 
@@ -434,20 +512,14 @@ def download_mnist(folder=None) -> Path:
         with _socket_timeout(TIMEOUT):
             torchvision.datasets.MNIST(str(cache), train=True, download=True)
         if find_mnist(cache, folder) is None:
-            raise DatasetError("the downloaded files are incomplete")
+            raise DatasetError(say("mnist_incomplete"))
     except Exception as e:  # noqa: BLE001 - torchvision wraps network errors in RuntimeError
-        reason = f"no answer within {TIMEOUT:g} s" if _timed_out(e) else _last_line(e)
-        raise DownloadError(
-            f"could not download MNIST ({type(e).__name__}: {reason}). "
-            f"Download the four files {', '.join(n + '.gz' for n in MNIST_FILES)} from {MNIST_URL} "
-            f"into {cache / 'MNIST' / 'raw'}, then run again; offline, the lectures use "
-            "scikit-learn's bundled digits instead.") from e
+        reason = why(e)
+        files = ", ".join(n + ".gz" for n in MNIST_FILES)
+        raise DownloadError(say("download_failed", what="MNIST", reason=reason) + " "
+                            + by_hand(files, MNIST_URL, cache / "MNIST" / "raw") + " "
+                            + say("offline_digits"), reason) from e
     return cache
-
-
-def _last_line(error: Exception) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[-1] if lines else "no details"
 
 
 def load_mnist(root, train: bool):

@@ -13,15 +13,17 @@ Digits (lectures 0 and 2), ``digits(choice)``: ``"auto"`` (MNIST on disk, else d
 way, else scikit-learn's bundled digits), ``"mnist"`` (raises if it cannot be had), ``"bundled"``.
 
 Outside Colab and without ``LECTURE_UTILS_DOWNLOAD=1``, ``"auto"`` never touches the network, so
-CI and ``make lectures`` stay offline.
+CI and ``make lectures`` stay offline.  Every line printed here comes from `messages` (en/ja); a
+fallback line is short: why, and what to do (in Colab: upload with the Files panel).
 """
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from .. import config
+from ..config import in_colab
+from ..messages import say, tell
 from . import download as dl
 from .download import LECTURE, MVTEC_CAPSULE, DownloadError, find_mvtec_root, unpacked
 from .mvtec import DatasetError
@@ -34,12 +36,7 @@ TUNING_SEED = 0   # the synthetic capsule the evaluation settings were chosen on
 LECTURE_SEED = 1  # the synthetic capsule the lectures train and evaluate on offline: unseen by that tuning
 DIGIT_CHOICES = ("auto", "mnist", "bundled")
 DRIVE_FOLDER = "/content/drive/MyDrive/lecture_utils"
-_ARCHIVES = {"lecture": LECTURE, "mvtec": MVTEC_CAPSULE}
-
-
-def in_colab() -> bool:
-    """True inside a Google Colab runtime (its ``google.colab`` module is loaded)."""
-    return "google.colab" in sys.modules
+_ARCHIVES = {"lecture": LECTURE.name, "mvtec": MVTEC_CAPSULE.name}   # DATA value -> download.ARCHIVES
 
 
 def may_download() -> bool:
@@ -56,7 +53,7 @@ def _choice(choice: str, allowed: tuple[str, ...]) -> str:
 
 def _cached_capsule(name: str) -> Path | None:
     """The MVTec-layout root inside the unpacked archive ``name``, if it is in the cache."""
-    folder = unpacked(_ARCHIVES[name])
+    folder = unpacked(dl.ARCHIVES[_ARCHIVES[name]])
     return find_mvtec_root(folder) if folder is not None else None
 
 
@@ -65,14 +62,21 @@ def _downloaded_capsule(name: str) -> Path:
     folder = dl.fetch(_ARCHIVES[name])
     root = find_mvtec_root(folder)
     if root is None:
-        raise DatasetError(f"{folder} holds no train/good folder; delete it and download again")
+        raise DatasetError(say("no_train_good", folder=folder))
     return root
 
 
 def _reason(error: Exception) -> str:
-    """The first sentence of an error message (the rest says how to download by hand)."""
-    text = " ".join(str(error).split())
-    return text.split(". ")[0].rstrip(".")
+    """What failed, without how to go on by hand: a DownloadError's ``reason``, else the first
+    sentence of the message."""
+    text = " ".join(getattr(error, "reason", str(error)).split())
+    return text.split(". ")[0].rstrip(".。")
+
+
+def _how(kind: str, url: str, folder: Path) -> str:
+    """The short 'what to do' of a fallback line (``kind`` 'archive' or 'mnist'): download from
+    ``url``, then upload (Colab's Files panel) or save into ``folder``, and rerun the cell."""
+    return say(f"{kind}_upload" if in_colab() else f"{kind}_save", url=url, folder=dl.shown(folder))
 
 
 def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
@@ -90,18 +94,16 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
         if root is not None:
             return root, name
     if not may_download():
-        print(f"Using the synthetic capsule (no real capsule in {dl.cache_dir()}, and downloads are off "
-              f"outside Colab). For the real data: set DATA = 'lecture' or {DOWNLOAD_ENV}=1, or run "
-              "python -m lecture_utils data download lecture.")
+        tell("capsule_off", folder=dl.cache_dir(), env=DOWNLOAD_ENV)
         return ensure_synthetic_capsule(seed), "synthetic"
     failures = []
     for name in ("lecture", "mvtec"):
         try:
             return _downloaded_capsule(name), name
         except (DownloadError, DatasetError) as e:
-            failures.append(f"{name}: {_reason(e)}")
-    print(f"Using the synthetic capsule ({'; '.join(failures)}). For the real data: download {LECTURE.url} "
-          f"in a browser, save it as {dl.cache_dir() / LECTURE.filename} and run this cell again.")
+            failures.append(_reason(e))
+    lecture = dl.ARCHIVES[_ARCHIVES["lecture"]]    # the one to get by hand: it carries the weights
+    tell("capsule_failed", reason=failures[0], how=_how("archive", lecture.url, dl.cache_dir()))
     return ensure_synthetic_capsule(seed), "synthetic"
 
 
@@ -123,20 +125,17 @@ def digits(choice: str = "auto") -> str:
         if dl.find_mnist() is not None:
             return "mnist"
     except DatasetError as e:               # unreadable files: say so, do not download over them
-        print(f"Using scikit-learn's bundled digits ({_reason(e)}).")
+        tell("digits_unreadable", reason=_reason(e))
         return "bundled"
     raw = dl.cache_dir() / "mnist" / "MNIST" / "raw"
     if not may_download():
-        print(f"Using scikit-learn's bundled 8x8 digits (no MNIST in {raw}, and downloads are off outside "
-              f"Colab). For MNIST: set DATA = 'mnist' or {DOWNLOAD_ENV}=1, or run "
-              "python -m lecture_utils data download mnist.")
+        tell("digits_off", folder=raw, env=DOWNLOAD_ENV)
         return "bundled"
     try:
         dl.download_mnist()
         return "mnist"
     except DownloadError as e:
-        print(f"Using scikit-learn's bundled 8x8 digits ({_reason(e)}). For MNIST: put the four .gz "
-              f"files from {dl.MNIST_URL} into {raw} and run this cell again.")
+        tell("digits_failed", reason=_reason(e), how=_how("mnist", dl.MNIST_URL, raw))
     return "bundled"
 
 
@@ -157,5 +156,5 @@ def use_drive(folder: str = DRIVE_FOLDER) -> Path:
     os.environ[config.DATA_ENV] = str(folder)
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
-    print("cache folder:", path)
+    tell("drive_cache", folder=path)
     return path
