@@ -91,6 +91,14 @@ _CHECKS = {
 
 # The data: which source a notebook uses, and why it fell back (data/sources.py, data/download.py).
 _DATA = {
+    "bad_choice": {
+        "en": "DATA must be one of {allowed}, got {choice}",
+        "ja": "DATA は {allowed} のどれかにしてください（{choice} が指定されました）",
+    },
+    "drive_outside_colab": {
+        "en": "use_drive() needs Google Colab; elsewhere set LECTURE_UTILS_DATA to a folder",
+        "ja": "use_drive() は Google Colab 専用です。それ以外では LECTURE_UTILS_DATA にフォルダを指定してください",
+    },
     "reason_timeout": {
         "en": "no answer within {seconds:g} s",
         "ja": "{seconds:g} 秒以内に応答がありません",

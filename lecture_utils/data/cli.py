@@ -46,7 +46,7 @@ def register(groups) -> None:
 
     p = sub.add_parser("download", help="download a data set into the cache (checked, unpacked)")
     p.add_argument("name", choices=["lecture", "mvtec-capsule", "mnist"])
-    p.add_argument("--dir", type=Path, default=None, help="cache folder (default: data/ of the checkout)")
+    p.add_argument("--dir", type=Path, default=None, help="cache folder (default: $LECTURE_UTILS_DATA, in Colab /content/lecture_utils_data, else data/ of the checkout)")
     p.add_argument("--timeout", type=number(0, open_low=True), default=None,
                    help="seconds to wait for the server to connect or send data (default 60)")
     p.set_defaults(func=download)

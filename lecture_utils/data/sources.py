@@ -47,7 +47,7 @@ def may_download() -> bool:
 
 def _choice(choice: str, allowed: tuple[str, ...]) -> str:
     if choice not in allowed:
-        raise ValueError(f"DATA must be one of {', '.join(map(repr, allowed))}, got {choice!r}")
+        raise ValueError(say("bad_choice", allowed=", ".join(map(repr, allowed)), choice=repr(choice)))
     return choice
 
 
@@ -150,7 +150,7 @@ def use_drive(folder: str = DRIVE_FOLDER) -> Path:
     """Mount Google Drive (Colab asks for permission) and keep the cache in ``folder`` on it
     (``$LECTURE_UTILS_DATA``), so downloads, weights and checkpoints survive a recycled runtime."""
     if not in_colab():
-        raise RuntimeError("use_drive() needs Google Colab; elsewhere set LECTURE_UTILS_DATA to a folder")
+        raise RuntimeError(say("drive_outside_colab"))
     from google.colab import drive
     drive.mount("/content/drive")
     os.environ[config.DATA_ENV] = str(folder)
