@@ -141,7 +141,7 @@ def test_subprocess_ctrl_c_says_where_the_checkpoint_is(user):
     assert p.returncode == 130
     last = re.split(r"[\r\n]+", err.strip())[-1]
     assert re.fullmatch(r"interrupted: VAE training stopped in epoch \d+; the last checkpoint \(epoch \d+\) is "
-                        r".*w\.pt\.partial: run the same command again to resume", last), err[-500:]
+                        r".*w\.pt\.partial: run the same cell or command again to resume", last), err[-500:]
     assert "Traceback" not in err and not (user / "w.pt").exists()
 
 
