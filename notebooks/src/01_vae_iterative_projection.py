@@ -43,7 +43,7 @@ from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_tabl
 from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
-config.show_device(device)
+config.show_device(device);  # ";": print the line once, not also as the cell's value
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive
@@ -262,7 +262,7 @@ if history:
 
 # %%
 x_hat = reconstruct(model, test.images[one_each])
-fig = plots.reconstructions(test.images[one_each], x_hat, [test.defects[i] for i in one_each])
+fig = plots.reconstructions(test.images[one_each], x_hat, [test.defects[i] for i in one_each], test.masks[one_each])
 plt.show()
 
 # %% [markdown en]
@@ -453,8 +453,8 @@ plt.show()
 sigma = 4.0
 dssim_maps = smooth(dssim_map(test.images[demo], kl.x), sigma)
 residual_maps = smooth(residual_map(test.images[demo], kl.x), sigma)
-plots.localization(test.images[demo], kl.x, dssim_maps, test.masks[demo], labels, map_title="DSSIM(x_0, x_T)")
-plots.localization(test.images[demo], kl.x, residual_maps, None, labels, map_title="|x_0 - x_T|")
+plots.localization(test.images[demo], kl.x, {"DSSIM": dssim_maps, "|x_0 - x_T|": residual_maps}, test.masks[demo],
+                   labels, suptitle="kl projection: maps (blurred) and the ground truth")
 plt.show()
 
 # %% [markdown en]
@@ -542,10 +542,12 @@ if by_pixel:
 # 3つの方法の ROC 曲線です。左が画像レベル、右が画素レベルです。
 
 # %%
-viz.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image")
+fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 4))
+viz.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image", ax=left)
 pixel_truth = test.masks[:, 0].flatten()
 viz.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.items()}, title="pixel ROC",
-                 level="pixel")
+               level="pixel", ax=right)
+fig.tight_layout()
 plt.show()
 
 # %% [markdown en]
@@ -556,7 +558,8 @@ plt.show()
 # residual $|x_0 - f_{\mathrm{VAE}}(x_0)|$ is high wherever the blurry reconstruction misses detail;
 # the projection moves far fewer pixels, but it also moves whatever the VAE cannot reproduce on
 # good capsules (the print, the logo), not only the defect. The figure shows one image per type:
-# rows are $x_0$, the residual map and the projection's map (each row on its own colour scale).
+# rows are $x_0$, the residual map, the projection's map (each row on its own colour scale) and the
+# ground truth.
 # On the real capsule, with every setting chosen on held-out training images (never on the test
 # set), the projection did **not** beat the residual at equal post-processing: the difference of
 # pixel AUROC was −0.036 (95 % interval [−0.067, −0.014]) at the chosen post-processing, and with
@@ -571,7 +574,7 @@ plt.show()
 # 違いだけから生じます。各マップがどこで大きいかを見ましょう: 正常画像、欠陥画像の正常な画素、欠陥の画素です。
 # 残差 $|x_0 - f_{\mathrm{VAE}}(x_0)|$ はぼやけた再構成が細部を失うところすべてで大きくなります。反復射影が
 # 動かす画素はずっと少ないのですが、欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も
-# 動かします。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップです（行ごとに色の範囲が違います）。
+# 動かします。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップ（行ごとに色の範囲が違います）、正解です。
 # 実物のカプセルで、すべての設定を取り分けた学習画像で選んだ（テストセットでは一切選んでいない）場合、
 # 同じ後処理での反復射影は残差に**勝ちませんでした**: 画素 AUROC の差は、選んだ後処理で −0.036（95 % 区間
 # [−0.067, −0.014]）、正規化しない DSSIM マップで 0.928 に対して 0.905、−0.022 [−0.040, −0.011] です。最も負けるのは scratch です（−0.101）。細い傷は残差が
@@ -586,26 +589,33 @@ for method, r in results.items():
     g, n, d = r.maps[good].mean(), r.maps[~good][~defect_px[~good]].mean(), r.maps[defect_px].mean()
     print(f"{method:<9} mean map: good images {g:.4f} | normal pixels of defective images {n:.4f} | "
           f"defect pixels {d:.4f} | defect / good {d / g:.1f}")
-fig, axes = plt.subplots(3, len(one_each), figsize=(1.8 * len(one_each), 5.8), squeeze=False)
+fig, axes = plt.subplots(4, len(one_each), figsize=(2.1 * len(one_each), 8.4), squeeze=False)
 for row, method in ((1, "residual"), (2, "kl")):
     vmax = float(results[method].maps[one_each].max())
     for k, i in enumerate(one_each):
-        viz.show_map(axes[row, k], results[method].maps[i], f"{method} map", vmax)
+        viz.show_map(axes[row, k], results[method].maps[i], vmax=vmax)
 for k, i in enumerate(one_each):
     viz.show_image(axes[0, k], test.images[i], test.defects[i])
-fig.suptitle("x_0 / |x_0 - f_VAE(x_0)| / |x_0 - x_T| (kl), same blur")
+    viz.show_truth(axes[3, k], test.masks[i], "")
+for ax, label in zip(axes[:, 0], ("x_0", "residual map", "kl map", "ground truth")):
+    ax.set_ylabel(label)
+fig.suptitle("residual |x_0 - f_VAE(x_0)| vs kl |x_0 - x_T|, same blur")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown en]
 # ## 8. Explorer
 # Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
-# the pixels above the threshold (red) against the ground truth (green; yellow = both). The figure
-# below is drawn with the default values; in Jupyter or Colab the sliders redraw it.
+# the pixels above the threshold (red) against the ground truth (green; yellow = both). The map is
+# the `kl` projection's; the threshold starts at the 99th percentile of the good test images' map
+# values (the title says so), so about 1 % of a good capsule's pixels would be red. The figure below
+# is drawn with the default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown ja]
 # ## 8. エクスプローラ
 # 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
-# 両方なら黄）が表示されます。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
+# 両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の
+# 99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。下の図は初期値で
+# 描いたもので、Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
 trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}

@@ -56,7 +56,7 @@ from lecture_utils.viz import roc_curves
 seed_everything(0)
 device = pick_device()
 show_device(device)
-warn_if_slow(device)
+warn_if_slow(device);  # ";": print the warning once, not also as the cell's value
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive
@@ -294,7 +294,7 @@ GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
-tell("trained", seconds=history["seconds"], name=gan_path.name)
+tell("trained", seconds=history["seconds"], name=gan_path.name);
 
 # %%
 P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
@@ -383,8 +383,9 @@ SEARCH = SearchConfig()
 print(SEARCH)
 t0 = time.perf_counter()
 z0 = initial_z(len(x_test), G.z_dim, SEARCH.seed)               # the package's start: z ~ N(0, I), seeded
+every = max(1, SEARCH.iterations // 20)                          # z kept every `every` steps for the explorer
 z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH.lr, SEARCH.iterations,
-                                   SEARCH.lam, every=max(1, SEARCH.iterations // 20))
+                                   SEARCH.lam, every=every)
 search = score_latents(G, D, x_test, z_best, SEARCH.lam)        # A(x), G(z) and |x - G(z)| at the best z
 search.history, search.seconds = search_history, time.perf_counter() - t0
 print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
@@ -404,7 +405,7 @@ P.plot_search_history(search.history, y_test);
 # %%
 normal_idx = torch.nonzero(y_test == 0).flatten()[:4].tolist()
 anomaly_idx = torch.nonzero(y_test == 1).flatten()[:4].tolist()
-P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images");
+P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images", labels=y_test);
 
 # %% [markdown en]
 # ## 5. Evaluation: how well do the scores separate 2s from 7s and 8s?
@@ -748,7 +749,8 @@ def judge(records, cases):
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-P.search_explorer(G, D, x_test[few], [z[few] for z in z_path]);  # the path of the search scored in section 4
+P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
+                  every=every, iterations=SEARCH.iterations, labels=y_test[few]);
 
 # %% [markdown en]
 # ## 9. Lecture 1 and lecture 2 side by side
