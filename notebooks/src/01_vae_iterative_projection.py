@@ -252,12 +252,13 @@ if history:
 
 # %% [markdown en]
 # ## 4. Reconstructions
-# Input, reconstruction $f_{\mathrm{VAE}}(x)$ and residual $|x - f_{\mathrm{VAE}}(x)|$ for one image of each type. The
+# Input, reconstruction $f_{\mathrm{VAE}}(x)$, residual $|x - f_{\mathrm{VAE}}(x)|$ and ground truth (white = defect) for
+# one image of each type. The
 # reconstruction is blurry everywhere, so the residual is high on every edge and on the print, not
 # only on the defect: the plain residual is a noisy detector.
 # %% [markdown ja]
 # ## 4. 再構成
-# 各種類1枚の入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$ です。再構成は全体にぼやけているため、残差は
+# 各種類1枚の入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$、正解（白が欠陥）です。再構成は全体にぼやけているため、残差は
 # 欠陥だけでなく輪郭や印字でも大きくなります。単純な残差は雑音の多い検出器です。
 
 # %%

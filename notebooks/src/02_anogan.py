@@ -428,10 +428,12 @@ P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent se
 
 # %% [markdown en]
 # The lowest-scored images (most normal-looking) and the highest-scored ones, with their residual
-# maps. Are there normal digits among the highest? What do they look like?
+# maps; each column is titled with its ground truth (normal or anomaly). Are there normal digits
+# among the highest? What do they look like?
 
 # %% [markdown ja]
-# スコアが最も低い画像（最も正常に見える）と最も高い画像を、残差マップとともに示します。
+# スコアが最も低い画像（最も正常に見える）と最も高い画像を、残差マップとともに示します。各列の上の文字が
+# 正解です（normal は正常、anomaly は異常）。
 # スコアが高い方に正常な数字は混じっていますか？それはどんな数字でしょうか？
 
 # %%
