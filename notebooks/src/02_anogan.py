@@ -532,7 +532,7 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
 # 実行できます）。チェックは小さな入力で参照実装と比べます。採点では同じ種類の別のチェックも実行します。
 #
-# **課題1（実装、約15分）** 目標: スコアを判定に変える。 検査ラインでは、欠陥を見る前に正常画像だけから
+# **課題1（実装、約15分）** 目標: スコアを判定に変える。検査ラインでは、欠陥を見る前に正常画像だけから
 # しきい値を決める必要があります。正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
 # `fpr` 以下になる最も低い t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください。
 
@@ -581,7 +581,7 @@ def judge(records, cases):
 # `y_test`), what share of the anomalies is flagged at a 5 % false-positive rate? Set
 # `tpr_at_5` to that share (a number in [0, 1]). How does it compare with the AUROC?
 # %% [markdown ja]
-# **課題2（分析、約10分）** 目標: 1つの動作点で検出器を読む。 探索のスコア（`search.scores`、`y_test`）の
+# **課題2（分析、約10分）** 目標: 1つの動作点で検出器を読む。探索のスコア（`search.scores`、`y_test`）の
 # うち**正常な**テスト画像のスコアから自分のしきい値を決めたとき、誤検出率 5 % で異常画像の何割を検出できる
 # でしょうか。その割合（[0, 1] の数）を `tpr_at_5` に入れてください。AUROC と比べてどうでしょうか。
 
@@ -627,7 +627,7 @@ def judge(answer, collected, labels):
 # `[B, z_dim]`; it must be a scalar tensor whose gradient reaches E's weights. Compare with `izi_f`:
 # which one ever looks at a real image?
 # %% [markdown ja]
-# **課題3（実装、約15分）** 目標: エンコーダのもう1つの学習法を知る。 f-AnoGAN は "ziz" も試しました:
+# **課題3（実装、約15分）** 目標: エンコーダのもう1つの学習法を知る。f-AnoGAN は "ziz" も試しました:
 # z を引いて G(z) を生成し、E が z を返すように学習します。z `[B, z_dim]` に対し、バッチと潜在次元について
 # (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください。E の重みまで勾配が届くスカラーのテンソルを
 # 返す必要があります。`izi_f` と比べて、本物の画像を見るのはどちらでしょうか。
