@@ -65,7 +65,7 @@ def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G
     """Columns of the chosen images, each titled with its ground truth (``labels``: 1 = anomaly) if
     given; rows: input x, reconstruction G(z), residual map with its score A, one shared colorbar."""
     index = list(index)
-    fig, axes = plt.subplots(3, len(index), figsize=(len(index) * 1.3 + 0.8, 4.1), squeeze=False,
+    fig, axes = plt.subplots(3, len(index), figsize=(len(index) * 1.3 + 0.5, 4.1), squeeze=False,
                              layout="constrained")
     for j, i in enumerate(index):
         show_image(axes[0, j], to_display(images[i]), _truth(labels[i]) if labels is not None else f"#{i}",
