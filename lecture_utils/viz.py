@@ -1,7 +1,8 @@
 """Figures both lectures share: one tensor -> image conversion, one image grid, one ROC plot.
 
 Images are drawn with ``vmin=0, vmax=1`` (in [0, 1]; the GAN's [-1, 1] images are converted by
-``anogan.score.to_display`` first); every figure has a title and labelled axes.
+``anogan.score.to_display`` first); every figure has a title and labelled axes, every map its colour
+scale (a colorbar), and a map of a test image has the ground truth beside it.
 """
 from __future__ import annotations
 
@@ -33,13 +34,20 @@ def show_image(ax, x: torch.Tensor, title: str = "", fontsize=None) -> None:
 
 
 def show_map(ax, m: torch.Tensor, title: str = "", vmax: float | None = None, cmap: str = "jet",
-             colorbar: bool = True, fontsize=None) -> None:
-    """One map [H, W] (or [1, H, W]) of values >= 0, from 0 to ``vmax`` (None: its maximum)."""
+             colorbar: bool = True, fontsize=None):
+    """One map [H, W] (or [1, H, W]) of values >= 0, from 0 to ``vmax`` (None: its maximum), with its
+    colorbar (``colorbar=False``: the caller draws one shared bar from the returned image)."""
     m = m.detach().cpu().float()
     im = ax.imshow((m[0] if m.dim() == 3 else m).numpy(), cmap=cmap, vmin=0, vmax=vmax, interpolation="none")
     _bare(ax, title, fontsize)
     if colorbar:
         plt.colorbar(im, ax=ax, fraction=0.046)
+    return im
+
+
+def show_truth(ax, mask: torch.Tensor, title: str = "ground truth", fontsize=None) -> None:
+    """A ground-truth mask [1, H, W] (white = defect), beside the maps it judges."""
+    show_image(ax, mask.float(), title, fontsize)
 
 
 def image_grid(images: torch.Tensor, titles=None, ncols: int = 8, suptitle: str = "", row_labels=None,
@@ -61,9 +69,10 @@ def image_grid(images: torch.Tensor, titles=None, ncols: int = 8, suptitle: str 
     return fig
 
 
-def roc_curves(labels, scores_by_method: dict, title: str = "ROC", level: str = "image"):
-    """One ROC curve per method; ``scores_by_method``: {name: (labels, scores)} or {name: scores}."""
-    fig, ax = plt.subplots(figsize=(4.2, 4))
+def roc_curves(labels, scores_by_method: dict, title: str = "ROC", level: str = "image", ax=None):
+    """One ROC curve per method; ``scores_by_method``: {name: (labels, scores)} or {name: scores}.
+    Drawn on ``ax`` if given (e.g. image and pixel level side by side), else on a new figure."""
+    fig, ax = plt.subplots(figsize=(4.2, 4)) if ax is None else (ax.figure, ax)
     for name, item in scores_by_method.items():
         y, s = item if isinstance(item, tuple) else (labels, item)
         fpr, tpr = roc(y, s)

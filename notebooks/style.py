@@ -1,8 +1,10 @@
-"""One Japanese style for every lecture: punctuation 、。 and one term per concept.
+"""One Japanese style for every lecture: punctuation 、。, one term per concept, counters, emphasis.
 
 The Japanese markdown cells of ``notebooks/src/*.py`` are rewritten in place: ，．→ 、。 (and an ASCII
-. or , right after Japanese text), and every
-variant listed in ``VARIANTS`` becomes the glossary's term (README.md, "Glossary").  Code cells,
+. or , right after Japanese text); every variant listed in ``VARIANTS`` becomes the glossary's term
+(README.md, "Glossary"); a number takes no space before its counter (「4つ」「100エポック」「3枚」,
+the counters in ``COUNTERS``); italics (``*x*``, ``_x_``) become bold (Japanese has no italics: emphasise
+with 太字 or 「」); and a bold label ends without a period (``**注意。**`` -> ``**注意**``).  Code cells,
 English cells, `code spans`, $formulas$ and 「quoted titles」 are left alone.  Run it after editing a
 source (or merging others' edits), then rebuild:
 
@@ -33,6 +35,7 @@ GLOSSARY = {
     "デコーダ": ("Decoder", "デコーダー"),
     "画素": ("ピクセル",),
     "学習": ("訓練",),
+    "層": ("レイヤー", "レイヤ"),
 }
 VARIANTS = {v: term for term, variants in GLOSSARY.items() for v in variants}
 # spans kept verbatim: `code`, $math$ (inline or display) and 「titles」 (e.g. the original lecture's name)
@@ -40,6 +43,34 @@ KEEP = re.compile(r"(`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|「[^」]*」)", re.S)
 HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
 # an ASCII "." or "," right after Japanese text (kana, kanji, full-width brackets): 。 or 、
 ASCII_AFTER_JA = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff\uff08\uff09\u300c\u300d])([.,])(?!\.) ?")
+# counters written right after their number, without a space: 「4つ」「100エポック」「3枚」「6節」
+COUNTERS = ("つ", "枚", "個", "回", "節", "章", "行", "列", "種類", "エポック", "ステップ", "画素", "分", "秒",
+            "時間", "日", "倍", "本", "次元", "項", "層", "桁", "ビット", "色", "点", "件", "番目", "乗", "年", "度")
+# a number (4, 1.5, 4,000; not part of a name such as L1 or x2) and one space before a counter
+SPACED_COUNTER = re.compile(r"(?<![A-Za-z0-9_.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?) (?=" + "|".join(COUNTERS) + ")")
+# 「第 1回」: the space after 第 (an ordinal's prefix) goes too
+ORDINAL_SPACE = re.compile(r"(?<=第) (?=\d)")
+# Markdown italics *x* or _x_ (not **bold**, not a list's "* ", not snake_case names)
+ITALIC = re.compile(r"(?<![*\\])\*(?![*\s])([^*\n]+?)(?<![\s*])\*(?!\*)"
+                    r"|(?<![A-Za-z0-9_\\])_(?![_\s])([^_\n]+?)(?<!\s)_(?![A-Za-z0-9_])")
+# a bold label that ends with a period: **注意。** or **注意.** (then a space: the label of a paragraph)
+BOLD_PERIOD = re.compile(r"\*\*([^*\n]+?)[。.]\*\*")
+
+
+def _bold_without_period(m: re.Match) -> str:
+    """``**X。**``: ``**X**`` before a space or a line's end (a label), ``**X**。`` before other text
+    (a bold sentence keeps its 。)."""
+    after = m.string[m.end():m.end() + 1]
+    return f"**{m.group(1)}**" + ("" if after in ("", " ", "\n") else "。")
+
+
+RULES = (  # (pattern, replacement, what a problem says), applied in this order outside the kept spans
+    (ASCII_AFTER_JA, lambda m: "。" if m.group(1) == "." else "、", "ASCII {!r} after Japanese (use 。 or 、)"),
+    (SPACED_COUNTER, r"\1", "space in {!r} (no space between a number and its counter)"),
+    (ORDINAL_SPACE, "", "space after 第 in {!r}"),
+    (ITALIC, lambda m: f"**{m.group(1) or m.group(2)}**", "italics {!r} (use **bold** or 「」)"),
+    (BOLD_PERIOD, _bold_without_period, "period in the bold label {!r} (use **label** or **label:**)"),
+)
 
 
 def fix_text(text: str) -> str:
@@ -48,7 +79,8 @@ def fix_text(text: str) -> str:
     for i in range(0, len(parts), 2):  # even indices: outside the kept spans
         for old, new in {**PUNCTUATION, **VARIANTS}.items():
             parts[i] = parts[i].replace(old, new)
-        parts[i] = ASCII_AFTER_JA.sub(lambda m: "。" if m.group(1) == "." else "、", parts[i])
+        for pattern, replacement, _ in RULES:
+            parts[i] = pattern.sub(replacement, parts[i])
     return "".join(parts)
 
 
@@ -57,8 +89,8 @@ def problems(text: str) -> list[str]:
     parts = KEEP.split(text)[::2]  # the prose between kept spans, piece by piece (as fix_text sees it)
     found = [f"{old!r} (use {new!r})" for old, new in {**PUNCTUATION, **VARIANTS}.items()
              if any(old in part for part in parts)]
-    return found + [f"ASCII {m.group(0)!r} after Japanese (use 。 or 、)"
-                    for part in parts for m in ASCII_AFTER_JA.finditer(part)]
+    return found + [message.format(m.group(0)) for pattern, _, message in RULES
+                    for part in parts for m in pattern.finditer(part)]
 
 
 def fix_source(source: str) -> str:

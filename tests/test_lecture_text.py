@@ -63,7 +63,36 @@ def test_style_fix_converts_punctuation_and_variants_but_keeps_code_math_and_tit
     assert style.fix_text(text) == ("テストセットを使い、`Encoder` と $x．$ を「繰り返し処理による異常検知」で"
                                     "見ます。エンコーダ です")
     assert style.problems(text) and not style.problems(style.fix_text(text))
-    assert style.fix_text("**目的.** Schlegl ら, 2017 と `a, b` と 1.5 倍") == "**目的。** Schlegl ら、2017 と `a, b` と 1.5 倍"
+    assert style.fix_text("**目的.** Schlegl ら, 2017 と `a, b` と 1.5 倍") == "**目的** Schlegl ら、2017 と `a, b` と 1.5倍"
+
+
+def _caught_and_fixed(bad: str, good: str) -> None:
+    """``bad`` is reported and fixed into ``good``; ``good`` is neither reported nor changed."""
+    assert style.problems(bad), bad
+    assert style.fix_text(bad) == good
+    assert not style.problems(good) and style.fix_text(good) == good, good
+
+
+def test_a_number_and_its_counter_have_no_space():
+    _caught_and_fixed("4 つの方法を 100 エポック、3 枚、4,000 枚、1.5 倍、第 1 回で",
+                      "4つの方法を 100エポック、3枚、4,000枚、1.5倍、第1回で")
+    for kept in ("7 と 8 を比べる", "L1 項の役割", "`4 つ`", "$4 つ$", "128x128 の画像"):   # no counter, a name, kept spans
+        assert style.fix_text(kept) == kept and not style.problems(kept), kept
+
+
+def test_japanese_has_no_italics():
+    _caught_and_fixed("欠陥が*どこに*あるか、_テスト_ 分割", "欠陥が**どこに**あるか、**テスト** 分割")
+    for kept in ("**太字**と「かぎ括弧」", "- 箇条書き\n* 箇条書き", "`snake_case_name` と x_0 と $a * b * c$", "2 * 3 * 4"):
+        assert style.fix_text(kept) == kept and not style.problems(kept), kept
+
+
+def test_a_bold_label_ends_without_a_period():
+    _caught_and_fixed("**注意。** 次の節", "**注意** 次の節")
+    _caught_and_fixed("**予備知識: ROC と AUROC.** 検出器", "**予備知識: ROC と AUROC** 検出器")
+    _caught_and_fixed("**学んだこと。**\n本文", "**学んだこと**\n本文")
+    _caught_and_fixed("文の途中で**これは大事です。**次の文", "文の途中で**これは大事です**。次の文")
+    for kept in ("**注意:** 次の節", "**L_G が上がり続けます**。", "**課題1（実装、約10分）** 目標: 読む。"):
+        assert style.fix_text(kept) == kept and not style.problems(kept), kept
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -83,6 +112,16 @@ def test_the_checks_japanese_messages_use_the_same_punctuation():
            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
            if set(line) & set(style.PUNCTUATION)]
     assert not bad, f"use 、。 instead of ，． in: {bad[:5]}"
+
+
+def test_the_checks_japanese_messages_use_the_glossary_terms():
+    # e.g. a hint said テストデータ where the notebooks say テストセット
+    title = "繰り返し処理による異常検知"   # the original lecture's name, quoted as is
+    japanese = [v for v in style.VARIANTS if not v.isascii()]
+    bad = [f"{p.relative_to(ROOT)}:{i}: {v}" for p in sorted((ROOT / "lecture_utils").rglob("*.py"))
+           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           for v in japanese if v in line.replace(title, "")]
+    assert not bad, f"use the glossary's term (README, Glossary) in: {bad[:5]}"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,7 +1,9 @@
 """Figures of the AnoGAN lecture: training curves, sample grids, search results and scores (ROC
 curves: ``viz.roc_curves``, shared with lecture 1).
 
-Every image is shown in [0, 1] with ``vmin=0, vmax=1``; every figure has a title and labels.
+Every image is shown in [0, 1] with ``vmin=0, vmax=1``; every figure has a title and labels, every
+residual map its colour scale, and each test image says whether it is normal or an anomaly (the
+digits' ground truth: MNIST has labels, no masks).
 """
 from __future__ import annotations
 
@@ -14,9 +16,17 @@ from ..metrics import auroc
 from ..viz import image_grid, show_image, show_map
 
 
-def _residual(ax, residual_map: torch.Tensor, title: str) -> None:
-    """|x - G(z)| [1, H, W] in [-1, 1] units, so from 0 to 2."""
-    show_map(ax, residual_map, title, vmax=2.0, cmap="hot", colorbar=False, fontsize=8)
+RESIDUAL_MAX = 2.0   # |x - G(z)| of images in [-1, 1]
+
+
+def _residual(ax, residual_map: torch.Tensor, title: str, colorbar: bool = True):
+    """|x - G(z)| [1, H, W] in [-1, 1] units, so from 0 to 2 (``colorbar=False``: a shared bar)."""
+    return show_map(ax, residual_map, title, vmax=RESIDUAL_MAX, cmap="hot", colorbar=colorbar, fontsize=8)
+
+
+def _truth(label) -> str:
+    """The short ground-truth label of a test image: 1 -> "anomaly", 0 -> "normal"."""
+    return "anomaly" if int(label) else "normal"
 
 
 def _smooth(values, width: int = 10) -> np.ndarray:
@@ -50,30 +60,32 @@ def show_images(images: torch.Tensor, title: str, n: int = 8):
     return image_grid(to_display(images[:n]), ncols=min(n, len(images)), suptitle=title, size=1.1)
 
 
-def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G(z) and |x - G(z)|"):
-    """Columns of the chosen images: input x, reconstruction G(z), residual map (with its score)."""
+def plot_reconstructions(images: torch.Tensor, result, index, title: str = "x, G(z) and |x - G(z)|",
+                         labels=None):
+    """Columns of the chosen images, each titled with its ground truth (``labels``: 1 = anomaly) if
+    given; rows: input x, reconstruction G(z), residual map with its score A, one shared colorbar."""
     index = list(index)
-    fig, axes = plt.subplots(3, len(index), figsize=(len(index) * 1.15, 3.7), squeeze=False)
+    fig, axes = plt.subplots(3, len(index), figsize=(len(index) * 1.3 + 0.5, 4.1), squeeze=False,
+                             layout="constrained")
     for j, i in enumerate(index):
-        show_image(axes[0, j], to_display(images[i]), f"#{i}", fontsize=8)
+        show_image(axes[0, j], to_display(images[i]), _truth(labels[i]) if labels is not None else f"#{i}",
+                   fontsize=8)
         show_image(axes[1, j], to_display(result.reconstructions[i]))
-        _residual(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.3g}")
+        im = _residual(axes[2, j], result.residual_maps[i], f"A={result.scores[i]:.3g}", colorbar=False)
     for ax, label in zip(axes[:, 0], ("x", "G(z)", "|x-G(z)|")):
         ax.set_ylabel(label)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.colorbar(im, ax=axes, shrink=0.3, anchor=(0.0, 0.0), label="|x - G(z)|")   # beside the bottom row
     return fig
 
 
 def plot_best_worst(images: torch.Tensor, labels, result, k: int = 4):
-    """Residual heatmaps of the k most normal-looking and the k most anomalous-looking images."""
+    """Residual heatmaps of the k most normal-looking and the k most anomalous-looking images,
+    each titled with its ground truth."""
     order = torch.argsort(result.scores)
-    labels = torch.as_tensor(labels)
     picks = order[:k].tolist() + order[-k:].tolist()
-    names = ["anomaly" if labels[i] else "normal" for i in picks]
-    fig = plot_reconstructions(images, result, picks,
-                               f"lowest {k} scores (left) and highest {k} (right): {', '.join(names)}")
-    return fig
+    return plot_reconstructions(images, result, picks, f"lowest {k} scores (left), highest {k} (right)",
+                                labels=torch.as_tensor(labels))
 
 
 def plot_search_history(history: torch.Tensor, labels, title: str = "Latent search: L(z) per step"):
@@ -104,23 +116,37 @@ def plot_score_histogram(labels, scores, title: str = "Anomaly scores A(x)"):
     return fig
 
 
-def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: float = 0.1):
-    """x, G(z_t) and |x - G(z_t)| of one image at one saved search step."""
-    step = len(path) - 1 if step < 0 else min(step, len(path) - 1)
-    r = score_latents(G, D, images[image:image + 1], path[step][image:image + 1], lam)
-    fig, axes = plt.subplots(1, 3, figsize=(6, 2.3))
-    show_image(axes[0], to_display(images[image]), f"x (image {image})", fontsize=8)
-    show_image(axes[1], to_display(r.reconstructions[0]), f"G(z) at saved step {step}", fontsize=8)
+def _saved(path, step: int, every: int) -> int:
+    """The index in ``path`` (z saved every ``every`` search steps, from step 0) of search step ``step``
+    (negative: the last saved one)."""
+    last = len(path) - 1
+    return last if step < 0 else min(step // every, last)
+
+
+def draw_search_step(G, D, images, path, image: int = 0, step: int = -1, lam: float = 0.1, every: int = 1,
+                     iterations: int | None = None, labels=None):
+    """x, G(z) and |x - G(z)| of one image at search step ``step`` of ``iterations`` (z saved every
+    ``every`` steps in ``path``; negative: the last saved step), with its ground truth if ``labels``."""
+    k = _saved(path, step, every)
+    iterations = iterations if iterations is not None else (len(path) - 1) * every
+    r = score_latents(G, D, images[image:image + 1], path[k][image:image + 1], lam)
+    fig, axes = plt.subplots(1, 3, figsize=(7, 2.5))
+    truth = f", {_truth(labels[image])}" if labels is not None else ""
+    show_image(axes[0], to_display(images[image]), f"x (image {image}{truth})", fontsize=8)
+    show_image(axes[1], to_display(r.reconstructions[0]), f"G(z), step {k * every} of {iterations}", fontsize=8)
     _residual(axes[2], r.residual_maps[0], f"|x - G(z)|, L={r.scores[0]:.0f}")
     fig.suptitle("Latent search explorer")
     fig.tight_layout()
     return fig
 
 
-def search_explorer(G, D, images, path, lam: float = 0.1):
-    """Sliders (image, saved search step) over a precomputed trajectory (``search_trajectory``);
-    ``widgets.explorer`` draws the last step statically first and degrades without ipywidgets."""
+def search_explorer(G, D, images, path, lam: float = 0.1, every: int = 1, iterations: int | None = None,
+                    labels=None):
+    """Sliders (image, search step) over a precomputed trajectory (``search_trajectory``: z every
+    ``every`` of the search's ``iterations`` steps); ``labels`` (1 = anomaly) name each image's
+    ground truth. ``widgets.explorer`` draws the last step statically first and degrades without ipywidgets."""
     from ..widgets import explorer
-    last = len(path) - 1
-    return explorer(lambda image, step: draw_search_step(G, D, images, path, image, step, lam),
-                    image=(0, len(images) - 1, 1, 0), step=(0, last, 1, last))
+    last = (len(path) - 1) * every
+    return explorer(lambda image, step: draw_search_step(G, D, images, path, image, step, lam, every,
+                                                         iterations, labels),
+                    image=(0, len(images) - 1, 1, 0), step=(0, last, every, last))

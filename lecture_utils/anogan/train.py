@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
 from ..checkpoint import (LastSave, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
                           resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)

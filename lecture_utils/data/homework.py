@@ -38,7 +38,7 @@ def _largest_defect(answer, test) -> str:
         raise NotAnswered
     kinds = sorted(set(test.defects) - {"good"})
     expect(answer in kinds, f"{answer!r} is not a defect type of this test set; choose from {kinds}",
-           f"{answer!r} はこのテストデータの欠陥の種類ではありません。{kinds} から選んでください")
+           f"{answer!r} はこのテストセットの欠陥の種類ではありません。{kinds} から選んでください")
     share = {k: _fraction(test.masks[torch.tensor([d == k for d in test.defects])]).mean().item() for k in kinds}
     expect(answer == max(share, key=share.get), f"{answer} covers {share[answer]:.2%} of its images on average; "
            "compute the mean of defect_fraction for every type", f"{answer} の欠陥は平均で画像の {share[answer]:.2%} "

@@ -1,22 +1,34 @@
 """Figures of lecture 1 (VAE + iterative projection) and its explorer.  Every
-figure has a title and labelled axes; images are drawn with vmin=0, vmax=1."""
+figure has a title and labelled axes, every map a colorbar and the ground truth beside it; images are
+drawn with vmin=0, vmax=1."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import torch
 
-from ..viz import show_image, show_map
+from ..viz import show_image, show_map, show_truth
 from ..widgets import explorer
 
 
-def reconstructions(x: torch.Tensor, x_hat: torch.Tensor, titles=None, suptitle: str = "input / f_VAE(x) / |x - f_VAE(x)|"):
-    """Rows: input, reconstruction, mean absolute residual."""
+def _label_rows(axes, labels) -> None:
+    """Short row labels on the left of a grid of panels (the columns carry the image's type)."""
+    for ax, label in zip(axes[:, 0], labels):
+        ax.set_ylabel(label)
+
+
+def reconstructions(x: torch.Tensor, x_hat: torch.Tensor, titles=None, masks=None,
+                    suptitle: str = "reconstruction f_VAE(x) and residual"):
+    """Columns per image; rows: input, reconstruction, mean absolute residual, ground truth (if given)."""
     n = len(x)
-    fig, axes = plt.subplots(3, n, figsize=(2.2 * n, 6.6), squeeze=False)
+    rows = 3 if masks is None else 4
+    fig, axes = plt.subplots(rows, n, figsize=(2.2 * n, 2.2 * rows), squeeze=False)
     for i in range(n):
-        show_image(axes[0, i], x[i], titles[i] if titles else "input")
-        show_image(axes[1, i], x_hat[i], "f_VAE(x)")
-        show_map(axes[2, i], (x[i] - x_hat[i]).abs().mean(0), "|x - f_VAE(x)|", vmax=0.5)
+        show_image(axes[0, i], x[i], titles[i] if titles else "")
+        show_image(axes[1, i], x_hat[i])
+        show_map(axes[2, i], (x[i] - x_hat[i]).abs().mean(0), vmax=0.5)
+        if masks is not None:
+            show_truth(axes[3, i], masks[i], "")
+    _label_rows(axes, ["x", "f_VAE(x)", "|x - f_VAE(x)|", "ground truth"])
     fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
@@ -30,15 +42,21 @@ def loss_curve(history, title: str = "VAE training loss"):
     return fig
 
 
-def trajectory(frames, steps=None, suptitle: str = "projection x_t"):
-    """Chosen frames x_t of one image's projection (a list of [C, H, W])."""
+def trajectory(frames, steps=None, suptitle: str = "projection x_t", ncols: int = 3, size: float = 3.2):
+    """Chosen frames x_t of one image's projection (a list of [C, H, W]), ``ncols`` per row and
+    ``size`` inches each: large enough to see the print and the defect change."""
     steps = steps if steps is not None else list(range(len(frames)))
     n = len(frames)
-    fig, axes = plt.subplots(1, n, figsize=(2.0 * n, 2.3), squeeze=False)
-    for ax, f, t in zip(axes[0], frames, steps):
-        show_image(ax, f, f"t = {t}")
+    ncols = min(ncols, n)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows + 0.3), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k < n:
+            show_image(ax, frames[k], f"t = {steps[k]}")
+        else:
+            ax.axis("off")
     fig.suptitle(suptitle)
-    fig.tight_layout(rect=(0, 0, 1, 0.92))  # room for the suptitle
+    fig.tight_layout()
     return fig
 
 
@@ -55,53 +73,74 @@ def energy_curves(energies: torch.Tensor, labels=None, title: str = "energy E(x_
     return fig
 
 
-def localization(x0, target, maps, masks=None, titles=None, map_title: str = "anomaly map", vmax=None):
-    """Columns per image; rows: input, normal-looking image, map, ground truth (if given)."""
+def localization(x0, target, maps: dict, masks, titles=None, suptitle: str = "anomaly maps",
+                 target_name: str = "x_T"):
+    """Columns per image; rows: input, normal-looking image, one row per map of ``maps``
+    ({row label: [N, H, W]}, each row on its own colour scale) and the ground truth."""
     n = len(x0)
-    rows = 4 if masks is not None else 3
-    fig, axes = plt.subplots(rows, n, figsize=(2.3 * n, 2.2 * rows), squeeze=False)
+    rows = 3 + len(maps)
+    fig, axes = plt.subplots(rows, n, figsize=(2.4 * n, 2.2 * rows), squeeze=False)
     for i in range(n):
-        show_image(axes[0, i], x0[i], titles[i] if titles else "x_0")
-        show_image(axes[1, i], target[i], "x_T")
-        show_map(axes[2, i], maps[i], map_title, vmax=vmax)
-        if masks is not None:
-            show_image(axes[3, i], masks[i], "ground truth")
+        show_image(axes[0, i], x0[i], titles[i] if titles else "")
+        show_image(axes[1, i], target[i])
+        for row, m in enumerate(maps.values(), 2):
+            show_map(axes[row, i], m[i], vmax=float(m.max()))
+        show_truth(axes[-1, i], masks[i], "")
+    _label_rows(axes, ["x_0", target_name, *maps, "ground truth"])
+    fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
 
 
-def explorer_view(x0, x_t, m, mask, threshold: float, t: int, vmax: float | None = None):
-    """The explorer's figure: x_0, x_t, the anomaly map, and the map thresholded against the mask."""
-    fig, axes = plt.subplots(1, 4, figsize=(11, 3))
+def explorer_view(x0, x_t, m, mask, threshold: float, t: int, vmax: float | None = None,
+                  method: str = "kl", title: str = ""):
+    """The explorer's figure: x_0, x_t, the method's anomaly map, and the map thresholded against the
+    ground truth (red: flagged, green: truth, yellow: both)."""
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
     show_image(axes[0], x0, "x_0")
     show_image(axes[1], x_t, f"x_t (t = {t})")
-    show_map(axes[2], m, "anomaly map", vmax=vmax)
+    show_map(axes[2], m, f"{method} map", vmax=vmax)
     pred = (m >= threshold).float()
     overlay = torch.stack([pred, mask[0].float(), torch.zeros_like(pred)])  # red: predicted, green: truth
-    show_image(axes[3], overlay, f"map >= {threshold:.3f} (red) vs truth (green)")
+    show_image(axes[3], overlay, f"map >= {threshold:.3g} (red), truth (green)")
+    fig.suptitle(title or f"{method} projection")
     fig.tight_layout()
     return fig
 
 
-def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "kl"):
-    """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map.
+def good_threshold(maps: torch.Tensor, defects, quantile: float = 0.99) -> float:
+    """The ``quantile`` of the map values [N, H, W] of the good images (all images if none is good):
+    a threshold that flags 1 - ``quantile`` of the pixels of a normal capsule."""
+    good = torch.tensor([d == "good" for d in defects])
+    values = maps[good] if good.any() else maps
+    return float(torch.quantile(values.flatten().float()[:2 ** 24], quantile))
+
+
+def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "kl", quantile: float = 0.99):
+    """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map of ``method``.
 
     ``results``: {method: evaluate.MethodResult}; ``trajectories``: {test index: list of x_t [C, H, W]}
-    for the images in ``indices``.
+    for the images in ``indices`` (defective ones are listed first). The threshold starts at the
+    ``quantile`` of the good test images' maps (:func:`good_threshold`), as the title says.
     """
     r = results[method]
     top = float(r.maps.max())
-    names = [f"{i}: {test.defects[i]}" for i in indices]
+    start = good_threshold(r.maps, test.defects, quantile)
+    names = [f"{i}: {test.defects[i]}" for i in sorted(indices, key=lambda i: test.defects[i] == "good")]
 
     def draw(image, t, threshold):
         i = int(image.split(":")[0])
         frames = trajectories[i]
         t = min(t, len(frames) - 1)
-        return explorer_view(test.images[i], frames[t], r.maps[i], test.masks[i], threshold, t, vmax=top)
+        title = (f"{method} projection, {test.defects[i]} image | default threshold {start:.3g} = "
+                 f"{100 * quantile:g}th percentile of the good images' map")
+        return explorer_view(test.images[i], frames[t], r.maps[i], test.masks[i], threshold, t, vmax=top,
+                             method=method, title=title)
 
     longest = max(len(f) for f in trajectories.values()) - 1
+    step = max(top / 200, 1e-6)
     return explorer(draw, image=names, t=(0, longest, 1, longest),
-                    threshold=(0.0, round(top, 3), round(top / 100, 4), round(top / 2, 3)))
+                    threshold=(0.0, top, step, min(start, top)))
 
 
 def frames_of(trajectory: list, index: int) -> list[torch.Tensor]:

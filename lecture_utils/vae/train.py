@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
 from ..batching import in_batches
 from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, load_weights, partial_path,

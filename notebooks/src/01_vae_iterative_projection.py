@@ -14,9 +14,9 @@
 # %% [markdown ja]
 # # 第1回: VAEを用いた反復射影による異常検知
 #
-# **目的。** *正常な*カプセル画像だけで学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
+# **目的** 正常なカプセル画像**だけ**で学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
 # 再構成します。Dehaeneら（ICLR 2020）に従い、テスト画像 x_0 を少しずつ動かして、VAEが説明できる画像
-# （*正常データ多様体*）に近づけます。動かす必要があった画素が欠陥です。最後に、この方法が欠陥をどれだけ
+# （**正常データ多様体**）に近づけます。動かす必要があった画素が欠陥です。最後に、この方法が欠陥をどれだけ
 # 見つけられるかを**テストセット全体**で測ります。
 #
 # 流れ: データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 反復射影 → DSSIMによる
@@ -43,7 +43,7 @@ from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_tabl
 from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
-config.show_device(device)
+config.show_device(device);  # ";": print the line once, not also as the cell's value
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive
@@ -72,7 +72,7 @@ if USE_DRIVE:
 # Every image is decoded once, resized to 128x128 and kept as one tensor.
 # %% [markdown ja]
 # ## 1. データ
-# MVTec AD の *capsule* を使います。学習データは正常なカプセルのみ、テストセットには正常品と5種類の欠陥品が
+# MVTec AD の capsule（カプセル）を使います。学習データは正常なカプセルのみ、テストセットには正常品と5種類の欠陥品が
 # あり、欠陥品には欠陥の位置を示す画素単位のマスクがあります。`DATA` で画像を選びます: `"lecture"`（講義の
 # アーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（オフラインで描く合成
 # カプセル）、または `"auto"`: 手元にある実データ（`$LECTURE_UTILS_CAPSULE` かキャッシュ）、なければ Colab では
@@ -132,11 +132,11 @@ plt.show()
 # layers and counts the convolutions of each half.
 # %% [markdown ja]
 # ## 2. モデル
-# **予備知識: VAE とその損失（Kingma & Welling, 2014）。** オートエンコーダは画像 $x$ を小さな符号 $z$ に
-# 圧縮し、そこから画像を復元します。*変分*オートエンコーダ（VAE）では符号が確率的です: エンコーダは
+# **予備知識: VAE とその損失（Kingma & Welling, 2014）** オートエンコーダは画像 $x$ を小さな符号 $z$ に
+# 圧縮し、そこから画像を復元します。**変分**オートエンコーダ（VAE）では符号が確率的です: エンコーダは
 # ガウス分布 $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$ を出力し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を
 # 画像に戻します（ここでは画素ごとのベルヌーイ分布の平均、つまり $(0, 1)$ の値）。学習では
-# $\log p(x)$ の*変分下界*（ELBO）を最大化します:
+# $\log p(x)$ の**変分下界**（ELBO）を最大化します:
 #
 # $$\log p(x) \ge \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
 #
@@ -189,7 +189,7 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # 元の講義では学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルは
 # すべて正立し、中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転は VAE に
 # 評価では決して現れない画像を覚えさせ、小さな潜在空間がそのために使われるため、再構成がぼやけます。
-# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40 エポック学習し、残りの 1/5 を
+# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40エポック学習し、残りの 1/5 を
 # 再構成の平均二乗誤差で評価しました（小さいほど良い。実物のカプセルで測った値で、
 # `benchmarks/RESULTS_vae.md` にあります）:
 #
@@ -215,14 +215,14 @@ plt.show()
 # With the lecture's capsule (`DATA` gave `lecture` or `mvtec` and the lecture's archive is here),
 # its `trained_model.pt` (1000 epochs with the lecture's augmentation) is loaded; set `TRAIN = True`
 # to train your own instead. Otherwise we train for 100 epochs (about 6 minutes on a laptop
-# CPU, far less on a GPU (not measured here); a few epochs in CI). The weights are cached in the data folder under
+# CPU, far less on a GPU (not measured here); a few epochs in the reduced settings). The weights are cached in the data folder under
 # a name made from the settings, and checkpointed every 10 epochs: re-running this cell, or
 # running the other language's notebook, reuses them, and an interrupted run resumes.
 # %% [markdown ja]
 # ## 3. 学習、または講義の学習済み重み
 # 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec`）講義のアーカイブが手元にあれば、その
 # `trained_model.pt`（講義の拡張で1000エポック学習）を読み込みます。自分で学習したいときは `TRAIN = True`
-# にします。それ以外では 100 エポック学習します（ノートPCのCPUで約6分、GPUならずっと短い（ここでは未計測）。CIでは数エポック）。
+# にします。それ以外では 100エポック学習します（ノートPCの CPU で約6分。GPU ならずっと短くなります（ここでは未計測）。縮小設定では数エポックです）。
 # 重みは設定から作った名前でデータフォルダに保存され、10エポックごとにチェックポイントを書きます。
 # このセルを再実行したり、もう一方の言語のノートブックを実行したりすると再利用され、中断した学習は
 # 続きから再開します。
@@ -252,17 +252,18 @@ if history:
 
 # %% [markdown en]
 # ## 4. Reconstructions
-# Input, reconstruction $f_{\mathrm{VAE}}(x)$ and residual $|x - f_{\mathrm{VAE}}(x)|$ for one image of each type. The
+# Input, reconstruction $f_{\mathrm{VAE}}(x)$, residual $|x - f_{\mathrm{VAE}}(x)|$ and ground truth (white = defect) for
+# one image of each type. The
 # reconstruction is blurry everywhere, so the residual is high on every edge and on the print, not
 # only on the defect: the plain residual is a noisy detector.
 # %% [markdown ja]
 # ## 4. 再構成
-# 各種類1枚の入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$ です。再構成は全体にぼやけているため、残差は
+# 各種類1枚の入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$、正解（白が欠陥）です。再構成は全体にぼやけているため、残差は
 # 欠陥だけでなく輪郭や印字でも大きくなります。単純な残差は雑音の多い検出器です。
 
 # %%
 x_hat = reconstruct(model, test.images[one_each])
-fig = plots.reconstructions(test.images[one_each], x_hat, [test.defects[i] for i in one_each])
+fig = plots.reconstructions(test.images[one_each], x_hat, [test.defects[i] for i in one_each], test.masks[one_each])
 plt.show()
 
 # %% [markdown en]
@@ -304,7 +305,7 @@ plt.show()
 #
 # $$x_{t+1} = x_t - \alpha \cdot \left(\nabla E(x_t) \odot (x_t - f_{\mathrm{VAE}}(x_t))^2\right)$$
 #
-# $\nabla E$ は VAE（エンコーダとデコーダ）を*通して*計算します。元の講義コードは代わりに
+# $\nabla E$ は VAE（エンコーダとデコーダ）を**通して**計算します。元の講義コードは代わりに
 # $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
 # 「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。
 # 以下にエネルギー、1回の更新、ループを書き下します。この節の図と8節のエクスプローラはすべてこのループの
@@ -403,8 +404,8 @@ print(f"same x_T as project(): {bool(diff < 1e-3)} (largest difference {diff:.1e
 # 保ちます。しかし動くのは欠陥だけではありません。この VAE が正常なカプセルでも再現できない部分、特に
 # 印字「500」やロゴも薄れていきます（最初と最後の列を比べましょう）。x_t がどこで動いたかは6節のマップで
 # 分かります。2つ目の図は、論文のとおり BCE をそのまま残したエネルギー（`paper`）で
-# 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く、橙色は赤く）、背景に斑点が出ます。BCE を下ると、
-# 残差が十分小さくない画素は 0 か 1 へ押しやられるからです。合成カプセルでは、この補正なしのエネルギーで
+# 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く、橙色は赤く）、背景に斑点が出ます。BCE を小さくする方向に画素を
+# 動かすと、残差が十分小さくない画素は 0 か 1 へ押しやられるからです。合成カプセルでは、この補正なしのエネルギーで
 # 画素 AUROC が 0.968 から 0.935 へ、画像 AUROC が 0.83 から 0.66 へ下がりました（`benchmarks/RESULTS_vae.md`）。
 
 # %%
@@ -443,7 +444,7 @@ plt.show()
 # ## 6. 異常箇所の特定: DSSIM と残差マップ
 # 画像のどこを変える必要があったのでしょうか。講義では $x_0$ と射影後の $x_T$ を構造的非類似度
 # $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$（scikit-image、11x11 の窓、`channel_axis`、`data_range=1`）で
-# 比べます。ここでは単純な残差 $|x_0 - x_T|$ も表示します。どちらもガウシアン（$\sigma$ = 4 画素）で
+# 比べます。ここでは単純な残差 $|x_0 - x_T|$ も表示します。どちらもガウシアン（$\sigma$ = 4画素）で
 # ぼかします: 欠陥は1画素ではなく領域であり、ぼかしは 128x128 の画像の細かなノイズを取り除きます。
 # 2種類のマップを正解と比べてみましょう: SSIM は局所的なコントラストで割るため、平坦な背景ではわずかな
 # 変化でも DSSIM が大きくなります。一方 $|x_0 - x_T|$ は、反復射影で実際に画素が動いた場所でだけ
@@ -453,8 +454,8 @@ plt.show()
 sigma = 4.0
 dssim_maps = smooth(dssim_map(test.images[demo], kl.x), sigma)
 residual_maps = smooth(residual_map(test.images[demo], kl.x), sigma)
-plots.localization(test.images[demo], kl.x, dssim_maps, test.masks[demo], labels, map_title="DSSIM(x_0, x_T)")
-plots.localization(test.images[demo], kl.x, residual_maps, None, labels, map_title="|x_0 - x_T|")
+plots.localization(test.images[demo], kl.x, {"DSSIM": dssim_maps, "|x_0 - x_T|": residual_maps}, test.masks[demo],
+                   labels, suptitle="kl projection: maps (blurred) and the ground truth")
 plt.show()
 
 # %% [markdown en]
@@ -486,26 +487,26 @@ plt.show()
 # The projection is batched: minutes, not an hour.
 # %% [markdown ja]
 # ## 7. テストセット全体での評価
-# **予備知識: ROC と AUROC.** 検出器は画像（または画素）ごとにスコア、*異常スコア（異常度）* を出します。スコアにしきい値を決めると、
-# それを超えるものが「欠陥あり」と判定されます。*ROC 曲線*は、すべてのしきい値について、真陽性率（見つけた
-# 欠陥の割合）を偽陽性率（誤って欠陥とした正常品の割合）に対して描いたものです。その下の面積 *AUROC* は、
+# **予備知識: ROC と AUROC** 検出器は画像（または画素）ごとにスコア、**異常スコア（異常度）**を出します。スコアにしきい値を決めると、
+# それを超えるものが「欠陥あり」と判定されます。**ROC 曲線**は、すべてのしきい値について、真陽性率（見つけた
+# 欠陥の割合）を偽陽性率（誤って欠陥とした正常品の割合）に対して描いたものです。その下の面積 **AUROC** は、
 # ランダムに選んだ欠陥画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1.0 = 完全、
 # 0.5 = 偶然）。しきい値を決めずに比べられるので論文で使われますが、工場では結局しきい値を決める
 # 必要があります（この講義の最後を参照）。
 #
-# 同じ VAE と*同じ*後処理で3つの方法を比べます: 単純な再構成（`residual`: $x_0$ と $f_{\mathrm{VAE}}(x_0)$
+# 同じ VAE と**同じ**後処理で3つの方法を比べます: 単純な再構成（`residual`: $x_0$ と $f_{\mathrm{VAE}}(x_0)$
 # の比較）、講義版の反復射影（`lecture`）、エントロピーを引いた論文の方法（`kl`）。いずれも残差マップを
 # 使います。**画素 AUROC** は 128x128 のテスト画素をすべてまとめ、マップ（$\sigma$ = 4）が欠陥画素と他の画素を
 # どれだけ分けられるかを表します。**画像 AUROC** は画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを
 # 表します。正常なカプセルでも VAE は同じ場所（輪郭や印字）を再現しきれないため、画像スコアでは各マップ
-# （小さな欠陥が埋もれないよう $\sigma$ = 2 で弱めにぼかしたもの）を正常な*学習*画像 40 枚のマップと画素ごとに
+# （小さな欠陥が埋もれないよう $\sigma$ = 2 で弱めにぼかしたもの）を正常な**学習**画像 40枚のマップと画素ごとに
 # 比べ、(マップ − 平均) / ばらつき の最大値をとります。
 #
-# 設定の出所: $\alpha$、$\lambda$、$T$ は講義の値です。`kl` エネルギー、残差マップ、$\sigma$ = 4 と 2、
+# 各設定の決め方: $\alpha$、$\lambda$、$T$ は講義の値です。`kl` エネルギー、残差マップ、$\sigma$ = 4 と 2、
 # 正規化は、シード 0 で生成した合成カプセルで選びました。実データがないとき、このノートブックは別の合成カプセル
 # （シード 1、`sources.LECTURE_SEED`）で学習・評価します。その画像は設定の選択に一切使っていません。
 # 別のアブレーションでは、テストセットではないデータ（実物のカプセルの正常な
-# *学習*画像の一部を取り分け、合成の欠陥を貼り付けたもの）ですべての設定を選び直し、実物のテストセットで
+# **学習**画像の一部を取り分け、合成の欠陥を貼り付けたもの）ですべての設定を選び直し、実物のテストセットで
 # 測りました: `benchmarks/projection_vs_residual.py`、`benchmarks/RESULTS_vae.md` の "Ablation" 節です。
 # 反復射影はバッチで行うので、1時間ではなく数分で終わります。
 
@@ -523,7 +524,7 @@ print(comparison_table(results))
 # something the VAE cannot reconstruct on good capsules either?
 # %% [markdown ja]
 # 欠陥の種類ごとの結果です（`kl` の反復射影と単純な残差。各種類を正常品と比較）。どの種類が難しいかは
-# データとこの VAE の性質であって、決まりではありません。最後の行に、*この*テストセットでの画素 AUROC が
+# データとこの VAE の性質であって、決まりではありません。最後の行に、**この**テストセットでの画素 AUROC が
 # 最も低い種類と最も高い種類を表示します。1節の画像と比べましょう: 最も難しい種類は小さいのか、
 # コントラストが低いのか、それとも正常なカプセルでも VAE が再構成できないものなのでしょうか。
 
@@ -542,10 +543,12 @@ if by_pixel:
 # 3つの方法の ROC 曲線です。左が画像レベル、右が画素レベルです。
 
 # %%
-viz.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image")
+fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 4))
+viz.roc_curves(test.labels, {m: r.scores for m, r in results.items()}, title="image ROC", level="image", ax=left)
 pixel_truth = test.masks[:, 0].flatten()
 viz.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.items()}, title="pixel ROC",
-                 level="pixel")
+               level="pixel", ax=right)
+fig.tight_layout()
 plt.show()
 
 # %% [markdown en]
@@ -556,7 +559,8 @@ plt.show()
 # residual $|x_0 - f_{\mathrm{VAE}}(x_0)|$ is high wherever the blurry reconstruction misses detail;
 # the projection moves far fewer pixels, but it also moves whatever the VAE cannot reproduce on
 # good capsules (the print, the logo), not only the defect. The figure shows one image per type:
-# rows are $x_0$, the residual map and the projection's map (each row on its own colour scale).
+# rows are $x_0$, the residual map, the projection's map (each row on its own colour scale) and the
+# ground truth.
 # On the real capsule, with every setting chosen on held-out training images (never on the test
 # set), the projection did **not** beat the residual at equal post-processing: the difference of
 # pixel AUROC was −0.036 (95 % interval [−0.067, −0.014]) at the chosen post-processing, and with
@@ -571,7 +575,7 @@ plt.show()
 # 違いだけから生じます。各マップがどこで大きいかを見ましょう: 正常画像、欠陥画像の正常な画素、欠陥の画素です。
 # 残差 $|x_0 - f_{\mathrm{VAE}}(x_0)|$ はぼやけた再構成が細部を失うところすべてで大きくなります。反復射影が
 # 動かす画素はずっと少ないのですが、欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も
-# 動かします。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップです（行ごとに色の範囲が違います）。
+# 動かします。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップ（行ごとに色の範囲が違います）、正解です。
 # 実物のカプセルで、すべての設定を取り分けた学習画像で選んだ（テストセットでは一切選んでいない）場合、
 # 同じ後処理での反復射影は残差に**勝ちませんでした**: 画素 AUROC の差は、選んだ後処理で −0.036（95 % 区間
 # [−0.067, −0.014]）、正規化しない DSSIM マップで 0.928 に対して 0.905、−0.022 [−0.040, −0.011] です。最も負けるのは scratch です（−0.101）。細い傷は残差が
@@ -586,26 +590,33 @@ for method, r in results.items():
     g, n, d = r.maps[good].mean(), r.maps[~good][~defect_px[~good]].mean(), r.maps[defect_px].mean()
     print(f"{method:<9} mean map: good images {g:.4f} | normal pixels of defective images {n:.4f} | "
           f"defect pixels {d:.4f} | defect / good {d / g:.1f}")
-fig, axes = plt.subplots(3, len(one_each), figsize=(1.8 * len(one_each), 5.8), squeeze=False)
+fig, axes = plt.subplots(4, len(one_each), figsize=(2.1 * len(one_each), 8.4), squeeze=False)
 for row, method in ((1, "residual"), (2, "kl")):
     vmax = float(results[method].maps[one_each].max())
     for k, i in enumerate(one_each):
-        viz.show_map(axes[row, k], results[method].maps[i], f"{method} map", vmax)
+        viz.show_map(axes[row, k], results[method].maps[i], vmax=vmax)
 for k, i in enumerate(one_each):
     viz.show_image(axes[0, k], test.images[i], test.defects[i])
-fig.suptitle("x_0 / |x_0 - f_VAE(x_0)| / |x_0 - x_T| (kl), same blur")
+    viz.show_truth(axes[3, k], test.masks[i], "")
+for ax, label in zip(axes[:, 0], ("x_0", "residual map", "kl map", "ground truth")):
+    ax.set_ylabel(label)
+fig.suptitle("residual |x_0 - f_VAE(x_0)| vs kl |x_0 - x_T|, same blur")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown en]
 # ## 8. Explorer
 # Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
-# the pixels above the threshold (red) against the ground truth (green; yellow = both). The figure
-# below is drawn with the default values; in Jupyter or Colab the sliders redraw it.
+# the pixels above the threshold (red) against the ground truth (green; yellow = both). The map is
+# the `kl` projection's; the threshold starts at the 99th percentile of the good test images' map
+# values (the title says so), so about 1 % of a good capsule's pixels would be red. The figure below
+# is drawn with the default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown ja]
 # ## 8. エクスプローラ
 # 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
-# 両方なら黄）が表示されます。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
+# 両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の
+# 99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。下の図は初期値で
+# 描いたもので、Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
 trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}
@@ -631,7 +642,7 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
 # 実行できます）。チェックは小さな入力で参照実装と比べます。採点では同じ種類の別のチェックも実行します。
 #
-# **課題1（実装、約20分）。** *目標: `kl` エネルギーが VAE の再現できる画像で止まる理由を理解する。*
+# **課題1（実装、約20分）** 目標: `kl` エネルギーが VAE の再現できる画像で止まる理由を理解する。
 # 画像ごとに画素について和をとったベルヌーイ分布の KL ダイバージェンス
 # Σ [x log(x / x̂) + (1 − x) log((1 − x) / (1 − x̂))] を計算する `bernoulli_kl(x, x_hat)` を書いてください。
 # x, x̂ は値が (0, 1) の `[B, C, H, W]`、戻り値は `[B]` です。上の `kl_energy` の再構成項 BCE(x̂, x) − H(x) と等しく、
@@ -685,7 +696,7 @@ def judge(records, cases):
 # `[B, C, H, W]` in closed form, without autograd. The check compares it with autograd's gradient.
 # Then look at `step`: what does the residual weighting do to this gradient?
 # %% [markdown ja]
-# **課題2（実装、約20分）。** *目標: 勾配を手で導き、autograd と同じく数値で確かめる。*
+# **課題2（実装、約20分）** 目標: 勾配を手で導き、autograd と同じく数値で確かめる。
 # 講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$
 # `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。
 # チェックは autograd の勾配と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
@@ -731,7 +742,7 @@ def judge(records, cases):
 # `[B, H, W]` return `[B]`, the mean of each map's k largest values (k = 1: the maximum; k = H·W: the
 # mean). Try it on `dssim_maps` of section 6: which k separates the defect types best?
 # %% [markdown ja]
-# **課題3（実装、約15分）。** *目標: 異常マップを画像ごとの1つのスコアにする。*
+# **課題3（実装、約15分）** 目標: 異常マップを画像ごとの1つのスコアにする。
 # 7節では画像のスコアをマップの最大値にしています。マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の
 # 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。6節の
 # `dssim_maps` で試し、どの k が欠陥の種類をよく分けるか見てみましょう。
@@ -770,7 +781,7 @@ def judge(records, cases):
 # other settings of `proj_config`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
 # same sum for the run `kl` with λ = 0.05. Is it above 1? Which pixels moved that should not have?
 # %% [markdown ja]
-# **課題4（分析、約15分）。** *目標: エネルギーの L1 項の役割を確かめる。* 5節の `projection` ループを同じ画像
+# **課題4（分析、約15分）** 目標: エネルギーの L1 項の役割を確かめる。5節の `projection` ループを同じ画像
 # （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま）で実行し、$\lambda = 0$ での $\sum \|x_T - x_0\|_1$ を
 # λ = 0.05 の実行 `kl` での同じ和で割った値を `moved_ratio` に入れてください。1 より大きいでしょうか。
 # 動くべきでないのに動いたのはどの画素でしょうか。
@@ -866,12 +877,12 @@ def judge(answer, collected, config):
 # %% [markdown ja]
 # ## 10. まとめ、限界、次に学ぶこと
 #
-# **学んだこと。** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。
+# **学んだこと** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。
 # 反復射影はテスト画像 $x_0$ を VAE が説明できる画像へ動かし、各ステップを残差の2乗で重み付けするので、
 # よく再構成できている画素は動きません。マップ $|x_0 - x_T|$ は動く必要があった場所を示し、AUROC は
 # しきい値なしで、マップやスコアが欠陥と正常品をどれだけ分けられるかを測ります。
 #
-# **反復射影で得られるもの、得られないもの。** 公正に測ると（すべての設定を合成の欠陥を貼った取り分けの
+# **反復射影で得られるもの、得られないもの** 公正に測ると（すべての設定を合成の欠陥を貼った取り分けの
 # 学習画像で選び、実物のテストセットで同じ後処理のもと1回だけ比較し、対応のあるブートストラップで区間を
 # 求める。`benchmarks/RESULTS_vae.md` の "Ablation" 節）、講義の VAE では反復射影は単純な再構成より欠陥を
 # うまく特定**できません**でした: 選んだ後処理で画素 AUROC の差は −0.036 [−0.067, −0.014]、DSSIM マップの
@@ -883,16 +894,16 @@ def judge(answer, collected, config):
 # 調整についての教訓もあります: 貼り付けた欠陥で勝った画素ごとの正規化は、印字の上にある実物の欠陥では
 # 失敗しました。
 #
-# **限界。** 実物の MVTec AD カプセル（README、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
+# **限界** 実物の MVTec AD カプセル（README、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
 # 画素 AUROC は約 0.90（残差 0.899、`lecture` 0.912、`kl` 0.904）ですが、画像 AUROC は 0.62〜0.67 に
-# とどまります。欠陥が*どこに*あるかは分かっても、カプセルが欠陥品*かどうか*はうまく分かりません。VAE が
+# とどまります。欠陥が**どこに**あるかは分かっても、カプセルが欠陥品**かどうか**はうまく分かりません。VAE が
 # 正確に再構成できない印字や輪郭のせいで、正常なカプセルでもどこかに高いスコアが出るからです。また
 # 128x128 画素では細い scratch が見えにくくなります。
 #
-# **次に学ぶこと。** ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM
+# **次に学ぶこと** ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM
 # （Defard ら、2021）や PatchCore（Roth ら、2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。
 # 異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら、2021）を使います
-# （画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく*しきい値*です。
+# （画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく**しきい値**です。
 # 取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元の欠陥で見逃し率を確かめます。
 # 第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
 #

@@ -21,7 +21,7 @@
 # %% [markdown ja]
 # # 02 · AnoGAN: GAN による異常検知
 #
-# **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を *生成* することを学習します。
+# **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を生成できるように学習します。
 # 正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら、2017）はこれを
 # 異常検知に使います。
 #
@@ -29,13 +29,13 @@
 # 2. テスト画像 x に対して、G(z) が x に最も似るような潜在変数 z を **探索** する。
 # 3. 最も良い G(z) でも x と違うなら、x は G が学習しなかったもの、つまり **異常**（2）である。
 #
-# 学習画像と直接比べるのではなく GAN を使う理由は、G が「正常画像全体」を 20 個の数 z で滑らかに
-# 表現し、見たことのない 7 や 8 も描けること、そして D が「x と G(z) の *特徴* が同じか」という
+# 学習画像と直接比べるのではなく GAN を使う理由は、G が「正常画像全体」を 20個の数 z で滑らかに
+# 表現し、見たことのない 7 や 8 も描けること、そして D が「x と G(z) の特徴が同じか」という
 # もう一つの観点を与えることです。
 #
 # この講義は『つくりながら学ぶ! PyTorchによる発展ディープラーニング』第6章に沿い、足りない部分を
 # 補います。`BCEWithLogitsLoss` のための float のラベル、探索中は G と D を eval モードで固定、
-# テストセット全体をまとめて探索するバッチ処理、200 枚の実テスト画像での AUROC、そして探索を
+# テストセット全体をまとめて探索するバッチ処理、200枚の実テスト画像での AUROC、そして探索を
 # 置き換える高速なエンコーダです。
 
 # %%
@@ -56,7 +56,7 @@ from lecture_utils.viz import roc_curves
 seed_everything(0)
 device = pick_device()
 show_device(device)
-warn_if_slow(device)
+warn_if_slow(device);  # ";": print the warning once, not also as the cell's value
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive
@@ -83,8 +83,8 @@ if USE_DRIVE:
 # methods side by side. The ROC curve and the AUROC were introduced in lecture 1, section 7.
 
 # %% [markdown ja]
-# **第1回からのつながり。** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
-# *動かし*ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と
+# **第1回からのつながり** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
+# **動かし**ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と
 # 比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で
 # 探します。9節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
 
@@ -102,14 +102,14 @@ if USE_DRIVE:
 # %% [markdown ja]
 # ## 1. データ: 正常な 7 と 8、異常な 2
 #
-# 学習には正常な数字だけを使います。テストセットは MNIST の *テスト* 分割（学習では見ていない）の
+# 学習には正常な数字だけを使います。テストセットは MNIST の**テスト**分割（学習では見ていない）の
 # 正常な数字と 2 を混ぜたものです。`DATA` で数字を選びます: `"mnist"`、`"bundled"`（scikit-learn 付属の
 # 8x8 の数字、ダウンロード不要）、または `"auto"`: MNIST が手元にあればそれを、なければ Colab ではダウンロード
 # し（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して付属の数字で
 # 代用します。`"mnist"` を指定して MNIST が手に入らなければエラーで止まります。
-# 書籍の 400 枚より多くの画像で学習します。1 分あたりに GAN が見る画像の枚数は同じですが、
-# 多様な画像の方が暗記を防げます（3 節）。画像は G の出力 `tanh` の範囲 [-1, 1] に変換します。
-# データの出所と枚数を確認しましょう。
+# 書籍の 400枚より多くの画像で学習します。1分あたりに GAN が見る画像の枚数は同じですが、
+# 多様な画像の方が暗記を防げます（3節）。画像は G の出力 `tanh` の範囲 [-1, 1] に変換します。
+# どのデータを何枚使うかを確認しましょう。
 
 # %%
 DATA = "auto"  # "auto" | "mnist" | "bundled"
@@ -137,10 +137,10 @@ P.show_images(x_test[y_test == 1], "test anomalies");
 # %% [markdown ja]
 # ## 2. DCGAN: 生成器 G と識別器 D
 #
-# 書籍のネットワークを、そのレイヤー名（`layer1` ... `layer4`, `last`）のまま使います。書籍の学習済み
-# 重みもそのまま読み込めます。G は z（20 個の数）を 4 つの転置畳み込みで 64x64 の画像にします
-# （4 -> 8 -> 16 -> 32 -> 64 画素）。D はその逆で、2 つの値を返します。*ロジット*（本物か偽物か）と、
-# ロジットの直前の 512x4x4 のマップである *特徴* f_D(x) です。AnoGAN の識別損失はこの特徴を比べます。
+# 書籍のネットワークを、その層の名前（`layer1` ... `layer4`, `last`）のまま使います。書籍の学習済み
+# 重みもそのまま読み込めます。G は z（20個の数）を 4つの転置畳み込みで 64x64 の画像にします
+# （4 -> 8 -> 16 -> 32 -> 64画素）。D はその逆で、2つの値を返します。**ロジット**（本物か偽物か）と、
+# ロジットの直前の 512x4x4 のマップである **特徴** f_D(x) です。AnoGAN の識別損失はこの特徴を比べます。
 # 形状を確認しましょう。
 
 # %%
@@ -188,23 +188,23 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 #
 # $$L_D = \mathrm{BCE}(D(x), 1) + \mathrm{BCE}(D(G(z)), 0), \qquad L_G = \mathrm{BCE}(D(G(z)), 1).$$
 #
-# 書籍は 7 と 8 を 200 枚ずつ、D の学習率を G の 4 倍（4e-4 と 1e-4）にして何エポックも学習します。
+# 書籍は 7 と 8 を 200枚ずつ、D の学習率を G の 4倍（4e-4 と 1e-4）にして何エポックも学習します。
 # GAN の学習は綱引きで、ここでは簡単に崩れます。D が勝ち、**L_D が 0 に近づき**（もうだまされない）、
 # G の勾配が消えて **L_G が上がり続けます**。すると G はどの z に対しても同じぼやけた形しか描かなくなり
 # （**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります（README: 書籍のレシピを実物の MNIST の
-# 400 枚で 15 エポックに縮めて学習したときの AUROC は 0.701、`benchmarks/original_recipes.py`）。
-# 学習中に次の 2 つの図で確認できます。
+# 400枚で 15エポックに縮めて学習したときの AUROC は 0.701、`benchmarks/original_recipes.py`）。
+# 学習中に次の 2つの図で確認できます。
 #
 # - **損失曲線**: 健全な学習では L_D は 2 ln 2 ≈ 1.4（D が当てずっぽう）から 0.5 程度に留まります。
-# - **サンプルの格子**: エポックごとに *同じ* 8 個の z から描いた G(z)。同じ画像やノイズばかりの行は崩壊のサインです。
+# - **サンプルの格子**: エポックごとに**同じ** 8個の z から描いた G(z)。同じ画像やノイズばかりの行は崩壊のサインです。
 #
-# 効くのは、同じステップ数でも **学習画像を増やす**（400 枚ではなく 4,000 枚の MNIST の 7 と 8。D が暗記できない）、
+# 効くのは、同じステップ数でも **学習画像を増やす**（400枚ではなく 4,000枚の MNIST の 7 と 8。D が暗記できない）、
 # **小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4、Adam の
 # betas は DCGAN の 0.5 と 0.999）、片側 **ラベル平滑化**（本物のラベルを 0.9 に）、D の入力に少しの
-# **インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000 枚で同じ 16,000 画像ステップ学習すると、
+# **インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000枚で、学習で見る画像の延べ枚数を同じ 16,000枚にそろえると、
 # エンコーダの AUROC は書籍の設定で 0.836、これらの変更で 0.941 でした（`benchmarks/RESULTS_anogan.md` の
 # "Training recipes" 節。実物の MNIST での探索的な実験で、使い捨てのスクリプトは残っていません。この
-# ノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400 枚で短く学習し
+# ノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400枚で短く学習し
 # （枚数は図のタイトルにあります。同梱の数字はもっと少ない）、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
 
@@ -275,7 +275,7 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 
 # %% [markdown ja]
 # 格子は何を示しているでしょうか。この少ないエポック数では、書籍の G はたいていまだ数字を描けません。
-# 市松模様のある灰色の模様（転置畳み込みの跡）は、G が崩壊したのではなく*学習不足*であることを示します。
+# 灰色の地に市松模様（転置畳み込みの跡）が見えるなら、G は崩壊したのではなく**学習不足**です。
 # モード崩壊は見た目が違います: D が勝った後、ある行のどの列にもくっきりとした同じ画像が並びます。
 # 格子の最後の行と2本の損失曲線を見て、どちらの場合かを見分けましょう。
 
@@ -285,8 +285,8 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 # bundled ones). The progress bar shows both losses; compare the curves and the grid with the book's.
 
 # %% [markdown ja]
-# 次に私たちのレシピ（`GANConfig` の既定値）ですべての学習画像を使い、G が約 32,000 枚の画像を見るまで
-# 学習します（MNIST の 4,000 枚なら 8 エポック、同梱の 253 枚ならもっと多くのエポック）。進捗バーに両方の損失が
+# 次に私たちのレシピ（`GANConfig` の既定値）ですべての学習画像を使い、G が約 32,000枚の画像を見るまで
+# 学習します（MNIST の 4,000枚なら 8エポック、同梱の 253枚ならもっと多くのエポック）。進捗バーに両方の損失が
 # 表示されます。曲線と格子を書籍のものと比べましょう。
 
 # %%
@@ -294,7 +294,7 @@ GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
-tell("trained", seconds=history["seconds"], name=gan_path.name)
+tell("trained", seconds=history["seconds"], name=gan_path.name);
 
 # %%
 P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
@@ -323,17 +323,17 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 #
 # $$L(z) = (1-\lambda)\sum |x - G(z)| + \lambda \sum |f_D(x) - f_D(G(z))|, \qquad \lambda = 0.1.$$
 #
-# 第 1 項（**残差損失**）は画素を、第 2 項（**識別損失**）は D の特徴を比べます。異常スコア（異常度）は見つけた
+# 第1項（**残差損失**）は画素を、第2項（**識別損失**）は D の特徴を比べます。異常スコア（異常度）は見つけた
 # 最良の z での値 $A(x) = L(z^*)$ です。G と D は eval モードで固定します。書籍では G の BatchNorm が
 # 学習モードのままで、画像のスコアが同じバッチの他の画像に左右されていました。L は画像ごとの項の和で、
-# Adam は z の要素ごとに別々のモーメントを持つので、200 枚をまとめて 1 回探索しても 1 枚ずつの探索と
-# 同じ結果が、はるかに速く得られます。2 本の曲線を見ましょう。どちらも下がりますが、異常の方が高いままです。
+# Adam は z の要素ごとに別々のモーメントを持つので、200枚をまとめて 1回探索しても 1枚ずつの探索と
+# 同じ結果が、はるかに速く得られます。2本の曲線を見ましょう。どちらも下がりますが、異常の方が高いままです。
 
 # %% [markdown en]
 # A(x) and the search, written out. Every figure of sections 4 and 5, and the explorer of section 8,
 # show this run; the package's `latent_search` is the same loop (a test keeps the two equal).
 # %% [markdown ja]
-# A(x) と探索を書き下します。4 節と 5 節の図、8 節のエクスプローラはすべてこの実行結果です。パッケージの
+# A(x) と探索を書き下します。4節と 5節の図、8節のエクスプローラはすべてこの実行結果です。パッケージの
 # `latent_search` も同じループです（テストで両者が一致することを確かめています）。
 
 # %%
@@ -383,8 +383,9 @@ SEARCH = SearchConfig()
 print(SEARCH)
 t0 = time.perf_counter()
 z0 = initial_z(len(x_test), G.z_dim, SEARCH.seed)               # the package's start: z ~ N(0, I), seeded
+every = max(1, SEARCH.iterations // 20)                          # z kept every `every` steps for the explorer
 z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH.lr, SEARCH.iterations,
-                                   SEARCH.lam, every=max(1, SEARCH.iterations // 20))
+                                   SEARCH.lam, every=every)
 search = score_latents(G, D, x_test, z_best, SEARCH.lam)        # A(x), G(z) and |x - G(z)| at the best z
 search.history, search.seconds = search_history, time.perf_counter() - t0
 print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
@@ -404,7 +405,7 @@ P.plot_search_history(search.history, y_test);
 # %%
 normal_idx = torch.nonzero(y_test == 0).flatten()[:4].tolist()
 anomaly_idx = torch.nonzero(y_test == 1).flatten()[:4].tolist()
-P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images");
+P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images", labels=y_test);
 
 # %% [markdown en]
 # ## 5. Evaluation: how well do the scores separate 2s from 7s and 8s?
@@ -427,10 +428,12 @@ P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent se
 
 # %% [markdown en]
 # The lowest-scored images (most normal-looking) and the highest-scored ones, with their residual
-# maps. Are there normal digits among the highest? What do they look like?
+# maps; each column is titled with its ground truth (normal or anomaly). Are there normal digits
+# among the highest? What do they look like?
 
 # %% [markdown ja]
-# スコアが最も低い画像（最も正常に見える）と最も高い画像を、残差マップとともに示します。
+# スコアが最も低い画像（最も正常に見える）と最も高い画像を、残差マップとともに示します。各列の上の文字が
+# 正解です（normal は正常、anomaly は異常）。
 # スコアが高い方に正常な数字は混じっていますか？それはどんな数字でしょうか？
 
 # %%
@@ -461,22 +464,22 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 # %% [markdown ja]
 # ## 6. 高速版: 探索の代わりにエンコーダ
 #
-# 探索は画像 1 枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に
-# G と D を固定して **エンコーダ** E: x -> z を 1 度だけ学習します（"izi_f"）。
+# 探索は画像 1枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に
+# G と D を固定して **エンコーダ** E: x -> z を 1度だけ学習します（"izi_f"）。
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
 # （Adam の学習率はコサインに沿って 0 まで下げます。一定のままだと E は最後の揺れた更新の位置で終わり、
 # 検証セットの AUROC は 0.950 ではなく 0.937 でした。）
-# するとスコアは 1 回の順伝播で求まります。この画像 1 枚についての同じ 2 つの項です（f-AnoGAN のスコア）:
+# するとスコアは 1回の順伝播で求まります。この画像 1枚についての同じ 2つの項です（f-AnoGAN のスコア）:
 #
 # $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
 #
-# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2 乗は、正常な
+# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2乗は、正常な
 # 数字の輪郭に沿った小さなずれの多さよりも、欠けた一画（大きな誤差）を重く見ます。
 # （`benchmarks/RESULTS_anogan.md` では、E(x) を探索の L1 損失で採点すると、テストセットで 0.959 に対して
-# 0.943、MNIST の *学習* 分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を損失 L による
-# 短い探索の *出発点* にする方法も試します。AUROC と時間を比べましょう。
+# 0.943、MNIST の**学習**分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を損失 L による
+# 短い探索の出発点にする方法も試します。AUROC と時間を比べましょう。
 
 # %%
 # core: izi_f
@@ -529,7 +532,7 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
 # 実行できます）。チェックは小さな入力で参照実装と比べます。採点では同じ種類の別のチェックも実行します。
 #
-# **課題1（実装、約15分）。** *目標: スコアを判定に変える。* 検査ラインでは、欠陥を見る前に正常画像だけから
+# **課題1（実装、約15分）** 目標: スコアを判定に変える。検査ラインでは、欠陥を見る前に正常画像だけから
 # しきい値を決める必要があります。正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
 # `fpr` 以下になる最も低い t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください。
 
@@ -578,8 +581,8 @@ def judge(records, cases):
 # `y_test`), what share of the anomalies is flagged at a 5 % false-positive rate? Set
 # `tpr_at_5` to that share (a number in [0, 1]). How does it compare with the AUROC?
 # %% [markdown ja]
-# **課題2（分析、約10分）。** *目標: 1つの動作点で検出器を読む。* 探索のスコア（`search.scores`、`y_test`）の
-# うち *正常な* テスト画像のスコアから自分のしきい値を決めたとき、誤検出率 5 % で異常画像の何割を検出できる
+# **課題2（分析、約10分）** 目標: 1つの動作点で検出器を読む。探索のスコア（`search.scores`、`y_test`）の
+# うち**正常な**テスト画像のスコアから自分のしきい値を決めたとき、誤検出率 5 % で異常画像の何割を検出できる
 # でしょうか。その割合（[0, 1] の数）を `tpr_at_5` に入れてください。AUROC と比べてどうでしょうか。
 
 # %%
@@ -624,7 +627,7 @@ def judge(answer, collected, labels):
 # `[B, z_dim]`; it must be a scalar tensor whose gradient reaches E's weights. Compare with `izi_f`:
 # which one ever looks at a real image?
 # %% [markdown ja]
-# **課題3（実装、約15分）。** *目標: エンコーダのもう1つの学習法を知る。* f-AnoGAN は "ziz" も試しました:
+# **課題3（実装、約15分）** 目標: エンコーダのもう1つの学習法を知る。f-AnoGAN は "ziz" も試しました:
 # z を引いて G(z) を生成し、E が z を返すように学習します。z `[B, z_dim]` に対し、バッチと潜在次元について
 # (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください。E の重みまで勾配が届くスカラーのテンソルを
 # 返す必要があります。`izi_f` と比べて、本物の画像を見るのはどちらでしょうか。
@@ -672,9 +675,9 @@ def judge(records, cases):
 # D frozen in eval mode and z0 left unchanged; return the final z `[B, z_dim]`. Then run it on a few
 # test images and compare A(x) with `search_z` after the same number of steps.
 # %% [markdown ja]
-# **課題4（実装、約25分）。** *目標: 探索ループを自分で書き、Adam が何を加えるかを知る。*
+# **課題4（実装、約25分）** 目標: 探索ループを自分で書き、Adam が何を加えるかを知る。
 # z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
-# を書いてください（4 節の `anomaly_score` を使い、G と D は eval モードで固定し、z0 は変更しない）。最後の z
+# を書いてください（4節の `anomaly_score` を使い、G と D は eval モードで固定し、z0 は変更しない）。最後の z
 # `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
 
 # %%
@@ -748,7 +751,8 @@ def judge(records, cases):
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-P.search_explorer(G, D, x_test[few], [z[few] for z in z_path]);  # the path of the search scored in section 4
+P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
+                  every=every, iterations=SEARCH.iterations, labels=y_test[few]);
 
 # %% [markdown en]
 # ## 9. Lecture 1 and lecture 2 side by side
@@ -807,29 +811,29 @@ P.search_explorer(G, D, x_test[few], [z[few] for z in z_path]);  # the path of t
 # |---|---|---|
 # | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
 # | 探索する場所 | 画像の中: $x_t$ を画素ごとに動かす | 潜在空間: $z$ を動かす（または E を1回通す） |
-# | 分かること | 欠陥が*どこに*あるか（画素のマップ）と、あるかどうか | 画像が異常*かどうか*（画像ごとのスコア）。残差マップはその副産物 |
-# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam 50 ステップ、または E を1回 |
+# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
+# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam 50ステップ、または E を1回 |
 # | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
 #
-# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが*正常*画像でも
+# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも
 # 再現できないもの（第1回: 印字、ここ: 珍しいが正常な筆跡）も異常に見えてしまうのです。
 #
 # ## 10. まとめ、限界、次に学ぶこと
 #
-# **学んだこと。** 正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで
+# **学んだこと** 正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで
 # 異常検知器になります。スコアは画素の残差と識別器の特徴の差を組み合わせたものです。難しいのは GAN の
 # 学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は
 # 1回の順伝播で済みます。
 #
-# **限界。** 実物の MNIST（正常 7 と 8、異常 2。README、コマンドは `benchmarks/RESULTS_anogan.md`）では、
-# 50 ステップの探索で AUROC 0.878、エンコーダで 0.967 です。数字は小さく中央にある灰色の画像ですが、
+# **限界** 実物の MNIST（正常 7 と 8、異常 2。README、コマンドは `benchmarks/RESULTS_anogan.md`）では、
+# 50ステップの探索で AUROC 0.878、エンコーダで 0.967 です。数字は小さく中央にある灰色の画像ですが、
 # 実際の検査画像はもっと大きく模様があり、GAN の学習も難しくなります。他の数字の組では値が変わります
 # （1 と 4 に対する 9: 0.948）。
 #
-# **次に学ぶこと。** ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や
+# **次に学ぶこと** ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や
 # PatchCore（Roth ら、2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。
 # 異常箇所の評価では、PRO スコア（Bergmann ら、2021）が欠陥領域を1つずつ同じ重みで扱います（画素
-# AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく*しきい値*です。取り分けておいた
+# AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく**しきい値**です。取り分けておいた
 # 正常画像で決め（例えばその 1 % が超えるスコア）、手元にある少数の欠陥で見逃し率を確かめます。
 #
 # ## 参考文献

@@ -1,0 +1,200 @@
+"""Figures a student can read: every map has its colour scale and the ground truth beside it, the
+explorers start on something worth seeing and say what they show, frames are large enough, progress
+bars are saved finished, and a line a notebook prints appears once."""
+import ast
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+import pytest
+import torch
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from lecture_utils import viz  # noqa: E402
+from lecture_utils.anogan import dcgan, search  # noqa: E402
+from lecture_utils.anogan import plots as gan_plots  # noqa: E402
+from lecture_utils.vae import plots as vae_plots  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def maps_without_scale(fig) -> list:
+    """The colour maps (images not drawn in grey) of ``fig`` that no colorbar of ``fig`` explains
+    (same colormap and the same range)."""
+    images = [im for ax in fig.axes for im in ax.images]
+    bars = [im.colorbar for im in images if im.colorbar is not None]
+    scales = {(cb.mappable.get_cmap().name, cb.mappable.get_clim()) for cb in bars}
+    return [im for im in images if im.get_cmap().name != "gray" and im.get_array().ndim == 2
+            and (im.get_cmap().name, im.get_clim()) not in scales]
+
+
+def row_labels(fig) -> list[str]:
+    return [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()]
+
+
+def test_the_scale_check_catches_a_map_without_colorbar():
+    fig, (a, b) = plt.subplots(1, 2)
+    viz.show_map(a, torch.rand(8, 8), vmax=1.0)
+    assert maps_without_scale(fig) == []
+    viz.show_map(b, torch.rand(8, 8), vmax=2.0, colorbar=False)
+    assert len(maps_without_scale(fig)) == 1
+
+
+def _capsules(n=3, size=32):
+    images = torch.rand(n, 3, size, size)
+    masks = torch.zeros(n, 1, size, size)
+    masks[1:, :, 8:16, 8:16] = 1
+    return images, masks
+
+
+def test_lecture_1_maps_have_a_colorbar_and_the_ground_truth():
+    x, masks = _capsules()
+    figs = [vae_plots.reconstructions(x, x * 0.9, ["good", "crack", "poke"], masks),
+            vae_plots.localization(x, x, {"DSSIM": torch.rand(3, 32, 32), "|x_0 - x_T|": torch.rand(3, 32, 32)},
+                                   masks, ["good", "crack", "poke"])]
+    for fig in figs:
+        assert maps_without_scale(fig) == []
+        assert row_labels(fig)[-1] == "ground truth"
+    assert {"DSSIM", "|x_0 - x_T|"} <= set(row_labels(figs[1]))   # short row labels name each map
+
+
+def _gan(n=4):
+    torch.manual_seed(0)
+    G, D = dcgan.Generator(z_dim=8, width=8), dcgan.Discriminator(width=8)
+    return G, D, torch.rand(n, 1, 64, 64) * 2 - 1
+
+
+def test_lecture_2_residuals_have_a_colorbar_and_each_digit_its_truth():
+    G, D, x = _gan()
+    result = search.latent_search(G, D, x, search.SearchConfig(iterations=2, lr=0.05), progress=False)
+    labels = torch.tensor([0, 1, 0, 1])
+    fig = gan_plots.plot_best_worst(x, labels, result, k=2)
+    assert maps_without_scale(fig) == []
+    picks = torch.argsort(result.scores)[[0, 1, -2, -1]].tolist()
+    titles = [ax.get_title() for ax in fig.axes[:4]]
+    assert titles == ["anomaly" if labels[i] else "normal" for i in picks]
+
+
+def test_the_search_explorer_names_the_step_out_of_all_steps():
+    G, D, x = _gan(2)
+    path = search.search_trajectory(G, D, x, search.SearchConfig(iterations=50, lr=0.05), every=2)
+    assert len(path) == 26                                 # z at steps 0, 2, ..., 50
+    fig = gan_plots.draw_search_step(G, D, x, path, image=1, every=2, iterations=50, labels=torch.tensor([0, 1]))
+    assert fig.axes[1].get_title() == "G(z), step 50 of 50"
+    assert "anomaly" in fig.axes[0].get_title() and maps_without_scale(fig) == []
+    fig = gan_plots.draw_search_step(G, D, x, path, image=0, step=10, every=2, iterations=50)
+    assert fig.axes[1].get_title() == "G(z), step 10 of 50"
+
+
+def test_the_vae_explorer_starts_on_a_detection_and_names_its_method(monkeypatch):
+    x, masks = _capsules()
+    maps = torch.rand(3, 32, 32) * 0.5
+    maps[2, 8:16, 8:16] += 0.6                            # the poke image's defect stands out
+    test = SimpleNamespace(images=x, defects=["good", "crack", "poke"], masks=masks)
+    trajectories = {i: [x[i]] * 3 for i in (1, 2, 0)}
+    shown = {}
+    monkeypatch.setattr(vae_plots, "explorer", lambda draw, **controls: shown.update(draw=draw, **controls))
+    vae_plots.vae_explorer(test, {"kl": SimpleNamespace(maps=maps)}, trajectories, [0, 2, 1])
+    image, t, threshold = shown["image"][0], shown["t"][3], shown["threshold"][3]
+    i = int(image.split(":")[0])
+    assert test.defects[i] != "good"                        # a defective image first
+    assert threshold == pytest.approx(float(torch.quantile(maps[0].flatten(), 0.99)))
+    fig = shown["draw"](image=image, t=t, threshold=threshold)
+    title = fig._suptitle.get_text()
+    assert "kl" in title and "percentile of the good images" in title and f"{threshold:.3g}" in title
+    assert "kl map" in [ax.get_title() for ax in fig.axes]
+    assert i == 2 and (maps[i] >= threshold).any()         # the default shows a detection
+
+
+def test_trajectory_frames_are_large():
+    fig = vae_plots.trajectory([torch.rand(3, 32, 32)] * 5, [0, 1, 2, 3, 4])
+    frames = [ax for ax in fig.axes if ax.images]
+    assert len(frames) == 5
+    assert min(ax.get_window_extent().width / fig.dpi for ax in frames) >= 2.5   # inches (was 1.7)
+
+
+def test_roc_curves_draw_side_by_side_on_given_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    y = torch.tensor([0, 0, 1, 1])
+    assert viz.roc_curves(y, {"a": torch.tensor([0.1, 0.4, 0.35, 0.8])}, ax=left) is fig
+    viz.roc_curves(y, {"a": torch.tensor([0.1, 0.4, 0.35, 0.8])}, level="pixel", ax=right)
+    assert "image" in left.get_title() and "pixel" in right.get_title() and len(fig.axes) == 2
+
+
+IMPORTS_A_WIDGET_BAR = re.compile(r"^\s*(from tqdm\.(auto|notebook) import|import tqdm\.(auto|notebook)"
+                                  r"|from tqdm import (auto|notebook)|from tqdm\.autonotebook import)", re.M)
+
+
+def test_the_package_draws_text_progress_bars():
+    assert IMPORTS_A_WIDGET_BAR.search("    from tqdm.auto import tqdm")
+    assert not IMPORTS_A_WIDGET_BAR.search("from tqdm import tqdm  # not tqdm.auto")
+    # tqdm.auto draws a widget, which an executed notebook saves at "0%"; the text bar is saved at 100 %
+    bad = [str(p.relative_to(ROOT)) for p in (ROOT / "lecture_utils").rglob("*.py")
+           if IMPORTS_A_WIDGET_BAR.search(p.read_text(encoding="utf-8"))]
+    assert not bad, bad
+
+
+def test_an_executed_progress_bar_is_saved_finished():
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+    cell = ("import torch\nfrom lecture_utils.anogan import dcgan, search\n"
+            "G, D = dcgan.Generator(z_dim=8, width=8), dcgan.Discriminator(width=8)\n"
+            "_ = search.latent_search(G, D, torch.rand(2, 1, 64, 64) * 2 - 1, search.SearchConfig(iterations=3))")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)], metadata={
+        "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "100%" in text.split("\r")[-1] or "100%" in text.rstrip().splitlines()[-1], text
+
+
+# calls whose value is the line or figure they already showed: a cell ending in one shows it twice
+PRINTERS = {"tell", "show_device", "warn_if_slow"}
+FIGURE_MODULES = {"P", "plots", "viz"}
+
+
+def shows_twice(source: str) -> bool:
+    """True if the cell's last statement is a bare call that prints (or draws) and returns what it
+    showed, without the ``;`` that keeps IPython from displaying the value again."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    last = body[-1] if body else None
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return False
+    f = last.value.func
+    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    base = getattr(f.value, "id", "") if isinstance(f, ast.Attribute) else ""
+    if name not in PRINTERS and base not in FIGURE_MODULES:
+        return False
+    rest = source.splitlines()[last.end_lineno - 1][last.end_col_offset:]
+    return not rest.lstrip().startswith(";")
+
+
+def test_the_twice_check_catches_a_cell_that_ends_with_a_printing_call():
+    assert shows_twice('x = 1\ntell("device", device="cpu")')
+    assert shows_twice("P.plot_losses(history)  # a comment")
+    assert not shows_twice('tell("device", device="cpu");  # a comment')
+    assert not shows_twice("P.plot_losses(history);\nprint(1)")
+    assert not shows_twice('if x:\n    tell("device", device="cpu")')
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*/*.ipynb")) + sorted(
+    (ROOT / "notebooks" / "instructor").glob("*/*.ipynb")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_cell_shows_its_line_or_figure_twice(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    bad = ["".join(c["source"]).strip().splitlines()[-1] for c in nb["cells"]
+           if c["cell_type"] == "code" and shows_twice("".join(c["source"]))]
+    assert not bad, f"end these cells with ';' (the line is printed, then shown again as the cell's value): {bad}"
