@@ -89,19 +89,18 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def show_device(device) -> str:
-    """Print (and return) the one line saying which device computes, and whether settings are reduced."""
-    return tell("device_reduced" if is_reduced() else "device", device=device)
+def show_device(device) -> None:
+    """Print the one line saying which device computes, and whether settings are reduced."""
+    tell("device_reduced" if is_reduced() else "device", device=device)
 
 
 _slow_cpu_said = False   # warn_if_slow says its line once per process (a notebook), however often called
 
 
-def warn_if_slow(device) -> str | None:
-    """Print (and return) one line, once per process, when training at the lecture's full settings
-    would run on the CPU: in Colab a GPU runtime is one menu away.  Silent on a GPU and in reduced mode."""
+def warn_if_slow(device) -> None:
+    """Print one line, once per process, when training at the lecture's full settings would run on
+    the CPU: in Colab a GPU runtime is one menu away.  Silent on a GPU and in reduced mode."""
     global _slow_cpu_said
-    if torch.device(device).type != "cpu" or is_reduced() or _slow_cpu_said:
-        return None
-    _slow_cpu_said = True
-    return tell("slow_cpu")
+    if torch.device(device).type == "cpu" and not is_reduced() and not _slow_cpu_said:
+        _slow_cpu_said = True
+        tell("slow_cpu")

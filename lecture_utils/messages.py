@@ -47,15 +47,15 @@ _RUNTIME = {
     },
     "trained": {
         "en": "training took {seconds:.0f} s (cached in {name})",
-        "ja": "学習時間 {seconds:.0f} 秒（{name} に保存）",
+        "ja": "学習時間 {seconds:.0f}秒（{name} に保存）",
     },
     "resumed": {
         "en": "{what}: continuing from epoch {epoch} of {epochs} ({path})",
-        "ja": "{what}: {path} のエポック {epoch} から続けて、{epochs} エポックまで学習します",
+        "ja": "{what}: {path} のエポック {epoch} から続けて、{epochs}エポックまで学習します",
     },
     "finished": {
         "en": "{what}: already trained with these settings and data ({epochs} epochs), loaded from {path}",
-        "ja": "{what}: 同じ設定とデータで学習済みです（{epochs} エポック）。{path} から読み込みました",
+        "ja": "{what}: 同じ設定とデータで学習済みです（{epochs}エポック）。{path} から読み込みました",
     },
     "stopped": {
         "en": "{what} training stopped in epoch {epoch}; the last checkpoint (epoch {saved}) is {path}: "
@@ -101,7 +101,7 @@ _DATA = {
     },
     "reason_timeout": {
         "en": "no answer within {seconds:g} s",
-        "ja": "{seconds:g} 秒以内に応答がありません",
+        "ja": "{seconds:g}秒以内に応答がありません",
     },
     "reason_offline": {
         "en": "no network",
@@ -204,7 +204,7 @@ _DATA = {
     },
     "idx_counts": {
         "en": "{folder}: {images} {split} images but {labels} labels",
-        "ja": "{folder}: {split} の画像 {images} 枚に対してラベルが {labels} 個です",
+        "ja": "{folder}: {split} の画像 {images}枚に対してラベルが {labels}個です",
     },
     "removed_corrupt": {
         "en": "note: removed a corrupt MNIST cache entry ({reason})",
@@ -212,13 +212,13 @@ _DATA = {
     },
     "mnist_not_in": {
         "en": "no MNIST files in {root}: expected {first}(.gz) and the three others",
-        "ja": "{root} に MNIST のファイルがありません。{first}(.gz) とほかの 3 つが必要です",
+        "ja": "{root} に MNIST のファイルがありません。{first}(.gz) とほかの3つが必要です",
     },
     "mnist_not_found": {
         "en": "MNIST not found in {cache} (nor ${env}); pass download=True (CLI: --download) or put the four "
               "idx .gz files in {raw}",
         "ja": "{cache} に MNIST がありません（${env} にもありません）。download=True を指定する（CLI では "
-              "--download）か、4 つの idx .gz ファイルを {raw} に置いてください",
+              "--download）か、4つの idx .gz ファイルを {raw} に置いてください",
     },
     "mnist_incomplete": {
         "en": "the downloaded files are incomplete",
@@ -262,11 +262,11 @@ _DATA = {
     },
     "mnist_upload": {
         "en": "download the 4 .gz files at {url}, upload them to {folder} (Files panel), rerun.",
-        "ja": "{url} の 4 つの .gz ファイルをダウンロードし、「ファイル」パネルで {folder} にアップロードして再実行してください。",
+        "ja": "{url} の4つの .gz ファイルをダウンロードし、「ファイル」パネルで {folder} にアップロードして再実行してください。",
     },
     "mnist_save": {
         "en": "download the 4 .gz files at {url}, save them in {folder}, rerun.",
-        "ja": "{url} の 4 つの .gz ファイルをダウンロードして {folder} に保存し、再実行してください。",
+        "ja": "{url} の4つの .gz ファイルをダウンロードして {folder} に保存し、再実行してください。",
     },
     "drive_cache": {
         "en": "cache folder: {folder}",
@@ -287,11 +287,10 @@ def say(key: str, **fields) -> str:
     return MESSAGES[key][language()].format(**fields)
 
 
-def tell(key: str, **fields) -> str:
-    """Print the message ``key`` (one line) in the notebook's language; return it."""
-    line = say(key, **fields)
-    print(line)
-    return line
+def tell(key: str, **fields) -> None:
+    """Print the message ``key`` (one line) in the notebook's language. Returns None, so a cell
+    that ends with it shows the line once."""
+    print(say(key, **fields))
 
 
 def _longest_words(template: str) -> str:

@@ -159,8 +159,8 @@ def test_an_executed_progress_bar_is_saved_finished():
     assert "100%" in text.split("\r")[-1] or "100%" in text.rstrip().splitlines()[-1], text
 
 
-# calls whose value is the line or figure they already showed: a cell ending in one shows it twice
-PRINTERS = {"tell", "show_device", "warn_if_slow"}
+# calls whose value is the figure they already showed: a cell ending in one shows it twice (the
+# lines the package prints return None, so a cell may end with them: test_printing_calls_return_none)
 FIGURE_MODULES = {"P", "plots", "viz"}
 
 
@@ -177,18 +177,29 @@ def shows_twice(source: str) -> bool:
     f = last.value.func
     name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
     base = getattr(f.value, "id", "") if isinstance(f, ast.Attribute) else ""
-    if name not in PRINTERS and base not in FIGURE_MODULES:
+    if base not in FIGURE_MODULES:
         return False
     rest = source.splitlines()[last.end_lineno - 1][last.end_col_offset:]
     return not rest.lstrip().startswith(";")
 
 
-def test_the_twice_check_catches_a_cell_that_ends_with_a_printing_call():
-    assert shows_twice('x = 1\ntell("device", device="cpu")')
+def test_the_twice_check_catches_a_cell_that_ends_with_a_figure_call():
+    assert shows_twice("x = 1\nP.plot_losses(history)")
     assert shows_twice("P.plot_losses(history)  # a comment")
-    assert not shows_twice('tell("device", device="cpu");  # a comment')
+    assert not shows_twice("P.plot_losses(history);  # a comment")
     assert not shows_twice("P.plot_losses(history);\nprint(1)")
-    assert not shows_twice('if x:\n    tell("device", device="cpu")')
+    assert not shows_twice("if x:\n    P.plot_losses(history)")
+
+
+def test_printing_calls_return_none(monkeypatch, capsys):
+    """A cell that ends with one of them shows its line once (IPython displays no None)."""
+    from lecture_utils import config
+    from lecture_utils.messages import tell
+    monkeypatch.delenv(config.REDUCED_ENV, raising=False)
+    monkeypatch.setattr(config, "_slow_cpu_said", False)
+    assert tell("device", device="cpu") is None and config.show_device("cpu") is None
+    assert config.warn_if_slow("cpu") is None
+    assert len(capsys.readouterr().out.splitlines()) == 3
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*/*.ipynb")) + sorted(

@@ -2,6 +2,7 @@
 Japanese follows one style (``notebooks/style.py``, README "Glossary"), and each lecture closes."""
 import json
 import re
+import string
 import sys
 from pathlib import Path
 
@@ -157,3 +158,17 @@ def test_lecture_2_cites_its_sources_and_refers_back():
     text = "\n".join(cells("en", "02_anogan")[0])
     for needed in ("IPMI 2017", "f-AnoGAN", "2019", "DCGAN", "ICLR 2016", "つくりながら学ぶ", "lecture 1"):
         assert needed in text, needed
+
+
+def test_the_catalogues_japanese_lines_are_in_house_style():
+    # every line the package prints to a Japanese notebook (lecture_utils/messages.py), fields filled in
+    from lecture_utils.messages import MESSAGES
+    filled = {key: string.Formatter().vformat(m["ja"].replace(":.0f", ""), (), _Three()) for key, m in MESSAGES.items()}
+    bad = {key: style.problems(text) for key, text in filled.items() if style.problems(text)}
+    assert not bad, f"lecture_utils/messages.py: {bad}"
+
+
+class _Three(dict):
+    """Every field of a message is the number 3 (what a counter follows)."""
+    def __missing__(self, key):
+        return 3

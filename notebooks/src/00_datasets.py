@@ -42,7 +42,7 @@ from lecture_utils.data import digits, mvtec, sources
 from lecture_utils.data import plots as P
 from lecture_utils.messages import tell
 
-tell("cache_folder", path=config.data_dir());  # ";": print the line once, not also as the cell's value
+tell("cache_folder", path=config.data_dir())
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive

@@ -43,7 +43,7 @@ from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_tabl
 from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
 
 device = config.pick_device()
-config.show_device(device);  # ";": print the line once, not also as the cell's value
+config.show_device(device)
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive

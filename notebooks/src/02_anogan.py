@@ -56,7 +56,7 @@ from lecture_utils.viz import roc_curves
 seed_everything(0)
 device = pick_device()
 show_device(device)
-warn_if_slow(device);  # ";": print the warning once, not also as the cell's value
+warn_if_slow(device)
 
 # %% [markdown en]
 # ### Optional: keep your files on Google Drive
@@ -294,7 +294,7 @@ GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
-tell("trained", seconds=history["seconds"], name=gan_path.name);
+tell("trained", seconds=history["seconds"], name=gan_path.name)
 
 # %%
 P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
