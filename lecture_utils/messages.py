@@ -78,6 +78,10 @@ _RUNTIME = {
     "bar_search": {"en": "latent search", "ja": "潜在変数の探索"},
     "bar_encoder": {"en": "encoder", "ja": "エンコーダ"},
     "bar_synthetic": {"en": "synthetic capsule", "ja": "合成カプセル"},
+    "check_plausible": {
+        "en": "Plausible: {detail} Only the grader checks the value itself.",
+        "ja": "妥当な値です: {detail} 値そのものは採点で確かめます。",
+    },
 }
 
 # Homework checks: the lines every check shares (each exercise's hints stay beside its check).
