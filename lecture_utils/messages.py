@@ -82,6 +82,14 @@ _RUNTIME = {
         "en": "Plausible: {detail} Only the grader checks the value itself.",
         "ja": "妥当な値です: {detail} 値そのものは採点で確かめます。",
     },
+    "env_switch": {
+        "en": "{name}={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off or empty)",
+        "ja": "{name}={value!r} はオン（1, true, yes, on）でもオフ（0, false, no, off または空）でもありません",
+    },
+    "env_not_folder": {
+        "en": "{name}={path} is not a usable folder ({why}); set {name} to a folder, or unset it",
+        "ja": "{name}={path} は使えるフォルダではありません（{why}）。{name} にフォルダを設定するか、設定を外してください",
+    },
 }
 
 # Homework checks: the lines every check shares (each exercise's hints stay beside its check).

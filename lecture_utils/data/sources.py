@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from .. import config
+from .. import config, messages
 from . import download as dl
 from .download import LECTURE, MVTEC_CAPSULE, DownloadError, find_mvtec_root, unpacked
 from .mvtec import DatasetError
@@ -75,6 +75,15 @@ def _reason(error: Exception) -> str:
     return text.split(". ")[0].rstrip(".")
 
 
+def _env_capsule(root: Path) -> Path:
+    """``$LECTURE_UTILS_CAPSULE`` if it is an MVTec-layout folder (holds train/good), else one line naming it."""
+    why = "it does not exist" if not root.exists() else "it holds no train/good folder" \
+        if not (root / "train" / "good").is_dir() else None
+    if why:
+        raise DatasetError(messages.say("env_not_folder", name=CAPSULE_ENV, path=root, why=why))
+    return root
+
+
 def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
     """``(folder, name)`` of the capsule data for ``DATA = choice`` (see the module docstring);
     name is 'env', 'lecture', 'mvtec' or 'synthetic'."""
@@ -84,7 +93,7 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
     if choice != "auto":
         return _cached_capsule(choice) or _downloaded_capsule(choice), choice
     if os.environ.get(CAPSULE_ENV):
-        return Path(os.environ[CAPSULE_ENV]).expanduser(), "env"
+        return _env_capsule(Path(os.environ[CAPSULE_ENV]).expanduser()), "env"
     for name in ("lecture", "mvtec"):
         root = _cached_capsule(name)
         if root is not None:
