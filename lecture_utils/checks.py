@@ -14,6 +14,8 @@ catalogue (``messages.py``); each exercise's own hints are written beside its ch
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from . import messages
@@ -63,6 +65,19 @@ def tensor_of(value, shape, name: str) -> torch.Tensor:
     expect(tuple(value.shape) == tuple(shape), f"{name} returned shape {tuple(value.shape)}, expected {tuple(shape)}",
            f"{name} の形状が {tuple(value.shape)} です。{tuple(shape)} になるはずです")
     return value.detach().float()
+
+
+def number_of(answer, name: str) -> float:
+    """``answer`` as one finite float (a number or a one-element tensor); NotAnswered if None, else Wrong."""
+    if answer is None:
+        raise NotAnswered
+    ok = isinstance(answer, (int, float)) and not isinstance(answer, bool) or (
+        isinstance(answer, torch.Tensor) and answer.numel() == 1)
+    expect(ok, f"{name} must be one number, got {type(answer).__name__}",
+           f"{name} は1つの数である必要があります（{type(answer).__name__} です）")
+    value = float(answer)
+    expect(math.isfinite(value), f"{name} must be a finite number, got {value}", f"{name} は有限の数である必要があります（{value}）")
+    return value
 
 
 def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..checks import Plausible, call, close, expect, run, say, tensor_of
-from ..vae.homework import number_of
+from ..checks import Plausible, call, close, expect, number_of, run, say, tensor_of
 from . import dcgan
 
 

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from ..checks import NotAnswered, Plausible, call, close, expect, run, say, tensor_of
+from ..checks import Plausible, call, close, expect, number_of, run, say, tensor_of
 
 
 def _uniform(seed: int, shape, low: float = 0.05, high: float = 0.95) -> torch.Tensor:
@@ -135,19 +135,6 @@ def check_image_score(fn) -> bool | None:
 
 
 # 4. moved_ratio ---------------------------------------------------------------------------------
-
-def number_of(answer, name: str) -> float:
-    """``answer`` as one finite float (a number or a one-element tensor); NotAnswered if None, else Wrong."""
-    if answer is None:
-        raise NotAnswered
-    ok = isinstance(answer, (int, float)) and not isinstance(answer, bool) or (
-        isinstance(answer, torch.Tensor) and answer.numel() == 1)
-    expect(ok, f"{name} must be one number, got {type(answer).__name__}",
-           f"{name} は1つの数である必要があります（{type(answer).__name__} です）")
-    value = float(answer)
-    expect(math.isfinite(value), f"{name} must be a finite number, got {value}", f"{name} は有限の数である必要があります（{value}）")
-    return value
-
 
 def _moved_ratio(answer) -> str:
     ratio = number_of(answer, "moved_ratio")
