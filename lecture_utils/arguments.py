@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 
 from .config import DEVICES, pick_device
 
@@ -42,6 +43,27 @@ def number(low: float | None = None, high: float | None = None, open_low: bool =
         return value
     parse.__name__ = "number"
     return parse
+
+
+def memory_bytes() -> int | None:
+    """This machine's physical memory in bytes (None where the OS does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def fits_in_memory(parse, bytes_of):
+    """``parse`` (e.g. ``integer(1)``), refusing a value whose memory estimate ``bytes_of(value)``
+    exceeds this machine's memory: a huge size is one line naming the flag, not an allocator crash."""
+    def checked(text: str):
+        value, limit = parse(text), memory_bytes()
+        if limit is not None and bytes_of(value) > limit:
+            raise argparse.ArgumentTypeError(f"needs about {bytes_of(value) / 2**30:,.0f} GiB of memory, more than "
+                                             f"this machine's {limit / 2**30:,.0f} GiB, got {text!r}")
+        return value
+    checked.__name__ = parse.__name__
+    return checked
 
 
 def device(text: str) -> str:

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import pickle
-import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -23,6 +22,7 @@ from torch import nn
 
 from .config import data_dir
 from .messages import say
+from .outputs import temp_beside
 
 PARTIAL = ".partial"
 FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
@@ -159,8 +159,7 @@ def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
     A crash mid-write leaves the previous checkpoint intact (``os.replace`` is atomic).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(state, f)
@@ -188,6 +187,14 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
                              "you trust, saved as a plain state_dict") from e
         detail = next((line for line in reversed(lines) if not line.startswith("Check the doc")), "")
         raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {detail[:160]})") from e
+
+
+def refuse_unfinished(state, path) -> None:
+    """ValueError if the loaded checkpoint ``state`` of ``path`` is an unfinished training run
+    (``complete`` False: a ``.partial`` file, or a copy of one under any name)."""
+    if isinstance(state, dict) and state.get("complete") is False:
+        raise ValueError(f"{path} is an unfinished training run (epoch {state.get('epoch')} of "
+                         f"{(state.get('config') or {}).get('epochs')}); finish it with the same train command")
 
 
 def _partial_hint(path: Path) -> str:

@@ -14,6 +14,8 @@ catalogue (``messages.py``); each exercise's own hints are written beside its ch
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from . import messages
@@ -22,6 +24,11 @@ from .messages import LANG_ENV, language  # noqa: F401 (LANG_ENV: where tests se
 
 class NotAnswered(Exception):
     """The answer is still the placeholder (None, or a function that raises NotImplementedError)."""
+
+
+class Plausible(str):
+    """What a check body returns when the answer has the properties a public check can test, but
+    only the grader can confirm its value (an analysis answer: the public check holds no reference)."""
 
 
 class Wrong(Exception):
@@ -60,19 +67,35 @@ def tensor_of(value, shape, name: str) -> torch.Tensor:
     return value.detach().float()
 
 
+def number_of(answer, name: str) -> float:
+    """``answer`` as one finite float (a number or a one-element tensor); NotAnswered if None, else Wrong."""
+    if answer is None:
+        raise NotAnswered
+    ok = isinstance(answer, (int, float)) and not isinstance(answer, bool) or (
+        isinstance(answer, torch.Tensor) and answer.numel() == 1)
+    expect(ok, f"{name} must be one number, got {type(answer).__name__}",
+           f"{name} は1つの数である必要があります（{type(answer).__name__} です）")
+    value = float(answer)
+    expect(math.isfinite(value), f"{name} must be a finite number, got {value}", f"{name} は有限の数である必要があります（{value}）")
+    return value
+
+
 def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:
-    """Wrong (with the largest relative error, not the reference) unless value ≈ reference."""
+    """Wrong (with the largest relative error, not the expected values) unless value ≈ reference
+    (values worked out by hand or by finite differences in a public check; the instructor's
+    solution only in the grader's hidden checks)."""
     err = ((value - reference).abs() / (reference.abs() + atol)).max().item() if value.numel() else 0.0
     expect(torch.allclose(value, reference, rtol=rtol, atol=atol),
-           f"{name} differs from the reference (largest relative error {err:.2g})",
-           f"{name} が参照実装と一致しません（最大相対誤差 {err:.2g}）")
+           f"{name} differs from the expected values (largest relative error {err:.2g})",
+           f"{name} が期待される値と一致しません（最大相対誤差 {err:.2g}）")
 
 
 def outcome(body, *args) -> tuple[bool | None, str]:
     """(True, "Correct: ..."), (False, "Not yet: hint") or (None, "Not answered yet.") of ``body(*args)``,
     in the notebook's language; never raises."""
     try:
-        return True, messages.say("check_right", detail=body(*args) or "")
+        detail = body(*args) or ""
+        return True, messages.say("check_plausible" if isinstance(detail, Plausible) else "check_right", detail=detail)
     except NotAnswered:
         return None, messages.say("check_blank")
     except Wrong as e:

@@ -32,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)   # the defaults read LECTURE_UTILS_REDUCED: a bad value is one line
         return args.func(args) or 0
     except KeyboardInterrupt as e:  # a command that keeps state re-raises with where it is
         print(f"interrupted: {e}" if str(e) else "interrupted; nothing was written", file=sys.stderr)

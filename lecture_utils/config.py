@@ -13,16 +13,28 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .messages import tell
+from .messages import say, tell
 
 REDUCED_ENV = "LECTURE_UTILS_REDUCED"
 DATA_ENV = "LECTURE_UTILS_DATA"
 COLAB_DATA = Path("/content/lecture_utils_data")   # Colab's Files panel shows /content
 
 
+ON, OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def switch(name: str) -> bool:
+    """The on/off environment variable ``name``: on (1, true, yes, on) or off (0, false, no, off,
+    empty or unset), any case; anything else is a ValueError naming the variable."""
+    value = os.environ.get(name, "")
+    if value.strip().lower() not in ON + OFF:
+        raise ValueError(say("env_switch", name=name, value=value))
+    return value.strip().lower() in ON
+
+
 def is_reduced() -> bool:
-    """True when ``LECTURE_UTILS_REDUCED`` is set to anything but '', '0', 'false' or 'no'."""
-    return os.environ.get(REDUCED_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    """True when ``LECTURE_UTILS_REDUCED`` is on (see `switch`)."""
+    return switch(REDUCED_ENV)
 
 
 def pick(full, reduced):
@@ -45,7 +57,13 @@ def data_dir() -> Path:
     """
     if os.environ.get(DATA_ENV):
         root = Path(os.environ[DATA_ENV]).expanduser()
-    elif in_colab():
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:               # a file there, or no permission: name the variable
+            why = say("why_a_file") if root.is_file() else e.strerror or e
+            raise ValueError(say("env_not_folder", name=DATA_ENV, path=root, why=why)) from None
+        return root
+    if in_colab():
         root = COLAB_DATA
     else:
         checkout = Path(__file__).resolve().parent.parent / "data"

@@ -78,6 +78,21 @@ _RUNTIME = {
     "bar_search": {"en": "latent search", "ja": "潜在変数の探索"},
     "bar_encoder": {"en": "encoder", "ja": "エンコーダ"},
     "bar_synthetic": {"en": "synthetic capsule", "ja": "合成カプセル"},
+    "check_plausible": {
+        "en": "Plausible: {detail} Only the grader checks the value itself.",
+        "ja": "妥当な値です: {detail} 値そのものは採点で確かめます。",
+    },
+    "env_switch": {
+        "en": "{name}={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off or empty)",
+        "ja": "{name}={value!r} はオン（1, true, yes, on）でもオフ（0, false, no, off または空）でもありません",
+    },
+    "why_missing": {"en": "it does not exist", "ja": "存在しません"},
+    "why_no_train_good": {"en": "it holds no train/good folder", "ja": "train/good フォルダがありません"},
+    "why_a_file": {"en": "it is a file", "ja": "ファイルです"},
+    "env_not_folder": {
+        "en": "{name}={path} is not a usable folder ({why}); set {name} to a folder, or unset it",
+        "ja": "{name}={path} は使えるフォルダではありません（{why}）。{name} にフォルダを設定するか、設定を外してください",
+    },
 }
 
 # Homework checks: the lines every check shares (each exercise's hints stay beside its check).

@@ -79,6 +79,25 @@ def check_folder(out, marker: str, force: bool = False, hint: str = "pass --forc
     return out
 
 
+def check_report_out(path, what: str, keys: set, weights) -> Path:
+    """``path`` (a JSON report to write) if it is new or an earlier report of ours (a JSON object
+    holding ``keys``); else OutputError naming ``what``: never the ``weights`` just read, nor any
+    other file."""
+    path = check_writable(path, what)
+    if not path.exists():
+        return path
+    if Path(weights).exists() and path.samefile(weights):
+        raise OutputError(f"{what} {path} is the weights file --weights; choose another path for the report")
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        report = None
+    if not isinstance(report, dict) or not keys <= set(report):
+        raise OutputError(f"{what} {path} exists and is not a report written by this command; "
+                          "choose another path (it is never overwritten)")
+    return path
+
+
 def _marker_files(marker: Path) -> set[str] | None:
     try:
         return set(json.loads(marker.read_text())["files"])
@@ -96,7 +115,7 @@ def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: 
         return out                          # already written with the same settings
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", suffix=".tmp", dir=out.parent))
-    tmp.chmod(0o755)
+    tmp.chmod(0o777 & ~umask())
     old = None
     try:
         fill(tmp)
@@ -121,11 +140,33 @@ def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: 
     return out
 
 
+def umask() -> int:
+    """The process's umask, read without changing it (Linux: /proc/self/status), else by setting and
+    restoring it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_beside(path: Path) -> tuple[int, str]:
+    """``(fd, name)`` of a new hidden temp file beside ``path`` (never its final name) with the
+    permissions an ordinary new file gets (0o666 less the umask; mkstemp alone gives 0o600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, 0o666 & ~umask())
+    return fd, tmp
+
+
 def write_text(path, text: str) -> Path:
     """Write ``text`` to a temp file beside ``path`` and rename it into place (never half a file)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -386,3 +386,158 @@ def test_corrupt_mnist_in_a_root_is_one_line_and_the_cache_stays_clean(user, tmp
     assert rc == 2 and snapshot(user) == before
     one_line_error(err, "is not an MNIST idx")
     assert not [p for p in (tmp_path / "cache").rglob("*-ubyte")]
+
+
+# --- command-line leftovers: each one line naming the flag or variable, exit code 2, nothing lost -----
+@pytest.fixture
+def vae_weights(user):
+    """A finished one-epoch VAE of the grayscale toy folder: ``user/w.pt``."""
+    from lecture_utils.checkpoint import save_checkpoint
+    from lecture_utils.vae.model import VAE
+    save_checkpoint({"model": VAE(z_dim=4, input_c=1).state_dict(), "complete": True}, user / "w.pt")
+    return user / "w.pt"
+
+
+def gan_weights(path, complete=True):
+    """An AnoGAN weights file (tiny G and D) as ``anogan train`` writes it, or its unfinished ``.partial``."""
+    from lecture_utils.anogan import dcgan
+    from lecture_utils.checkpoint import save_checkpoint
+    G, D = dcgan.build(z_dim=4)
+    save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "E": None, "z_dim": 4, "epoch": 1,
+                     "config": {"epochs": 3}, "complete": complete}, path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["vae", "anogan"])
+@pytest.mark.parametrize("target, words", [("weights", ["--json", "is the weights file"]),
+                                           ("notes.txt", ["--json", "not a report written by this command"]),
+                                           ("other.json", ["--json", "not a report written by this command"])])
+def test_json_never_replaces_a_file_that_is_not_our_report(user, tmp_path, capsys, vae_weights, command, target, words):
+    weights = vae_weights if command == "vae" else gan_weights(user / "g.pt")
+    (user / "other.json").write_text('{"results": [1, 2]}')
+    json_out = weights if target == "weights" else user / target
+    before = snapshot(tmp_path)
+    rc, _, err = call([command, "evaluate", "--data", "toy", "--weights", weights, "--json", json_out,
+                       "--iterations", "1"], capsys)
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, *words)
+
+
+def test_json_replaces_an_earlier_report(user, capsys):
+    gan_weights(user / "g.pt")
+    (user / "r.json").write_text('{"image_auroc": 0.5, "encoder_auroc": null, "n_images": 4, "iterations": 9}')
+    rc, _, err = call(["anogan", "evaluate", "--data", "toy", "--weights", "g.pt", "--json", "r.json",
+                       "--iterations", "1"], capsys)
+    assert rc == 0, err
+    assert '"iterations": 1' in (user / "r.json").read_text()
+
+
+@pytest.mark.parametrize("name", ["g.pt.gan.partial", "copy.pt"])
+def test_an_unfinished_gan_is_not_evaluated(user, tmp_path, capsys, name):
+    gan_weights(user / name, complete=False)
+    before = snapshot(tmp_path)
+    rc, _, err = call(["anogan", "evaluate", "--data", "toy", "--weights", name, "--iterations", "1"], capsys)
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, name, "unfinished training run (epoch 1 of 3)")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["vae", "train", "--data", "toy", "--out", "w.pt", "--z-dim", "1000000"], ["--z-dim", "GiB of memory"]),
+    (["vae", "evaluate", "--data", "toy", "--weights", "w.pt", "--sigma", "1e9"], ["--sigma", "<= 42"]),
+    (["vae", "evaluate", "--data", "toy", "--weights", "w.pt", "--score-sigma", "50"], ["--score-sigma", "<= 42"]),
+    (["anogan", "evaluate", "--data", "toy", "--weights", "g.pt", "--restarts", "1000000000"],
+     ["--restarts", "GiB of memory"]),
+])
+def test_huge_sizes_are_refused_before_any_allocation(user, tmp_path, capsys, args, words):
+    before = snapshot(tmp_path)
+    rc, out, err = call(args, capsys)
+    assert rc == 2 and out == "" and snapshot(tmp_path) == before
+    one_line_error(err, "argument", *words)
+
+
+def test_the_largest_sigma_allowed_still_runs(user, capsys, vae_weights):
+    rc, _, err = call(["vae", "evaluate", "--data", "toy", "--weights", "w.pt", "--iterations", "1", "--reference",
+                       "0", "--methods", "residual", "--sigma", "42", "--score-sigma", "42"], capsys)
+    assert rc == 0, err
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
+def test_a_reduced_switch_that_is_neither_on_nor_off_is_one_line(user, tmp_path, capsys, monkeypatch, value):
+    monkeypatch.setenv("LECTURE_UTILS_REDUCED", value)
+    before = snapshot(tmp_path)
+    rc, _, err = call(["data", "synthetic-capsule", "cap"], capsys)
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, f"LECTURE_UTILS_REDUCED={value!r}", "off (0, false, no, off or empty)")
+    rc, _, err = run(["data", "synthetic-capsule", "cap"], cwd=user, env_extra={"LECTURE_UTILS_REDUCED": value})
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, "LECTURE_UTILS_REDUCED")
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "no", "false", "0", ""])
+def test_reduced_off_words_turn_it_off(monkeypatch, value):
+    from lecture_utils import config
+    monkeypatch.setenv("LECTURE_UTILS_REDUCED", value)
+    assert config.is_reduced() is False and config.pick(100, 2) == 100
+
+
+@pytest.mark.parametrize("what", ["missing", "not_mvtec", "a_file"])
+def test_capsule_variable_pointing_at_no_capsule_is_one_line(user, tmp_path, monkeypatch, what):
+    from lecture_utils.data import sources
+    (user / "not_mvtec" / "images").mkdir(parents=True)
+    monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(user / what if what != "a_file" else user / "notes.txt"))
+    before = snapshot(tmp_path)
+    with pytest.raises(ValueError) as e:
+        sources.capsule("auto")
+    message = str(e.value)
+    assert "\n" not in message and message.startswith("LECTURE_UTILS_CAPSULE=")
+    assert ("does not exist" if what == "missing" else "holds no train/good folder") in message
+    assert snapshot(tmp_path) == before
+    monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(user / "toy"))
+    assert sources.capsule("auto") == (user / "toy", "env")
+
+
+def test_data_variable_pointing_at_a_file_is_one_line(user, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LECTURE_UTILS_DATA", str(user / "notes.txt"))
+    before = snapshot(tmp_path)
+    rc, _, err = call(["data", "download", "mnist"], capsys)
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, f"LECTURE_UTILS_DATA={user / 'notes.txt'}", "is not a usable folder")
+    assert "Errno" not in err
+
+
+@pytest.mark.parametrize("command", [["data", "info", "toy"],
+                                     ["vae", "train", "--data", "toy", "--out", "w.pt", "--epochs", "1"]])
+def test_an_image_over_the_decompression_bomb_limit_is_one_line_naming_it(user, tmp_path, capsys, monkeypatch,
+                                                                          command):
+    from PIL import Image
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 200)       # 32 x 32 = 1024 pixels: over twice the limit
+    before = snapshot(tmp_path)
+    rc, _, err = call(command, capsys)
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, "cannot read", "toy/", ".png", "decompression bomb")
+
+
+def test_grayscale_weights_refuse_colour_images_naming_both_counts(user, tmp_path, capsys, vae_weights):
+    make_folder(user / "rgb", rgb=True)
+    before = snapshot(tmp_path)
+    rc, _, err = call(["vae", "evaluate", "--data", "rgb", "--weights", "w.pt", "--iterations", "1"], capsys)
+    assert rc == 2 and snapshot(tmp_path) == before
+    one_line_error(err, "trained on 1 channel(s)", "have 3", "--channels 1")
+    rc, _, err = call(["vae", "evaluate", "--data", "rgb", "--weights", "w.pt", "--iterations", "1", "--reference",
+                       "0", "--methods", "residual", "--channels", "1"], capsys)
+    assert rc == 0, err
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_written_files_follow_the_umask(user, capsys, vae_weights, mask):
+    old = os.umask(mask)
+    try:
+        rc, _, err = call(["vae", "train", "--data", "toy", "--out", "new.pt", "--epochs", "1", "--z-dim", "4"], capsys)
+        assert rc == 0, err
+        rc, _, err = call(["vae", "evaluate", "--data", "toy", "--weights", "w.pt", "--iterations", "1", "--reference",
+                           "0", "--methods", "residual", "--json", "r.json"], capsys)
+        assert rc == 0, err
+    finally:
+        os.umask(old)
+    for name in ("new.pt", "r.json"):
+        assert (user / name).stat().st_mode & 0o777 == 0o666 & ~mask, name

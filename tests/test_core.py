@@ -10,7 +10,8 @@ from torch import nn
 from lecture_utils import checkpoint, config, metrics
 
 
-@pytest.mark.parametrize("value, reduced", [("", False), ("0", False), ("false", False), ("1", True), ("yes", True)])
+@pytest.mark.parametrize("value, reduced", [("", False), ("0", False), ("false", False), ("Off", False), (" no ", False),
+                                            ("1", True), ("yes", True), ("ON", True), ("True", True)])
 def test_reduced_switch(monkeypatch, value, reduced):
     monkeypatch.setenv(config.REDUCED_ENV, value)
     assert config.is_reduced() is reduced

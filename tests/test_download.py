@@ -254,6 +254,7 @@ def test_capsule_env_wins_and_synthetic_is_the_fallback(monkeypatch, tmp_path):
     made = []
     monkeypatch.setattr(sources, "ensure_synthetic_capsule", lambda seed=0: made.append(seed) or tmp_path / "syn")
     assert sources.capsule_root() == (tmp_path / "syn", "synthetic") and made == [sources.LECTURE_SEED]
+    (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
     monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(tmp_path / "mine"))
     assert sources.capsule_root() == (tmp_path / "mine", "env")
     assert sources.lecture_weights() is None

@@ -2,6 +2,7 @@
 hidden check, the student's placeholders report "not answered" and fail grading, and typical
 mistakes get "Not yet" (with a hint, never the reference's values)."""
 import io
+import re
 import sys
 from contextlib import redirect_stdout
 from dataclasses import dataclass
@@ -12,11 +13,10 @@ import torch
 
 from lecture_utils import checks
 from lecture_utils.anogan import homework as hw02
+from lecture_utils.anogan.score import anomaly_loss
 from lecture_utils.data import homework as hw00
 from lecture_utils.messages import MESSAGES
 from lecture_utils.vae import homework as hw01
-from lecture_utils.vae.model import VAE
-from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "notebooks"))
@@ -107,25 +107,33 @@ def not_yet(check, *args):
 def test_lecture_1_mistakes(monkeypatch):
     monkeypatch.setenv(checks.LANG_ENV, "en")
     bce = lambda x, xh: -(x * xh.log() + (1 - x) * (1 - xh).log()).flatten(1).sum(1)   # forgot - H(x)
-    assert "differs from the reference" in not_yet(hw01.check_bernoulli_kl, bce)
+    assert "worked out by hand" in not_yet(hw01.check_bernoulli_kl, bce)
     no_grad = lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).sum(1).detach()
     assert "no gradient" in not_yet(hw01.check_bernoulli_kl, no_grad)
-    assert "autograd" in not_yet(hw01.check_lecture_grad, lambda xt, xh, x0, lam: (xt - xh) + lam * torch.sign(xt - x0))
+    assert "by hand" in not_yet(hw01.check_lecture_grad, lambda xt, xh, x0, lam: (xt - xh) + lam * torch.sign(xt - x0))
+    half_l1 = lambda xt, xh, x0, lam: 2 * (xt - xh) + lam * torch.sign(xt - x0) * (xt.numel() <= 3)   # right on 3 pixels only
+    assert "finite differences" in not_yet(hw01.check_lecture_grad, half_l1)
+    kl = lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).sum(1)
+    constant_gradient = lambda x, xh: kl(x.detach(), xh) + (x - x.detach()).flatten(1).sum(1)   # value right, gradient 1
+    assert "must be 0 at x = x_hat" in not_yet(hw01.check_bernoulli_kl, constant_gradient)
+    assert hw01.check_bernoulli_kl(kl) is True
     not_yet(hw01.check_lecture_grad, lambda xt, xh, x0, lam: 2 * (xt - xh))   # forgot the L1 term
     not_yet(hw01.check_image_score, lambda m, k: m.flatten(1).amax(1))        # ignores k
     assert "shape" in not_yet(hw01.check_image_score, lambda m, k: m.flatten(1).topk(k, dim=1).values)
 
 
-def test_lecture_1_analysis_check():
-    torch.manual_seed(0)
-    model = VAE(z_dim=4, input_c=1).eval()
-    x_0 = torch.rand(2, 1, 128, 128, generator=torch.Generator().manual_seed(0))
-    cfg = ProjectionConfig(iterations=2, alpha=0.5, lam=0.05)
-    moved = [l1_term(project(model, x_0, ProjectionConfig(iterations=2, alpha=0.5, lam=lam)).x, x_0).sum().item()
-             for lam in (0.0, 0.05)]
-    assert hw01.check_moved_ratio(moved[0] / moved[1], model, x_0, cfg) is True
-    assert hw01.check_moved_ratio(moved[1] / moved[0] + 0.5, model, x_0, cfg) is False
-    assert hw01.check_moved_ratio(None, model, x_0, cfg) is None
+def test_value_answers_get_properties_checked_and_never_the_value(monkeypatch, capsys):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    for good in (2.37, torch.tensor(0.8)):
+        assert hw01.check_moved_ratio(good) is True
+        assert capsys.readouterr().out.startswith("Plausible: ")
+    for bad in (0.0, -1.5, float("nan"), torch.ones(3), "2", True):
+        assert hw01.check_moved_ratio(bad) is False
+    assert hw01.check_moved_ratio(None) is None
+    labels = torch.tensor([0, 0, 1, 1, 1, 1])                 # 4 anomalies: 0, 1/4, ..., 1
+    assert hw02.check_tpr(0.75, labels) is True and hw02.check_tpr(1, labels) is True
+    assert [hw02.check_tpr(v, labels) for v in (0.6, 1.25, -0.25)] == [False] * 3
+    assert hw02.check_tpr(None, labels) is None
 
 
 def test_lecture_2_mistakes(monkeypatch):
@@ -147,16 +155,16 @@ def test_lecture_2_mistakes(monkeypatch):
         opt = torch.optim.Adam([z], lr=lr)
         for _ in range(iterations):
             opt.zero_grad()
-            hw02.anomaly_loss(G, D, x, z, lam).sum().backward()
+            anomaly_loss(G, D, x, z, lam).sum().backward()
             opt.step()
         return z.detach()
 
-    assert "the z found" in not_yet(hw02.check_sgd_search, adam_search)
+    assert "worked out by hand" in not_yet(hw02.check_sgd_search, adam_search)
 
     def train_mode_search(G, D, x, z0, lr, iterations, lam=0.1):
         z = z0.clone().requires_grad_(True)
         for _ in range(iterations):
-            (g,) = torch.autograd.grad(hw02.anomaly_loss(G, D, x, z, lam).sum(), z)
+            (g,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
             z = (z - lr * g).detach().requires_grad_(True)
         return z.detach()
 
@@ -166,20 +174,11 @@ def test_lecture_2_mistakes(monkeypatch):
         G.eval(), D.eval(), G.requires_grad_(False), D.requires_grad_(False)
         for _ in range(iterations):
             z = z0.requires_grad_(True)
-            (g,) = torch.autograd.grad(hw02.anomaly_loss(G, D, x, z, lam).sum(), z)
+            (g,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
             z0.data -= lr * g
         return z0.detach()
 
     assert "in place" in not_yet(hw02.check_sgd_search, in_place)
-
-
-def test_lecture_2_tpr_check():
-    scores = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 2.5, 4.5, 6.0, 7.0, 0.5])
-    labels = torch.tensor([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
-    # fpr 0.2 of 5 normal images: one may be above t, so t = 4.0; anomalies above 4.0: 4.5, 6, 7
-    assert hw02.check_tpr(0.6, scores, labels, fpr=0.2) is True
-    assert hw02.check_tpr(0.8, scores, labels, fpr=0.2) is False
-    assert hw02.check_tpr(None, scores, labels) is None
 
 
 @dataclass
@@ -196,8 +195,9 @@ def test_data_notebook_largest_defect_check():
     masks[3, 0, 3, 0] = 1
     split = FakeSplit(masks, ["good", "crack", "poke", "crack"])
     assert hw00.check_largest_defect("crack", split) is True
-    assert hw00.check_largest_defect("poke", split) is False
+    assert hw00.check_largest_defect("poke", split) is True         # a type of the set: only the grader knows
     assert hw00.check_largest_defect("good", split) is False
+    assert hw00.check_largest_defect("scratch", split) is False
     assert hw00.check_largest_defect(None, split) is None
 
 
@@ -208,4 +208,4 @@ def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
     ja = [t for k, lang, t in cells if k == "markdown" and lang == "ja" and "**課題" in t]
     assert len(en) == len(ja) >= 2
     assert all("*Goal:" in t and "minutes)" in t for t in en)
-    assert all("*目標:" in t and "分）" in t for t in ja)
+    assert all("目標:" in t and re.search(r"約\d+分", t) for t in ja)

@@ -106,3 +106,50 @@ def test_notebooks_are_built_from_their_sources():
 def test_parse_splits_languages_and_code():
     text = "# %% [markdown en]\n# Hello\n# %% [markdown ja]\n# こんにちは\n# %%\nx = 1\n"
     assert build.parse(text) == [("markdown", "en", "Hello"), ("markdown", "ja", "こんにちは"), ("code", None, "x = 1")]
+
+
+def private_course(tmp_path):
+    """A copy of the public tree (build.py, the sources, pyproject.toml) in which to run build.py."""
+    import shutil
+    public = tmp_path / "public"
+    shutil.copytree(ROOT / "notebooks" / "src", public / "notebooks" / "src")
+    shutil.copy(ROOT / "notebooks" / "build.py", public / "notebooks" / "build.py")
+    shutil.copy(ROOT / "pyproject.toml", public / "pyproject.toml")
+    return public
+
+
+def build_py(public, *args):
+    import subprocess
+    p = subprocess.run([sys.executable, str(public / "notebooks" / "build.py"), *map(str, args)],
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_private_build_keeps_solutions_and_bundles_out_of_the_public_tree(tmp_path):
+    public, private = private_course(tmp_path), tmp_path / "course-private"
+    assert build_py(public, "--private", private)[0] == 0
+    files = lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    assert files(public / "notebooks") == sorted(
+        ["build.py", *(f"src/{n}.py" for n in NAMES), *(f"{lang}/{n}.ipynb" for lang in build.LANGS for n in NAMES)])
+    assert files(private) == sorted([*(f"instructor/{lang}/{n}.ipynb" for lang in build.LANGS for n in NAMES),
+                                     *(f"grading/{n}.json" for n in NAMES)])
+    for lang in build.LANGS:                     # the same files a plain build writes, only elsewhere
+        for n in NAMES:
+            assert (private / "instructor" / lang / f"{n}.ipynb").read_text("utf-8") == (
+                ROOT / "notebooks" / "instructor" / lang / f"{n}.ipynb").read_text("utf-8")
+            assert "# BEGIN SOLUTION" not in (public / "notebooks" / lang / f"{n}.ipynb").read_text("utf-8")
+    assert build_py(public, "--check", "--private", private) == (0, "")
+    rc, out = build_py(public, "--check")       # plain mode wants them in the public tree: stale, not written
+    assert rc == 1 and "stale: notebooks/instructor/" in out and not (public / "notebooks" / "instructor").exists()
+    (private / "grading" / f"{NAMES[0]}.json").write_text("{}")
+    rc, out = build_py(public, "--check", "--private", private)
+    assert rc == 1 and f"grading/{NAMES[0]}.json" in out
+
+
+@pytest.mark.parametrize("inside", ["secret", "notebooks/private", "."])
+def test_private_refuses_a_folder_inside_the_public_tree(tmp_path, inside):
+    public = private_course(tmp_path)
+    before = sorted(p for p in public.rglob("*"))
+    rc, out = build_py(public, "--private", public / inside)
+    assert rc == 2 and "inside the public tree" in out and out.count("\n") <= 3
+    assert sorted(p for p in public.rglob("*")) == before

@@ -163,6 +163,7 @@ def test_cached_real_data_is_used_without_network(net, cache, capsys, colab):
 
 
 def test_capsule_env_wins_in_auto(monkeypatch, tmp_path, net, colab):
+    (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
     monkeypatch.setenv(sources.CAPSULE_ENV, str(tmp_path / "mine"))
     assert sources.capsule("auto") == (tmp_path / "mine", "env") and net.calls == []
 

@@ -22,14 +22,17 @@ import torch
 
 from . import dcgan, score, search
 from . import train as gt
-from ..arguments import add_device, integer, number
-from ..checkpoint import check_resumable, data_identity, load_checkpoint, load_weights, save_checkpoint
+from ..arguments import add_device, fits_in_memory, integer, number
+from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
+                          save_checkpoint)
 from ..config import pick_device
 from ..data.mvtec import ignored_train_folders, index_split, load_split
 from ..metrics import auroc
-from ..outputs import check_writable, write_text
+from ..outputs import check_report_out, check_writable, write_text
 
 IMAGE_SIZE = 64
+REPORT_KEYS = {"image_auroc", "encoder_auroc", "n_images", "iterations"}   # what tells an earlier --json report
+RESTART_BYTES = 4 * 2**20   # about 4 MiB per searched image and restart: G's and D's activations, their gradients
 
 
 def _images(root, split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -107,6 +110,7 @@ def train(args) -> int:
 def load_models(path) -> tuple[dcgan.Generator, dcgan.Discriminator, dcgan.Encoder | None]:
     """G, D and E (None when the file has no encoder) from a weights file written by ``train``."""
     state = load_checkpoint(path)
+    refuse_unfinished(state, path)
     if not isinstance(state, dict) or "G" not in state or "D" not in state:
         raise ValueError(f"{path} is not an AnoGAN weights file (expected keys G, D, E); "
                          "write one with `python -m lecture_utils anogan train`")
@@ -119,7 +123,7 @@ def load_models(path) -> tuple[dcgan.Generator, dcgan.Discriminator, dcgan.Encod
 
 def evaluate(args) -> int:
     if args.json:
-        check_writable(args.json, "--json")
+        check_report_out(args.json, "--json", REPORT_KEYS, args.weights)
     device = pick_device(args.device)
     images, labels = _images(args.data, "test")
     G, D, E = load_models(args.weights)
@@ -160,7 +164,7 @@ def register(groups) -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--weights", required=True)
     p.add_argument("--iterations", type=integer(1), default=found.iterations, help="search steps per image")
-    p.add_argument("--restarts", type=integer(1), default=found.restarts)
+    p.add_argument("--restarts", type=fits_in_memory(integer(1), lambda r: r * RESTART_BYTES), default=found.restarts)
     p.add_argument("--lam", type=number(0, 1), default=found.lam, help="weight of the discrimination term λ")
     p.add_argument("--seed", type=integer(0), default=found.seed)
     p.add_argument("--json", help="write the figures to this JSON file")

@@ -2,6 +2,10 @@
 student); the grading checks are lecturer code in the bundle (``notebooks/grading/02_anogan.json``).
 None raises, so a notebook with unanswered exercises still runs to the end.
 
+A public check holds no reference solution a student could call or copy: it tests properties and
+small values computed by hand, on hand-made networks whose outputs are known (``tests/test_grading.py``
+keeps it so).
+
 1. ``threshold_at_fpr(normal_scores, fpr)``: a threshold that flags at most ``fpr`` of the normal images.
 2. The search's true-positive rate at a 5 % false-positive rate.
 3. ``ziz_loss(E, G, z)``: f-AnoGAN's other encoder loss, mean (z - E(G(z)))².
@@ -10,65 +14,73 @@ None raises, so a notebook with unanswered exercises still runs to the end.
 from __future__ import annotations
 
 import torch
+from torch import nn
 
-from ..checks import NotAnswered, call, close, expect, run, say, tensor_of
+from ..checks import Plausible, call, close, expect, number_of, run, say, tensor_of
 from . import dcgan
-from .score import anomaly_loss, freeze
 
 
 # 1. threshold_at_fpr ----------------------------------------------------------------------------
 
-def _threshold(normal: torch.Tensor, fpr: float) -> torch.Tensor:
-    """The smallest normal score t with mean(normal > t) <= fpr (scores without ties)."""
-    s = normal.sort().values
-    allowed = int(fpr * len(s) + 1e-9)                                 # normal images allowed above t
-    return s[len(s) - 1 - allowed]
+# (normal scores, fpr, [lowest, highest) threshold that is right): worked out by hand; fpr · n is not
+# always a whole number (10 · 0.25 = 2.5: two images may be above t).
+_THRESHOLDS = [([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.1, (9, 10)), ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.25, (8, 9)),
+               ([3, 1, 4, 1.5, 5, 9, 2, 6], 0.2, (6, 9)), ([3, 1, 4, 1.5, 5, 9, 2, 6], 0.5, (3, 4)),
+               ([2, 7, 5], 0.0, (7, float("inf")))]
+
+
+def _one_number(got, name: str) -> float:
+    expect(got is not None and (not isinstance(got, torch.Tensor) or got.numel() == 1),
+           f"{name} must return one number", f"{name} は1つの数を返す必要があります")
+    return float(got)
 
 
 def _threshold_at_fpr(fn, cases) -> str:
-    for seed, n, fpr in cases:
-        normal = torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10
-        got = call(fn, normal.clone(), fpr)
-        t = float(got.item() if isinstance(got, torch.Tensor) else got)
-        ref, s = _threshold(normal, fpr).item(), normal.sort().values
-        above = (normal > t).float().mean().item()
-        expect((normal > t).sum().item() <= int(fpr * n + 1e-9), f"with fpr = {fpr}, {above:.1%} of the normal scores are above your threshold",
-               f"fpr = {fpr} のとき、正常スコアの {above:.1%} がしきい値を超えています")
-        next_up = s[s > ref]
-        expect(t >= ref and (len(next_up) == 0 or t < next_up[0].item()),
-               f"with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
+    for scores, fpr, (low, high) in _THRESHOLDS:
+        normal = torch.tensor(scores, dtype=torch.float32)
+        t = _one_number(call(fn, normal.clone(), fpr), "threshold_at_fpr")
+        above = int((normal > t).sum())
+        expect(t >= low, f"with fpr = {fpr}, {above} of {len(normal)} normal scores are above your threshold: too many",
+               f"fpr = {fpr} のとき、{len(normal)} 個の正常スコアのうち {above} 個がしきい値を超えています: 多すぎます")
+        expect(t < high, f"with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
                "flag as many images as allowed", f"fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその割合以下です: "
                "許される範囲でできるだけ多くの画像を検出しましょう")
+    for seed, n, fpr in cases:
+        normal = torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10
+        t = _one_number(call(fn, normal.clone(), fpr), "threshold_at_fpr")
+        flagged, allowed = int((normal > t).sum()), fpr * n + 1e-9
+        expect(flagged <= allowed, f"with fpr = {fpr}, {flagged / n:.1%} of the normal scores are above your threshold",
+               f"fpr = {fpr} のとき、正常スコアの {flagged / n:.1%} がしきい値を超えています")
+        expect(flagged + 1 > allowed, f"with fpr = {fpr} a lower threshold would still flag at most that share",
+               f"fpr = {fpr} では、より低いしきい値でも誤検出はその割合以下です")
     return say("the threshold is an order statistic of the normal scores: only they fix the false alarms.",
                "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです。")
 
 
 def check_threshold_at_fpr(fn) -> bool | None:
-    """Exercise 1 (public)."""
+    """Exercise 1 (public): short score lists whose thresholds are known, then the count of flagged
+    normal scores (at most fpr · n, and one more image would be too many) on random scores."""
     return run(_threshold_at_fpr, fn, [(0, 100, 0.05), (1, 40, 0.1)])
-
 
 
 # 2. tpr at 5 % fpr --------------------------------------------------------------------------------
 
-def _tpr(answer, scores, labels, fpr) -> str:
-    if answer is None:
-        raise NotAnswered
-    labels = torch.as_tensor(labels).bool()
-    t = _threshold(scores[~labels], fpr)
-    tpr = (scores[labels] > t).float().mean().item()
-    expect(abs(float(answer) - tpr) < 1e-6, f"{float(answer):.3f} is not the share of anomalies scored above "
-           f"the threshold that flags {fpr:.0%} of the normal test images", f"{float(answer):.3f} は、正常なテスト画像の "
-           f"{fpr:.0%} を検出するしきい値を超える異常画像の割合ではありません")
-    return say(f"at {fpr:.0%} false alarms the search finds {tpr:.0%} of the anomalies; the AUROC averages over "
-               "every threshold, an inspection line runs at one.", f"誤検出 {fpr:.0%} で探索は異常の {tpr:.0%} を"
-               "見つけます。AUROC はすべてのしきい値の平均ですが、検査ラインは1つのしきい値で動きます。")
+def _tpr(answer, labels) -> str:
+    tpr = number_of(answer, "tpr_at_5")
+    n = int(torch.as_tensor(labels).bool().sum())
+    expect(0 <= tpr <= 1, f"tpr_at_5 is a share of the anomalies, a number in [0, 1], not {tpr:.3f}",
+           f"tpr_at_5 は異常画像の割合なので [0, 1] の数です（{tpr:.3f} ではありません）")
+    expect(abs(tpr * n - round(tpr * n)) < 1e-6 * max(n, 1), f"tpr_at_5 must be a count of flagged anomalies "
+           f"divided by the {n} anomalies", f"tpr_at_5 は検出した異常画像の数を異常画像の数 {n} で割った値です")
+    return Plausible(say(f"{tpr:.0%} of the anomalies is a possible share; the AUROC averages over every threshold, "
+                         "an inspection line runs at one.", f"異常の {tpr:.0%} はありうる割合です。AUROC はすべての"
+                         "しきい値の平均ですが、検査ラインは1つのしきい値で動きます。"))
 
 
-def check_tpr(answer, scores, labels, fpr: float = 0.05) -> bool | None:
-    """Exercise 2 (public): ``answer`` is the true-positive rate of ``scores`` at ``fpr``."""
-    return run(_tpr, answer, scores, labels, fpr)
-
+def check_tpr(answer, labels) -> bool | None:
+    """Exercise 2 (public): a share in [0, 1] of the anomalies among ``labels`` (the grader
+    recomputes it from the notebook's scores)."""
+    return run(_tpr, answer, labels)
 
 
 # 3. ziz_loss ------------------------------------------------------------------------------------
@@ -79,59 +91,77 @@ def tiny_net(kind: str, seed: int) -> torch.nn.Module:
     return {"G": G, "D": D}.get(kind) or dcgan.build_encoder(z_dim=4, width=8, seed=seed + 1)
 
 
-def _tiny(seed: int, z_dim: int = 4):
-    G, D = dcgan.build(z_dim=z_dim, width=8, seed=seed)
-    E = dcgan.build_encoder(z_dim=z_dim, width=8, seed=seed + 1)
-    freeze(G, D)
-    E.eval()
-    return E, G, D
+def _half_encoder() -> nn.Module:
+    """E(x) = x / 2 (flattened): with G(z) = z, z - E(G(z)) = z / 2, worked out by hand below."""
+    E = nn.Sequential(nn.Flatten(), nn.Linear(2, 2))
+    with torch.no_grad():
+        E[1].weight.copy_(0.5 * torch.eye(2))
+        E[1].bias.zero_()
+    return E
+
+
+# z = [[2, 0], [0, -4]]: z - E(G(z)) = [[1, 0], [0, -2]], mean square 5 / 4; its gradient for E's weight
+# -2/4 Σ_b r_b z_bᵀ = [[-1, 0], [0, -4]] and for its bias -2/4 Σ_b r_b = [-0.5, 1].
+_ZIZ_Z = torch.tensor([[2.0, 0.0], [0.0, -4.0]])
+_ZIZ_BY_HAND = (torch.tensor(1.25), torch.tensor([[-1.0, 0.0], [0.0, -4.0]]), torch.tensor([-0.5, 1.0]))
 
 
 def _ziz_loss(fn, cases) -> str:
+    E = _half_encoder()
+    got = call(fn, E, nn.Identity(), _ZIZ_Z.clone())
+    close(tensor_of(got, (), "ziz_loss"), _ZIZ_BY_HAND[0], "ziz_loss with E(x) = x / 2 and G(z) = z")
+    expect(got.requires_grad, "the loss has no gradient for E (torch operations only, no .item() or no_grad)",
+           "損失に E の勾配がありません（torch の演算だけを使い、.item() や no_grad を使わないでください）")
+    grads = torch.autograd.grad(got, list(E.parameters()))
+    for grad, by_hand in zip(grads, _ZIZ_BY_HAND[1:]):
+        close(grad, by_hand, "the gradient of ziz_loss for E's weights (E(x) = x / 2, G(z) = z)")
     for seed, n in cases:
-        E, G, _ = _tiny(seed)
         z = torch.randn(n, 4, generator=torch.Generator().manual_seed(seed))
-        E.zero_grad()
-        got = call(fn, E, G, z.clone())
-        value = tensor_of(got, (), "ziz_loss")
-        ref = (z - E(G(z))).pow(2).mean()
-        close(value, ref.detach(), "ziz_loss")
-        expect(got.requires_grad, "the loss has no gradient for E (torch operations only, no .item() or no_grad)",
-               "損失に E の勾配がありません（torch の演算だけを使い、.item() や no_grad を使わないでください）")
-        grads = torch.autograd.grad(got, list(E.parameters()))
-        refs = torch.autograd.grad(ref, list(E.parameters()))
-        close(torch.cat([g.flatten() for g in grads]), torch.cat([r.flatten() for r in refs]),
-              "the gradient of ziz_loss with respect to E's weights", rtol=1e-3, atol=1e-6)
+        loss = tensor_of(call(fn, tiny_net("E", seed), tiny_net("G", seed).eval(), z), (), "ziz_loss")
+        expect(loss >= 0, "a mean of squares is never negative", "2乗の平均は負になりません")
     return say("ziz compares latents, izi_f compares images and features; f-AnoGAN found izi_f the better encoder.",
                "ziz は潜在変数を、izi_f は画像と特徴を比べます。f-AnoGAN では izi_f の方が良いエンコーダでした。")
 
 
 def check_ziz_loss(fn) -> bool | None:
-    """Exercise 3 (public): the value and its gradient for E's weights on a tiny E and G."""
+    """Exercise 3 (public): the value and its gradient for E worked out by hand on E(x) = x / 2,
+    G(z) = z; a scalar >= 0 on a tiny E and G."""
     return run(_ziz_loss, fn, [(0, 3)])
-
 
 
 # 4. sgd_search ----------------------------------------------------------------------------------
 
-def _sgd_reference(G, D, x, z0, lr, iterations, lam):
-    z = z0.clone().requires_grad_(True)
-    for _ in range(iterations):
-        (grad,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
-        z = (z - lr * grad).detach().requires_grad_(True)
-    return z.detach()
+class _Square(nn.Module):
+    """G(z) = z² as a 1 x 1 image."""
+
+    def forward(self, z):
+        return z.reshape(len(z), 1, 1, 1) ** 2
+
+
+class _Features(nn.Module):
+    """D whose feature f_D(x) is the image itself: then A(x) = |x - G(z)| whatever λ."""
+
+    def forward(self, x):
+        return x.flatten(1).sum(1, keepdim=True), x.flatten(1)
+
+
+# x = 4, G(z) = z² < 4: A = 4 - z², dA/dz = -2z, so each step is z <- z (1 + 2 lr): after 3 steps of
+# lr = 0.1, z0 times 1.2³ = 1.728 (Adam would move each z by about lr per step instead).
+_SEARCH = dict(x=torch.full((2, 1, 1, 1), 4.0), z0=torch.tensor([[1.0], [-0.5]]), lr=0.1, iterations=3,
+               z=torch.tensor([[1.728], [-0.864]]))
 
 
 def _sgd_search(fn, cases) -> str:
+    s = _SEARCH
+    got = tensor_of(call(fn, _Square(), _Features(), s["x"].clone(), s["z0"].clone(), s["lr"], s["iterations"], 0.1),
+                    (2, 1), "sgd_search")
+    close(got, s["z"], "the z found by sgd_search with G(z) = z², x = 4 (worked out by hand)", rtol=1e-4)
     for seed, n, lr, iterations, lam in cases:
-        _, G, D = _tiny(seed)
+        G, D = tiny_net("G", seed).train(), tiny_net("D", seed).train()   # as after training: the search must freeze them
         g = torch.Generator().manual_seed(seed)
         x, z0 = torch.rand(n, 1, 64, 64, generator=g) * 2 - 1, torch.randn(n, 4, generator=g)
-        ref = _sgd_reference(G, D, x, z0, lr, iterations, lam)
-        G.train().requires_grad_(True)                                 # as after training: the search must freeze them
-        D.train().requires_grad_(True)
         before = z0.clone()
-        got = tensor_of(call(fn, G, D, x, z0, lr, iterations, lam), (n, 4), "sgd_search")
+        tensor_of(call(fn, G, D, x, z0, lr, iterations, lam), (n, 4), "sgd_search")
         expect(torch.equal(z0, before), "sgd_search changed z0 in place; start from a copy (z0.clone())",
                "sgd_search が z0 をその場で書き換えました。コピー（z0.clone()）から始めましょう")
         expect(not G.training and not D.training, "put G and D in eval mode (BatchNorm must not use the batch)",
@@ -139,11 +169,11 @@ def _sgd_search(fn, cases) -> str:
         expect(all(p.grad is None or not p.grad.any() for p in [*G.parameters(), *D.parameters()]),
                "G's or D's weights received gradients: freeze them (requires_grad_(False)), only z is optimised",
                "G か D の重みに勾配が付きました: requires_grad_(False) で固定しましょう。最適化するのは z だけです")
-        close(got, ref, "the z found by sgd_search", rtol=1e-3, atol=1e-5)
     return say("plain gradient descent with one step size for every z; compare how fast A(x) falls with Adam's.",
                "すべての z に同じ歩幅を使う単純な勾配降下です。A(x) の下がり方を Adam と比べましょう。")
 
 
 def check_sgd_search(fn) -> bool | None:
-    """Exercise 4 (public): a tiny G and D, a few steps."""
+    """Exercise 4 (public): three steps worked out by hand on G(z) = z²; on a tiny G and D in training
+    mode, z0 unchanged and G, D frozen in eval mode."""
     return run(_sgd_search, fn, [(0, 2, 0.01, 3, 0.1)])

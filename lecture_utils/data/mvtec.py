@@ -108,6 +108,8 @@ def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
 
 
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+# What reading a broken or hostile file raises; DecompressionBombError: more pixels than PIL allows.
+UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 
 
 def image_modes(root, split: str = "train") -> dict[str, int]:
@@ -117,7 +119,7 @@ def image_modes(root, split: str = "train") -> dict[str, int]:
         try:
             with Image.open(item.path) as img:
                 modes[img.mode] = modes.get(img.mode, 0) + 1
-        except (OSError, ValueError) as e:
+        except UNREADABLE as e:
             raise DatasetError(f"cannot read image {item.path}: {e}") from e
     return modes
 
@@ -150,7 +152,7 @@ def read_image(path, size: int, channels: int) -> torch.Tensor:
     try:
         with Image.open(path) as img:
             img = _convert(img, "RGB" if channels == 3 else "L").resize((size, size), Image.BICUBIC)
-    except (OSError, ValueError) as e:
+    except UNREADABLE as e:
         raise DatasetError(f"cannot read image {path}: {e}") from e
     a = np.asarray(img, dtype=np.float32) / 255.0
     return torch.from_numpy(a.reshape(size, size, channels)).permute(2, 0, 1).contiguous()
@@ -164,7 +166,7 @@ def read_mask(path, size: int, image_path=None) -> torch.Tensor:
     try:
         with Image.open(path) as m:
             a = np.asarray(_convert(m, "L").resize((size, size), Image.NEAREST))
-    except (OSError, ValueError) as e:
+    except UNREADABLE as e:
         raise DatasetError(f"cannot read mask {path}: {e}") from e
     binary = a > a.max() / 2 if a.max() > 0 else np.zeros_like(a, bool)
     return torch.from_numpy(binary.astype(np.float32))[None]
@@ -174,11 +176,12 @@ def check_mask_size(mask_path, image_path) -> None:
     """A mask must have its image's size (only the headers are read)."""
     try:
         with Image.open(mask_path) as m, Image.open(image_path) as img:
-            if m.size != img.size:
-                raise DatasetError(f"mask {mask_path} is {m.size[0]}x{m.size[1]} but its image "
-                                   f"{image_path} is {img.size[0]}x{img.size[1]}")
-    except (OSError, SyntaxError) as e:
+            sizes = m.size, img.size
+    except UNREADABLE as e:
         raise DatasetError(f"cannot read {mask_path} or {image_path}: {e}") from e
+    if sizes[0] != sizes[1]:
+        raise DatasetError(f"mask {mask_path} is {sizes[0][0]}x{sizes[0][1]} but its image "
+                           f"{image_path} is {sizes[1][0]}x{sizes[1][1]}")
 
 
 @dataclass
@@ -275,7 +278,7 @@ def summarize(root) -> dict:
             try:
                 with Image.open(item.path) as img:
                     key = (img.size, img.mode)
-            except (OSError, ValueError) as e:
+            except UNREADABLE as e:
                 raise DatasetError(f"cannot read image {item.path}: {e}") from e
             formats[key] = formats.get(key, 0) + 1
         info["splits"][split] = counts

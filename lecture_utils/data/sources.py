@@ -79,6 +79,14 @@ def _how(kind: str, url: str, folder: Path) -> str:
     return say(f"{kind}_upload" if in_colab() else f"{kind}_save", url=url, folder=dl.shown(folder))
 
 
+def _env_capsule(root: Path) -> Path:
+    """``$LECTURE_UTILS_CAPSULE`` if it is an MVTec-layout folder (holds train/good), else one line naming it."""
+    why = "why_missing" if not root.exists() else "why_no_train_good" if not (root / "train" / "good").is_dir() else None
+    if why:
+        raise DatasetError(say("env_not_folder", name=CAPSULE_ENV, path=root, why=say(why)))
+    return root
+
+
 def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
     """``(folder, name)`` of the capsule data for ``DATA = choice`` (see the module docstring);
     name is 'env', 'lecture', 'mvtec' or 'synthetic'."""
@@ -88,7 +96,7 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
     if choice != "auto":
         return _cached_capsule(choice) or _downloaded_capsule(choice), choice
     if os.environ.get(CAPSULE_ENV):
-        return Path(os.environ[CAPSULE_ENV]).expanduser(), "env"
+        return _env_capsule(Path(os.environ[CAPSULE_ENV]).expanduser()), "env"
     for name in ("lecture", "mvtec"):
         root = _cached_capsule(name)
         if root is not None:

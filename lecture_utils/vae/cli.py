@@ -15,11 +15,13 @@ import json
 import sys
 import time
 
-from ..arguments import add_device, integer, number
+import torch
+
+from ..arguments import add_device, fits_in_memory, integer, number
 from ..checkpoint import data_identity
 from ..config import pick_device
 from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
-from ..outputs import check_writable, write_text
+from ..outputs import check_report_out, check_writable, write_text
 from .model import VAE
 from .projection import ProjectionConfig
 from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
@@ -41,6 +43,30 @@ def _channels(root, asked: int | None) -> int:
     for name, n in ignored_train_folders(root).items():
         _note(f"{root}/train/{name} ({n} images) is ignored: only train/good is training data")
     return channels
+
+
+REPORT_KEYS = {"method", "image_auroc", "pixel_auroc", "comparison"}   # what tells an earlier --json report
+MAX_SIGMA = (VAE.image_size - 1.5) / 3     # the blur's radius 3 sigma must stay inside the image (reflect padding)
+
+
+def training_bytes(z_dim: int) -> int:
+    """Memory the VAE's weights take in training (weights, gradients, Adam's two moments), counted
+    on the meta device (nothing is allocated)."""
+    with torch.device("meta"):
+        return 16 * sum(p.numel() for p in VAE(z_dim=z_dim, input_c=3).parameters())
+
+
+def _same_channels(args, model) -> int:
+    """The channels to read the images with: the weights', unless the test images have another count
+    and --channels does not say to convert them (colour must not turn grey without a word)."""
+    if args.channels not in (None, model.input_c):
+        raise ValueError(f"--channels {args.channels} but {args.weights} was trained on {model.input_c} channel(s)")
+    data = channels_of(image_modes(args.data, "test"))
+    if args.channels is None and data != model.input_c:
+        raise ValueError(f"--weights {args.weights} was trained on {model.input_c} channel(s) but the test images of "
+                         f"{args.data} have {data}: use weights trained on {data} channel(s), or pass --channels "
+                         f"{model.input_c} to convert the images")
+    return model.input_c
 
 
 def cmd_train(args) -> int:
@@ -67,12 +93,10 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     if args.json:
-        check_writable(args.json, "--json")
+        check_report_out(args.json, "--json", REPORT_KEYS, args.weights)
     device = pick_device(args.device)
     model = load_vae(args.weights, device)
-    channels = args.channels or model.input_c
-    if channels != model.input_c:
-        raise ValueError(f"--channels {channels} but {args.weights} was trained on {model.input_c} channel(s)")
+    channels = _same_channels(args, model)
     test = load_split(args.data, "test", VAE.image_size, channels)
     train = load_split(args.data, "train", VAE.image_size, channels) if args.reference > 1 else None
     proj = ProjectionConfig(iterations=args.iterations, alpha=args.alpha, lam=args.lam)
@@ -113,7 +137,7 @@ def register(groups) -> None:
     t.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=vae.augment)
     t.add_argument("--batch-size", type=integer(1), default=vae.batch_size)
     t.add_argument("--lr", type=number(0, open_low=True), default=vae.lr)
-    t.add_argument("--z-dim", type=integer(1), default=vae.z_dim)
+    t.add_argument("--z-dim", type=fits_in_memory(integer(1), training_bytes), default=vae.z_dim)
     t.add_argument("--seed", type=integer(0), default=vae.seed)
     t.add_argument("--save-every", type=integer(1), default=vae.save_every, help="epochs between checkpoints")
     add_device(t)
@@ -126,9 +150,9 @@ def register(groups) -> None:
     e.add_argument("--alpha", type=number(0, open_low=True), default=proj.alpha, help="step size α")
     e.add_argument("--lam", type=number(0), default=proj.lam)
     e.add_argument("--map", choices=("dssim", "residual"), default=ev.map_kind)
-    e.add_argument("--sigma", type=number(0), default=ev.sigma)
+    e.add_argument("--sigma", type=number(0, MAX_SIGMA), default=ev.sigma)
     e.add_argument("--score", choices=("max", "mean", "top1"), default=ev.score)
-    e.add_argument("--score-sigma", type=number(0), default=ev.score_sigma)
+    e.add_argument("--score-sigma", type=number(0, MAX_SIGMA), default=ev.score_sigma)
     e.add_argument("--reference", type=integer(0), default=ev.reference,
                    help="good training images whose maps normalise each pixel (0: raw maps)")
     e.add_argument("--methods", type=_methods, default=",".join(DEFAULT_METHODS),

@@ -18,7 +18,7 @@ from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto sav
 
 from ..batching import in_batches
 from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
-                          resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
+                          refuse_unfinished, resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from ..messages import tell
 from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
@@ -208,9 +208,7 @@ def cached_weights(config: VAEConfig, source: str = "capsule", root=None) -> Pat
 def load_vae(weights, device=None) -> VAE:
     """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
     state = load_checkpoint(weights)
-    if isinstance(state, dict) and state.get("complete") is False:
-        raise ValueError(f"{weights} is an unfinished training run (epoch {state.get('epoch')} of "
-                         f"{(state.get('config') or {}).get('epochs')}); finish it with the same train command")
+    refuse_unfinished(state, weights)
     sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
     if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
         raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")

@@ -627,8 +627,8 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
 # "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
-# The checks compare your function with a reference on small made-up inputs; for grading, further
-# checks of the same kind are run on your notebook.
+# The checks test properties of your answer and small values worked out by hand; for grading,
+# further checks are run on your notebook.
 #
 # **Exercise 1 (implement, about 20 minutes).** *Goal: see why the `kl` energy stops where the VAE
 # reproduces the image.* Write `bernoulli_kl(x, x_hat)`, the Bernoulli divergence summed over the
@@ -640,7 +640,7 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
 # ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
-# 実行できます）。チェックは小さな入力で参照実装と比べます。採点では同じ種類の別のチェックも実行します。
+# 実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
 #
 # **課題1（実装、約20分）** 目標: `kl` エネルギーが VAE の再現できる画像で止まる理由を理解する。
 # 画像ごとに画素について和をとったベルヌーイ分布の KL ダイバージェンス
@@ -693,13 +693,13 @@ def judge(records, cases):
 # **Exercise 2 (implement, about 20 minutes).** *Goal: derive a gradient by hand and check it
 # numerically, as autograd would.* For the lecture's energy $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$ with
 # $\hat{x} = f_{\mathrm{VAE}}(x_t)$ held constant, write `lecture_grad(x_t, x_hat, x_0, lam)` returning $\nabla E(x_t)$
-# `[B, C, H, W]` in closed form, without autograd. The check compares it with autograd's gradient.
+# `[B, C, H, W]` in closed form, without autograd. The check compares it with finite differences of the energy.
 # Then look at `step`: what does the residual weighting do to this gradient?
 # %% [markdown ja]
 # **課題2（実装、約20分）** 目標: 勾配を手で導き、autograd と同じく数値で確かめる。
 # 講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$
 # `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。
-# チェックは autograd の勾配と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
+# チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
 
 # %%
 def lecture_grad(x_t, x_hat, x_0, lam):
@@ -789,7 +789,7 @@ def judge(records, cases):
 # %%
 free = projection(model, x_0, kl_energy, proj_config.iterations, proj_config.alpha, lam=0.0)  # SOLUTION
 moved_ratio = (free.x - x_0.cpu()).abs().sum().item() / (kl.x - x_0.cpu()).abs().sum().item()  # SOLUTION
-_ = homework.check_moved_ratio(moved_ratio, model, x_0, proj_config)
+_ = homework.check_moved_ratio(moved_ratio)
 
 # %%
 # HIDDEN CHECKS q4 points=2 value=moved_ratio

@@ -518,8 +518,8 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
 # "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
-# The checks compare your code with a reference on small inputs; for grading, further checks of the
-# same kind are run on your notebook.
+# The checks test properties of your answer and small values worked out by hand; for grading,
+# further checks are run on your notebook.
 #
 # **Exercise 1 (implement, about 15 minutes).** *Goal: turn a score into a decision.* An inspection
 # line must fix a threshold before it sees any defect, from normal images only. Write
@@ -530,7 +530,7 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
 # ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
-# 実行できます）。チェックは小さな入力で参照実装と比べます。採点では同じ種類の別のチェックも実行します。
+# 実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
 #
 # **課題1（実装、約15分）** 目標: スコアを判定に変える。検査ラインでは、欠陥を見る前に正常画像だけから
 # しきい値を決める必要があります。正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
@@ -587,7 +587,7 @@ def judge(records, cases):
 
 # %%
 tpr_at_5 = (search.scores[y_test == 1] > threshold_at_fpr(search.scores[y_test == 0], 0.05)).float().mean().item()  # SOLUTION
-_ = homework_anogan.check_tpr(tpr_at_5, search.scores, y_test, fpr=0.05)
+_ = homework_anogan.check_tpr(tpr_at_5, y_test)
 
 # %%
 # HIDDEN CHECKS q2 points=1 value=tpr_at_5
