@@ -336,3 +336,15 @@ def test_warn_if_slow_only_on_cpu_at_full_settings(monkeypatch, capsys):
 def test_the_lectures_offline_capsule_is_not_the_one_settings_were_tuned_on(synthetic):
     sources.capsule("synthetic")
     assert synthetic == [sources.LECTURE_SEED] and sources.LECTURE_SEED != sources.TUNING_SEED
+
+
+@pytest.mark.parametrize("value, on", [("1", True), ("Yes", True), ("off", False), ("NO", False), ("", False)])
+def test_the_download_opt_in_reads_on_and_off_words(monkeypatch, value, on):
+    monkeypatch.setenv(sources.DOWNLOAD_ENV, value)
+    assert sources.may_download() is on
+
+
+def test_an_unknown_download_opt_in_names_the_variable(monkeypatch):
+    monkeypatch.setenv(sources.DOWNLOAD_ENV, "maybe")
+    with pytest.raises(ValueError, match="LECTURE_UTILS_DOWNLOAD"):
+        sources.may_download()

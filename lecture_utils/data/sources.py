@@ -40,9 +40,8 @@ _ARCHIVES = {"lecture": LECTURE.name, "mvtec": MVTEC_CAPSULE.name}   # DATA valu
 
 
 def may_download() -> bool:
-    """``"auto"`` may download: in Colab, or when ``LECTURE_UTILS_DOWNLOAD`` is set (not '', '0', 'no')."""
-    opt_in = os.environ.get(DOWNLOAD_ENV, "").strip().lower() not in ("", "0", "false", "no")
-    return in_colab() or opt_in
+    """``"auto"`` may download: in Colab, or when ``LECTURE_UTILS_DOWNLOAD`` is on (``config.switch``)."""
+    return in_colab() or config.switch(DOWNLOAD_ENV)
 
 
 def _choice(choice: str, allowed: tuple[str, ...]) -> str:
