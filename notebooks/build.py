@@ -1,10 +1,12 @@
 """Build the Japanese and English notebooks from one source per lecture.
 
-Each lecture is written once, in ``notebooks/src/NAME.py``, in the "percent" format:
+Each lecture is written once, in ``notebooks/src/NAME.py``, in jupytext's py:percent format, the
+language of a markdown cell as its metadata (so JupyterLab with jupytext, or ``jupytext --to ipynb``,
+opens a source as one runnable notebook holding both languages):
 
-    # %% [markdown en]        <- English markdown (each line starts with "# ")
-    # %% [markdown ja]        <- the same cell in Japanese
-    # %%                      <- a code cell, shared by both languages
+    # %% [markdown] lang="en"   <- English markdown (each line starts with "# ")
+    # %% [markdown] lang="ja"   <- the same cell in Japanese
+    # %%                        <- a code cell, shared by both languages
 
 Homework is marked inside code cells (as in otter-grader's ``otter assign``)::
 
@@ -49,7 +51,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LANGS = ("ja", "en")
 PYPROJECT = HERE.parent / "pyproject.toml"
-HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
+HEADER = re.compile(r'^# %%(?: \[markdown\] lang="(ja|en)")?\s*$')   # a cell's first line (style.py)
 
 
 def _project() -> tuple[str, str, list[str]]:
@@ -123,25 +125,10 @@ PLACEHOLDER = 'raise NotImplementedError("your code here")'
 
 
 def parse(text: str) -> list[tuple[str, str | None, str]]:
-    """Split a percent-format source into (kind, lang, text) cells; lang is None for code."""
-    cells, kind, lang, lines = [], None, None, []
-
-    def flush():
-        body = "\n".join(lines).strip("\n")
-        if kind and body:
-            cells.append((kind, lang, body))
-
-    for line in text.splitlines():
-        m = HEADER.match(line)
-        if m:
-            flush()
-            kind, lang, lines = ("markdown" if m.group(1) else "code"), m.group(1), []
-            continue
-        if kind == "markdown":
-            line = line[2:] if line.startswith("# ") else line.lstrip("#")
-        lines.append(line)
-    flush()
-    return cells
+    """A py:percent source, read by jupytext, as (kind, lang, text) cells; lang is None for code."""
+    import jupytext   # the dev extra's; imported here so that the Colab test run needs it not
+    notebook = jupytext.reads(text, fmt="py:percent")
+    return [(c.cell_type, c.metadata.get("lang"), c.source) for c in notebook.cells if c.source.strip()]
 
 
 def hidden(code: str) -> tuple[str, int, str, str] | None:

@@ -40,7 +40,6 @@ GLOSSARY = {
 VARIANTS = {v: term for term, variants in GLOSSARY.items() for v in variants}
 # spans kept verbatim: `code`, $math$ (inline or display) and 「titles」 (e.g. the original lecture's name)
 KEEP = re.compile(r"(`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|「[^」]*」)", re.S)
-HEADER = re.compile(r"^# %%(?: \[markdown (ja|en)\])?\s*$")
 # an ASCII "." or "," right after Japanese text (kana, kanji, full-width brackets): 。 or 、
 ASCII_AFTER_JA = re.compile(r"(?<=[\u3040-\u30ff\u4e00-\u9fff\uff08\uff09\u300c\u300d])([.,])(?!\.) ?")
 # counters written right after their number, without a space: 「4つ」「100エポック」「3枚」「6節」
@@ -94,14 +93,14 @@ def problems(text: str) -> list[str]:
 
 
 def fix_source(source: str) -> str:
-    """A percent-format source with every ``[markdown ja]`` cell passed through :func:`fix_text`."""
+    """A py:percent source with every ``[markdown] lang="ja"`` cell passed through :func:`fix_text`."""
     out, cell, lang = [], [], None
 
     def flush():
         out.extend(fix_text("\n".join(cell)).split("\n") if lang == "ja" else cell)
 
     for line in source.split("\n"):
-        m = HEADER.match(line)
+        m = build.HEADER.match(line)
         if m:
             flush()
             cell, lang = [], m.group(1)

@@ -104,8 +104,29 @@ def test_notebooks_are_built_from_their_sources():
 
 
 def test_parse_splits_languages_and_code():
-    text = "# %% [markdown en]\n# Hello\n# %% [markdown ja]\n# こんにちは\n# %%\nx = 1\n"
+    text = '# %% [markdown] lang="en"\n# Hello\n\n# %% [markdown] lang="ja"\n# こんにちは\n\n# %%\nx = 1\n'
     assert build.parse(text) == [("markdown", "en", "Hello"), ("markdown", "ja", "こんにちは"), ("code", None, "x = 1")]
+
+
+def without_header(text: str) -> str:
+    """A py:percent text without its YAML header (jupytext adds its own version there on saving)."""
+    return text.split("\n# ---\n", 1)[1].lstrip("\n") if text.startswith("# ---\n") else text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_source_opens_as_one_runnable_notebook_and_saves_back_unchanged(name):
+    """What JupyterLab with jupytext (or `jupytext --to ipynb`) does with a lecture's source: a
+    Python notebook with both languages' markdown and the shared code, written back as it was."""
+    jupytext = pytest.importorskip("jupytext")
+    text = (ROOT / "notebooks" / "src" / f"{name}.py").read_text(encoding="utf-8")
+    notebook = jupytext.reads(text, fmt="py:percent")
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    langs = {c.metadata.get("lang") for c in notebook.cells if c.cell_type == "markdown"}
+    assert langs == {"ja", "en"}
+    built = ["".join(c["source"]) for c in cells("en", name, "code", "instructor/")[0][1:]]  # after setup
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    assert built == [build.instructor_cell(c) if build.hidden(c) else c for c in code]     # the lecture's code
+    assert without_header(jupytext.writes(notebook, fmt="py:percent")) == without_header(text)
 
 
 def private_course(tmp_path):

@@ -1,4 +1,19 @@
-# %% [markdown en]
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: lang,-all
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] lang="en"
 # # 00 · Data for unsupervised anomaly detection
 #
 # **Unsupervised anomaly detection** learns what *normal* looks like from normal examples only,
@@ -15,7 +30,7 @@
 # 2. **handwritten digits**: 7 and 8 are normal, 2 is the anomaly,
 # 3. how to bring **your own images**.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # # 00 · 教師なし異常検知のためのデータ
 #
 # **教師なし異常検知**では、**正常**なデータだけから「正常とはどういうものか」を学習し、
@@ -44,13 +59,13 @@ from lecture_utils.messages import tell
 
 tell("cache_folder", path=config.data_dir())
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ### Optional: keep your files on Google Drive
 # Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ### 任意: ファイルを Google ドライブに保存する
 # Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
 # 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
@@ -61,7 +76,7 @@ USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on G
 if USE_DRIVE:
     sources.use_drive()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ### Which data
 # `DATA` chooses the capsule images: `"auto"`, `"lecture"` (the lecture's archive with its trained
 # weights), `"mvtec"` (the official MVTec AD capsule) or `"synthetic"`; `DIGITS_DATA` the digits:
@@ -71,7 +86,7 @@ if USE_DRIVE:
 # offline stand-in and prints one line saying why and how to get the real data. A named source
 # (`"lecture"`, `"mvtec"`, `"mnist"`) is downloaded if needed and stops with an error if it cannot be.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ### どのデータを使うか
 # `DATA` でカプセル画像を選びます: `"auto"`、`"lecture"`（講義用アーカイブ、学習済みの重み付き）、
 # `"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（合成カプセル）。`DIGITS_DATA` で数字を選びます:
@@ -88,7 +103,7 @@ capsule, source = sources.capsule(DATA)
 digit_source = sources.digits(DIGITS_DATA)
 print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 1. The MVTec layout
 #
 # Every image data set in these lectures is a folder in the layout of MVTec AD:
@@ -107,7 +122,7 @@ print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
 # call. Look at which one you got and at the counts: many normal training images, a few test
 # images of each type.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 1. MVTec 形式のフォルダ構成
 #
 # この講義で使う画像データセットは、すべて MVTec AD と同じフォルダ構成です。
@@ -132,7 +147,7 @@ for split, counts in info["splits"].items():
     print(f"  {split:5s}", counts)
 print("  masks:", info["masks"], "| image size:", info["image_size"])
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 2. Good and defective capsules
 #
 # `mvtec.load_split` reads one split into tensors: `images` `[N, 3, H, W]` in [0, 1], `labels`
@@ -141,7 +156,7 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 # compared with the capsule: a model must notice a few wrong pixels, and the masks show exactly
 # which ones.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 2. 正常なカプセルと欠陥のあるカプセル
 #
 # `mvtec.load_split` は1つの分割をテンソルに読み込みます。`images` は `[N, 3, H, W]`（値は [0, 1]）、
@@ -156,7 +171,7 @@ print(test.images.shape, "labels:", test.labels.tolist().count(1), "defective,",
 fig = P.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 3. What "normal" looks like
 #
 # Training uses only `train/good`. Normal capsules are not identical: they shift, tilt a little
@@ -164,7 +179,7 @@ plt.show()
 # where normal images vary (bright in the right panel): mostly along the outline and the print.
 # A good anomaly detector must accept this variation and still notice a defect.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 3. 「正常」とはどういうものか
 #
 # 学習に使うのは `train/good` だけです。正常なカプセルも完全に同じではなく、少しずれたり傾いたり、
@@ -179,7 +194,7 @@ plt.show()
 fig = P.show_mean_and_spread(train, "Normal variation of the training capsules")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # The **synthetic capsule** (used when no real data is present) is drawn by
 # `lecture_utils.data.synthetic`: a two-tone pill with a printed "500", small random pose and lighting
 # changes, and five defect types like MVTec's (`crack`, `faulty_imprint`, `poke`, `scratch`,
@@ -188,7 +203,7 @@ plt.show()
 # (`python -m lecture_utils data download mvtec-capsule`) or set `LECTURE_UTILS_CAPSULE` to a
 # folder in the MVTec layout.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **合成カプセル**（実データがないときに使います）は `lecture_utils.data.synthetic` が描画します。
 # 「500」と印字された2色のカプセルに、位置・傾き・照明の小さなランダムな変化を加え、MVTec と同じ5種類の欠陥
 # （`crack`, `faulty_imprint`, `poke`, `scratch`, `squeeze`）を描きます。マスクは **欠陥によって変化した画素そのもの**
@@ -196,7 +211,7 @@ plt.show()
 # （`python -m lecture_utils data download mvtec-capsule`）か、MVTec 形式のフォルダを
 # `LECTURE_UTILS_CAPSULE` に設定してください。
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
 #
 # The AnoGAN lecture starts with digits. `digits.digit_sets` selects them: the training set holds
@@ -207,7 +222,7 @@ plt.show()
 # image is 64x64 with values in [0, 1]. Note the title of the figure: it says which source was
 # used.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 4. 手書き数字: 7 と 8 が正常、2 が異常
 #
 # AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけ
@@ -224,7 +239,7 @@ print("source:", sets.source, "| train:", tuple(sets.train.images.shape),
 fig = P.show_digit_sets(sets)
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 5. Your own images
 #
 # Both lectures' methods run on **any** folder in the MVTec layout, so you can try them on your
@@ -239,7 +254,7 @@ plt.show()
 # image. Here we write the digits above as such a folder (in a temporary directory) and inspect it.
 # The command line can also write it: `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 5. 自分の画像を使う
 #
 # 2つの講義の手法は、MVTec 形式のフォルダであれば **どれでも** 動くので、自分で撮った写真でも試せます。
@@ -261,7 +276,7 @@ with tempfile.TemporaryDirectory() as tmp:
     print("loaded back:", tuple(mine.images.shape), "| anomalies:", int(mine.labels.sum()),
           "| has masks:", mine.has_masks)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 6. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
@@ -270,7 +285,7 @@ with tempfile.TemporaryDirectory() as tmp:
 # **Exercise 1 (implement, about 10 minutes).** *Goal: read a ground-truth mask as a tensor.*
 # Write `defect_fraction(masks)`: for masks `[N, 1, H, W]` (1 = defective pixel) return a tensor
 # `[N]` with the share of each image's pixels that are defective (0 for a good image).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 6. 課題
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが
@@ -313,12 +328,12 @@ def judge(records, cases):
         hc.close(got, (masks > 0.5).flatten(1).float().mean(1), "defect_fraction")
     return hc.say("one number per image, the share of its defective pixels.", "画像ごとに1つの値、欠陥の画素の割合です。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: get a feel for how small defects are.*
 # With your `defect_fraction`, find the defect type of the capsule test set (`test` of section 2,
 # `test.defects` names each image's type) whose masks cover the largest share of the image on
 # average. Set `largest_type` to its name, e.g. `"crack"`. Is even that share large?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題2（分析、約10分）** 目標: 欠陥がどれほど小さいかを実感する。
 # 自分の `defect_fraction` を使って、カプセルのテストセット（2節の `test`。`test.defects` に各画像の種類があります）
 # のうち、マスクが平均して画像の最も大きな割合を占める欠陥の種類を求め、その名前（例: `"crack"`）を
@@ -352,7 +367,7 @@ def judge(answer, collected, share):
               "すべての種類について defect_fraction の平均を計算しましょう")
     return hc.say(f"{answer} covers the largest share.", f"{answer} が最も大きな割合を占めます。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## Summary
 #
 # - Unsupervised anomaly detection trains on normal data only; labels and masks serve only to
@@ -364,7 +379,7 @@ def judge(answer, collected, share):
 #
 # Next: the VAE lecture learns a model of the normal capsules and localises defects.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## まとめ
 #
 # - 教師なし異常検知は正常データだけで学習します。ラベルとマスクは評価にだけ使います。

@@ -1,4 +1,19 @@
-# %% [markdown en]
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: lang,-all
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] lang="en"
 # # Lecture 1: anomaly detection by iterative projection with a VAE
 #
 # **Goal.** A variational autoencoder (VAE) trained only on *good* capsules reconstructs what a
@@ -11,7 +26,7 @@
 #
 # The algorithm itself (the energy, one update step, the loop over t) is written out in section 5;
 # data loading, training and the whole-test-set evaluation come from the `lecture_utils` package.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # # 第1回: VAEを用いた反復射影による異常検知
 #
 # **目的** 正常なカプセル画像**だけ**で学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
@@ -26,7 +41,6 @@
 # 学習、テストセット全体での評価は `lecture_utils` パッケージの関数を使います。
 
 # %%
-
 import matplotlib.pyplot as plt
 import torch
 
@@ -45,12 +59,12 @@ from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae
 device = config.pick_device()
 config.show_device(device)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ### Optional: keep your files on Google Drive
 # Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ### 任意: ファイルを Google ドライブに保存する
 # Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
 # 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
@@ -61,7 +75,7 @@ USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on G
 if USE_DRIVE:
     sources.use_drive()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 1. Data
 # The MVTec AD *capsule*: the training set has only good capsules; the test set has good ones and
 # five defect types, each with a pixel mask of the defect. `DATA` chooses the images: `"lecture"`
@@ -70,7 +84,7 @@ if USE_DRIVE:
 # the cache), else downloaded in Colab (elsewhere only with `LECTURE_UTILS_DOWNLOAD=1`), else the
 # synthetic capsule with one line saying why. A named source that cannot be had stops with an error.
 # Every image is decoded once, resized to 128x128 and kept as one tensor.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 1. データ
 # MVTec AD の capsule（カプセル）を使います。学習データは正常なカプセルのみ、テストセットには正常品と5種類の欠陥品が
 # あり、欠陥品には欠陥の位置を示す画素単位のマスクがあります。`DATA` で画像を選びます: `"lecture"`（講義の
@@ -90,10 +104,10 @@ print(f"data: {source} ({root})")
 print(f"train: {tuple(train.images.shape)}   test: {tuple(test.images.shape)}")
 print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(test.defects)})
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # One test image of each type. Look for the defect: some are obvious (crack, squeeze), some are
 # a few pixels wide at this resolution (scratch, poke).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 各種類のテスト画像を1枚ずつ表示します。欠陥を探してみましょう: はっきり見えるもの（crack, squeeze）も
 # あれば、この解像度では数画素の幅しかないもの（scratch, poke）もあります。
 
@@ -103,7 +117,7 @@ fig = viz.image_grid(test.images[one_each], [test.defects[i] for i in one_each],
                        suptitle="test images, one per type")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 2. Model
 # **Primer: the VAE and its loss (Kingma & Welling, 2014).** An autoencoder squeezes an image $x$
 # through a small code $z$ and rebuilds it. A *variational* autoencoder makes the code
@@ -130,7 +144,7 @@ plt.show()
 # (no sampling), so the same image always gives the same reconstruction. The layer names match the
 # lecture's code, so its published `trained_model.pt` loads unchanged. The cell below prints the
 # layers and counts the convolutions of each half.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 2. モデル
 # **予備知識: VAE とその損失（Kingma & Welling, 2014）** オートエンコーダは画像 $x$ を小さな符号 $z$ に
 # 圧縮し、そこから画像を復元します。**変分**オートエンコーダ（VAE）では符号が確率的です: エンコーダは
@@ -164,7 +178,7 @@ for half in ("encoder", "decoder"):
     print(f"{half}: {convs} convolution layers")
 print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: see below)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ### Augmentation: what does the object need?
 # The original lecture rotates every training image by up to ±60°, rescales it by 0.5–1.5 and flips
 # it. But every test capsule is upright, centred and the same size, and its printed "500" is never
@@ -184,7 +198,7 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # Even a light one does not help here: the capsules are already aligned, so we train **without
 # augmentation** (`VAEConfig.augment = "none"`). The figure shows what the three settings produce:
 # rows are the originals, the light and the lecture's augmentation.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ### データ拡張: この物体に必要なものは？
 # 元の講義では学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルは
 # すべて正立し、中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転は VAE に
@@ -210,7 +224,7 @@ fig = viz.image_grid(torch.cat([x, augment(x, "light", g), augment(x, "lecture",
                        suptitle="rows: original / light / lecture's augmentation")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 3. Training, or the lecture's pretrained weights
 # With the lecture's capsule (`DATA` gave `lecture` or `mvtec` and the lecture's archive is here),
 # its `trained_model.pt` (1000 epochs with the lecture's augmentation) is loaded; set `TRAIN = True`
@@ -218,7 +232,7 @@ plt.show()
 # CPU, far less on a GPU (not measured here); a few epochs in the reduced settings). The weights are cached in the data folder under
 # a name made from the settings, and checkpointed every 10 epochs: re-running this cell, or
 # running the other language's notebook, reuses them, and an interrupted run resumes.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 3. 学習、または講義の学習済み重み
 # 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec`）講義のアーカイブが手元にあれば、その
 # `trained_model.pt`（講義の拡張で1000エポック学習）を読み込みます。自分で学習したいときは `TRAIN = True`
@@ -240,9 +254,9 @@ else:
     model, history = train_vae(train.images, vae_config, checkpoint=path, device=device)
     tell("weights", path=path)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # The loss per image over the epochs (only when we trained here).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # エポックごとの画像あたりの損失です（ここで学習した場合のみ表示）。
 
 # %%
@@ -250,13 +264,13 @@ if history:
     plots.loss_curve(history)
     plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 4. Reconstructions
 # Input, reconstruction $f_{\mathrm{VAE}}(x)$, residual $|x - f_{\mathrm{VAE}}(x)|$ and ground truth (white = defect) for
 # one image of each type. The
 # reconstruction is blurry everywhere, so the residual is high on every edge and on the print, not
 # only on the defect: the plain residual is a noisy detector.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 4. 再構成
 # 各種類1枚の入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$、正解（白が欠陥）です。再構成は全体にぼやけているため、残差は
 # 欠陥だけでなく輪郭や印字でも大きくなります。単純な残差は雑音の多い検出器です。
@@ -266,7 +280,7 @@ x_hat = reconstruct(model, test.images[one_each])
 fig = plots.reconstructions(test.images[one_each], x_hat, [test.defects[i] for i in one_each], test.masks[one_each])
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 5. The projection, step by step
 # Define the energy of an image x_t, with x_0 the test image:
 #
@@ -289,7 +303,7 @@ plt.show()
 # Below, the energies, one step and the loop are written out; every figure of this section and
 # the explorer of section 8 show this loop's run. Edit a cell and re-run the section to see what
 # changes.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 5. 反復射影を1ステップずつ
 # テスト画像を x_0 として、画像 x_t のエネルギーを次のように定義します:
 #
@@ -369,11 +383,11 @@ def projection(model, x_0, energy, iterations, alpha, lam):
     steps = torch.full((len(x_0),), iterations)
     return ProjectionResult(x_t.cpu(), x_hat.cpu(), torch.stack(energies), steps, trajectory)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # We run the loop on one defective image of each type at once (a batch), with the lecture's
 # α = 0.5 and λ = 0.05, once per energy, and check that the package's `project` (the same loop,
 # batched over the whole test set in section 7, with optional per-image stopping) gives the same images.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 各欠陥種類1枚ずつをまとめて（バッチで）、講義と同じ α = 0.5、λ = 0.05 で、エネルギーごとにこのループを実行します。
 # パッケージの `project`（同じループを7節でテストセット全体にバッチで適用し、画像ごとの停止も選べるもの）が
 # 同じ画像を返すことも確かめます。
@@ -389,7 +403,7 @@ paper = projection(model, x_0, paper_energy, **loop)
 diff = (kl.x - project(model, x_0, proj_config).x).abs().max()  # float rounding only (pixels in [0, 1])
 print(f"same x_T as project(): {bool(diff < 1e-3)} (largest difference {diff:.1e})")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # The iterations of the first image (columns: t = 0 … T). Unlike the blurry reconstruction above,
 # x_t keeps the sharp outline of x_0. But the defect is not the only thing that moves: whatever this
 # VAE cannot reproduce on good capsules either, above all the printed "500" and the logo, fades
@@ -399,7 +413,7 @@ print(f"same x_T as project(): {bool(diff < 1e-3)} (largest difference {diff:.1e
 # BCE pushes pixels to 0 or 1 wherever the residual is not tiny. On the synthetic capsule this
 # uncorrected energy lowered the pixel AUROC from 0.968 to 0.935 and the image AUROC from 0.83 to
 # 0.66 (`benchmarks/RESULTS_vae.md`).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 1枚目の画像の反復の様子です（列: t = 0 … T）。上のぼやけた再構成とは異なり、x_t は x_0 の鮮明な輪郭を
 # 保ちます。しかし動くのは欠陥だけではありません。この VAE が正常なカプセルでも再現できない部分、特に
 # 印字「500」やロゴも薄れていきます（最初と最後の列を比べましょう）。x_t がどこで動いたかは6節のマップで
@@ -416,11 +430,11 @@ for name, run in (("kl", kl), ("paper (BCE, no entropy term)", paper)):
     plots.trajectory([frames[t] for t in steps], steps, suptitle=f"{name} projection of a {test.defects[demo[0]]} image")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # The energy of each image, relative to its start. Both fall at every step; both would be 0 for an
 # image the VAE reproduces exactly and that equals x_0 (with the entropy removed, the `kl` energy
 # is a sum of divergences).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 各画像のエネルギー（初期値に対する比）です。どちらも毎ステップ下がります。VAE が完全に再現でき、x_0 と
 # 等しい画像ではどちらも 0 になります（エントロピーを引いたので、`kl` エネルギーはダイバージェンスの和です）。
 
@@ -430,7 +444,7 @@ plots.energy_curves(kl.energies, labels, title="kl energy E(x_t)")
 plots.energy_curves(lecture.energies, labels, title="lecture's energy (MSE, detached)")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 6. Localisation: DSSIM and residual maps
 # Where did the image have to change? The lecture compares $x_0$ with the projected $x_T$ by the
 # structural dissimilarity $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$ (scikit-image, 11x11 windows,
@@ -440,7 +454,7 @@ plt.show()
 # the local contrast, so on the flat background tiny changes give large DSSIM values, while
 # $|x_0 - x_T|$ is large only where the projection really moved pixels, on the defect and on the
 # print alike.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 6. 異常箇所の特定: DSSIM と残差マップ
 # 画像のどこを変える必要があったのでしょうか。講義では $x_0$ と射影後の $x_T$ を構造的非類似度
 # $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$（scikit-image、11x11 の窓、`channel_axis`、`data_range=1`）で
@@ -458,7 +472,7 @@ plots.localization(test.images[demo], kl.x, {"DSSIM": dssim_maps, "|x_0 - x_T|":
                    labels, suptitle="kl projection: maps (blurred) and the ground truth")
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 7. Evaluation on the whole test set
 # **Primer: ROC and AUROC.** A detector gives each image (or pixel) a score, its *anomaly score*; any threshold on it
 # calls everything above it "defective". The *ROC curve* plots, for every threshold, the true-positive
@@ -485,7 +499,7 @@ plt.show()
 # of the real capsule with synthetic defects pasted in) and measured the result on the real test
 # set: `benchmarks/projection_vs_residual.py`, section "Ablation" of `benchmarks/RESULTS_vae.md`.
 # The projection is batched: minutes, not an hour.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 7. テストセット全体での評価
 # **予備知識: ROC と AUROC** 検出器は画像（または画素）ごとにスコア、**異常スコア（異常度）**を出します。スコアにしきい値を決めると、
 # それを超えるものが「欠陥あり」と判定されます。**ROC 曲線**は、すべてのしきい値について、真陽性率（見つけた
@@ -516,13 +530,13 @@ eval_config = EvalConfig(projection=proj_config, map_kind="residual", sigma=sigm
 results = evaluate(model, test, eval_config, train_images=train.images)
 print(comparison_table(results))
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # Per defect type (the `kl` projection; each type against the good images), for the projection and
 # for the plain residual. Which types are hard is a property of the data and of this VAE, not a
 # rule: the last lines name the hardest and the easiest type by pixel AUROC on *this* test set.
 # Compare them with the images of section 1: is the hardest type small, low in contrast, or
 # something the VAE cannot reconstruct on good capsules either?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 欠陥の種類ごとの結果です（`kl` の反復射影と単純な残差。各種類を正常品と比較）。どの種類が難しいかは
 # データとこの VAE の性質であって、決まりではありません。最後の行に、**この**テストセットでの画素 AUROC が
 # 最も低い種類と最も高い種類を表示します。1節の画像と比べましょう: 最も難しい種類は小さいのか、
@@ -537,9 +551,9 @@ if by_pixel:
     print(f"kl: hardest type {min(by_pixel, key=by_pixel.get)} ({min(by_pixel.values()):.3f}), "
           f"easiest {max(by_pixel, key=by_pixel.get)} ({max(by_pixel.values()):.3f}) by pixel AUROC")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ROC curves of the three methods, image level (left) and pixel level (right).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 3つの方法の ROC 曲線です。左が画像レベル、右が画素レベルです。
 
 # %%
@@ -551,7 +565,7 @@ viz.roc_curves(None, {m: (pixel_truth, r.maps.flatten()) for m, r in results.ite
 fig.tight_layout()
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ### What does the projection buy?
 # The table above compares the methods at equal post-processing (same map, blur and normalisation),
 # so any difference comes from the image each method compares $x_0$ with. Look at where each map is
@@ -569,7 +583,7 @@ plt.show()
 # squared residual, so the projection hardly moves it. Only with the residual map at $\sigma$ = 4,
 # much weaker for both, did it come out ahead (+0.009, [+0.002, +0.017]). Section "Ablation" of
 # `benchmarks/RESULTS_vae.md` has the tables and the command.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ### 反復射影で何が得られるのか
 # 上の表は同じ後処理（同じマップ、ぼかし、正規化）で方法を比べているので、違いは $x_0$ と比べる画像の
 # 違いだけから生じます。各マップがどこで大きいかを見ましょう: 正常画像、欠陥画像の正常な画素、欠陥の画素です。
@@ -604,14 +618,14 @@ fig.suptitle("residual |x_0 - f_VAE(x_0)| vs kl |x_0 - x_T|, same blur")
 fig.tight_layout()
 plt.show()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 8. Explorer
 # Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
 # the pixels above the threshold (red) against the ground truth (green; yellow = both). The map is
 # the `kl` projection's; the threshold starts at the 99th percentile of the good test images' map
 # values (the title says so), so about 1 % of a good capsule's pixels would be red. The figure below
 # is drawn with the default values; in Jupyter or Colab the sliders redraw it.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 8. エクスプローラ
 # 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
 # 両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の
@@ -622,7 +636,7 @@ plt.show()
 trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}
 ui = plots.vae_explorer(test, results, trajectories, demo)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 9. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
@@ -635,7 +649,7 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # pixels of each image, Σ [x log(x / x̂) + (1 − x) log((1 − x) / (1 − x̂))], for x, x̂ `[B, C, H, W]`
 # with values inside (0, 1); return `[B]`. It must equal BCE(x̂, x) − H(x), the reconstruction term of
 # `kl_energy` above, be 0 at x̂ = x, and let gradients flow back to x (torch operations only).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 9. 課題
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
@@ -689,13 +703,13 @@ def judge(records, cases):
         hc.close(record["grads"][0].double(), grad.flatten(), "the gradient of bernoulli_kl with respect to x")
     return hc.say("BCE - H is a divergence.", "BCE - H はダイバージェンスです。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 2 (implement, about 20 minutes).** *Goal: derive a gradient by hand and check it
 # numerically, as autograd would.* For the lecture's energy $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$ with
 # $\hat{x} = f_{\mathrm{VAE}}(x_t)$ held constant, write `lecture_grad(x_t, x_hat, x_0, lam)` returning $\nabla E(x_t)$
 # `[B, C, H, W]` in closed form, without autograd. The check compares it with finite differences of the energy.
 # Then look at `step`: what does the residual weighting do to this gradient?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題2（実装、約20分）** 目標: 勾配を手で導き、autograd と同じく数値で確かめる。
 # 講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$
 # `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。
@@ -736,12 +750,12 @@ def judge(records, cases):
         hc.close(got, ref, "lecture_grad (compared with autograd)")
     return hc.say("the gradient pulls x_t toward the reconstruction.", "勾配は x_t を再構成の方へ引きます。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: turn an anomaly map into one score per
 # image.* Section 7 scores an image by the maximum of its map. Write `image_score(maps, k)`: for maps
 # `[B, H, W]` return `[B]`, the mean of each map's k largest values (k = 1: the maximum; k = H·W: the
 # mean). Try it on `dssim_maps` of section 6: which k separates the defect types best?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題3（実装、約15分）** 目標: 異常マップを画像ごとの1つのスコアにする。
 # 7節では画像のスコアをマップの最大値にしています。マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の
 # 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。6節の
@@ -775,12 +789,12 @@ def judge(records, cases):
         hc.close(got, maps.flatten(1).topk(k, dim=1).values.mean(1), f"image_score with k = {k}")
     return hc.say("k = 1 is the maximum, larger k averages.", "k = 1 は最大値、k を大きくすると平均します。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
 # the `projection` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
 # other settings of `proj_config`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
 # same sum for the run `kl` with λ = 0.05. Is it above 1? Which pixels moved that should not have?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題4（分析、約15分）** 目標: エネルギーの L1 項の役割を確かめる。5節の `projection` ループを同じ画像
 # （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま）で実行し、$\lambda = 0$ での $\sum \|x_T - x_0\|_1$ を
 # λ = 0.05 の実行 `kl` での同じ和で割った値を `moved_ratio` に入れてください。1 より大きいでしょうか。
@@ -822,7 +836,7 @@ def judge(answer, collected, config):
               "moved_ratio は lam = 0 での距離を lam での距離で割った値ではありません")
     return hc.say(f"x_T moves {ratio:.2f} times as far with lam = 0.", f"lam = 0 では x_T が {ratio:.2f} 倍遠くへ動きます。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 10. Summary, limitations and next steps
 #
 # **What we learned.** A VAE trained on good images only (the ELBO of section 2) reconstructs what
@@ -874,7 +888,7 @@ def judge(answer, collected, config):
 # [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
 # industrial anomaly detection" (PatchCore), CVPR 2022.
 # [8] The original lecture: MPRG, "繰り返し処理による異常検知" (MPRGDeepLearningLectureNotebook).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 10. まとめ、限界、次に学ぶこと
 #
 # **学んだこと** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。

@@ -1,4 +1,19 @@
-# %% [markdown en]
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: lang,-all
+#     formats: py:percent
+#     notebook_metadata_filter: kernelspec
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] lang="en"
 # # 02 · AnoGAN: anomaly detection with a GAN
 #
 # A **GAN** (generative adversarial network) learns to *generate* images like its training images.
@@ -18,7 +33,7 @@
 # search, a search batched over the whole test set, an AUROC over 200 real test images, and a
 # fast encoder that replaces the search.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # # 02 · AnoGAN: GAN による異常検知
 #
 # **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を生成できるように学習します。
@@ -58,13 +73,13 @@ device = pick_device()
 show_device(device)
 warn_if_slow(device)
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ### Optional: keep your files on Google Drive
 # Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ### 任意: ファイルを Google ドライブに保存する
 # Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
 # 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
@@ -75,20 +90,20 @@ USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on G
 if USE_DRIVE:
     sources.use_drive()
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **From lecture 1.** There a VAE learned good capsules, and a test image was *moved* (the iterative
 # projection) toward an image the VAE explains; the pixels that moved were the defect. AnoGAN keeps
 # the idea "compare x with the closest normal image the model can make" but changes where the search
 # happens: not in the image, but in the generator's latent space z. Section 9 compares the two
 # methods side by side. The ROC curve and the AUROC were introduced in lecture 1, section 7.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **第1回からのつながり** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
 # **動かし**ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と
 # 比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で
 # 探します。9節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 1. Data: normal 7s and 8s, anomalous 2s
 #
 # Training uses normal digits only; the test set mixes normal digits from MNIST's *test* split
@@ -99,7 +114,7 @@ if USE_DRIVE:
 # minute either way, but more variety keeps it from memorising (see section 3). Images are scaled
 # to [-1, 1], the range of G's `tanh` output. Check the source and the counts.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 1. データ: 正常な 7 と 8、異常な 2
 #
 # 学習には正常な数字だけを使います。テストセットは MNIST の**テスト**分割（学習では見ていない）の
@@ -125,7 +140,7 @@ print(f"source: {sets.source} | train {tuple(x_train.shape)} | test {len(x_test)
 P.show_images(x_train, "training images (normal only)");
 P.show_images(x_test[y_test == 1], "test anomalies");
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 2. DCGAN: the generator G and the discriminator D
 #
 # The book's networks, with its layer names (`layer1` ... `layer4`, `last`) so its trained
@@ -134,7 +149,7 @@ P.show_images(x_test[y_test == 1], "test anomalies");
 # (real or fake?) and the *feature* f_D(x), its last 512x4x4 map before the logit. The feature is
 # what AnoGAN's discrimination term compares. Look at the shapes.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 2. DCGAN: 生成器 G と識別器 D
 #
 # 書籍のネットワークを、その層の名前（`layer1` ... `layer4`, `last`）のまま使います。書籍の学習済み
@@ -151,7 +166,7 @@ logit, feature = D(fake)
 print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(logit.shape),
       "feature", tuple(feature.shape))
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 3. Training, and how to see it fail
 #
 # D learns to tell real from generated images, G learns to fool D:
@@ -181,7 +196,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # images (the plot's title gives the number: the bundled digits have fewer), then ours. Trained weights are cached
 # in the data folder, so a re-run (or the other language's notebook) loads them.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 3. 学習と、その失敗の見分け方
 #
 # D は本物と生成画像を見分けるように、G は D をだますように学習します。
@@ -208,13 +223,13 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # （枚数は図のタイトルにあります。同梱の数字はもっと少ない）、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # One training step, written out: D is updated first on a real batch and on G's images (detached,
 # so this update leaves G alone), then G is updated to make D call its images real. `train_gan`
 # below calls this very function for every batch (it is passed as `step=gan_step`), so editing it
 # changes the training you see. Trained weights are cached: to see an edit, delete the cached file
 # printed below or change a setting.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 1回の学習ステップを書き下します。まず本物のバッチと G の画像（detach するので、この更新は G を変えません）で
 # D を更新し、次に D が G の画像を本物と判定するように G を更新します。下の `train_gan` はバッチごとにまさに
 # この関数を呼びます（`step=gan_step` として渡します）。書き換えれば学習そのものが変わります。学習済みの重みは
@@ -266,25 +281,25 @@ P.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
 # %%
 P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch by epoch");
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # What does the grid show? After these few epochs the book's G usually draws no digits yet: grey
 # textures with a checkerboard pattern (the trace of the transposed convolutions) mean G is
 # *undertrained*, not collapsed. Mode collapse looks different: sharp but identical images in every
 # column of a row, after D has won. Look at the last row of the grid and at the two loss curves to
 # tell which case you see.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 格子は何を示しているでしょうか。この少ないエポック数では、書籍の G はたいていまだ数字を描けません。
 # 灰色の地に市松模様（転置畳み込みの跡）が見えるなら、G は崩壊したのではなく**学習不足**です。
 # モード崩壊は見た目が違います: D が勝った後、ある行のどの列にもくっきりとした同じ画像が並びます。
 # 格子の最後の行と2本の損失曲線を見て、どちらの場合かを見分けましょう。
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # Now our recipe (the defaults of `GANConfig`) on all training images, for as many epochs as it
 # takes to show G about 32,000 images (8 epochs of 4,000 MNIST digits, many more of the 253
 # bundled ones). The progress bar shows both losses; compare the curves and the grid with the book's.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 次に私たちのレシピ（`GANConfig` の既定値）ですべての学習画像を使い、G が約 32,000枚の画像を見るまで
 # 学習します（MNIST の 4,000枚なら 8エポック、同梱の 253枚ならもっと多くのエポック）。進捗バーに両方の損失が
 # 表示されます。曲線と格子を書籍のものと比べましょう。
@@ -302,7 +317,7 @@ P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smooth
 # %%
 P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch");
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 4. Latent search
 #
 # For every test image x we look for the z that G maps closest to x, minimising with Adam
@@ -316,7 +331,7 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # every number of z, one batched search over all 200 images gives exactly the per-image results,
 # far faster. Watch the two curves: both fall, the anomalies' stays higher.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 4. 潜在変数の探索
 #
 # 各テスト画像 x について、G が x に最も近い画像に写す z を、Adam で次の損失を最小化して探します。
@@ -329,10 +344,10 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # Adam は z の要素ごとに別々のモーメントを持つので、200枚をまとめて 1回探索しても 1枚ずつの探索と
 # 同じ結果が、はるかに速く得られます。2本の曲線を見ましょう。どちらも下がりますが、異常の方が高いままです。
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # A(x) and the search, written out. Every figure of sections 4 and 5, and the explorer of section 8,
 # show this run; the package's `latent_search` is the same loop (a test keeps the two equal).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # A(x) と探索を書き下します。4節と 5節の図、8節のエクスプローラはすべてこの実行結果です。パッケージの
 # `latent_search` も同じループです（テストで両者が一致することを確かめています）。
 
@@ -394,11 +409,11 @@ print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.sec
 # %%
 P.plot_search_history(search.history, y_test);
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # Normal digits (left) are reproduced well; for a 2 (right), G can only draw the nearest 7 or 8,
 # and the residual map |x - G(z)| lights up where they differ.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # 正常な数字（左）はよく再現されます。2（右）に対して G は最も近い 7 か 8 しか描けず、残差マップ
 # |x - G(z)| は両者が異なる場所で明るくなります。
 
@@ -407,14 +422,14 @@ normal_idx = torch.nonzero(y_test == 0).flatten()[:4].tolist()
 anomaly_idx = torch.nonzero(y_test == 1).flatten()[:4].tolist()
 P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images", labels=y_test);
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 5. Evaluation: how well do the scores separate 2s from 7s and 8s?
 #
 # The **AUROC** is the probability that a random anomaly gets a higher score than a random normal
 # image (1 = perfect, 0.5 = chance). The histogram shows the overlap behind it; the ROC curve shows
 # every trade-off between false alarms and missed anomalies. We also score each term alone.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 5. 評価: スコアは 2 と 7・8 をどれだけ分けられるか
 #
 # **AUROC** は、ランダムに選んだ異常画像のスコアがランダムに選んだ正常画像のスコアより高い確率です
@@ -426,12 +441,12 @@ print(f"AUROC  A(x): {auroc(y_test, search.scores):.3f} | residual only: "
       f"{auroc(y_test, search.residual):.3f} | discrimination only: {auroc(y_test, search.discrimination):.3f}")
 P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # The lowest-scored images (most normal-looking) and the highest-scored ones, with their residual
 # maps; each column is titled with its ground truth (normal or anomaly). Are there normal digits
 # among the highest? What do they look like?
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # スコアが最も低い画像（最も正常に見える）と最も高い画像を、残差マップとともに示します。各列の上の文字が
 # 正解です（normal は正常、anomaly は異常）。
 # スコアが高い方に正常な数字は混じっていますか？それはどんな数字でしょうか？
@@ -439,7 +454,7 @@ P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent se
 # %%
 P.plot_best_worst(x_test, y_test, search, k=4);
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 6. A fast variant: an encoder instead of the search
 #
 # The search costs many forward and backward passes per image. f-AnoGAN (Schlegl et al., 2019)
@@ -461,7 +476,7 @@ P.plot_best_worst(x_test, y_test, search, k=4);
 # We also try E(x) as the *starting point* of a short search with the loss L. Compare the AUROCs
 # and the times.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 6. 高速版: 探索の代わりにエンコーダ
 #
 # 探索は画像 1枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に
@@ -513,7 +528,7 @@ print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.sco
 roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.scores,
            "encoder + short search": refined.scores}, "AnoGAN: 2 vs 7 and 8");
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 7. Homework
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
@@ -525,7 +540,7 @@ roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.s
 # line must fix a threshold before it sees any defect, from normal images only. Write
 # `threshold_at_fpr(normal_scores, fpr)`: the lowest threshold t such that at most a share `fpr` of
 # the normal scores `[N]` are above t (an image is flagged when its score > t).
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 7. 課題
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
@@ -575,12 +590,12 @@ def judge(records, cases):
                   f"with fpr = {fpr} a lower threshold would do", f"fpr = {fpr} ではより低いしきい値で十分です")
     return hc.say("the threshold is an order statistic of the normal scores.", "しきい値は正常スコアの順序統計量です。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: read a detector at one operating point.* With
 # your threshold taken from the *normal* test images' scores of the search (`search.scores`,
 # `y_test`), what share of the anomalies is flagged at a 5 % false-positive rate? Set
 # `tpr_at_5` to that share (a number in [0, 1]). How does it compare with the AUROC?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題2（分析、約10分）** 目標: 1つの動作点で検出器を読む。探索のスコア（`search.scores`、`y_test`）の
 # うち**正常な**テスト画像のスコアから自分のしきい値を決めたとき、誤検出率 5 % で異常画像の何割を検出できる
 # でしょうか。その割合（[0, 1] の数）を `tpr_at_5` に入れてください。AUROC と比べてどうでしょうか。
@@ -620,13 +635,13 @@ def judge(answer, collected, labels):
               "5 % のしきい値を超える異常の割合ではありません")
     return hc.say(f"the search finds {tpr:.0%} of the anomalies.", f"探索は異常の {tpr:.0%} を見つけます。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: know the other way to train an encoder.*
 # f-AnoGAN also tried "ziz": draw z, generate G(z), and train E to give z back. Write
 # `ziz_loss(E, G, z)`, the mean over the batch and the latent dimensions of (z − E(G(z)))², for z
 # `[B, z_dim]`; it must be a scalar tensor whose gradient reaches E's weights. Compare with `izi_f`:
 # which one ever looks at a real image?
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題3（実装、約15分）** 目標: エンコーダのもう1つの学習法を知る。f-AnoGAN は "ziz" も試しました:
 # z を引いて G(z) を生成し、E が z を返すように学習します。z `[B, z_dim]` に対し、バッチと潜在次元について
 # (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください。E の重みまで勾配が届くスカラーのテンソルを
@@ -668,13 +683,13 @@ def judge(records, cases):
         hc.close(record["grads"][0], grads, "the gradient of ziz_loss for E", rtol=1e-3, atol=1e-6)
     return hc.say("ziz compares latents.", "ziz は潜在変数を比べます。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
 # Adam adds.* Write `sgd_search(G, D, x, z0, lr, iterations, lam)`: `iterations` steps of plain
 # gradient descent z ← z − lr · ∇_z Σ_i A(x_i) from z0 (use `anomaly_score` of section 4), with G and
 # D frozen in eval mode and z0 left unchanged; return the final z `[B, z_dim]`. Then run it on a few
 # test images and compare A(x) with `search_z` after the same number of steps.
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # **課題4（実装、約25分）** 目標: 探索ループを自分で書き、Adam が何を加えるかを知る。
 # z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
 # を書いてください（4節の `anomaly_score` を使い、G と D は eval モードで固定し、z0 は変更しない）。最後の z
@@ -733,7 +748,7 @@ def judge(records, cases):
         hc.close(got, z.detach(), "the z found by sgd_search", rtol=1e-3, atol=1e-5)
     return hc.say("plain gradient descent on z.", "z の単純な勾配降下です。")
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 8. Explorer: watch the search
 #
 # Pick a test image and a search step: G(z) moves from a random digit towards the closest 7 or 8.
@@ -741,7 +756,7 @@ def judge(records, cases):
 # the very search that was scored (same starting z); the score A(x) printed above is the lowest L
 # along it, so it can be slightly below the L shown at the last step.
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 8. エクスプローラ: 探索の様子を見る
 #
 # テスト画像と探索ステップを選ぶと、G(z) がランダムな数字から最も近い 7 か 8 へ動いていく様子が
@@ -754,7 +769,7 @@ few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
 P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
                   every=every, iterations=SEARCH.iterations, labels=y_test[few]);
 
-# %% [markdown en]
+# %% [markdown] lang="en"
 # ## 9. Lecture 1 and lecture 2 side by side
 #
 # | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
@@ -804,7 +819,7 @@ P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # th
 # [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection
 # dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
 
-# %% [markdown ja]
+# %% [markdown] lang="ja"
 # ## 9. 第1回と第2回の比較
 #
 # | | 第1回: VAE + 反復射影 | 第2回: AnoGAN / f-AnoGAN |
