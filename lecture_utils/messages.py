@@ -7,7 +7,7 @@ no Japanese font by default); the command line stays English (it never sets the 
 
 ``tests/test_messages.py`` checks that every key has both languages with the same fields, and the
 nbval run checks that no English line of this catalogue appears in a Japanese notebook's output
-(``tests/conftest.py``).
+(``notebooks/conftest.py``).
 """
 from __future__ import annotations
 
