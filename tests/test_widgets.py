@@ -43,7 +43,7 @@ def test_sliders_redraw_the_one_figure_in_place(shown):
     assert controls is box and len(shown.calls) == 2            # controls, then one figure
     assert [type(c).__name__ for c in box.children] == ["IntSlider", "FloatSlider", "Dropdown"]
     assert not box.children[0].continuous_update
-    assert figure.axes[0].get_title() == "x" and not plt.get_fignums()  # closed: shown once
+    assert figure.axes[0].get_title() == "x" and figure.number not in plt.get_fignums()  # closed: shown once
     box.children[2].value = "y"                                  # what a student's click does
     [(new,), _] = shown.handle.update.call_args
     assert new.axes[0].get_title() == "y" and len(shown.calls) == 2
