@@ -33,6 +33,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,7 +88,8 @@ def fold_solutions(nb, student, lang: str):
     cells = []
     for cell, theirs in zip(nb.cells, student.cells):
         if cell.cell_type == "code" and cell.source != theirs.source:
-            shown = nbformat.v4.new_markdown_cell(f"{TEXT[lang]['exercise']}\n\n```python\n{theirs.source}\n```")
+            shown = nbformat.v4.new_markdown_cell(f"{TEXT[lang]['exercise']}\n\n```python\n{theirs.source}\n```",
+                                                  id=f"{cell.id}-exercise")   # fixed ids: fingerprint() stays put
             cell.metadata.setdefault("tags", []).extend(["hide-input", "solution"])
             cell.metadata["mystnb"] = {"code_prompt_show": TEXT[lang]["show"],
                                        "code_prompt_hide": TEXT[lang]["hide"]}
@@ -154,7 +156,7 @@ def page(nb, lang: str):
     body = "\n".join([TEXT[lang]["data_intro"], ""] + [f"- `{line}`" for line in lines]) if lines \
         else TEXT[lang]["no_data"]
     note = f":::{{admonition}} {TEXT[lang]['data']}\n:class: note data-source\n\n{body}\n:::"
-    nb.cells.insert(1, nbformat.v4.new_markdown_cell(note))
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(note, id="data-source"))
     setup = next(c for c in nb.cells if c.cell_type == "code")   # the install cell: folded, as reading starts below
     setup.metadata.setdefault("tags", []).append("hide-input")
     setup.metadata["mystnb"] = {"code_prompt_show": TEXT[lang]["setup"]}
@@ -179,11 +181,10 @@ def index(lang: str, names: list[str], solutions: bool) -> str:
 
 
 def sphinx(src: Path, out: Path, lang: str) -> None:
-    """Run Sphinx (config in book/conf.py) on one language's pages."""
-    from sphinx.cmd.build import build_main
-
-    status = build_main(["-b", "html", "-q", "-W", "--keep-going", "-c", str(BOOK),
-                         "-D", f"language={lang}", str(src), str(out)])
+    """Run Sphinx (config in book/conf.py) on one language's pages, in a process of its own: Sphinx
+    keeps the first language's interface translations for the rest of a process."""
+    status = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+                             "-c", str(BOOK), "-D", f"language={lang}", str(src), str(out)]).returncode
     if status:
         raise SystemExit(f"sphinx-build failed for {lang} (status {status})")
 

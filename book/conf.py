@@ -24,7 +24,7 @@ html_css_files = ["book.css"]
 html_favicon = "_static/favicon.svg"
 html_theme = "sphinx_book_theme"
 html_theme_options = {
-    "article_header_end": ["langswitch.html", "article-header-buttons.html"],
+    "article_header_start": ["toggle-primary-sidebar.html", "langswitch.html"],
     "use_download_button": False,      # the Colab badge at the top of each page opens the notebook
     "show_toc_level": 2,
 }
