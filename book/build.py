@@ -117,6 +117,11 @@ def fingerprint(nb) -> str:
     return h.hexdigest()
 
 
+def shown(path: Path) -> str:
+    """``path`` for a progress line: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def execute(nb, cached: Path):
     """``nb`` executed, or its copy in ``cached`` when that was executed from the same inputs."""
     from nbclient import NotebookClient
@@ -125,17 +130,17 @@ def execute(nb, cached: Path):
     if cached.exists():
         old = nbformat.read(cached, as_version=4)
         if old.metadata.get("book", {}).get("fingerprint") == key:
-            print(f"book: reusing {cached.relative_to(ROOT)}", flush=True)
+            print(f"book: reusing {shown(cached)}", flush=True)
             return old
     start = time.monotonic()
-    print(f"book: executing {cached.relative_to(ROOT)} ...", flush=True)
+    print(f"book: executing {shown(cached)} ...", flush=True)
     with tempfile.TemporaryDirectory(prefix="book-") as work:  # notebooks write nothing here
         NotebookClient(nb, timeout=3600, kernel_name="python3",
                        resources={"metadata": {"path": work}}).execute()
     nb.metadata["book"] = {"fingerprint": key}
     cached.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, cached)
-    print(f"book: executed {cached.relative_to(ROOT)} in {time.monotonic() - start:.0f} s", flush=True)
+    print(f"book: executed {shown(cached)} in {time.monotonic() - start:.0f} s", flush=True)
     return nb
 
 
