@@ -70,3 +70,24 @@ lab: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(COLAB_VENV) build .pytest_cache
+
+# The reading copy: one HTML book per language from the executed lectures (book/README.md).
+#   make book             build/book/html/{ja,en}/ (offline data unless DOWNLOAD=1; REDUCED=1 for CI sizes)
+#   make test-book        the CI-sized book (its own data folder, build/book/data), then
+#                         tests/test_book.py in headless Chromium (fails where it would skip)
+# Its packages (the [docs] extra) go into .venv only, never into what a student installs.
+DOCS_STAMP   := $(VENV)/.docs-installed
+BOOK_JOBS    ?= 1
+
+.PHONY: book test-book
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,docs]"
+	touch $(DOCS_STAMP)
+
+book: $(DOCS_STAMP)
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) book/build.py --jobs $(BOOK_JOBS)
+
+test-book: $(DOCS_STAMP)
+	LECTURE_UTILS_DATA=$(CURDIR)/build/book/data $(MAKE) --no-print-directory book REDUCED=1
+	BOOK_REQUIRED=1 $(PY) -m pytest tests/test_book.py tests/test_workflows.py

@@ -1,0 +1,242 @@
+"""Build the reading copy of the lectures: one static HTML book per language, side by side.
+
+    python book/build.py                  # build/book/html/{ja,en}/ and build/book/html/index.html
+    python book/build.py --jobs 2         # execute two notebooks at a time
+
+Steps, for each language:
+
+1. Choose the notebooks: ``notebooks/instructor/{lang}`` when it exists (the book then shows each
+   solution folded, under the exercise as students get it), else ``notebooks/{lang}`` (no solutions:
+   the course keeps them private). Hidden-check cells (first line ``# HIDDEN CHECKS``) are dropped.
+   A solution cell is found by position: with the hidden checks dropped, the instructor notebook has
+   the student notebook's cells in the same order, and differs exactly where the solutions are.
+2. Execute each notebook headless (nbclient) in an empty temporary folder, with this process's
+   environment, so ``LECTURE_UTILS_REDUCED``, ``LECTURE_UTILS_DOWNLOAD``, ``LECTURE_UTILS_DATA``,
+   ``LECTURE_UTILS_CAPSULE`` and ``LECTURE_UTILS_MNIST`` choose the settings and the data as in
+   ``make lectures``. An executed copy is kept in ``build/book/executed/{lang}`` and reused while
+   its notebook, the package and those variables are unchanged.
+3. Make the page: the Colab badge served from the site, a note saying which data the figures come
+   from (the ``data:`` / ``source:`` lines the notebook printed), widget views removed (a static
+   page has no kernel).
+4. Run Sphinx with MyST-NB (``book/conf.py``), MathJax served from the site itself (``_static/mathjax``),
+   so the book reads offline.
+
+The language switch on every page (``book/_static/langswitch.js``) maps sections by position: the
+n-th section of a Japanese page is the n-th of its English page.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+BOOK = Path(__file__).resolve().parent
+ROOT = BOOK.parent
+LANGS = ("ja", "en")
+# The variables that choose the lectures' settings and data: executed copies are reused only
+# while they are unchanged.
+DATA_ENV = ("LECTURE_UTILS_REDUCED", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_DATA",
+            "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST")
+DATA_LINE = re.compile(r"^(?:capsule data|data|source): .+$", re.M)  # printed by the lectures' code
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TEXT = {
+    "en": {"data": "Data of the figures on this page",
+           "data_intro": "The notebook printed these lines when this page was built:",
+           "no_data": "The notebook printed no data line.",
+           "exercise": "**Exercise.** The cell as students get it:",
+           "show": "Show the solution", "hide": "Hide the solution",
+           "setup": "Show the setup cell (installs the package in Colab)"},
+    "ja": {"data": "このページの図のデータ",
+           "data_intro": "このページを作ったとき、ノートブックは次のように表示しました：",
+           "no_data": "ノートブックはデータの行を表示しませんでした。",
+           "exercise": "**演習：** 受講者のノートブックでは、このセルは次のとおりです。",
+           "show": "解答を表示", "hide": "解答を隠す",
+           "setup": "セットアップのセルを表示（Colab でパッケージをインストールします）"},
+}
+
+
+def hidden(cell) -> bool:
+    """A hidden-check cell: graded privately, never shown in the book."""
+    return cell.cell_type == "code" and cell.source.startswith("# HIDDEN CHECKS")
+
+
+def chosen(lang: str) -> tuple[list[Path], bool]:
+    """The notebooks the book is made from, and whether they hold the solutions."""
+    instructor = sorted((ROOT / "notebooks" / "instructor" / lang).glob("*.ipynb"))
+    return (instructor, True) if instructor else (sorted((ROOT / "notebooks" / lang).glob("*.ipynb")), False)
+
+
+def fold_solutions(nb, student, lang: str):
+    """``nb`` (an instructor notebook, hidden checks dropped) with each solution cell folded away
+    under the student's version of the cell."""
+    if len(nb.cells) != len(student.cells):
+        raise SystemExit(f"instructor and student notebooks differ in length ({len(nb.cells)} and "
+                         f"{len(student.cells)} cells): run `python notebooks/build.py`")
+    cells = []
+    for cell, theirs in zip(nb.cells, student.cells):
+        if cell.cell_type == "code" and cell.source != theirs.source:
+            shown = nbformat.v4.new_markdown_cell(f"{TEXT[lang]['exercise']}\n\n```python\n{theirs.source}\n```",
+                                                  id=f"{cell.id}-exercise")   # fixed ids: fingerprint() stays put
+            cell.metadata.setdefault("tags", []).extend(["hide-input", "solution"])
+            cell.metadata["mystnb"] = {"code_prompt_show": TEXT[lang]["show"],
+                                       "code_prompt_hide": TEXT[lang]["hide"]}
+            cells.append(shown)
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def source(path: Path, lang: str, solutions: bool):
+    """The notebook to execute for one page: hidden checks dropped, solutions folded."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if not hidden(c)]
+    if solutions:
+        nb = fold_solutions(nb, nbformat.read(ROOT / "notebooks" / lang / path.name, as_version=4), lang)
+    return nb
+
+
+def fingerprint(nb) -> str:
+    """What an executed copy depends on: the notebook, the package's code and the data variables."""
+    h = hashlib.sha256(nbformat.writes(nb).encode())
+    for path in sorted((ROOT / "lecture_utils").rglob("*.py")):
+        h.update(path.read_bytes())
+    h.update(json.dumps({k: os.environ.get(k, "") for k in DATA_ENV}).encode())
+    return h.hexdigest()
+
+
+def shown(path: Path) -> str:
+    """``path`` for a progress line: relative to the repository when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def execute(nb, cached: Path):
+    """``nb`` executed, or its copy in ``cached`` when that was executed from the same inputs."""
+    from nbclient import NotebookClient
+
+    key = fingerprint(nb)
+    if cached.exists():
+        old = nbformat.read(cached, as_version=4)
+        if old.metadata.get("book", {}).get("fingerprint") == key:
+            print(f"book: reusing {shown(cached)}", flush=True)
+            return old
+    start = time.monotonic()
+    print(f"book: executing {shown(cached)} ...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="book-") as work:  # notebooks write nothing here
+        NotebookClient(nb, timeout=3600, kernel_name="python3",
+                       resources={"metadata": {"path": work}}).execute()
+    nb.metadata["book"] = {"fingerprint": key}
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, cached)
+    print(f"book: executed {shown(cached)} in {time.monotonic() - start:.0f} s", flush=True)
+    return nb
+
+
+def data_lines(nb) -> list[str]:
+    """The lines in which the executed notebook says which data it used."""
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs if o.output_type == "stream" and o.name == "stdout")
+    return DATA_LINE.findall(text)
+
+
+def page(nb, lang: str):
+    """The executed notebook as the book shows it: local badge, data note, setup cell folded, no widget views."""
+    nb = copy.deepcopy(nb)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and COLAB_BADGE in first.source, "the first cell holds the Colab badge"
+    first.source = first.source.replace(COLAB_BADGE, "colab-badge.svg")
+    lines = data_lines(nb)
+    body = "\n".join([TEXT[lang]["data_intro"], ""] + [f"- `{line}`" for line in lines]) if lines \
+        else TEXT[lang]["no_data"]
+    note = f":::{{admonition}} {TEXT[lang]['data']}\n:class: note data-source\n\n{body}\n:::"
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell(note, id="data-source"))
+    setup = next(c for c in nb.cells if c.cell_type == "code")   # the install cell: folded, as reading starts below
+    setup.metadata.setdefault("tags", []).append("hide-input")
+    setup.metadata["mystnb"] = {"code_prompt_show": TEXT[lang]["setup"]}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def index(lang: str, names: list[str], solutions: bool) -> str:
+    """The language's first page: the lectures in order."""
+    title = {"en": "Unsupervised visual anomaly detection", "ja": "教師なし画像異常検知"}[lang]
+    intro = {"en": "Lecture notebooks, executed: every figure as the notebook draws it. "
+                   "The button at the top of each page opens the notebook in Google Colab.",
+             "ja": "実行済みの講義ノートブックです。図はすべてノートブックが描いたものです。"
+                   "各ページ上部のボタンから Google Colab でノートブックを開けます。"}[lang]
+    hidden_note = {"en": "Solutions are not published.", "ja": "演習の解答は公開していません。"}[lang]
+    toc = "\n".join(names)
+    return f"# {title}\n\n{intro}{'' if solutions else ' ' + hidden_note}\n\n" \
+           f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n"
+
+
+def sphinx(src: Path, out: Path, lang: str) -> None:
+    """Run Sphinx (config in book/conf.py) on one language's pages, in a process of its own: Sphinx
+    keeps the first language's interface translations for the rest of a process."""
+    status = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+                             "-c", str(BOOK), "-D", f"language={lang}", str(src), str(out)]).returncode
+    if status:
+        raise SystemExit(f"sphinx-build failed for {lang} (status {status})")
+
+
+def mathjax(out: Path) -> None:
+    """MathJax 2 (jupyter-server-mathjax's copy) in the site (``out/_static/mathjax``): formulas render offline."""
+    import jupyter_server_mathjax
+
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    shutil.copytree(static, out / "_static" / "mathjax", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("localization", "a11y", "mhchem3"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "book", help="default: build/book")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks executed at a time")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    jobs = []
+    for lang in LANGS:
+        paths, solutions = chosen(lang)
+        jobs += [(lang, p, solutions) for p in paths]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        executed = list(pool.map(lambda j: execute(source(j[1], j[0], j[2]), out / "executed" / j[0] / j[1].name), jobs))
+    manifest = {"languages": list(LANGS), "pages": {}, "solutions": {}}
+    for lang in LANGS:
+        src = out / "src" / lang
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(parents=True)
+        shutil.copy(BOOK / "_static" / "colab-badge.svg", src)
+        mine = [(path, nb) for (l, path, _), nb in zip(jobs, executed) if l == lang]
+        for path, nb in mine:
+            nbformat.write(page(nb, lang), src / path.name)
+        names = [path.stem for path, _ in mine]
+        solutions = chosen(lang)[1]
+        (src / "index.md").write_text(index(lang, names, solutions), encoding="utf-8")
+        sphinx(src, out / "html" / lang, lang)
+        mathjax(out / "html" / lang)
+        manifest["pages"][lang] = names
+        manifest["solutions"][lang] = solutions
+    shutil.copy(BOOK / "root.html", out / "html" / "index.html")
+    (out / "html" / ".nojekyll").touch()   # GitHub Pages: serve _static/ and _images/ as they are
+    (out / "html" / "book.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    print(f"book: {out / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
