@@ -1,10 +1,11 @@
 # Quick start (see README.md):
 #   make lectures   set up .venv, execute every notebook headless on the offline data
-#   make test       the whole test suite, in two environments (what CI runs):
+#   make test       the whole test suite (what CI runs):
 #                   make test-newest  .venv, the newest packages: unit tests + nbval over every notebook
 #                   make test-colab   .venv-colab, Google Colab's Python and package versions
 #                                     (tests/colab-constraints.txt): data, download and widget tests +
 #                                     nbval over the student notebooks
+#                   make test-book    the reading copy (CI-sized), opened in headless Chromium
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
 #          make lectures DOWNLOAD=1  (DATA = "auto" may download the real data, as in Colab;
 #                                     without it nothing touches the network)
@@ -46,7 +47,7 @@ lectures: $(STAMP)
 	done
 	@echo "Executed notebooks: $(CURDIR)/$(OUT)/ja and $(CURDIR)/$(OUT)/en (ignored by git)"
 
-test: test-newest test-colab
+test: test-newest test-colab test-book
 
 # Each run keeps its downloads and weights in a new empty folder, so no run reuses another's.
 test-newest: $(STAMP)
