@@ -9,7 +9,7 @@ One subpackage per lecture, beside what they share (imports flow one way: ``data
     vae/     model.py train.py projection.py localization.py evaluate.py plots.py homework.py cli.py
     anogan/  dcgan.py train.py score.py search.py plots.py homework.py cli.py
 
-``models`` re-exports ``VAE`` and the DCGAN's classes under their old name. The README's
-"Architecture" section has one line per module.
+``models`` re-exports ``VAE`` and the DCGAN's classes under their old name. The
+"Architecture" section of docs/contributing.md has one line per module.
 """
 __version__ = "0.1.0"

@@ -2,7 +2,7 @@
 
 The Japanese markdown cells of ``notebooks/src/*.py`` are rewritten in place: ，．→ 、。 (and an ASCII
 . or , right after Japanese text); every variant listed in ``VARIANTS`` becomes the glossary's term
-(README.md, "Glossary"); a number takes no space before its counter (「4つ」「100エポック」「3枚」,
+(docs/contributing.md, "Glossary"); a number takes no space before its counter (「4つ」「100エポック」「3枚」,
 the counters in ``COUNTERS``); italics (``*x*``, ``_x_``) become bold (Japanese has no italics: emphasise
 with 太字 or 「」); and a bold label ends without a period (``**注意。**`` -> ``**注意**``).  Code cells,
 English cells, `code spans`, $formulas$ and 「quoted titles」 are left alone.  Run it after editing a

@@ -1,4 +1,4 @@
-"""The README's "Architecture" section lists every module once, and the imports flow one way:
+"""The "Architecture" section of docs/contributing.md lists every module once, and the imports flow one way:
 shared modules import no lecture, ``data`` imports neither lecture, the lectures do not import
 each other, scoring never imports training, and no private ``_name`` crosses a module boundary."""
 import ast
@@ -22,10 +22,10 @@ def modules() -> dict:
 
 
 def readme_tree(text: str) -> list[str]:
-    """Module paths ('vae/train.py') of the code block in the README's "## Architecture" section:
+    """Module paths ('vae/train.py') of the code block in the "## Architecture" section of docs/contributing.md:
     top-level files indented by 2 spaces, folders as 'name/' lines, their files by 4."""
     section = re.search(r"^## Architecture\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert section, "README.md has no '## Architecture' section"
+    assert section, "docs/contributing.md has no '## Architecture' section"
     block = re.search(r"```\n(.*?)```", section.group(1), re.S)
     assert block, "the Architecture section has no code block"
     listed, folder = [], None
@@ -49,10 +49,10 @@ def test_readme_tree_parser_reads_folders_and_files():
 
 
 def test_readme_architecture_lists_every_module_once():
-    listed = readme_tree((ROOT / "README.md").read_text(encoding="utf-8"))
+    listed = readme_tree((ROOT / "docs" / "contributing.md").read_text(encoding="utf-8"))
     on_disk = sorted(str(p.relative_to(PACKAGE).as_posix()) for p in modules().values())
     assert sorted(set(listed)) == sorted(listed), f"listed twice: {sorted({x for x in listed if listed.count(x) > 1})}"
-    assert sorted(listed) == on_disk, (f"missing from README: {sorted(set(on_disk) - set(listed))}; "
+    assert sorted(listed) == on_disk, (f"missing from docs/contributing.md: {sorted(set(on_disk) - set(listed))}; "
                                        f"not on disk: {sorted(set(listed) - set(on_disk))}")
 
 

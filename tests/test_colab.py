@@ -68,9 +68,9 @@ def test_every_lower_bound_is_the_version_the_colab_run_installs():
 
 
 def readme_versions() -> dict[str, tuple[str, str]]:
-    """README's "Tested with" table: {package: (Colab run, newest run)}."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Tested with", 1)[1].split("\n## ", 1)[0]
+    """The "Tested with" table of docs/contributing.md: {package: (Colab run, newest run)}."""
+    page = (ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")
+    section = page.split("## Tested with", 1)[1].split("\n## ", 1)[0]
     rows = [[c.strip(" `") for c in line.strip("|").split("|")] for line in section.splitlines()
             if line.startswith("| ") and not line.startswith("| package")]
     return {row[0].lower(): (row[1], row[2]) for row in rows}
@@ -79,7 +79,7 @@ def readme_versions() -> dict[str, tuple[str, str]]:
 def test_readme_tested_with_lists_both_runs_as_the_files_say():
     python, pins = colab_snapshot()
     table = readme_versions()
-    assert table.pop("python") == (python, "3.11"), "README: Python of the Colab run / the newest run"
+    assert table.pop("python") == (python, "3.11"), "Tested with: Python of the Colab run / the newest run"
     runtime = {name: pins[name] for name in REQUIREMENTS}
     assert {k: v[0] for k, v in table.items()} == {k: str(v) for k, v in runtime.items()}
     assert {v[1] for v in table.values()} == {"newest"}

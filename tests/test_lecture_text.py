@@ -1,5 +1,5 @@
 """The lectures' words: numbers quoted in markdown come from somewhere a reader can check, the
-Japanese follows one style (``notebooks/style.py``, README "Glossary"), and each lecture closes."""
+Japanese follows one style (``notebooks/style.py``, docs/contributing.md "Glossary"), and each lecture closes."""
 import json
 import re
 import string
@@ -17,7 +17,7 @@ NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
 LECTURES = [n for n in NAMES if not n.startswith("00")]
 DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")   # 0.968, 6.5; not 2e-4, not "1." in a list
 # files a markdown cell may cite for its figures (each holds the command that measured them)
-SOURCES = {"README": ROOT / "README.md",
+SOURCES = {"docs/results.md": ROOT / "docs" / "results.md",
            "RESULTS_vae.md": ROOT / "benchmarks" / "RESULTS_vae.md",
            "RESULTS_anogan.md": ROOT / "benchmarks" / "RESULTS_anogan.md"}
 # numbers that are definitions, not measurements
@@ -51,7 +51,7 @@ def test_the_number_guard_flags_an_unsourced_figure():
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("lang", build.LANGS)
 def test_numbers_in_markdown_are_computed_or_cited(name, lang):
-    # A figure a notebook's text quotes is a parameter of its code, or comes from README / RESULTS
+    # A figure a notebook's text quotes is a parameter of its code, or comes from docs/results.md / RESULTS
     # (the cell names the file, which gives the command); outputs are never quoted in prose, because
     # they change with the data (offline, real) and the reduced mode.
     markdown, code = cells(lang, name)
@@ -122,7 +122,7 @@ def test_the_checks_japanese_messages_use_the_glossary_terms():
     bad = [f"{p.relative_to(ROOT)}:{i}: {v}" for p in sorted((ROOT / "lecture_utils").rglob("*.py"))
            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
            for v in japanese if v in line.replace(title, "")]
-    assert not bad, f"use the glossary's term (README, Glossary) in: {bad[:5]}"
+    assert not bad, f"use the glossary's term (docs/contributing.md, Glossary) in: {bad[:5]}"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -133,9 +133,9 @@ def test_anomaly_degree_is_introduced_with_anomaly_score(name):
         assert text.index("異常スコア（異常度）") <= text.index("異常度") - len("異常スコア（")
 
 
-def test_readme_glossary_lists_every_term():
-    readme = SOURCES["README"].read_text(encoding="utf-8")
-    glossary = readme[readme.index("## Glossary"):]
+def test_the_glossary_lists_every_term():
+    page = (ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")
+    glossary = page[page.index("## Glossary"):]
     for term, variants in style.GLOSSARY.items():
         assert term in glossary and all(v in glossary for v in variants), term
 

@@ -859,7 +859,7 @@ def judge(answer, collected, config):
 # VAE the gain did not appear. A lesson on tuning, too: the per-pixel normalisation that won on
 # pasted defects failed on real ones that sit on the print.
 #
-# **Limitations.** On the real MVTec AD capsule (README; commands in `benchmarks/RESULTS_vae.md`)
+# **Limitations.** On the real MVTec AD capsule (`docs/results.md`; commands in `benchmarks/RESULTS_vae.md`)
 # this small VAE reaches a pixel AUROC of about 0.90 (residual 0.899, `lecture` 0.912, `kl` 0.904)
 # but an image AUROC of only 0.62 to 0.67: it finds *where* a defect is far better than *whether*
 # a capsule is defective, because the print and the outline, which it never reconstructs exactly,
@@ -908,7 +908,7 @@ def judge(answer, collected, config):
 # 調整についての教訓もあります: 貼り付けた欠陥で勝った画素ごとの正規化は、印字の上にある実物の欠陥では
 # 失敗しました。
 #
-# **限界** 実物の MVTec AD カプセル（README、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
+# **限界** 実物の MVTec AD カプセル（`docs/results.md`、コマンドは `benchmarks/RESULTS_vae.md`）では、この小さな VAE の
 # 画素 AUROC は約 0.90（残差 0.899、`lecture` 0.912、`kl` 0.904）ですが、画像 AUROC は 0.62〜0.67 に
 # とどまります。欠陥が**どこに**あるかは分かっても、カプセルが欠陥品**かどうか**はうまく分かりません。VAE が
 # 正確に再構成できない印字や輪郭のせいで、正常なカプセルでもどこかに高いスコアが出るからです。また

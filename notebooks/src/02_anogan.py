@@ -177,7 +177,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # four times G's (4e-4 vs 1e-4). GAN training is a balance, and here it tips easily: D wins, **L_D falls towards 0**
 # (it is never fooled), G's gradient vanishes and **L_G climbs**; G then draws the same few blurry
 # shapes for every z (**mode collapse**), and AnoGAN can no longer reproduce normal digits either
-# (README: AUROC 0.701 for the book's recipe shortened to 15 epochs on 400 real MNIST digits, by
+# (`docs/results.md`: AUROC 0.701 for the book's recipe shortened to 15 epochs on 400 real MNIST digits, by
 # `benchmarks/original_recipes.py`).
 # Two plots show it while training runs:
 #
@@ -206,7 +206,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # 書籍は 7 と 8 を 200枚ずつ、D の学習率を G の 4倍（4e-4 と 1e-4）にして何エポックも学習します。
 # GAN の学習は綱引きで、ここでは簡単に崩れます。D が勝ち、**L_D が 0 に近づき**（もうだまされない）、
 # G の勾配が消えて **L_G が上がり続けます**。すると G はどの z に対しても同じぼやけた形しか描かなくなり
-# （**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります（README: 書籍のレシピを実物の MNIST の
+# （**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります（`docs/results.md`: 書籍のレシピを実物の MNIST の
 # 400枚で 15エポックに縮めて学習したときの AUROC は 0.701、`benchmarks/original_recipes.py`）。
 # 学習中に次の 2つの図で確認できます。
 #
@@ -791,7 +791,7 @@ P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # th
 # a discriminator-feature term. Training the GAN is the fragile part: watch the loss curves and a
 # grid of $G(z)$ for fixed $z$. An encoder (f-AnoGAN) replaces the search by one pass.
 #
-# **Limitations.** On real MNIST (7 and 8 normal, 2 anomalous; README, commands in
+# **Limitations.** On real MNIST (7 and 8 normal, 2 anomalous; `docs/results.md`, commands in
 # `benchmarks/RESULTS_anogan.md`): the 50-step search reaches AUROC 0.878, the encoder 0.967.
 # Digits are small, centred and grey: real inspection images are larger and textured, and GANs are
 # harder to train on them. Other digit pairs give other figures (9 against 1 and 4: 0.948).
@@ -840,7 +840,7 @@ P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # th
 # 学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は
 # 1回の順伝播で済みます。
 #
-# **限界** 実物の MNIST（正常 7 と 8、異常 2。README、コマンドは `benchmarks/RESULTS_anogan.md`）では、
+# **限界** 実物の MNIST（正常 7 と 8、異常 2。`docs/results.md`、コマンドは `benchmarks/RESULTS_anogan.md`）では、
 # 50ステップの探索で AUROC 0.878、エンコーダで 0.967 です。数字は小さく中央にある灰色の画像ですが、
 # 実際の検査画像はもっと大きく模様があり、GAN の学習も難しくなります。他の数字の組では値が変わります
 # （1 と 4 に対する 9: 0.948）。
