@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -51,6 +52,8 @@ DATA_ENV = ("LECTURE_UTILS_REDUCED", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_DA
             "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST")
 DATA_LINE = re.compile(r"^(?:capsule data|data|source): .+$", re.M)  # printed by the lectures' code
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in both books (written in English)
+OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TEXT = {
     "en": {"data": "Data of the figures on this page",
@@ -62,7 +65,7 @@ TEXT = {
     "ja": {"data": "このページの図のデータ",
            "data_intro": "このページを作ったとき、ノートブックは次のように表示しました：",
            "no_data": "ノートブックはデータの行を表示しませんでした。",
-           "exercise": "**演習：** 受講者のノートブックでは、このセルは次のとおりです。",
+           "exercise": "**課題：** 受講者のノートブックでは、このセルは次のとおりです。",
            "show": "解答を表示", "hide": "解答を隠す",
            "setup": "セットアップのセルを表示（Colab でパッケージをインストールします）"},
 }
@@ -172,6 +175,14 @@ def page(nb, lang: str):
     return nb
 
 
+def guide(name: str) -> str:
+    """docs/NAME.md as a page of the book: its links to other files of the repository point at them
+    on GitHub, at the tag the badges pin."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    blob = f"https://github.com/{project['tool']['lecture_utils']['repository']}/blob/v{project['project']['version']}/"
+    return OUTSIDE_DOCS.sub(lambda m: f"]({blob}{m.group(1)}", (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8"))
+
+
 def index(lang: str, names: list[str], solutions: bool) -> str:
     """The language's first page: the lectures in order."""
     title = {"en": "Unsupervised visual anomaly detection", "ja": "教師なし画像異常検知"}[lang]
@@ -180,9 +191,11 @@ def index(lang: str, names: list[str], solutions: bool) -> str:
              "ja": "実行済みの講義ノートブックです。図はすべてノートブックが描いたものです。"
                    "各ページ上部のボタンから Google Colab でノートブックを開けます。"}[lang]
     hidden_note = {"en": "Solutions are not published.", "ja": "演習の解答は公開していません。"}[lang]
+    guides = {"en": "Guides", "ja": "ガイド（英語）"}[lang]
     toc = "\n".join(names)
     return f"# {title}\n\n{intro}{'' if solutions else ' ' + hidden_note}\n\n" \
-           f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n"
+           f"```{{toctree}}\n:maxdepth: 1\n\n{toc}\n```\n\n" \
+           f"```{{toctree}}\n:maxdepth: 1\n:caption: {guides}\n\n" + "\n".join(GUIDES) + "\n```\n"
 
 
 def sphinx(src: Path, out: Path, lang: str) -> None:
@@ -215,7 +228,7 @@ def main(argv=None) -> int:
         jobs += [(lang, p, solutions) for p in paths]
     with ThreadPoolExecutor(args.jobs) as pool:
         executed = list(pool.map(lambda j: execute(source(j[1], j[0], j[2]), out / "executed" / j[0] / j[1].name), jobs))
-    manifest = {"languages": list(LANGS), "pages": {}, "solutions": {}}
+    manifest = {"languages": list(LANGS), "pages": {}, "solutions": {}, "guides": list(GUIDES)}
     for lang in LANGS:
         src = out / "src" / lang
         shutil.rmtree(src, ignore_errors=True)
@@ -227,6 +240,8 @@ def main(argv=None) -> int:
         names = [path.stem for path, _ in mine]
         solutions = chosen(lang)[1]
         (src / "index.md").write_text(index(lang, names, solutions), encoding="utf-8")
+        for name in GUIDES:
+            (src / f"{name}.md").write_text(guide(name), encoding="utf-8")
         sphinx(src, out / "html" / lang, lang)
         mathjax(out / "html" / lang)
         manifest["pages"][lang] = names

@@ -37,6 +37,7 @@ html_copy_source = False
 nb_execution_mode = "off"
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_heading_anchors = 3   # the guides link to each other's sections (contributing.md#tested-with)
 
 # MathJax 2, copied by book/build.py from jupyter-server-mathjax to build/book/html/{lang}/_static/mathjax:
 # no CDN.

@@ -39,7 +39,7 @@ SHOTS = ROOT / "build" / "book-screenshots"
 REQUIRED = os.environ.get("BOOK_REQUIRED") == "1"
 MANIFEST = json.loads((HTML / "book.json").read_text(encoding="utf-8")) if (HTML / "book.json").exists() else None
 PAGES = [(lang, name) for lang in (MANIFEST or {}).get("languages", [])
-         for name in ["index"] + MANIFEST["pages"][lang]]
+         for name in ["index"] + MANIFEST["pages"][lang] + MANIFEST.get("guides", [])]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -221,6 +221,8 @@ def test_book_is_built():
     assert MANIFEST["pages"]["ja"] == MANIFEST["pages"]["en"], "every lecture in both languages"
     assert len(MANIFEST["pages"]["en"]) == len(list((ROOT / "notebooks" / "en").glob("*.ipynb")))
     assert MANIFEST["solutions"]["en"] == any((ROOT / "notebooks" / "instructor" / "en").glob("*.ipynb"))
+    assert sorted(MANIFEST["guides"]) == sorted(p.stem for p in (ROOT / "docs").glob("*.md")), \
+        "every page of docs/ is a page of the book"
 
 
 @pytest.mark.parametrize("lang,name", PAGES)
@@ -231,7 +233,8 @@ def test_page_in_the_browser(page, site, lang, name):
     assert not problems, "\n".join(problems)
     images = page.js("Promise.all([...document.images].map(i => { i.loading = 'eager'; return i.decode()"
                      ".catch(() => null); })).then(() => [...document.images].map(i => [i.src, i.naturalWidth]))")
-    assert images or name == "index", "a lecture page shows images (the Colab badge, its figures)"
+    lecture = name in MANIFEST["pages"][lang]
+    assert images or not lecture, "a lecture page shows images (the Colab badge, its figures)"
     assert [src for src, width in images if width == 0] == []
     formulas = page.js("[...document.querySelectorAll('.math.notranslate')].map(m => "
                        "!!m.querySelector('.MathJax, .MathJax_Display') && !m.querySelector('.MathJax_Error, merror'))")
@@ -242,7 +245,7 @@ def test_page_in_the_browser(page, site, lang, name):
     shot = page.send("Page.captureScreenshot", format="png")["data"]
     (SHOTS / f"{lang}-{name}.png").write_bytes(base64.b64decode(shot))
 
-    if name != "index":
+    if lecture:
         repo, version = PROJECT["tool"]["lecture_utils"]["repository"], PROJECT["project"]["version"]
         colab = page.js("[...document.querySelectorAll('article a')].map(a => a.href)"
                         ".find(h => h.includes('colab.research.google.com'))")
