@@ -1,4 +1,6 @@
 """Shared test helpers; unit tests never touch the real cache in data/ and never see the developer's data overrides."""
+import io
+import zipfile
 
 import pytest
 
@@ -91,3 +93,12 @@ def closed_port_url(path: str = "/x") -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}{path}"
+
+
+def zip_bytes(files: dict) -> bytes:
+    """A zip archive in memory holding ``files`` ({member name: bytes or str})."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import closed_port_url
+from conftest import closed_port_url, zip_bytes
 
 from lecture_utils.data import download, sources
 from lecture_utils.data.mvtec import DatasetError, load_split
@@ -66,14 +66,6 @@ def serve_capsule(server, monkeypatch, body, md5=None, path="/capsule.tar.xz"):
     monkeypatch.setenv(MVTEC_CAPSULE.env, server.url(path))
     monkeypatch.setitem(download.ARCHIVES, MVTEC_CAPSULE.name, replace(MVTEC_CAPSULE, md5=md5 or hashlib.md5(body).hexdigest()))
     return path
-
-
-def zip_bytes(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def tar_bytes(files):

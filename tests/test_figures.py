@@ -175,7 +175,6 @@ def shows_twice(source: str) -> bool:
     if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
         return False
     f = last.value.func
-    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
     base = getattr(f.value, "id", "") if isinstance(f, ast.Attribute) else ""
     if base not in FIGURE_MODULES:
         return False

@@ -2,7 +2,6 @@
 cheating submissions that solve nothing (each trying one trick on the kernel, the judge, the
 other submissions, the bundle or the CSV) get 0; the class-level safety rules and one-line errors."""
 import csv
-import json
 from pathlib import Path
 
 import pytest

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 
-from conftest import closed_port_url
+from conftest import closed_port_url, zip_bytes
 
 from lecture_utils import config, messages
 from lecture_utils.data import download, sources
@@ -166,14 +166,6 @@ def test_capsule_env_wins_in_auto(monkeypatch, tmp_path, net, colab):
     (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
     monkeypatch.setenv(sources.CAPSULE_ENV, str(tmp_path / "mine"))
     assert sources.capsule("auto") == (tmp_path / "mine", "env") and net.calls == []
-
-
-def zip_bytes(files):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buf.getvalue()
 
 
 def test_colab_downloads_the_lecture_archive_first(net, cache, colab, synthetic, capsys):

@@ -7,7 +7,6 @@ from unittest import mock
 
 import matplotlib
 import pytest
-import torch
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -16,7 +16,6 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
-from ..batching import in_batches
 from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
                           refuse_unfinished, resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
