@@ -209,3 +209,21 @@ def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
     assert len(en) == len(ja) >= 2
     assert all("*Goal:" in t and "minutes)" in t for t in en)
     assert all("目標:" in t and re.search(r"約\d+分", t) for t in ja)
+
+
+def kind_of_fpr_case(n: int, fpr: float) -> str:
+    """What a threshold case tests: no false positive allowed, fpr · n a whole number, or not one."""
+    allowed = fpr * n
+    return "zero" if fpr == 0 else "whole" if abs(allowed - round(allowed)) < 1e-9 else "fraction"
+
+
+def test_threshold_public_check_covers_every_kind_of_hidden_case():
+    cells = build.parse((ROOT / "notebooks/src/02_anogan.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "02_anogan")["questions"] if q.get("function") == "threshold_at_fpr"]
+    ns = {}
+    exec(question["code"], ns)
+    hidden = {kind_of_fpr_case(len(c["args"][0]), c["args"][1]) for c in ns["cases"]()}
+    handmade = {kind_of_fpr_case(len(scores), fpr) for scores, fpr, _ in hw02._THRESHOLDS}
+    random = {kind_of_fpr_case(n, fpr) for _, n, fpr in hw02.RANDOM_THRESHOLDS}
+    assert hidden == {"zero", "whole", "fraction"}
+    assert hidden <= handmade and hidden <= random
