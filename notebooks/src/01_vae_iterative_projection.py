@@ -370,18 +370,20 @@ def step(x_t, grad, x_hat, alpha):
 # %%
 # core: projection
 def projection(model, x_0, energy, iterations, alpha, lam):
-    """The loop over t: x_T, f_VAE(x_T), E(x_t) [T + 1, B] and the trajectory x_0 ... x_T."""
+    """The loop over t: x_T, f_VAE(x_T), E(x_t) [T + 1, B] and the trajectory x_0 ... x_T, all on
+    x_0's device (the loop runs on the model's)."""
     model.eval()
-    x_t, energies, trajectory = x_0.clone(), [], [x_0.cpu()]
+    home, x_0 = x_0.device, x_0.to(next(model.parameters()).device)
+    x_t, energies, trajectory = x_0.clone(), [], [x_0.to(home)]
     for t in range(iterations + 1):
         E, grad, x_hat = energy_and_gradient(energy, model, x_t, x_0, lam)
-        energies.append(E.cpu())
+        energies.append(E.to(home))
         if t == iterations:
             break
         x_t = step(x_t, grad, x_hat, alpha)
-        trajectory.append(x_t.cpu())
+        trajectory.append(x_t.to(home))
     steps = torch.full((len(x_0),), iterations)
-    return ProjectionResult(x_t.cpu(), x_hat.cpu(), torch.stack(energies), steps, trajectory)
+    return ProjectionResult(x_t.to(home), x_hat.to(home), torch.stack(energies), steps, trajectory)
 
 # %% [markdown] lang="en"
 # We run the loop on one defective image of each type at once (a batch), with the lecture's
@@ -395,7 +397,7 @@ def projection(model, x_0, energy, iterations, alpha, lam):
 # %%
 demo = [i for i in one_each if test.defects[i] != "good"]
 proj_config = ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)
-x_0 = test.images[demo].to(device)
+x_0 = test.images[demo]                                         # on the CPU; the loop runs on the model's device
 loop = dict(iterations=proj_config.iterations, alpha=proj_config.alpha, lam=proj_config.lam)
 kl = projection(model, x_0, kl_energy, **loop)                  # the default energy: "kl"
 lecture = projection(model, x_0, lecture_energy, **loop)
@@ -802,7 +804,7 @@ def judge(records, cases):
 
 # %%
 free = projection(model, x_0, kl_energy, proj_config.iterations, proj_config.alpha, lam=0.0)  # SOLUTION
-moved_ratio = (free.x - x_0.cpu()).abs().sum().item() / (kl.x - x_0.cpu()).abs().sum().item()  # SOLUTION
+moved_ratio = (free.x - x_0).abs().sum().item() / (kl.x - x_0).abs().sum().item()  # SOLUTION
 _ = homework.check_moved_ratio(moved_ratio)
 
 # %%
