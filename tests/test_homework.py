@@ -227,3 +227,22 @@ def test_threshold_public_check_covers_every_kind_of_hidden_case():
     random = {kind_of_fpr_case(n, fpr) for _, n, fpr in hw02.RANDOM_THRESHOLDS}
     assert hidden == {"zero", "whole", "fraction"}
     assert hidden <= handmade and hidden <= random
+
+
+def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_grader_tells_them_apart(
+        monkeypatch, capsys):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    split = FakeSplit(torch.zeros(3, 1, 2, 2), ["good", "crack", "poke"])
+    said = []
+    for kind in ("crack", "poke"):
+        assert hw00.check_largest_defect(kind, split) is True
+        said.append(capsys.readouterr().out.replace(kind, "TYPE"))
+    assert said[0] == said[1], "the public check's message must not depend on which type is right"
+    cells = build.parse((ROOT / "notebooks/src/00_datasets.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "00_datasets")["questions"] if q.get("value") == "largest_type"]
+    ns = {}
+    exec(question["code"], ns)
+    share = {"crack": 0.02, "poke": 0.05}
+    assert "poke" in ns["judge"]("poke", {}, share)
+    with pytest.raises(checks.Wrong):
+        ns["judge"]("crack", {}, share)
