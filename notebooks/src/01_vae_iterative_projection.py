@@ -875,10 +875,10 @@ def judge(answer, collected, config):
 # **解答：**（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
-# **Model answer.** With λ = 0 nothing holds x_t near x_0, so x_T moves further from x_0: `moved_ratio` above 1 (the hidden check's line in the instructor notebook prints the ratio of this run). The extra movement is not only on the defects: the pixels that also move on good capsules, those this VAE cannot reproduce (the printed "500", the logo and the outline), are pulled toward the blurry reconstruction. The L1 term keeps them near x_0, which is what makes |x_0 − x_T| small on normal pixels.
+# **Model answer.** With λ = 0 nothing holds x_t near x_0, so x_T moves further from x_0: `moved_ratio` above 1 (the check under the answer prints the ratio of this run). The extra movement is not only on the defects: the pixels that also move on good capsules, those this VAE cannot reproduce (the printed "500", the logo and the outline), are pulled toward the blurry reconstruction. The L1 term keeps them near x_0, which is what makes |x_0 − x_T| small on normal pixels.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** λ = 0 では x_t を x_0 の近くに留めるものがないので、x_T は x_0 からより遠くへ動き、`moved_ratio` は 1 より大きくなります（この実行での比は、教員用ノートブックの隠しチェックの行に表示されます）。余分に動くのは欠陥だけではありません。正常なカプセルでも動く画素、つまりこの VAE が再現できない画素（印字「500」、ロゴ、輪郭）がぼやけた再構成の方へ引っ張られます。L1 項がそれらを x_0 の近くに留めるので、正常な画素では |x_0 − x_T| が小さくなります。
+# **解答例：** λ = 0 では x_t を x_0 の近くに留めるものがないので、x_T は x_0 からより遠くへ動き、`moved_ratio` は 1 より大きくなります（この実行での比は、解答の下のチェックが表示します）。余分に動くのは欠陥だけではありません。正常なカプセルでも動く画素、つまりこの VAE が再現できない画素（印字「500」、ロゴ、輪郭）がぼやけた再構成の方へ引っ張られます。L1 項がそれらを x_0 の近くに留めるので、正常な画素では |x_0 − x_T| が小さくなります。
 
 # %% [markdown] lang="en"
 # ## 10. Summary, limitations and next steps
