@@ -20,12 +20,17 @@ Homework is marked inside code cells (as in otter-grader's ``otter assign``)::
     def cases(): ...                                       inputs, and a judge with the references; see
     def judge(records, cases): ...                         lecture_utils/judge.py)
 
+and a markdown cell whose first line is ``<!-- SOLUTION -->`` is a model answer to a follow-up
+question: it appears in the instructor notebook only (the student's notebook keeps the answer cell
+before it).
+
 and this script writes, for each language, with cleared outputs, a Colab badge with the GPU hint
 and the install cell first (repository and pinned tag from pyproject.toml; the cell also sets
 ``LECTURE_UTILS_LANG``, the language of the checks' messages):
 
 * ``notebooks/{ja,en}/NAME.ipynb``: the student notebook (what the badges open): every solution
-  block becomes ``raise NotImplementedError``, every one-line answer ``= None``, no hidden checks;
+  block becomes ``raise NotImplementedError``, every one-line answer ``= None``, no hidden checks
+  and no model answers;
 * ``notebooks/instructor/{ja,en}/NAME.ipynb``: the source as written, solutions and hidden checks;
 * ``notebooks/grading/NAME.json``: the grading bundle, the hidden-check cells and their points
   (``python -m lecture_utils homework grade`` judges each submission with them in a clean process).
@@ -122,6 +127,7 @@ ANSWER = re.compile(r"^(\s*)(\S.*?)\s*=\s*\S.*?\s*# SOLUTION\s*$")
 HIDDEN = re.compile(r"^# HIDDEN CHECKS (\w+) points=(\d+) (function|value)=(\w+)\s*$")
 LOCAL = '\nfrom lecture_utils.judge import local_verdict\nassert local_verdict(globals(), "{kind}", "{name}")'
 PLACEHOLDER = 'raise NotImplementedError("your code here")'
+MODEL_ANSWER = "<!-- SOLUTION -->"   # first line of a markdown cell that only instructors see
 
 
 def parse(text: str) -> list[tuple[str, str | None, str]]:
@@ -136,6 +142,11 @@ def hidden(code: str) -> tuple[str, int, str, str] | None:
     checks, else None."""
     m = HIDDEN.match(code.splitlines()[0]) if code else None
     return (m.group(1), int(m.group(2)), m.group(3), m.group(4)) if m else None
+
+
+def instructor_only(kind: str, text: str) -> bool:
+    """Whether a cell is left out of the student's notebook: hidden checks and model answers."""
+    return bool(hidden(text)) if kind == "code" else text.startswith(MODEL_ANSWER)
 
 
 def instructor_cell(code: str) -> str:
@@ -180,10 +191,10 @@ def _cell(kind: str, text: str, index: int) -> dict:
 
 def notebook(cells, lang: str, name: str, instructor: bool = False) -> dict:
     """The notebook of one language: badge, install cell, then the source's cells (the student's
-    version unless ``instructor``: solutions stripped, hidden checks left out)."""
+    version unless ``instructor``: solutions stripped, hidden checks and model answers left out)."""
     chosen = [("markdown", f"{badge(lang, name)}\n\n{GPU_HINT[lang]}"), ("code", setup_cell(lang))]
     for kind, cell_lang, text in cells:
-        if cell_lang not in (None, lang) or (kind == "code" and not instructor and hidden(text)):
+        if cell_lang not in (None, lang) or (not instructor and instructor_only(kind, text)):
             continue
         chosen.append((kind, text if kind == "markdown" else instructor_cell(text) if instructor
                        else strip_solutions(text)))

@@ -209,3 +209,40 @@ def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
     assert len(en) == len(ja) >= 2
     assert all("*Goal:" in t and "minutes)" in t for t in en)
     assert all("目標:" in t and re.search(r"約\d+分", t) for t in ja)
+
+
+def kind_of_fpr_case(n: int, fpr: float) -> str:
+    """What a threshold case tests: no false positive allowed, fpr · n a whole number, or not one."""
+    allowed = fpr * n
+    return "zero" if fpr == 0 else "whole" if abs(allowed - round(allowed)) < 1e-9 else "fraction"
+
+
+def test_threshold_public_check_covers_every_kind_of_hidden_case():
+    cells = build.parse((ROOT / "notebooks/src/02_anogan.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "02_anogan")["questions"] if q.get("function") == "threshold_at_fpr"]
+    ns = {}
+    exec(question["code"], ns)
+    hidden = {kind_of_fpr_case(len(c["args"][0]), c["args"][1]) for c in ns["cases"]()}
+    handmade = {kind_of_fpr_case(len(scores), fpr) for scores, fpr, _ in hw02._THRESHOLDS}
+    random = {kind_of_fpr_case(n, fpr) for _, n, fpr in hw02.RANDOM_THRESHOLDS}
+    assert hidden == {"zero", "whole", "fraction"}
+    assert hidden <= handmade and hidden <= random
+
+
+def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_grader_tells_them_apart(
+        monkeypatch, capsys):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    split = FakeSplit(torch.zeros(3, 1, 2, 2), ["good", "crack", "poke"])
+    said = []
+    for kind in ("crack", "poke"):
+        assert hw00.check_largest_defect(kind, split) is True
+        said.append(capsys.readouterr().out.replace(kind, "TYPE"))
+    assert said[0] == said[1], "the public check's message must not depend on which type is right"
+    cells = build.parse((ROOT / "notebooks/src/00_datasets.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "00_datasets")["questions"] if q.get("value") == "largest_type"]
+    ns = {}
+    exec(question["code"], ns)
+    share = {"crack": 0.02, "poke": 0.05}
+    assert "poke" in ns["judge"]("poke", {}, share)
+    with pytest.raises(checks.Wrong):
+        ns["judge"]("crack", {}, share)

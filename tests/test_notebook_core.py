@@ -1,5 +1,6 @@
 """The algorithms written out in the notebooks (cells marked ``# core: NAME`` in notebooks/src) give
 the same numbers as the package's batched, tested functions, so the two cannot drift apart."""
+import copy
 import sys
 from pathlib import Path
 
@@ -83,6 +84,19 @@ def test_notebook_loop_equals_project(vae_setup, energy):
     for a, b in zip(mine.trajectory, ref.trajectory):
         torch.testing.assert_close(a, b)
     assert not torch.equal(mine.x, x_0)  # the loop moved the images
+
+
+@pytest.mark.parametrize("model_device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a GPU"))])
+def test_notebook_loop_returns_its_images_on_the_device_of_x_0(vae_setup, model_device):
+    """Exercise 4's answer subtracts x_0 from x_T: with the model on the GPU and x_0 on the CPU
+    (as the notebook keeps them) both must come back on x_0's device."""
+    model, x_0, _ = vae_setup
+    ns = run_cells(LECTURE_1, "kl_energy", "step", "projection")
+    mine = ns["projection"](copy.deepcopy(model).to(model_device), x_0, ns["kl_energy"], 2, 0.5, 0.0)
+    for tensor in (mine.x, mine.x_hat, mine.energies, *mine.trajectory):
+        assert tensor.device == x_0.device
+    assert (mine.x - x_0).abs().sum() > 0     # exercise 4's distance, without .to(...)
 
 
 # Lecture 2: GAN step, A(x), latent search, izi_f ----------------------------------------------

@@ -60,7 +60,32 @@ def test_student_and_instructor_differ_only_inside_solutions_and_hidden_checks(n
     assert "SOLUTION" not in text and "HIDDEN CHECKS" not in text and "hidden_" not in text
     md_student, _ = cells("en", name, "markdown")
     md_instructor, _ = cells("en", name, "markdown", "instructor/")
-    assert [c["source"] for c in md_student] == [c["source"] for c in md_instructor]
+    models = [c["source"] for c in md_instructor if build.instructor_only("markdown", "".join(c["source"]))]
+    assert [c["source"] for c in md_student] == [c["source"] for c in md_instructor if c["source"] not in models]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("lang", build.LANGS)
+def test_model_answers_are_in_instructor_notebooks_only_each_after_an_answer_cell(name, lang):
+    student = json.dumps(cells(lang, name, "markdown")[1])
+    assert build.MODEL_ANSWER not in student
+    md, _ = cells(lang, name, "markdown", "instructor/")
+    texts = ["".join(c["source"]) for c in md]
+    models = [i for i, t in enumerate(texts) if t.startswith(build.MODEL_ANSWER)]
+    assert models, "the instructor notebook has model answers"
+    assert all(texts[i - 1].startswith(ANSWER_CELL[lang]) for i in models), "a model answer follows an answer cell"
+    assert sum(t.startswith(ANSWER_CELL[lang]) for t in texts) == len(models)
+
+
+ANSWER_CELL = {"en": "**Your answer:**", "ja": "**解答：**"}
+
+
+def test_markdown_model_answer_is_dropped_from_the_student_notebook_only():
+    cells_ = [("markdown", "en", "**Your answer:** ..."), ("markdown", "en", f"{build.MODEL_ANSWER}\nIt is 42.")]
+    student = "".join("".join(c["source"]) for c in build.notebook(cells_, "en", "x")["cells"])
+    instructor = "".join("".join(c["source"]) for c in build.notebook(cells_, "en", "x", instructor=True)["cells"])
+    assert "It is 42." not in student and "Your answer" in student
+    assert "It is 42." in instructor
 
 
 def test_grading_bundles_hold_the_hidden_checks():

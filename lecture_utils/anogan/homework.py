@@ -59,8 +59,13 @@ def _threshold_at_fpr(fn, cases) -> str:
 
 def check_threshold_at_fpr(fn) -> bool | None:
     """Exercise 1 (public): short score lists whose thresholds are known, then the count of flagged
-    normal scores (at most fpr · n, and one more image would be too many) on random scores."""
-    return run(_threshold_at_fpr, fn, [(0, 100, 0.05), (1, 40, 0.1)])
+    normal scores (at most fpr · n, and one more image would be too many) on random scores, with
+    fpr · n a whole number (5, 4), not one (33 · 0.2 = 6.6, 7 · 0.25 = 1.75) and 0."""
+    return run(_threshold_at_fpr, fn, RANDOM_THRESHOLDS)
+
+
+# (seed, n, fpr) of the random normal scores of exercise 1's public check
+RANDOM_THRESHOLDS = [(0, 100, 0.05), (1, 40, 0.1), (5, 33, 0.2), (6, 7, 0.25), (8, 29, 0.0)]
 
 
 # 2. tpr at 5 % fpr --------------------------------------------------------------------------------

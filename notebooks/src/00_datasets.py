@@ -368,6 +368,17 @@ def judge(answer, collected, share):
     return hc.say(f"{answer} covers the largest share.", f"{answer} が最も大きな割合を占めます。")
 
 # %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** No. The share of the largest type, `defect_fraction(test.masks[[d == largest_type for d in test.defects]]).mean()`, is a small part of the image, and every other type covers less: a detector must find a few defective pixels among many normal ones. That is why the lectures score maps pixel by pixel and judge localisation by the pixel AUROC, not only one number per image.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** いいえ。最も大きい種類の割合 `defect_fraction(test.masks[[d == largest_type for d in test.defects]]).mean()` でも画像のごく一部で、ほかの種類はそれより小さくなります。検出器は多数の正常な画素の中から少数の欠陥の画素を見つけなければなりません。そのため講義では、画像ごとに1つの数だけでなく、マップを画素ごとに評価し、位置の特定を画素 AUROC で判定します。
+
+# %% [markdown] lang="en"
 # ## Summary
 #
 # - Unsupervised anomaly detection trains on normal data only; labels and masks serve only to

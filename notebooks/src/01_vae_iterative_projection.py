@@ -370,18 +370,20 @@ def step(x_t, grad, x_hat, alpha):
 # %%
 # core: projection
 def projection(model, x_0, energy, iterations, alpha, lam):
-    """The loop over t: x_T, f_VAE(x_T), E(x_t) [T + 1, B] and the trajectory x_0 ... x_T."""
+    """The loop over t: x_T, f_VAE(x_T), E(x_t) [T + 1, B] and the trajectory x_0 ... x_T, all on
+    x_0's device (the loop runs on the model's)."""
     model.eval()
-    x_t, energies, trajectory = x_0.clone(), [], [x_0.cpu()]
+    home, x_0 = x_0.device, x_0.to(next(model.parameters()).device)
+    x_t, energies, trajectory = x_0.clone(), [], [x_0.to(home)]
     for t in range(iterations + 1):
         E, grad, x_hat = energy_and_gradient(energy, model, x_t, x_0, lam)
-        energies.append(E.cpu())
+        energies.append(E.to(home))
         if t == iterations:
             break
         x_t = step(x_t, grad, x_hat, alpha)
-        trajectory.append(x_t.cpu())
+        trajectory.append(x_t.to(home))
     steps = torch.full((len(x_0),), iterations)
-    return ProjectionResult(x_t.cpu(), x_hat.cpu(), torch.stack(energies), steps, trajectory)
+    return ProjectionResult(x_t.to(home), x_hat.to(home), torch.stack(energies), steps, trajectory)
 
 # %% [markdown] lang="en"
 # We run the loop on one defective image of each type at once (a batch), with the lecture's
@@ -395,7 +397,7 @@ def projection(model, x_0, energy, iterations, alpha, lam):
 # %%
 demo = [i for i in one_each if test.defects[i] != "good"]
 proj_config = ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)
-x_0 = test.images[demo].to(device)
+x_0 = test.images[demo]                                         # on the CPU; the loop runs on the model's device
 loop = dict(iterations=proj_config.iterations, alpha=proj_config.alpha, lam=proj_config.lam)
 kl = projection(model, x_0, kl_energy, **loop)                  # the default energy: "kl"
 lecture = projection(model, x_0, lecture_energy, **loop)
@@ -645,10 +647,13 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # further checks are run on your notebook.
 #
 # **Exercise 1 (implement, about 20 minutes).** *Goal: see why the `kl` energy stops where the VAE
-# reproduces the image.* Write `bernoulli_kl(x, x_hat)`, the Bernoulli divergence summed over the
-# pixels of each image, Σ [x log(x / x̂) + (1 − x) log((1 − x) / (1 − x̂))], for x, x̂ `[B, C, H, W]`
-# with values inside (0, 1); return `[B]`. It must equal BCE(x̂, x) − H(x), the reconstruction term of
-# `kl_energy` above, be 0 at x̂ = x, and let gradients flow back to x (torch operations only).
+# reproduces the image.* Read a pixel value x in (0, 1) as a Bernoulli distribution: the pixel is 1
+# with probability x and 0 with probability 1 − x. The KL divergence of two distributions p and q over
+# the same outcomes k is KL(p ‖ q) = Σ_k p(k) log(p(k) / q(k)). Work out what this gives for
+# p = Bernoulli(x) and q = Bernoulli(x̂), then write `bernoulli_kl(x, x_hat)`: that divergence summed
+# over the pixels of each image, for x, x̂ `[B, C, H, W]` with values inside (0, 1); return `[B]`.
+# Check on paper that it equals BCE(x̂, x) − H(x), the reconstruction term of `kl_energy` above. It
+# must be 0 at x̂ = x and let gradients flow back to x (torch operations only).
 # %% [markdown] lang="ja"
 # ## 9. 課題
 #
@@ -657,10 +662,12 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # 実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
 #
 # **課題1（実装、約20分）** 目標: `kl` エネルギーが VAE の再現できる画像で止まる理由を理解する。
-# 画像ごとに画素について和をとったベルヌーイ分布の KL ダイバージェンス
-# Σ [x log(x / x̂) + (1 − x) log((1 − x) / (1 − x̂))] を計算する `bernoulli_kl(x, x_hat)` を書いてください。
-# x, x̂ は値が (0, 1) の `[B, C, H, W]`、戻り値は `[B]` です。上の `kl_energy` の再構成項 BCE(x̂, x) − H(x) と等しく、
-# x̂ = x で 0 になり、x への勾配が流れる（torch の演算だけを使う）必要があります。
+# (0, 1) の画素値 x をベルヌーイ分布とみなします: 画素は確率 x で 1、確率 1 − x で 0 になります。同じ結果 k の上の
+# 2つの分布 p, q の KL ダイバージェンスは KL(p ‖ q) = Σ_k p(k) log(p(k) / q(k)) です。p = Bernoulli(x)、
+# q = Bernoulli(x̂) のときにこれが何になるかを導き、画像ごとに画素について和をとったそのダイバージェンスを返す
+# `bernoulli_kl(x, x_hat)` を書いてください。x, x̂ は値が (0, 1) の `[B, C, H, W]`、戻り値は `[B]` です。
+# これが上の `kl_energy` の再構成項 BCE(x̂, x) − H(x) と等しいことを紙の上で確かめましょう。x̂ = x で 0 になり、
+# x への勾配が流れる（torch の演算だけを使う）必要があります。
 
 # %%
 def bernoulli_kl(x, x_hat):
@@ -751,15 +758,30 @@ def judge(records, cases):
     return hc.say("the gradient pulls x_t toward the reconstruction.", "勾配は x_t を再構成の方へ引きます。")
 
 # %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** `step` multiplies this gradient, pixel by pixel, by the squared residual (x_t − f_VAE(x_t))². Where the VAE already reproduces a pixel the residual is near 0, so that pixel hardly moves whatever its gradient; where the VAE cannot reproduce it (a defect) the step is large. The weighting changes the direction of the step, so the update is no longer plain gradient descent on E: it concentrates the change on the pixels the VAE cannot explain.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** `step` はこの勾配に、画素ごとに残差の2乗 (x_t − f_VAE(x_t))² を掛けます。VAE がすでに再現できている画素では残差がほぼ 0 なので、勾配が何であってもその画素はほとんど動きません。VAE が再現できない画素（欠陥）では大きく動きます。重み付けは更新の向きを変えるので、更新はもはや E の単純な勾配降下ではなく、VAE が説明できない画素に変化を集中させます。
+
+# %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: turn an anomaly map into one score per
 # image.* Section 7 scores an image by the maximum of its map. Write `image_score(maps, k)`: for maps
 # `[B, H, W]` return `[B]`, the mean of each map's k largest values (k = 1: the maximum; k = H·W: the
-# mean). Try it on `dssim_maps` of section 6: which k separates the defect types best?
+# mean). Then try it on the maps of section 7, good images included: with `auroc` from
+# `lecture_utils.metrics`, compare `auroc(test.labels, image_score(results["kl"].maps, k))` for k = 1, 100
+# and 128·128. Which k separates the defective images from the good ones best, and why?
 # %% [markdown] lang="ja"
 # **課題3（実装、約15分）** 目標: 異常マップを画像ごとの1つのスコアにする。
 # 7節では画像のスコアをマップの最大値にしています。マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の
-# 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。6節の
-# `dssim_maps` で試し、どの k が欠陥の種類をよく分けるか見てみましょう。
+# 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。そのあと、正常画像も
+# 含む7節のマップで試しましょう: `lecture_utils.metrics` の `auroc` を使い、k = 1、100、128·128 について
+# `auroc(test.labels, image_score(results["kl"].maps, k))` を比べます。欠陥画像と正常画像を最もよく分けるのは
+# どの k でしょうか。それはなぜでしょうか。
 
 # %%
 def image_score(maps, k):
@@ -790,6 +812,17 @@ def judge(records, cases):
     return hc.say("k = 1 is the maximum, larger k averages.", "k = 1 は最大値、k を大きくすると平均します。")
 
 # %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** Compare the three AUROCs your cell printed; the reasoning is what counts. k = 128·128 averages the whole map, so a defect covering a small part of the image is diluted among the normal pixels and the score mostly measures how much the normal parts moved (the print, the edges). k = 1 keeps the defect, but also the single highest pixel of a good image, so one noisy spot can make a good capsule look defective. A k of about the size of a defect (here k = 100 pixels, after the blur) averages over the defect only and is often the best compromise.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** セルが表示した3つの AUROC を比べましょう。大事なのは理由です。k = 128·128 はマップ全体を平均するので、画像のごく一部しか占めない欠陥は正常な画素の中に薄まり、スコアはおもに正常な部分（印字や輪郭）がどれだけ動いたかを測ることになります。k = 1 は欠陥を残しますが、正常画像で最も高い1画素も残すので、1か所のノイズで正常なカプセルが欠陥に見えることがあります。欠陥の大きさ程度の k（ここでは、ぼかした後の k = 100画素）は欠陥の上だけを平均するので、最もよい折り合いになることが多いです。
+
+# %% [markdown] lang="en"
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
 # the `projection` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
 # other settings of `proj_config`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
@@ -802,7 +835,7 @@ def judge(records, cases):
 
 # %%
 free = projection(model, x_0, kl_energy, proj_config.iterations, proj_config.alpha, lam=0.0)  # SOLUTION
-moved_ratio = (free.x - x_0.cpu()).abs().sum().item() / (kl.x - x_0.cpu()).abs().sum().item()  # SOLUTION
+moved_ratio = (free.x - x_0).abs().sum().item() / (kl.x - x_0).abs().sum().item()  # SOLUTION
 _ = homework.check_moved_ratio(moved_ratio)
 
 # %%
@@ -835,6 +868,17 @@ def judge(answer, collected, config):
               "moved_ratio is not the lam = 0 distance divided by the lam distance",
               "moved_ratio は lam = 0 での距離を lam での距離で割った値ではありません")
     return hc.say(f"x_T moves {ratio:.2f} times as far with lam = 0.", f"lam = 0 では x_T が {ratio:.2f} 倍遠くへ動きます。")
+
+# %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** With λ = 0 nothing holds x_t near x_0, so x_T moves further from x_0: `moved_ratio` above 1 (the check under the answer prints the ratio of this run). The extra movement is not only on the defects: the pixels that also move on good capsules, those this VAE cannot reproduce (the printed "500", the logo and the outline), are pulled toward the blurry reconstruction. The L1 term keeps them near x_0, which is what makes |x_0 − x_T| small on normal pixels.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** λ = 0 では x_t を x_0 の近くに留めるものがないので、x_T は x_0 からより遠くへ動き、`moved_ratio` は 1 より大きくなります（この実行での比は、解答の下のチェックが表示します）。余分に動くのは欠陥だけではありません。正常なカプセルでも動く画素、つまりこの VAE が再現できない画素（印字「500」、ロゴ、輪郭）がぼやけた再構成の方へ引っ張られます。L1 項がそれらを x_0 の近くに留めるので、正常な画素では |x_0 − x_T| が小さくなります。
 
 # %% [markdown] lang="en"
 # ## 10. Summary, limitations and next steps

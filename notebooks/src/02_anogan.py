@@ -636,6 +636,17 @@ def judge(answer, collected, labels):
     return hc.say(f"the search finds {tpr:.0%} of the anomalies.", f"探索は異常の {tpr:.0%} を見つけます。")
 
 # %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** The AUROC is the probability that an anomaly scores above a normal image, an average over every threshold; `tpr_at_5` is one point of the ROC curve, the one an inspection line runs at. It is lower than the AUROC whenever the detector's good separation comes from thresholds with many false alarms, so a high AUROC does not promise that most anomalies are found at 5 % false alarms: report the operating point too.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** AUROC は異常画像のスコアが正常画像のスコアより高くなる確率で、すべてのしきい値についての平均です。`tpr_at_5` は ROC 曲線の1点、つまり検査ラインが実際に使う動作点です。検出器の分離のよさが誤検出の多いしきい値から来ている場合、`tpr_at_5` は AUROC より低くなります。AUROC が高くても、誤検出率 5 % で異常の大部分を見つけられるとは限らないので、動作点も報告しましょう。
+
+# %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: know the other way to train an encoder.*
 # f-AnoGAN also tried "ziz": draw z, generate G(z), and train E to give z back. Write
 # `ziz_loss(E, G, z)`, the mean over the batch and the latent dimensions of (z − E(G(z)))², for z
@@ -682,6 +693,17 @@ def judge(records, cases):
         grads = torch.cat([g.flatten() for g in torch.autograd.grad(ref, list(E.parameters()))])
         hc.close(record["grads"][0], grads, "the gradient of ziz_loss for E", rtol=1e-3, atol=1e-6)
     return hc.say("ziz compares latents.", "ziz は潜在変数を比べます。")
+
+# %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** Only `izi_f`. `ziz` trains E on generated images G(z) alone, so E never sees a real image and learns to invert G only where G's samples lie; `izi_f` encodes real training images x and compares x with G(E(x)) and D's features of both, so E learns to map real images, the ones it must encode at test time.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** `izi_f` だけです。`ziz` は生成画像 G(z) だけで E を学習するので、E は本物の画像を一度も見ず、G のサンプルがある場所でだけ G を逆にすることを学びます。`izi_f` は本物の学習画像 x を符号化し、x と G(E(x))、そして両者の D の特徴を比べるので、E はテスト時に符号化すべき本物の画像を写すことを学びます。
 
 # %% [markdown] lang="en"
 # **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
@@ -747,6 +769,17 @@ def judge(records, cases):
         hc.expect(record["net_grads"][:2] == [False, False], "freeze G and D", "G と D を固定しましょう")
         hc.close(got, z.detach(), "the z found by sgd_search", rtol=1e-3, atol=1e-5)
     return hc.say("plain gradient descent on z.", "z の単純な勾配降下です。")
+
+# %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** Compare the A(x) values your cell printed for the same number of steps; the explanation is what counts. Plain gradient descent moves z by lr times the gradient, so its step depends on the gradient's scale: tiny where the gradient is small, too large where it is steep, the same lr for every coordinate. Adam divides each coordinate's gradient by a running estimate of its size, so every coordinate of z moves by about lr per step whatever the scale. Which one lowers A(x) more in a few steps depends on lr and on the gradient's scale; Adam is the one that needs no tuning of lr to that scale.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例：** 同じステップ数でセルが表示した A(x) を比べましょう。大事なのは説明です。単純な勾配降下は z を lr と勾配の積だけ動かすので、歩幅は勾配の大きさ次第です。勾配が小さいところではわずかしか動かず、急なところでは動きすぎ、すべての座標に同じ lr を使います。Adam は各座標の勾配をその大きさの移動平均で割るので、スケールによらず z の各座標が1ステップあたりおよそ lr ずつ動きます。少ないステップで A(x) をより下げるのがどちらかは、lr と勾配のスケールによります。Adam は lr をそのスケールに合わせる必要がない方です。
 
 # %% [markdown] lang="en"
 # ## 8. Explorer: watch the search
