@@ -55,18 +55,19 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in both books (written in English)
 OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MODEL_ANSWER = "<!-- SOLUTION -->"   # notebooks/build.py: the first line of a model answer (instructors only)
 TEXT = {
     "en": {"data": "Data of the figures on this page",
            "data_intro": "The notebook printed these lines when this page was built:",
            "no_data": "The notebook printed no data line.",
            "exercise": "**Exercise.** The cell as students get it:",
-           "show": "Show the solution", "hide": "Hide the solution",
+           "show": "Show the solution", "hide": "Hide the solution", "answer": "Show the model answer",
            "setup": "Show the setup cell (installs the package in Colab)"},
     "ja": {"data": "このページの図のデータ",
            "data_intro": "このページを作ったとき、ノートブックは次のように表示しました：",
            "no_data": "ノートブックはデータの行を表示しませんでした。",
            "exercise": "**課題：** 受講者のノートブックでは、このセルは次のとおりです。",
-           "show": "解答を表示", "hide": "解答を隠す",
+           "show": "解答を表示", "hide": "解答を隠す", "answer": "解答例を表示",
            "setup": "セットアップのセルを表示（Colab でパッケージをインストールします）"},
 }
 
@@ -82,14 +83,34 @@ def chosen(lang: str) -> tuple[list[Path], bool]:
     return (instructor, True) if instructor else (sorted((ROOT / "notebooks" / lang).glob("*.ipynb")), False)
 
 
+def model_answer(cell) -> bool:
+    """A model answer to a follow-up question: a markdown cell only instructor notebooks have."""
+    return cell.cell_type == "markdown" and cell.source.startswith(MODEL_ANSWER)
+
+
+def folded_answer(cell, lang: str):
+    """A model answer folded under a "Show the model answer" toggle (its formulas typeset by MathJax)."""
+    import markdown_it   # myst-parser's Markdown renderer
+
+    body = re.sub(r"\$([^$\n]+)\$", r"\\(\1\\)", cell.source[len(MODEL_ANSWER):].strip())
+    html = markdown_it.MarkdownIt().render(body)
+    cell.source = (f'<details class="model-answer"><summary>{TEXT[lang]["answer"]}</summary>\n'
+                   f'<div class="math">\n{html}</div>\n</details>')
+    return cell
+
+
 def fold_solutions(nb, student, lang: str):
     """``nb`` (an instructor notebook, hidden checks dropped) with each solution cell folded away
-    under the student's version of the cell."""
-    if len(nb.cells) != len(student.cells):
+    under the student's version of the cell, and each model answer folded away."""
+    if sum(not model_answer(c) for c in nb.cells) != len(student.cells):
         raise SystemExit(f"instructor and student notebooks differ in length ({len(nb.cells)} and "
                          f"{len(student.cells)} cells): run `python notebooks/build.py`")
-    cells = []
-    for cell, theirs in zip(nb.cells, student.cells):
+    cells, theirs_in_order = [], iter(student.cells)
+    for cell in nb.cells:
+        if model_answer(cell):
+            cells.append(folded_answer(cell, lang))
+            continue
+        theirs = next(theirs_in_order)
         if cell.cell_type == "code" and cell.source != theirs.source:
             shown = nbformat.v4.new_markdown_cell(f"{TEXT[lang]['exercise']}\n\n```python\n{theirs.source}\n```",
                                                   id=f"{cell.id}-exercise")   # fixed ids: fingerprint() stays put

@@ -169,7 +169,8 @@ def solution_cells(lang: str, name: str) -> int:
     """How many code cells of the instructor notebook differ from the student's: its solutions."""
     def code(path):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        return ["".join(c["source"]) for c in cells if not notebooks_build.hidden("".join(c["source"]))]
+        return ["".join(c["source"]) for c in cells
+                if not notebooks_build.instructor_only(c["cell_type"], "".join(c["source"]))]
     instructor = code(ROOT / "notebooks" / "instructor" / lang / f"{name}.ipynb")
     student = code(ROOT / "notebooks" / lang / f"{name}.ipynb")
     return sum(a != b for a, b in zip(instructor, student))
@@ -190,6 +191,10 @@ def test_instructor_pages_fold_exactly_the_solutions_and_drop_hidden_checks(lang
         assert len(folded) == solution_cells(lang, path.stem) > 0
         assert all("hide-input" in c.metadata["tags"] for c in folded)
         assert not any(c.source.startswith("# HIDDEN CHECKS") for c in nb.cells)
+        answers = [c for c in nbformat.read(path, as_version=4).cells if book_build.model_answer(c)]
+        folded_answers = [c for c in nb.cells if c.source.startswith('<details class="model-answer">')]
+        assert len(folded_answers) == len(answers) and not any(book_build.model_answer(c) for c in nb.cells)
+        assert book_build.MODEL_ANSWER == notebooks_build.MODEL_ANSWER
         student = nbformat.read(ROOT / "notebooks" / lang / path.name, as_version=4)
         shown = [c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith(book_build.TEXT[lang]["exercise"])]
         assert [c.source.split("```python\n")[1].rstrip("`\n") for c in shown] == \
@@ -259,6 +264,7 @@ def test_page_in_the_browser(page, site, lang, name):
                          "c.querySelector('details') ? c.querySelector('details').open : 'shown')")
         expected = solution_cells(lang, name) if MANIFEST["solutions"][lang] else 0
         assert folded == [False] * expected, "each solution folded, none shown, none missing"
+        assert not page.js("[...document.querySelectorAll('details.model-answer')].some(d => d.open)")
         if not MANIFEST["solutions"][lang]:
             assert "BEGIN SOLUTION" not in text
 
