@@ -817,10 +817,10 @@ def judge(records, cases):
 # **解答：**（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
-# **Model answer.** Compare the three AUROCs your cell printed; the reasoning is what counts. k = 128·128 averages the whole map, so a defect covering a small part of the image is diluted among the normal pixels and the score mostly measures how much the normal parts moved (the print, the edges). k = 1 keeps the defect, but also the single highest pixel of a good image, so one noisy spot can make a good capsule look defective. A k of about the size of a defect (here k = 100 pixels, after the blur) averages over the defect only and is often the best compromise.
+# **Model answer.** Compare the three AUROCs your cell printed; the reasoning is what counts. k = 128·128 averages the whole map, so a defect covering a small part of the image is diluted among the normal pixels and the score mostly measures how much the normal parts moved (the print, the edges). k = 1 keeps the defect, but also the single highest pixel of a good image, so one noisy spot can make a good capsule look defective. A k of about the size of a defect (here k = 100 pixels, after the blur) averages over the defect only, which is why it is worth trying; whether it wins on this data is what your three printed AUROCs say.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** セルが表示した3つの AUROC を比べましょう。大事なのは理由です。k = 128·128 はマップ全体を平均するので、画像のごく一部しか占めない欠陥は正常な画素の中に薄まり、スコアはおもに正常な部分（印字や輪郭）がどれだけ動いたかを測ることになります。k = 1 は欠陥を残しますが、正常画像で最も高い1画素も残すので、1か所のノイズで正常なカプセルが欠陥に見えることがあります。欠陥の大きさ程度の k（ここでは、ぼかした後の k = 100画素）は欠陥の上だけを平均するので、最もよい折り合いになることが多いです。
+# **解答例：** セルが表示した3つの AUROC を比べましょう。大事なのは理由です。k = 128·128 はマップ全体を平均するので、画像のごく一部しか占めない欠陥は正常な画素の中に薄まり、スコアはおもに正常な部分（印字や輪郭）がどれだけ動いたかを測ることになります。k = 1 は欠陥を残しますが、正常画像で最も高い1画素も残すので、1か所のノイズで正常なカプセルが欠陥に見えることがあります。欠陥の大きさ程度の k（ここでは、ぼかした後の k = 100画素）は欠陥の上だけを平均するので、試す価値があります。このデータで本当にいちばんよいかどうかは、表示された3つの AUROC が教えてくれます。
 
 # %% [markdown] lang="en"
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
