@@ -90,5 +90,5 @@ book: $(DOCS_STAMP)
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) book/build.py --jobs $(BOOK_JOBS)
 
 test-book: $(DOCS_STAMP)
-	LECTURE_UTILS_DATA=$(CURDIR)/build/book/data $(MAKE) --no-print-directory book REDUCED=1
+	$(MAKE) --no-print-directory book LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(CURDIR)/build/book/data
 	BOOK_REQUIRED=1 $(PY) -m pytest tests/test_book.py tests/test_workflows.py
