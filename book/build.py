@@ -37,9 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import importlib.util
 
 import nbformat
 
@@ -55,7 +56,11 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in both books (written in English)
 OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-MODEL_ANSWER = "<!-- SOLUTION -->"   # notebooks/build.py: the first line of a model answer (instructors only)
+# notebooks/build.py: the one place that says which cells are instructor-only, and the pinned repository
+_spec = importlib.util.spec_from_file_location("notebooks_build", ROOT / "notebooks" / "build.py")
+notebooks_build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(notebooks_build)
+MODEL_ANSWER = notebooks_build.MODEL_ANSWER   # the first line of a model answer (instructors only)
 TEXT = {
     "en": {"data": "Data of the figures on this page",
            "data_intro": "The notebook printed these lines when this page was built:",
@@ -74,7 +79,7 @@ TEXT = {
 
 def hidden(cell) -> bool:
     """A hidden-check cell: graded privately, never shown in the book."""
-    return cell.cell_type == "code" and cell.source.startswith("# HIDDEN CHECKS")
+    return cell.cell_type == "code" and notebooks_build.hidden(cell.source) is not None
 
 
 def chosen(lang: str) -> tuple[list[Path], bool]:
@@ -85,7 +90,7 @@ def chosen(lang: str) -> tuple[list[Path], bool]:
 
 def model_answer(cell) -> bool:
     """A model answer to a follow-up question: a markdown cell only instructor notebooks have."""
-    return cell.cell_type == "markdown" and cell.source.startswith(MODEL_ANSWER)
+    return cell.cell_type == "markdown" and notebooks_build.instructor_only("markdown", cell.source)
 
 
 def folded_answer(cell, lang: str):
@@ -199,8 +204,7 @@ def page(nb, lang: str):
 def guide(name: str) -> str:
     """docs/NAME.md as a page of the book: its links to other files of the repository point at them
     on GitHub, at the tag the badges pin."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    blob = f"https://github.com/{project['tool']['lecture_utils']['repository']}/blob/v{project['project']['version']}/"
+    blob = f"https://github.com/{notebooks_build.REPO}/blob/{notebooks_build.REF}/"
     return OUTSIDE_DOCS.sub(lambda m: f"]({blob}{m.group(1)}", (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8"))
 
 
