@@ -12,7 +12,7 @@ small values computed by hand (``tests/test_grading.py`` keeps it so).
 5. ``divergence_energy(model, x_t, x_0, lam)``: the ``kl`` energy written from its definition, a sum of
    divergences Σ KL(x_t ‖ f_VAE(x_t)) + KL(N(μ, σ²) ‖ N(0, I)) + λ‖x_t − x_0‖₁, per image.
 
-``tiny_vae`` and ``seeded_vae`` build the small networks of checks 5 (the same on every machine, also
+``tiny_vae`` and ``seeded_vae`` build the networks of check 5 (the same on every machine, also
 for the grader's ``answer_runner``).
 """
 from __future__ import annotations
