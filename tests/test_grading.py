@@ -186,7 +186,10 @@ def package_functions():
 
 
 def same(a, b) -> bool:
+    """Whether ``a`` is ``b``; a tuple whose first item is ``b`` (an energy and f_VAE(x)) gives it away too."""
     import torch
+    if isinstance(a, tuple) and a and not isinstance(b, tuple):
+        return same(a[0], b)
     try:
         a, b = (torch.as_tensor(v, dtype=torch.float64) for v in (a, b))
         return a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-4, atol=1e-6))
@@ -250,7 +253,49 @@ def test_the_package_ships_no_hidden_check_and_no_function_that_computes_an_answ
         answers += [(exercise, name) for name in found]
     assert answers == []
     assert {e for e, _, _ in exercises()} >= {"defect_fraction", "bernoulli_kl", "lecture_grad", "image_score",
-                                               "threshold_at_fpr", "ziz_loss", "sgd_search"}
+                                               "divergence_energy", "threshold_at_fpr", "ziz_loss", "sgd_search"}
+
+
+def test_the_tuple_rule_finds_an_energy_that_returns_the_answer_first():
+    import torch
+    from lecture_utils.vae.homework import tiny_vae
+    from lecture_utils.vae.projection import kl_energy
+    model, x = tiny_vae(0), torch.full((2, 1, 3, 3), 0.3, dtype=torch.float64)
+    energy, x_hat = kl_energy(model, x, x, 0.1)
+    assert same((energy, x_hat), energy) and not same((energy, x_hat), energy + 1) and not same((x_hat,), energy)
+
+
+LECTURE_1 = ROOT / "notebooks" / "grading" / "01_vae_iterative_projection.json"
+DIVERGENCE_CHEATS = {   # each would pass a careless check: the package's energy, a constant, a detached VAE
+    "package_kl_energy": "from lecture_utils.vae.projection import kl_energy\n"
+                         "def divergence_energy(model, x_t, x_0, lam):\n    return kl_energy(model, x_t, x_0, lam)[0]",
+    "constant": "import torch\ndef divergence_energy(model, x_t, x_0, lam):\n    return x_t.new_zeros(len(x_t))",
+    "detached_vae": "import torch\nfrom lecture_utils.vae.model import vae_loss\n"
+                    "def divergence_energy(model, x_t, x_0, lam):\n"
+                    "    x_hat, mu, logvar = (v.detach() for v in model(x_t))\n"
+                    "    p = lambda a, b: torch.xlogy(a, b.clamp(min=1e-6))\n"
+                    "    kl = p(x_t, x_t) - p(x_t, x_hat) + p(1 - x_t, 1 - x_t) - p(1 - x_t, 1 - x_hat)\n"
+                    "    g = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)\n"
+                    "    return kl.flatten(1).sum(1) + g + lam * (x_t - x_0).abs().flatten(1).sum(1)",
+}
+
+
+def test_lecture_1_divergence_energy_full_marks_for_the_solution_and_zero_for_cheats():
+    """Exercise 5 judged as the grader does (answer_runner in its own process, the bundle's judge):
+    the instructor's solution passes, each cheat fails, the untouched placeholder is not answered."""
+    import sys
+    sys.path.insert(0, str(ROOT / "notebooks"))
+    import build
+    (question,) = [q for q in judge.load_bundle(LECTURE_1)["questions"] if q.get("function") == "divergence_energy"]
+    namespace = judge.prepare(question)
+    cells = [t for k, _, t in build.parse((ROOT / "notebooks/src/01_vae_iterative_projection.py").read_text("utf-8"))
+             if k == "code"]
+    (solution,) = [c for c in cells if c.startswith("def divergence_energy")]
+    source = "import torch\n" + solution.split("\n_ = ")[0]
+    assert judge.verdict(question, namespace, source, {}, 60)[0] is True
+    assert judge.verdict(question, namespace, "import torch\n" + build.strip_solutions(solution), {}, 60)[0] is None
+    for name, cheat in DIVERGENCE_CHEATS.items():
+        assert judge.verdict(question, namespace, cheat, {}, 60)[0] is False, name
 
 
 @pytest.mark.parametrize("lang, blank, right, wrong", [("en", "Not answered yet.", "Correct:", "Not yet:"),

@@ -122,6 +122,34 @@ def test_lecture_1_mistakes(monkeypatch):
     assert "shape" in not_yet(hw01.check_image_score, lambda m, k: m.flatten(1).topk(k, dim=1).values)
 
 
+def divergence_energy(model, x_t, x_0, lam, detach=False, gaussian=True, xlogy=torch.xlogy):
+    """Exercise 5 written right, or with one mistake switched on."""
+    x_hat, mu, logvar = model(x_t.detach() if detach else x_t)
+    pixels = (xlogy(x_t, x_t.clamp(min=1e-6)) - xlogy(x_t, x_hat) + xlogy(1 - x_t, (1 - x_t).clamp(min=1e-6))
+              - xlogy(1 - x_t, 1 - x_hat)).flatten(1).sum(1)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1) if gaussian else 0
+    return pixels + kl + lam * (x_t - x_0).abs().flatten(1).sum(1)
+
+
+def test_lecture_1_divergence_energy_mistakes(monkeypatch):
+    from lecture_utils.vae.projection import kl_energy
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    assert hw01.check_divergence_energy(divergence_energy) is True
+    package = lambda model, x_t, x_0, lam: kl_energy(model, x_t, x_0, lam)[0]   # BCE - clamped H: off at 0 and 1
+    assert "worked out by hand" in not_yet(hw01.check_divergence_energy, package)
+    assert "worked out by hand" in not_yet(hw01.check_divergence_energy,
+                                           lambda *a: divergence_energy(*a, gaussian=False))
+    exercise_1 = lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).sum(1)
+    nan_at_0 = lambda m, x_t, x_0, lam: (exercise_1(x_t, m(x_t)[0])      # 0 * log 0 = nan at pixels of 0 and 1
+                                         + divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: 0 * v))
+    assert "worked out by hand" in not_yet(hw01.check_divergence_energy, nan_at_0)
+    through_x_only = lambda *a: divergence_energy(*a, detach=True)              # f_VAE, mu, log var detached
+    assert "finite differences" in not_yet(hw01.check_divergence_energy, through_x_only)
+    assert "no gradient" in not_yet(hw01.check_divergence_energy, lambda *a: divergence_energy(*a).detach())
+    mean_l1 = lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, 0.0) + lam * (x_t - x_0).abs().flatten(1).mean(1)
+    assert "worked out by hand" in not_yet(hw01.check_divergence_energy, mean_l1)
+
+
 def test_value_answers_get_properties_checked_and_never_the_value(monkeypatch, capsys):
     monkeypatch.setenv(checks.LANG_ENV, "en")
     for good in (2.37, torch.tensor(0.8)):

@@ -104,3 +104,20 @@ def test_each_image_stops_on_its_own(model):
 def test_unknown_energy_is_refused(model):
     with pytest.raises(ValueError, match="energy"):
         project(model, defective(1), ProjectionConfig(iterations=1, energy="mse"))
+
+
+def test_pixel_auroc_by_iteration_follows_the_projection(model):
+    from dataclasses import replace
+    from lecture_utils.data.mvtec import ImageSet
+    from lecture_utils.vae.evaluate import EvalConfig, evaluate_method, pixel_auroc_by_iteration
+    x = torch.cat([blobs(2, seed=3), defective(3)])
+    masks = torch.zeros_like(x)
+    masks[2:, :, 60:70, 60:70] = 1
+    test = ImageSet(x, torch.tensor([0, 0, 1, 1, 1]), masks, ["good"] * 2 + ["square"] * 3, ["p"] * 5, True)
+    config = EvalConfig(projection=ProjectionConfig(iterations=3), reference=0, batch_size=2)
+    by_t = pixel_auroc_by_iteration(model, test, [6, 0, 3, 1, 3], config)
+    assert list(by_t) == [0, 1, 3, 6] and by_t[0] == 0.5                 # t = 0: x_t = x_0, every pixel ties
+    assert by_t[3] == pytest.approx(evaluate_method(model, test, "kl", config, progress=False).pixel_auroc)
+    assert by_t[1] != by_t[3] != by_t[6]                                  # the map follows x_t as it moves
+    stopped = replace(config, projection=replace(config.projection, stop_energy=1e9))   # every image stops at t = 0
+    assert set(pixel_auroc_by_iteration(model, test, [0, 2], stopped).values()) == {0.5}

@@ -22,7 +22,7 @@ from ..config import pick
 from .localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
 from ..metrics import auroc, pixel_auroc
 from .model import reconstruct
-from .projection import ENERGIES, ProjectionConfig, project_all
+from .projection import ENERGIES, ProjectionConfig, project, project_all
 
 METHODS = ("residual", *ENERGIES)           # every method evaluate() accepts
 DEFAULT_METHODS = ("residual", "lecture", "kl")  # what the notebook and ``vae evaluate`` run by default
@@ -110,6 +110,23 @@ def evaluate(model, test, config: EvalConfig | None = None, methods=DEFAULT_METH
     config = config or EvalConfig()
     ref = None if train_images is None else reference_images(train_images, config.reference)
     return {m: evaluate_method(model, test, m, config, progress, ref) for m in methods}
+
+
+def pixel_auroc_by_iteration(model, test, steps, config: EvalConfig | None = None) -> dict:
+    """``{t: pixel AUROC}`` of the maps of x_0 against x_t (``config``'s map kind and blur, its energy)
+    for each t of ``steps``, from one projection of max(steps) iterations, ``config.batch_size`` images
+    at a time (only the frames at ``steps`` are kept). t = 0: x_t = x_0, every map is 0, every pixel
+    ties and the AUROC is 0.5; t = ``config.projection.iterations`` gives ``evaluate_method``'s maps."""
+    config = config or EvalConfig()
+    steps = sorted(set(int(t) for t in steps))
+    proj = replace(config.projection, iterations=max(steps))
+    maps = {t: [] for t in steps}
+    for i in range(0, len(test.images), config.batch_size):
+        x_0 = test.images[i:i + config.batch_size]
+        frames = project(model, x_0, proj, record=True).trajectory         # x_0 ... x_T' on the CPU
+        for t in steps:                                                     # an image that stopped keeps its x_t
+            maps[t].append(anomaly_map(x_0, frames[min(t, len(frames) - 1)], config.map_kind, config.sigma))
+    return {t: pixel_auroc(test.masks, torch.cat(maps[t])) for t in steps}
 
 
 def summary(results: dict, main: str = "kl") -> dict:

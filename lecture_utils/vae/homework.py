@@ -9,14 +9,22 @@ small values computed by hand (``tests/test_grading.py`` keeps it so).
 2. ``lecture_grad(x_t, x_hat, x_0, lam)``: ∇E of the lecture's energy, by hand (a gradient check).
 3. ``image_score(maps, k)``: an anomaly map [B, H, W] -> one score per image, the mean of its k largest values.
 4. How far x_T moves from x_0 with λ = 0, relative to the lecture's λ.
+5. ``divergence_energy(model, x_t, x_0, lam)``: the ``kl`` energy written from its definition, a sum of
+   divergences Σ KL(x_t ‖ f_VAE(x_t)) + KL(N(μ, σ²) ‖ N(0, I)) + λ‖x_t − x_0‖₁, per image.
+
+``tiny_vae`` and ``seeded_vae`` build the networks of check 5 (the same on every machine, also
+for the grader's ``answer_runner``).
 """
 from __future__ import annotations
 
 import math
 
 import torch
+from torch import nn
 
 from ..checks import Plausible, call, close, expect, number_of, run, say, tensor_of
+from .model import VAE
+from .projection import projection_step
 
 
 def _uniform(seed: int, shape, low: float = 0.05, high: float = 0.95) -> torch.Tensor:
@@ -146,3 +154,123 @@ def _moved_ratio(answer) -> str:
 def check_moved_ratio(answer) -> bool | None:
     """Exercise 4 (public): one positive finite number (the grader recomputes the ratio)."""
     return run(_moved_ratio, answer)
+
+
+# 5. divergence_energy ---------------------------------------------------------------------------
+
+class TinyVAE(nn.Module):
+    """A VAE small enough for finite differences: one linear layer each way, ``forward(x)`` returns
+    (f_VAE(x), μ, log σ²) with z = μ, as the lecture's VAE in eval mode; float64."""
+
+    def __init__(self, channels: int, size: int, z_dim: int):
+        super().__init__()
+        n = channels * size * size
+        self.encoder, self.decoder = nn.Linear(n, 2 * z_dim), nn.Linear(z_dim, n)
+
+    def forward(self, x):
+        mu, logvar = self.encoder(x.flatten(1)).chunk(2, dim=1)       # [B, z_dim] each
+        return torch.sigmoid(self.decoder(mu)).view_as(x), mu, logvar
+
+
+def tiny_vae(seed: int, channels: int = 1, size: int = 3, z_dim: int = 2) -> TinyVAE:
+    """The TinyVAE of a check, its weights drawn from ``seed`` (the same on every machine)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return TinyVAE(channels, size, z_dim).double()
+
+
+def seeded_vae(seed: int, z_dim: int = 4, channels: int = 1) -> VAE:
+    """The lecture's VAE architecture (128 x 128) with weights drawn from ``seed``."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return VAE(z_dim=z_dim, input_c=channels)
+
+
+class _Fixed(nn.Module):
+    """f_VAE(x) = 0.5 everywhere and fixed μ, log σ² [2, 2]: the energy worked out by hand below."""
+
+    def __init__(self, mu, logvar):
+        super().__init__()
+        self.register_buffer("mu", mu)
+        self.register_buffer("logvar", logvar)
+
+    def forward(self, x):
+        return torch.full_like(x, 0.5), self.mu, self.logvar
+
+
+# Two images of four pixels, λ = 0.5, f_VAE = 0.5. Image 1: x_t = x_0 = (0, 1, 0.5, 0.25), μ = 0, σ² = 1:
+# Σ KL = log 2 + log 2 + 0 + (0.25 log 0.5 + 0.75 log 1.5) (0 · log 0 = 0), no Gaussian KL, no L1.
+# Image 2: x_t = 0.5, x_0 = (0.5, 0.5, 0, 1): no Bernoulli KL, λ‖x_t − x_0‖₁ = 0.5 · 1;
+# μ = (1, 2), σ² = (1, 2): KL = ½ Σ (μ² + σ² − 1 − log σ²) = ½ (1 + 5 − log 2).
+_DIV_X = torch.tensor([[0.0, 1.0, 0.5, 0.25], [0.5, 0.5, 0.5, 0.5]], dtype=torch.float64).view(2, 1, 2, 2)
+_DIV_X0 = torch.tensor([[0.0, 1.0, 0.5, 0.25], [0.5, 0.5, 0.0, 1.0]], dtype=torch.float64).view(2, 1, 2, 2)
+_DIV_MU = torch.tensor([[0.0, 0.0], [1.0, 2.0]], dtype=torch.float64)
+_DIV_LOGVAR = torch.tensor([[0.0, 0.0], [0.0, math.log(2)]], dtype=torch.float64)
+_DIV_BY_HAND = torch.tensor([2 * math.log(2) + 0.25 * math.log(0.5) + 0.75 * math.log(1.5),
+                             0.5 + 0.5 * (6 - math.log(2))], dtype=torch.float64)
+
+
+def _energy_of(fn, model, x_0, lam):
+    """The student's energy as a function of x_t alone, summed over the batch, for finite differences."""
+    return lambda x: call(fn, model, x, x_0.clone(), lam).detach().sum()
+
+
+def _divergence_energy(fn, cases) -> str:
+    got = tensor_of(call(fn, _Fixed(_DIV_MU, _DIV_LOGVAR), _DIV_X.clone(), _DIV_X0.clone(), 0.5), (2,),
+                    "divergence_energy")
+    close(got.double(), _DIV_BY_HAND, "divergence_energy on two images worked out by hand "
+          "(pixels of exactly 0 and 1 included: 0 log 0 = 0)")
+    for seed, shape, lam in cases:
+        model = tiny_vae(seed, shape[1], shape[2])
+        x_0 = _uniform(seed, shape, 0.0, 1.0)
+        x_0[0, 0, 0, :2] = torch.tensor([0.0, 1.0])                  # the step clamps pixels to exactly 0 and 1
+        e = tensor_of(call(fn, model, x_0.clone(), x_0.clone(), lam), (shape[0],), "divergence_energy")
+        expect(bool(torch.isfinite(e).all() and (e >= 0).all()),
+               "E must be finite and >= 0 on images in [0, 1]: each term is a divergence or a distance",
+               "[0, 1] の画像では E は有限で 0 以上のはずです: どの項もダイバージェンスか距離です")
+        x_t = _uniform(seed + 1, shape)
+        l1 = (x_t - x_0).abs().flatten(1).sum(1)
+        with_l1 = tensor_of(call(fn, model, x_t.clone(), x_0.clone(), lam), (shape[0],), "divergence_energy").double()
+        without = tensor_of(call(fn, model, x_t.clone(), x_0.clone(), 0.0), (shape[0],), "divergence_energy").double()
+        close(with_l1 - without, lam * l1, "E(lam) - E(0), which must be lam * ||x_t - x_0||_1 per image")
+        _gradient_through_the_vae(fn, model, x_t, x_0, lam)
+        _energy_falls(fn, model, x_t, lam)
+    return say("the kl energy is a sum of divergences: 0 only where the VAE reproduces x_t, its code is the "
+               "prior's, and x_t = x_0.",
+               "kl エネルギーはダイバージェンスの和です: VAE が x_t を再現し、その符号が事前分布どおりで、"
+               "x_t = x_0 のときだけ 0 になります。")
+
+
+def _gradient_through_the_vae(fn, model, x_t, x_0, lam) -> None:
+    """autograd's gradient of the student's E agrees with finite differences of the same function:
+    a detached f_VAE(x_t), μ or log σ² changes the first but not the second."""
+    x_in = x_t.clone().requires_grad_(True)
+    got = call(fn, model, x_in, x_0.clone(), lam)
+    expect(isinstance(got, torch.Tensor) and got.requires_grad,
+           "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
+           "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）")
+    (grad,) = torch.autograd.grad(got.sum(), x_in)
+    numeric = numeric_grad(_energy_of(fn, model, x_0, lam), x_t)
+    close(grad.double(), numeric, "the gradient of divergence_energy (compared with finite differences of your "
+          "function; f_VAE(x_t), mu and log sigma^2 must not be detached)", rtol=1e-4, atol=1e-6)
+
+
+def _energy_falls(fn, model, x_0, lam, alpha: float = 0.5, steps: int = 5) -> None:
+    """A few steps x_{t+1} = x_t − α (∇E ⊙ (x_t − f_VAE(x_t))²) from x_0 (pixels inside (0, 1)) lower
+    every image's E."""
+    x_t, start = x_0.clone(), None
+    for _ in range(steps + 1):
+        x_in = x_t.clone().requires_grad_(True)
+        e = call(fn, model, x_in, x_0.clone(), lam)
+        (grad,) = torch.autograd.grad(e.sum(), x_in)
+        start = e.detach() if start is None else start
+        with torch.no_grad():
+            x_t = projection_step(x_t, grad, model(x_t)[0], alpha)
+    expect(bool((e.detach() < start).all()), f"{steps} projection steps with your energy did not lower it",
+           f"あなたのエネルギーで射影を{steps}回行っても、エネルギーが下がりませんでした")
+
+
+def check_divergence_energy(fn) -> bool | None:
+    """Exercise 5 (public): values worked out by hand (pixels of 0 and 1 included), E >= 0, the L1 part,
+    autograd against finite differences on a tiny VAE, and the energy falling under the projection step."""
+    return run(_divergence_energy, fn, [(0, (2, 1, 3, 3), 0.05), (1, (1, 2, 2, 2), 1.0)])
