@@ -330,6 +330,14 @@ def test_the_lectures_offline_capsule_is_not_the_one_settings_were_tuned_on(synt
     assert synthetic == [sources.LECTURE_SEED] and sources.LECTURE_SEED != sources.TUNING_SEED
 
 
+def test_describe_names_the_data_set_in_ascii(tmp_path):
+    labels = {name: sources.describe(name, tmp_path / "mine") for name in ("synthetic", "lecture", "mvtec", "env")}
+    assert labels["synthetic"] == f"synthetic capsule, seed {sources.LECTURE_SEED} (offline)"
+    assert "real capsule" in labels["lecture"] and "real capsule" in labels["mvtec"]
+    assert sources.CAPSULE_ENV in labels["env"] and "mine" in labels["env"]
+    assert all(text.isascii() for text in labels.values())
+
+
 @pytest.mark.parametrize("value, on", [("1", True), ("Yes", True), ("off", False), ("NO", False), ("", False)])
 def test_the_download_opt_in_reads_on_and_off_words(monkeypatch, value, on):
     monkeypatch.setenv(sources.DOWNLOAD_ENV, value)

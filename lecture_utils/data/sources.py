@@ -119,6 +119,16 @@ def capsule_root(seed: int = LECTURE_SEED) -> tuple[Path, str]:
     return capsule("auto", seed)
 
 
+def describe(name: str, root, seed: int = LECTURE_SEED) -> str:
+    """An ASCII label of the capsule data ``capsule()`` returned as ``(root, name)``, for printed
+    results: which data set (and seed) they come from."""
+    labels = {"synthetic": f"synthetic capsule, seed {seed} (offline)",
+              "lecture": "real capsule (the lecture's archive)",
+              "mvtec": "real capsule (the official MVTec AD capsule)",
+              "env": f"the folder in ${CAPSULE_ENV} ({Path(root).name})"}
+    return labels[name]
+
+
 def digits(choice: str = "auto") -> str:
     """The ``source`` for `digits.digit_sets` under ``DATA = choice``: 'mnist' or 'bundled'.
     MNIST is downloaded here (torchvision, progress bar) when the choice allows it."""

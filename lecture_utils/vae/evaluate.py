@@ -160,3 +160,44 @@ def defect_table(result: MethodResult) -> str:
         lines.append(f"{kind:<16} {row['n']:>3} {_fmt(row['image_auroc']):>11} {_fmt(row['pixel_auroc']):>11}")
     return "\n".join(lines)
 
+
+
+TIE = 0.005  # an AUROC difference smaller than this is called "level"
+# how good an image AUROC is: the first band it reaches (0.75: the project's target, benchmarks/RESULTS_vae.md)
+IMAGE_GRADES = ((0.90, "strong"), (0.75, "usable"), (0.60, "weak"), (float("-inf"), "near chance"))
+
+
+def _versus(new: float | None, old: float | None, tol: float) -> str:
+    """'new - old = +d (ahead|behind|level)', or 'n/a' when either AUROC is missing."""
+    if new is None or old is None:
+        return "n/a"
+    d = new - old
+    word = "level" if abs(d) < tol else "ahead" if d > 0 else "behind"
+    return f"{new:.3f} - {old:.3f} = {d:+.3f} ({word})"
+
+
+def image_grade(value: float) -> str:
+    """The first of ``IMAGE_GRADES`` whose lower bound ``value`` reaches."""
+    return next(word for bound, word in IMAGE_GRADES if value >= bound)
+
+
+def verdict_lines(results: dict, data: str, base: str = "residual", projections=("kl", "lecture"),
+                  tol: float = TIE) -> list[str]:
+    """What *this run's* ``results`` ({method: MethodResult}) say, in ASCII lines: the data (``data``,
+    e.g. ``sources.describe``) and test set size; for each projection, its pixel and image AUROC minus
+    ``base``'s (ahead / behind, level within ``tol``); and how good the best image AUROC is (IMAGE_GRADES)."""
+    any_result = next(iter(results.values()))
+    defective = sum(row["n"] for row in any_result.per_defect.values())
+    lines = [f"this run: {data}, {len(any_result.scores)} test images ({defective} defective); "
+             "one test set, no interval"]
+    for m in (p for p in projections if p in results and base in results):
+        new, old = results[m], results[base]
+        lines.append(f"{m} vs {base}: pixel AUROC {_versus(new.pixel_auroc, old.pixel_auroc, tol)}; "
+                     f"image AUROC {_versus(new.image_auroc, old.image_auroc, tol)}")
+    scored = {m: r.image_auroc for m, r in results.items() if r.image_auroc is not None}
+    if scored:
+        best = max(scored, key=scored.get)
+        bands = ", ".join(f"{word} >= {bound:.2f}" for bound, word in IMAGE_GRADES[:-1])
+        lines.append(f"image score: best image AUROC {scored[best]:.3f} ({best}): {image_grade(scored[best])} "
+                     f"({bands})")
+    return lines

@@ -215,19 +215,22 @@ plt.show()
 # ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
 #
 # The AnoGAN lecture starts with digits. `digits.digit_sets` selects them: the training set holds
-# only the normal digits (the lecture uses 200 sevens and 200 eights); the test set holds *other*
-# normal digits (never seen in training) and the anomaly digit 2, about half each. The images come
-# from MNIST when it is on disk (`python -m lecture_utils data download mnist`), else from
-# scikit-learn's bundled digits (real handwriting, but only 8x8 pixels, hence blurrier). Every
+# only the normal digits (the lecture asks for 200 sevens and 200 eights, `digits.default_counts()`;
+# MNIST has that many, the bundled digits fewer, and the reduced settings ask for fewer, so the
+# `train` shape printed below gives the count of this run); the test set holds *other* normal
+# digits (never seen in training) and the anomaly digit 2, half each (the printed counts). The
+# images come from MNIST when it is on disk (`python -m lecture_utils data download mnist`), else
+# from scikit-learn's bundled digits (real handwriting, but only 8x8 pixels, hence blurrier). Every
 # image is 64x64 with values in [0, 1]. Note the title of the figure: it says which source was
 # used.
 
 # %% [markdown] lang="ja"
 # ## 4. 手書き数字: 7 と 8 が正常、2 が異常
 #
-# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけ
-# （講義では 7 を200枚、8 を200枚）です。テストセットには、学習では使っていない別の正常な数字と、
-# 異常である 2 をほぼ半分ずつ含みます。画像は、MNIST がディスクにあればそこから
+# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです
+# （講義では 7 を200枚、8 を200枚求めます（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字は
+# それより少なく、縮小設定でも少なくなるので、この実行の枚数は下に表示される `train` の形で分かります）。
+# テストセットには、学習では使っていない別の正常な数字と、異常である 2 を半分ずつ含みます（枚数は表示されます）。画像は、MNIST がディスクにあればそこから
 # （`python -m lecture_utils data download mnist`）、なければ scikit-learn に同梱の数字
 # （本物の手書きですが 8x8 画素しかないため、ぼやけています）から作ります。どの画像も 64x64 で、値は [0, 1] です。
 # 図のタイトルに、どちらのデータを使ったかが表示されます。
