@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import torch
 
-from lecture_utils.anogan import dcgan, score, search
+from lecture_utils.anogan import dcgan, plots, score, search
 
 
 def models():
@@ -21,6 +21,26 @@ def test_search_loss_falls_and_models_stay_frozen():
     assert not G.training and not any(p.requires_grad for p in G.parameters())
     assert r.reconstructions.shape == r.residual_maps.shape == x.shape
     torch.testing.assert_close(r.scores, 0.9 * r.residual + 0.1 * r.discrimination)
+
+
+def test_auroc_by_lambda_reweights_the_two_terms():
+    from sklearn.metrics import roc_auc_score
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])
+    residual = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])          # separates perfectly
+    discrimination = torch.tensor([60.0, 50.0, 40.0, 10.0, 20.0, 5.0])  # ranks every anomaly below every normal
+    lams = [0.0, 0.05, 0.3, 1.0]
+    got = score.auroc_by_lambda(labels, residual, discrimination, lams)
+    assert got[0] == 1.0 and got[-1] == 0.0
+    for lam, value in zip(lams, got):
+        assert value == roc_auc_score(labels.numpy(), ((1 - lam) * residual + lam * discrimination).numpy())
+    assert got[1] != got[2], "the weighting must change the ranking here"
+
+
+def test_auroc_by_lambda_plot_is_labelled():
+    fig = plots.plot_auroc_by_lambda([0.0, 0.1, 1.0], [0.9, 0.8, 0.5], 0.1)
+    ax = fig.axes[0]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() == "AUROC"
+    assert [tuple(line.get_xdata()) for line in ax.lines][1] == (0.1, 0.1)   # the search's lambda, marked
 
 
 def test_batched_and_per_image_searches_agree():

@@ -79,6 +79,19 @@ def test_write_digit_folder_is_an_mvtec_folder(tmp_path, bundled):
     assert torch.allclose(test.images[:20], bundled.test.images[:20], atol=1 / 255)
 
 
+def test_a_validation_set_takes_its_normal_images_from_a_training_split_too_small_for_both():
+    # the bundled digits hold about 180 images per digit: 400 training images would use every 7 and 8
+    alone = digits.digit_sets(normal=(7, 8), anomaly=(2,), n_train=400, n_test=100, image_size=16, source="bundled")
+    both = digits.digit_sets(normal=(7, 8), anomaly=(2,), n_train=400, n_test=100, image_size=16, source="bundled",
+                             n_val=80)
+    val_normal = both.val.labels == 0
+    assert int(val_normal.sum()) == 40 and sorted(both.val.defects[i] for i in range(len(both.val))
+                                                  if val_normal[i]) == ["7"] * 20 + ["8"] * 20
+    assert len(both.train) == len(alone.train) - 40
+    assert set(both.train.paths) < set(alone.train.paths) and both.test.paths == alone.test.paths
+    assert not set(both.val.paths) & (set(both.train.paths) | set(both.test.paths))
+
+
 def test_reduced_counts_keep_enough_test_images(monkeypatch):
     monkeypatch.setenv("LECTURE_UTILS_REDUCED", "1")
     assert digits.default_counts()["n_test"] >= 100

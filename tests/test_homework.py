@@ -257,6 +257,27 @@ def test_threshold_public_check_covers_every_kind_of_hidden_case():
     assert hidden <= handmade and hidden <= random
 
 
+def test_tpr_hidden_check_takes_the_threshold_from_the_held_out_normal_images_not_the_test_set():
+    cells = build.parse((ROOT / "notebooks/src/02_anogan.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "02_anogan")["questions"] if q.get("value") == "tpr_at_5"]
+    ns = {}
+    exec(question["code"], ns)
+    assert set(ns["COLLECT"]) == {"scores", "val_scores"}
+    labels = torch.tensor([0] * 20 + [1] * 4).bool()
+    scores = torch.cat([torch.arange(20.0), torch.tensor([17.5, 18.5, 21.0, 22.0])])   # test: 20 normal, 4 anomalies
+    val = torch.arange(20.0) * 0.9 + 0.05                                            # held out: 1 of 20 above 16.25
+    collected = {"scores": scores, "val_scores": val}
+    assert "100%" in ns["judge"](1.0, collected, (labels, 20))     # every anomaly is above 16.25
+    with pytest.raises(checks.Wrong, match="comes from the test images"):
+        ns["judge"](0.75, collected, (labels, 20))                 # the test normals' threshold, 18: leakage
+    with pytest.raises(checks.Wrong, match="not the share"):
+        ns["judge"](0.5, collected, (labels, 20))
+    with pytest.raises(checks.Wrong, match="val_search.scores"):
+        ns["judge"](1.0, {"scores": scores, "val_scores": val[:10]}, (labels, 20))
+    with pytest.raises(checks.NotAnswered):
+        ns["judge"](None, collected, (labels, 20))
+
+
 def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_grader_tells_them_apart(
         monkeypatch, capsys):
     monkeypatch.setenv(checks.LANG_ENV, "en")

@@ -48,8 +48,6 @@ SETTING = re.compile(r"(?:(?<![A-Za-z])[A-Za-z]|[α-ωΑ-Ω]|SYM|CODE|\d)\s*(?:=
 DEFINITION = re.compile(r"^\s*=")
 LEVEL = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:interval|区間)")
 THRESHOLD = re.compile(r"threshold|false-positive|percentile|しきい値|偽陽性|パーセンタイル", re.I)
-# lectures whose text does not follow the rule yet (another change labels them): remove the entry to enforce it
-PENDING = {"02_anogan": "issue 18: lecture 2's results are being labelled with their data set and source"}
 
 
 def paragraphs(markdown: str) -> list[str]:
@@ -120,8 +118,7 @@ def test_a_table_takes_the_label_of_its_caption():
 
 
 @pytest.mark.parametrize("lang", build.LANGS)
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=PENDING[n], strict=True))
-                                  if n in PENDING else n for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_stated_result_names_its_data_set_and_source(name, lang):
     bad = {k: v for cell in markdown_cells(lang, name) for k, v in unlabelled_results(cell).items()}
     assert not bad, f"label these results with their data set and source file (or print them): {bad}"

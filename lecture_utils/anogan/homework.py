@@ -7,7 +7,8 @@ small values computed by hand, on hand-made networks whose outputs are known (``
 keeps it so).
 
 1. ``threshold_at_fpr(normal_scores, fpr)``: a threshold that flags at most ``fpr`` of the normal images.
-2. The search's true-positive rate at a 5 % false-positive rate.
+2. The search's true-positive rate on the test anomalies at a 5 % false-positive rate, the threshold
+   taken from held-out normal images (never from the test set).
 3. ``ziz_loss(E, G, z)``: f-AnoGAN's other encoder loss, mean (z - E(G(z)))².
 4. ``sgd_search(G, D, x, z0, lr, iterations, lam)``: the latent search with plain gradient descent.
 """
@@ -84,7 +85,7 @@ def _tpr(answer, labels) -> str:
 
 def check_tpr(answer, labels) -> bool | None:
     """Exercise 2 (public): a share in [0, 1] of the anomalies among ``labels`` (the grader
-    recomputes it from the notebook's scores)."""
+    recomputes it from the notebook's scores of the test set and of the held-out normal images)."""
     return run(_tpr, answer, labels)
 
 

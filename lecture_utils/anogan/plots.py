@@ -116,6 +116,17 @@ def plot_score_histogram(labels, scores, title: str = "Anomaly scores A(x)"):
     return fig
 
 
+def plot_auroc_by_lambda(lams, aurocs, searched_lam: float, title: str = "AnoGAN: AUROC against lambda"):
+    """AUROC of (1 - λ) · residual + λ · discrimination against λ, the λ the search used marked."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.plot(lams, aurocs, "o-", label="AUROC at the z found")
+    ax.axvline(searched_lam, color="tab:red", linestyle="--", label=f"lambda of the search ({searched_lam:g})")
+    ax.set(title=title, xlabel="lambda (0: residual only, 1: discrimination only)", ylabel="AUROC")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 def _saved(path, step: int, every: int) -> int:
     """The index in ``path`` (z saved every ``every`` search steps, from step 0) of search step ``step``
     (negative: the last saved one)."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from ..batching import in_batches
+from ..metrics import auroc
 
 
 @dataclass
@@ -57,6 +58,12 @@ def anomaly_terms(G, D, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor,
 def combine(residual: torch.Tensor, discrimination: torch.Tensor, lam: float = 0.1) -> torch.Tensor:
     """A(x) = (1 - λ) · residual + λ · discrimination: the one place the score's weighting is written."""
     return (1 - lam) * residual + lam * discrimination
+
+
+def auroc_by_lambda(labels, residual: torch.Tensor, discrimination: torch.Tensor, lams) -> list[float]:
+    """The AUROC of A(x) = (1 - λ) · residual + λ · discrimination for each λ of ``lams``, with both
+    terms [N] held fixed: a re-weighting at the z already found (searched with one λ), no new search."""
+    return [auroc(labels, combine(residual, discrimination, lam)) for lam in lams]
 
 
 def anomaly_loss(G, D, x: torch.Tensor, z: torch.Tensor, lam: float = 0.1) -> torch.Tensor:

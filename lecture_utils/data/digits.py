@@ -41,7 +41,9 @@ def digit_sets(normal=(7, 8), anomaly=(2,), n_train: int = 400, n_test: int = 20
     """Select the digits: ``n_train`` normal training images (split evenly among ``normal``) and
     ``n_test`` test images, half normal, half anomaly.  Images ``[N, 1, S, S]`` in [0, 1].
     ``n_val`` > 0 adds a validation set of that size (half anomalies) from the training split,
-    sharing no image with ``train``; the other sets are the same with or without it.
+    sharing no image with ``train``; the other sets are the same with or without it, unless the
+    training split holds too few normal images for both (the bundled digits): then ``train``
+    leaves out the normal images the validation set needs.
 
     ``source``: 'mnist' (from ``mnist_root``, ``$LECTURE_UTILS_MNIST`` or the cache; downloads
     only when ``download``), 'bundled' (scikit-learn), or 'auto' (MNIST if found on disk, else
@@ -61,13 +63,16 @@ def digit_sets(normal=(7, 8), anomaly=(2,), n_train: int = 400, n_test: int = 20
         pools = _mnist_pools(mnist_root, download)
     else:
         pools = _bundled_pools(rng, normal, anomaly, n_test)
-    train = _take(pools["train"], normal, _even(n_train, len(normal)), rng)
+    val_normal = _even(n_val - n_val // 2, len(normal))
+    train_counts = [max(0, min(k, len(pools["train"][d][1]) - v))  # room for the validation set
+                    for d, k, v in zip(normal, _even(n_train, len(normal)), val_normal)]
+    train = _take(pools["train"], normal, train_counts, rng)
     test_normal = _take(pools["test"], normal, _even(n_test - n_test // 2, len(normal)), rng)
     test_anomaly = _take(pools["test"], anomaly, _even(n_test // 2, len(anomaly)), rng)
     val = None
     if n_val > 0:
         rest = _without(pools["train"], {row[1] for row in train})
-        val = _image_set(_take(rest, normal, _even(n_val - n_val // 2, len(normal)), rng),
+        val = _image_set(_take(rest, normal, val_normal, rng),
                          _take(rest, anomaly, _even(n_val // 2, len(anomaly)), rng), image_size, source, "val")
     return DigitSets(_image_set(train, [], image_size, source, "train"),
                      _image_set(test_normal, test_anomaly, image_size, source, "test"), source, val)
