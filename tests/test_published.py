@@ -187,3 +187,19 @@ def test_a_failed_download_says_one_line_and_trains(server, monkeypatch, capsys)
     lines = [line for line in capsys.readouterr().out.splitlines() if "published" in line]
     assert copied == (False, False) and len(lines) == 1 and "training here" in lines[0]
     assert server.hits == ["/missing.zip"] and len(h["d_loss"]) > 0       # tried once, not per model
+
+
+def test_a_folder_without_hard_links_still_gets_the_copy_but_never_over_a_file(release_zip, server, monkeypatch):
+    """Google Drive's folder in Colab (USE_DRIVE) refuses hard links: the copy is renamed into place."""
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+    body, _, _ = release_zip
+    serve(server, monkeypatch, body)
+    monkeypatch.setattr(published.os, "link", no_links)
+    gan, _ = paths()
+    assert published.provide(gan, GAN, digits(), "mnist") is True
+    assert load_checkpoint(gan)["data"] == tensor_identity(digits())
+    assert [p.name for p in gan.parent.iterdir()] == [gan.name]      # no temp file left
+    with pytest.raises(ValueError, match="never overwritten"):
+        published._place_new(gan.parent / "other", gan)
+    assert load_checkpoint(gan)["data"] == tensor_identity(digits())

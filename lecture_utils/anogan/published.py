@@ -86,7 +86,7 @@ def release(data_dir, out) -> tuple[Path, str]:
             z.writestr(MANIFEST, manifest)
             for p in files:
                 z.write(p, f"{FOLDER}/{p.name}")
-        os.link(tmp, out)                     # fails if out appeared meanwhile: never replaced
+        _place_new(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return out, sha256(out)
@@ -164,11 +164,24 @@ def _same(local, files: dict[str, Path]) -> bool:
 
 
 def _copy_new(src: Path, path: Path) -> None:
-    """Copy ``src`` to a temp file beside ``path``, then link it into place (never over a file)."""
+    """Copy ``src`` to a temp file beside ``path``, then put it in place (never over a file)."""
     fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as f, open(src, "rb") as s:
             shutil.copyfileobj(s, f)
-        os.link(tmp, path)
+        _place_new(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _place_new(tmp, path: Path) -> None:
+    """Give the finished file ``tmp`` the name ``path`` unless a file is there: a hard link fails if
+    one appears meanwhile; where links are not supported (Google Drive in Colab) a rename after a check."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputError(f"{path} exists; it is never overwritten") from None
+    except OSError:
+        if path.exists():
+            raise OutputError(f"{path} exists; it is never overwritten") from None
+        os.replace(tmp, path)
