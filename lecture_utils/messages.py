@@ -53,6 +53,24 @@ _RUNTIME = {
         "en": "{what}: continuing from epoch {epoch} of {epochs} ({path})",
         "ja": "{what}: {path} のエポック {epoch} から続けて、{epochs}エポックまで学習します",
     },
+    "weights_published": {
+        "en": "The lecturer's published weights (release {tag}) fit these settings and data: copied to {path}, "
+              "loaded instead of trained (TRAIN = True trains here).",
+        "ja": "講師が公開した重み（リリース {tag}）がこの設定とデータに合うので、{path} にコピーし、学習せずに"
+              "読み込みます（ここで学習するには TRAIN = True）。",
+    },
+    "weights_other": {
+        "en": "The published weights belong to other data or settings than {name}; training here.",
+        "ja": "公開された重みは {name} とは別のデータか設定のものです。ここで学習します。",
+    },
+    "weights_failed": {
+        "en": "The published weights could not be used ({reason}); training here.",
+        "ja": "公開された重みを使えませんでした（{reason}）。ここで学習します。",
+    },
+    "weights_mismatch": {
+        "en": "{name} does not match {manifest}: the archive is damaged, none of it is used",
+        "ja": "{name} が {manifest} と一致しません。アーカイブが壊れているので、どのファイルも使いません",
+    },
     "finished": {
         "en": "{what}: already trained with these settings and data ({epochs} epochs), loaded from {path}",
         "ja": "{what}: 同じ設定とデータで学習済みです（{epochs}エポック）。{path} から読み込みました",

@@ -94,6 +94,15 @@ def test_build_reads_the_one_repository_setting():
     assert sorted(build.DEPENDENCIES) == sorted(REQUIREMENTS)
 
 
+def test_the_installed_package_knows_its_repository_and_tag():
+    """The published weights' default location (the release asset of the pinned tag) is built from
+    these two, so they must name what the install cell installs."""
+    import lecture_utils
+    from lecture_utils.anogan import published
+    assert lecture_utils.REPOSITORY == build.REPO and "v" + lecture_utils.__version__ == build.REF
+    assert published.TAG == build.REF
+
+
 def first_cells(lang, name):
     nb = json.loads((ROOT / "notebooks" / lang / f"{name}.ipynb").read_text(encoding="utf-8"))
     return nb["cells"][0], nb["cells"][1]

@@ -16,7 +16,7 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def test_workflows_exist():
-    assert {p.name for p in WORKFLOWS} == {"test.yml", "book.yml"}
+    assert {p.name for p in WORKFLOWS} == {"test.yml", "book.yml", "release-weights.yml"}
 
 
 def test_workflows_match_the_github_schema():
@@ -43,3 +43,12 @@ def test_the_book_is_published_with_the_real_data():
     text = (ROOT / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8")
     assert "run: make book DOWNLOAD=1" in text
     assert "path: build/book/html" in text and "actions/deploy-pages@" in text
+
+
+def test_the_weights_are_made_by_the_notebook_and_attached_to_the_release():
+    from lecture_utils.anogan import published
+    text = (ROOT / ".github" / "workflows" / "release-weights.yml").read_text(encoding="utf-8")
+    assert "\n  release:\n    types: [published]\n" in text and 'LECTURE_UTILS_DOWNLOAD: "1"' in text
+    assert "--execute" in text and "notebooks/en/02_anogan.ipynb" in text and "REDUCED" not in text
+    assert "-m lecture_utils anogan release --data" in text
+    assert f'gh release upload "$TAG" "$RUNNER_TEMP/{published.FILENAME}"' in text and "--clobber" not in text

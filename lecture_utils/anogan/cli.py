@@ -1,7 +1,8 @@
-"""``python -m lecture_utils anogan train|evaluate``: the AnoGAN lecture on any MVTec-layout folder.
+"""``python -m lecture_utils anogan train|evaluate|release``: the AnoGAN lecture on any MVTec-layout folder.
 
     python -m lecture_utils anogan train --data DIR --epochs 4 --out anogan.pt
     python -m lecture_utils anogan evaluate --data DIR --weights anogan.pt --iterations 50 --json out.json
+    python -m lecture_utils anogan release --data CACHE --out anogan_weights.zip   (the lecturer: `published`)
 
 Images are read as 64 x 64 grayscale (``data.mvtec.load_split(root, split, 64, channels=1)``). Epochs
 are sized like the notebook's (``GANConfig.for_images`` / ``EncoderConfig.for_images``) unless given.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from . import dcgan, score, search
+from . import dcgan, published, score, search
 from . import train as gt
 from ..arguments import add_device, fits_in_memory, integer, number
 from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
@@ -170,3 +171,17 @@ def register(groups) -> None:
     p.add_argument("--json", help="write the figures to this JSON file")
     add_device(p)
     p.set_defaults(func=evaluate)
+    p = sub.add_parser("release", help="zip the lecture 2 notebook's finished weights (CACHE/anogan/*.pt) "
+                                       "with SHA256SUMS, to publish with the release")
+    p.add_argument("--data", required=True, type=Path, help="the cache folder the notebook ran with ($LECTURE_UTILS_DATA)")
+    p.add_argument("--out", required=True, type=Path, help=f"zip to write (never overwritten), e.g. {published.FILENAME}")
+    p.set_defaults(func=release)
+
+
+def release(args) -> int:
+    """Write the published weights' zip; print its members, size and SHA-256."""
+    out, digest = published.release(args.data, args.out)
+    for name in published.finished_files(args.data):
+        print(f"  {published.FOLDER}/{name.name}")
+    print(f"{out}: {out.stat().st_size} bytes, sha256 {digest}")
+    return 0

@@ -56,7 +56,7 @@
 # %%
 import torch
 
-from lecture_utils.anogan import dcgan, homework as homework_anogan
+from lecture_utils.anogan import dcgan, homework as homework_anogan, published
 from lecture_utils.anogan import plots as P
 from lecture_utils.anogan import train as gt
 from lecture_utils.anogan.score import encode, encoder_scores, to_unit
@@ -201,6 +201,11 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # recompute them). Below we first run the book's recipe briefly on at most 400 of our training
 # images (the plot's title gives the number: the bundled digits have fewer), then ours. Trained weights are cached
 # in the data folder, so a re-run (or the other language's notebook) loads them.
+#
+# **Published weights.** On real MNIST in Colab, the lecturer's weights for exactly these settings and
+# digits (both GANs here and the encoder of section 6, trained by this notebook and published with the
+# course's release) are downloaded and loaded instead of trained; a line says so. `TRAIN = True`
+# trains them here instead. Offline, on the bundled digits or with other settings, the notebook trains here.
 
 # %% [markdown] lang="ja"
 # ## 3. 学習と、その失敗の見分け方
@@ -228,18 +233,24 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # ノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400枚で短く学習し
 # （枚数は図のタイトルにあります。同梱の数字はもっと少ない）、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
+#
+# **公開された重み** Colab で実物の MNIST を使うときは、講師がこの設定と同じ数字で学習して講義のリリースで
+# 公開した重み（ここでの 2つの GAN と 6節のエンコーダ。このノートブック自身が学習したもの）をダウンロードし、
+# 学習せずに読み込みます（その旨を1行表示します）。ここで学習するには `TRAIN = True` にします。オフライン、
+# 同梱の数字、別の設定では、これまでどおりここで学習します。
 
 # %% [markdown] lang="en"
 # One training step, written out: D is updated first on a real batch and on G's images (detached,
 # so this update leaves G alone), then G is updated to make D call its images real. `train_gan`
 # below calls this very function for every batch (it is passed as `step=gan_step`), so editing it
-# changes the training you see. Trained weights are cached: to see an edit, delete the cached file
-# printed below or change a setting.
+# changes the training you see. Trained weights are cached (or published): to see an edit, set
+# `TRAIN = True` below and delete the cached file printed below, or change a setting.
 # %% [markdown] lang="ja"
 # 1回の学習ステップを書き下します。まず本物のバッチと G の画像（detach するので、この更新は G を変えません）で
 # D を更新し、次に D が G の画像を本物と判定するように G を更新します。下の `train_gan` はバッチごとにまさに
 # この関数を呼びます（`step=gan_step` として渡します）。書き換えれば学習そのものが変わります。学習済みの重みは
-# キャッシュされるので、変更を反映させるには下に表示されるファイルを削除するか設定を変えてください。
+# キャッシュされる（または公開されている）ので、変更を反映させるには下で `TRAIN = True` にして表示される
+# ファイルを削除するか、設定を変えてください。
 
 # %%
 # core: gan_step
@@ -275,11 +286,13 @@ def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
 
 
 # %%
+TRAIN = False  # True: train here even when published weights are available
 BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
 book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_x = x_train[::max(1, len(x_train) // 400)]
+published.provide(book_path, BOOK, book_x, sets.source, train=TRAIN)  # the lecturer's weights, if they fit
 book_history = gt.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
                             step=gan_step)  # our gan_step above, for every batch
 P.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
@@ -315,6 +328,7 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 GAN = gt.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
+published.provide(gan_path, GAN, x_train, sets.source, train=TRAIN)
 history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
 tell("trained", seconds=history["seconds"], name=gan_path.name)
 
@@ -526,6 +540,7 @@ def izi_f(E, G, D, x, kappa):
 ENC = gt.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
+published.provide(enc_path, ENC, x_train, sets.source, train=TRAIN, trained_with=gan_path)  # only with the published G
 enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
                                       loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)

@@ -1,0 +1,187 @@
+"""The lecturer's published lecture 2 weights: trained once on real MNIST, downloaded instead of
+trained again in every student's runtime.
+
+The published file (``anogan_weights.zip``) holds the finished cache files that the lecture's own
+notebook writes into ``DATA_DIR/anogan/`` (the book's GAN, our GAN, the encoder; named by
+``checkpoint.cache_file``, i.e. by their settings and data) and ``SHA256SUMS``, the SHA-256 of each.
+``release(data_dir, out)`` makes it (``python -m lecture_utils anogan release``); the lecturer attaches
+it to the release of the tag the install cell pins. Its location is `WEIGHTS`: that release asset
+by default, or ``$LECTURE_UTILS_GAN_WEIGHTS_URL`` (a URL or Google Drive id of a course's mirror).
+
+``provide(path, cfg, images, source, train)``, called before ``train_gan``/``train_encoder_cached``,
+copies the published file named like ``path`` to ``path`` when all of these hold: not ``train``,
+the digits are real MNIST, downloads are allowed (`sources.may_download`) or the weights are already
+in the cache, nothing is at ``path`` yet (nothing is ever overwritten), the manifest matches, and the
+file records exactly this run's settings and data (``check_resumable``).  The training call then
+loads it as finished.  Otherwise it returns False (with one line when something was tried) and the
+notebook trains as before.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from .. import REPOSITORY, __version__
+from ..checkpoint import PARTIAL, ResumeError, check_resumable, load_checkpoint, partial_path, refuse_unfinished
+from ..checkpoint import tensor_identity
+from ..data import download as dl
+from ..data.sources import may_download
+from ..messages import say, tell
+from ..outputs import OutputError, check_writable, temp_beside
+
+FILENAME = "anogan_weights.zip"
+MANIFEST = "SHA256SUMS"
+FOLDER = "anogan"            # the sub-folder of the cache the notebook's cache files live in
+TAG = f"v{__version__}"      # the tag the install cell pins (notebooks/build.py: REF)
+WEIGHTS = dl.Archive(
+    "anogan-weights", FILENAME, f"https://github.com/{REPOSITORY}/releases/download/{TAG}/{FILENAME}",
+    None, "anogan_weights", (MANIFEST,), env="LECTURE_UTILS_GAN_WEIGHTS_URL")
+_failed: dict[str, str] = {}  # location -> why it failed in this session (not tried twice)
+
+
+def sha256(path) -> str:
+    """The SHA-256 of the file ``path`` (hex)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- the lecturer's side: making the file ----------------------------------------------------------
+def finished_files(data_dir) -> list[Path]:
+    """The finished checkpoints in ``data_dir/anogan``; ValueError naming a ``.partial`` file (an
+    unfinished run) or a file that is unfinished or records no settings and data."""
+    folder = Path(data_dir) / FOLDER
+    partial = sorted(folder.glob(f"*{PARTIAL}"))
+    if partial:
+        raise ValueError(f"{partial[0]} is an unfinished training run; finish it (run the notebook again) "
+                         "or remove it before publishing")
+    files = sorted(folder.glob("*.pt"))
+    if not files:
+        raise ValueError(f"no finished checkpoints (*.pt) in {folder}; run the lecture 2 notebook first")
+    for path in files:
+        state = load_checkpoint(path)
+        refuse_unfinished(state, path)
+        if not isinstance(state, dict) or not {"config", "data"} <= set(state):
+            raise ValueError(f"{path} records no settings and data; it is not a cache file of the notebook")
+    return files
+
+
+def release(data_dir, out) -> tuple[Path, str]:
+    """Zip the finished checkpoints of ``data_dir/anogan`` as ``anogan/NAME.pt`` with ``SHA256SUMS``
+    into ``out`` (written beside it, then linked into place: an existing file is never replaced);
+    returns ``(out, SHA-256 of the zip)``."""
+    out = check_writable(out, "--out")
+    if out.exists():
+        raise OutputError(f"--out {out} exists; it is never overwritten, choose another name")
+    files = finished_files(data_dir)
+    manifest = "".join(f"{sha256(p)}  {FOLDER}/{p.name}\n" for p in files)
+    fd, tmp = temp_beside(out)
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(MANIFEST, manifest)
+            for p in files:
+                z.write(p, f"{FOLDER}/{p.name}")
+        _place_new(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out, sha256(out)
+
+
+# --- the student's side: using it -------------------------------------------------------------------
+def verified(folder: Path) -> dict[str, Path]:
+    """``{member name: path}`` of the unpacked files listed in ``folder/SHA256SUMS``; a DownloadError
+    naming the first file that is missing or differs (then nothing of the archive may be used)."""
+    files = {}
+    for line in (folder / MANIFEST).read_text().splitlines():
+        digest, _, name = line.strip().partition("  ")
+        path = folder / name
+        if not name or ".." in Path(name).parts or not path.is_file() or sha256(path) != digest:
+            raise dl.DownloadError(say("weights_mismatch", name=name or line, manifest=MANIFEST))
+        files[name] = path
+    return files
+
+
+def published_files() -> dict[str, Path] | None:
+    """The verified published files: from the cache, else downloaded when `may_download` (once per
+    session and location); None when they cannot be had (one line says why, then training goes on)."""
+    location = WEIGHTS.location()
+    folder = dl.unpacked(WEIGHTS)
+    if folder is None and (location in _failed or not may_download()):
+        return None
+    try:
+        return verified(folder or dl.fetch(WEIGHTS))
+    except (dl.DownloadError, OSError, ValueError) as e:
+        _failed[location] = reason = " ".join(getattr(e, "reason", str(e)).split()).split(". ")[0]
+        damaged = dl.unpacked(WEIGHTS)
+        if damaged is not None:               # nothing of a damaged archive stays to be used later
+            shutil.rmtree(damaged, ignore_errors=True)
+            (dl.cache_dir() / WEIGHTS.filename).unlink(missing_ok=True)
+        tell("weights_failed", reason=reason)
+        return None
+
+
+def provide(path, cfg, images, source: str, train: bool = False, trained_with=None) -> bool:
+    """Copy the published checkpoint named like ``path`` to ``path`` if it fits this run (see the
+    module docstring); True if copied.  ``trained_with``: for the encoder, the GAN file it needs:
+    used only if that file is the published one too (E was trained on that G)."""
+    path = Path(path)
+    if train or source != "mnist" or path.exists() or partial_path(path).exists():
+        return False
+    files = published_files()
+    if files is None:
+        return False
+    name = f"{FOLDER}/{path.name}"
+    if name not in files or not _fits(files[name], cfg, images) or not _same(trained_with, files):
+        tell("weights_other", name=path.name)
+        return False
+    _copy_new(files[name], path)
+    tell("weights_published", tag=TAG, path=path)
+    return True
+
+
+def _fits(file: Path, cfg, images) -> bool:
+    """True if ``file`` is a finished checkpoint of exactly the settings ``cfg`` and these ``images``."""
+    try:
+        state = load_checkpoint(file)
+        refuse_unfinished(state, file)
+        check_resumable(file, state, cfg, free=(), data=tensor_identity(images))
+    except (ResumeError, ValueError):
+        return False
+    return True
+
+
+def _same(local, files: dict[str, Path]) -> bool:
+    """True if ``local`` is None, or a file identical to the published file of its name."""
+    if local is None:
+        return True
+    mine = files.get(f"{FOLDER}/{Path(local).name}")
+    return mine is not None and Path(local).is_file() and sha256(local) == sha256(mine)
+
+
+def _copy_new(src: Path, path: Path) -> None:
+    """Copy ``src`` to a temp file beside ``path``, then put it in place (never over a file)."""
+    fd, tmp = temp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as f, open(src, "rb") as s:
+            shutil.copyfileobj(s, f)
+        _place_new(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _place_new(tmp, path: Path) -> None:
+    """Give the finished file ``tmp`` the name ``path`` unless a file is there: a hard link fails if
+    one appears meanwhile; where links are not supported (Google Drive in Colab) a rename after a check."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputError(f"{path} exists; it is never overwritten") from None
+    except OSError:
+        if path.exists():
+            raise OutputError(f"{path} exists; it is never overwritten") from None
+        os.replace(tmp, path)
