@@ -19,10 +19,13 @@ notebook trains as before.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import zipfile
 from pathlib import Path
+
+import torch
 
 from .. import REPOSITORY, __version__
 from ..checkpoint import PARTIAL, ResumeError, check_resumable, load_checkpoint, partial_path, refuse_unfinished
@@ -71,21 +74,31 @@ def finished_files(data_dir) -> list[Path]:
     return files
 
 
+def weights_only(path) -> bytes:
+    """The finished checkpoint ``path`` without the optimisers' states (``opt_*``: Adam's two moments
+    triple a GAN file and nothing needs them once training is over), as ``torch.save`` bytes."""
+    state = {k: v for k, v in load_checkpoint(path).items() if not k.startswith("opt_")}
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
 def release(data_dir, out) -> tuple[Path, str]:
-    """Zip the finished checkpoints of ``data_dir/anogan`` as ``anogan/NAME.pt`` with ``SHA256SUMS``
+    """Zip the finished checkpoints of ``data_dir/anogan``, without optimiser states
+    (`weights_only`), as ``anogan/NAME.pt`` with ``SHA256SUMS``
     into ``out`` (written beside it, then linked into place: an existing file is never replaced);
     returns ``(out, SHA-256 of the zip)``."""
     out = check_writable(out, "--out")
     if out.exists():
         raise OutputError(f"--out {out} exists; it is never overwritten, choose another name")
-    files = finished_files(data_dir)
-    manifest = "".join(f"{sha256(p)}  {FOLDER}/{p.name}\n" for p in files)
+    members = {f"{FOLDER}/{p.name}": weights_only(p) for p in finished_files(data_dir)}
+    manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in members.items())
     fd, tmp = temp_beside(out)
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
             z.writestr(MANIFEST, manifest)
-            for p in files:
-                z.write(p, f"{FOLDER}/{p.name}")
+            for name, body in members.items():
+                z.writestr(name, body)
         _place_new(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -147,11 +147,12 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
     start, history = 0, {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
-    state, where = (resume_from(checkpoint, cfg, data, ("G", "D", "opt_g", "config", "epoch"), "train_gan",
+    state, where = (resume_from(checkpoint, cfg, data, ("G", "D", "config", "epoch"), "train_gan",
                                 free=FREE, fresh=fresh) if checkpoint is not None else (None, None))
     if state is not None:
         for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
-            module.load_state_dict(state[key])
+            if key in state:             # a published file holds no optimiser states (Adam starts afresh)
+                module.load_state_dict(state[key])
         start, history = int(state["epoch"]), state["history"]
         if start == cfg.epochs:
             tell("finished", what="GAN", epochs=start, path=where)
