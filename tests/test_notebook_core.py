@@ -86,6 +86,19 @@ def test_notebook_loop_equals_project(vae_setup, energy):
     assert not torch.equal(mine.x, x_0)  # the loop moved the images
 
 
+def test_notebook_loop_and_project_differ_by_rounding_only():
+    """Section 5 prints how far its loop's x_T is from ``project``'s (float32: up to ~1e-3 after 100
+    steps through a trained VAE); in float64 the same 50 steps agree to the last digits."""
+    torch.manual_seed(0)
+    model = VAE(z_dim=4, input_c=1).double().eval()
+    x_0 = (torch.rand(2, 1, 128, 128, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 0.8 + 0.1)
+    ns = run_cells(LECTURE_1, "kl_energy", "lecture_energy", "step", "projection")
+    mine = ns["projection"](model, x_0, ns["kl_energy"], 50, 0.5, 0.05)
+    ref = pj.project(model, x_0, pj.ProjectionConfig(iterations=50, alpha=0.5, lam=0.05))
+    assert ref.x.dtype == ref.energies.dtype == torch.float64
+    assert (mine.x - ref.x).abs().max() < 1e-12 and (mine.x - x_0).abs().max() > 1e-3
+
+
 @pytest.mark.parametrize("model_device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a GPU"))])
 def test_notebook_loop_returns_its_images_on_the_device_of_x_0(vae_setup, model_device):

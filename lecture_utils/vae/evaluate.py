@@ -161,7 +161,6 @@ def defect_table(result: MethodResult) -> str:
     return "\n".join(lines)
 
 
-
 TIE = 0.005  # an AUROC difference smaller than this is called "level"
 # how good an image AUROC is: the first band it reaches (0.75: the project's target, benchmarks/RESULTS_vae.md)
 IMAGE_GRADES = ((0.90, "strong"), (0.75, "usable"), (0.60, "weak"), (float("-inf"), "near chance"))

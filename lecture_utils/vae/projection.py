@@ -114,7 +114,7 @@ def project(model, x_0: torch.Tensor, config: ProjectionConfig | None = None, re
     model.eval()
     x_0 = x_0.to(next(model.parameters()).device)
     x_t = x_0.clone()                                                   # [B, C, H, W]
-    energies = torch.full((config.iterations + 1, len(x_0)), float("nan"))
+    energies = torch.full((config.iterations + 1, len(x_0)), float("nan"), dtype=x_0.dtype)
     steps = torch.zeros(len(x_0), dtype=torch.long)
     active = torch.ones(len(x_0), dtype=torch.bool, device=x_0.device)  # [B] still moving
     trajectory = [x_0.cpu()] if record else None
