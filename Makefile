@@ -1,10 +1,12 @@
 # Quick start (see README.md):
 #   make lectures   set up .venv, execute every notebook headless on the offline data
 #   make test       the whole test suite (what CI runs):
-#                   make test-newest  .venv, the newest packages: unit tests + nbval over every notebook
+#                   make test-newest  .venv, the newest packages: unit tests + nbval over the Japanese
+#                                     student notebooks and the English instructor notebooks
 #                   make test-colab   .venv-colab, Google Colab's Python and package versions
 #                                     (tests/colab-constraints.txt): data, download and widget tests +
-#                                     nbval over the student notebooks
+#                                     nbval over the English student notebooks
+#                   (each notebook runs once: ja and en have the same code cells, tests/test_notebooks.py)
 #                   make test-book    the reading copy (CI-sized), opened in headless Chromium
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
 #          make lectures DOWNLOAD=1  (DATA = "auto" may download the real data, as in Colab;
@@ -53,14 +55,14 @@ test: test-newest test-colab test-book
 test-newest: $(STAMP)
 	@echo "newest run:" $$($(PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
 	data=$$(mktemp -d) && LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data $(PY) -m pytest \
-	  tests notebooks/ja notebooks/en notebooks/instructor $(NBVAL) --durations=15; \
+	  tests notebooks/ja notebooks/instructor/en $(NBVAL) --durations=15; \
 	  status=$$?; rm -rf $$data; exit $$status
 
 test-colab: $(COLAB_STAMP)
 	@echo "Colab run:" $$($(COLAB_PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
 	data=$$(mktemp -d) && PYDEVD_DISABLE_FILE_VALIDATION=1 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data $(COLAB_PY) -m pytest \
 	  tests/test_download.py tests/test_sources.py tests/test_data.py tests/test_widgets.py tests/test_colab.py \
-	  tests/test_messages.py notebooks/ja notebooks/en $(NBVAL); \
+	  tests/test_messages.py notebooks/en $(NBVAL); \
 	  status=$$?; rm -rf $$data; exit $$status
 
 notebooks: $(STAMP)
