@@ -1,6 +1,8 @@
 """Shared test helpers; unit tests never touch the real cache in data/ and never see the developer's data overrides."""
+import importlib.util
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +104,12 @@ def zip_bytes(files: dict) -> bytes:
         for name, data in files.items():
             z.writestr(name, data)
     return buf.getvalue()
+
+
+def benchmark_script(name: str):
+    """``benchmarks/NAME.py`` imported as a module (benchmarks/ is no package)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

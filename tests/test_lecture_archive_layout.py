@@ -1,7 +1,4 @@
 """benchmarks/lecture_archive_layout.py rebuilds the lecture archive's layout that DATA = "auto" picks offline."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -13,15 +10,12 @@ from lecture_utils.data.synthetic import CapsuleSpec
 from lecture_utils.vae.model import VAE
 from lecture_utils.vae.train import load_vae
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "lecture_archive_layout.py"
+from conftest import benchmark_script
 
 
 @pytest.fixture(scope="module")
 def layout():
-    spec = importlib.util.spec_from_file_location("lecture_archive_layout", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("lecture_archive_layout")
 
 
 def test_the_rebuilt_archive_is_what_auto_and_lecture_weights_pick(layout, tmp_path):

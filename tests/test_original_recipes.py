@@ -1,21 +1,15 @@
 """benchmarks/original_recipes.py runs both published recipes end to end (--dry-run, offline data)."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from lecture_utils.data import synthetic
 from lecture_utils.data.synthetic import CapsuleSpec
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "original_recipes.py"
+from conftest import benchmark_script
 
 
 @pytest.fixture(scope="module")
 def recipes():
-    spec = importlib.util.spec_from_file_location("original_recipes", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("original_recipes")
 
 
 def test_the_lecture_recipe_runs_as_published(recipes, tmp_path):
