@@ -172,13 +172,13 @@ def contradictions(table: str, verdict: str) -> list[str]:
 
 def test_the_verdict_says_ahead_when_the_projection_is_ahead_and_behind_when_behind():
     ahead = {"residual": _result(0.70, 0.880), "kl": _result(0.78, 0.910), "lecture": _result(0.70, 0.882)}
-    lines = verdict_lines(ahead, "synthetic capsule, seed 1 (offline)")
-    assert lines[0].startswith("this run: synthetic capsule, seed 1 (offline), 4 test images (2 defective)")
+    lines = verdict_lines(ahead, "capsule: synthetic, seed 1 (offline)")
+    assert lines[0].startswith("this run: capsule: synthetic, seed 1 (offline), 4 test images (2 defective)")
     assert "pixel AUROC 0.910 - 0.880 = +0.030 (ahead)" in lines[1] and "image AUROC 0.780 - 0.700 = +0.080 (ahead)" in lines[1]
     assert lines[2].startswith("lecture vs residual") and "(level)" in lines[2]   # +0.002: within TIE
     assert lines[3].startswith("image score: best image AUROC 0.780 (kl): usable")
     behind = {"residual": _result(0.66, 0.928), "kl": _result(0.62, 0.905)}
-    lines = verdict_lines(behind, "real capsule (the lecture's archive)")
+    lines = verdict_lines(behind, "capsule: real, the lecture's archive")
     assert "pixel AUROC 0.905 - 0.928 = -0.023 (behind)" in lines[1] and "-0.040 (behind)" in lines[1]
     assert lines[-1].startswith("image score: best image AUROC 0.660 (residual): weak") and len(lines) == 3
     assert all(line.isascii() for line in lines)
@@ -230,5 +230,5 @@ def test_lecture_1s_printed_verdicts_agree_with_its_printed_table(source, tmp_pa
     table, verdict = run_lecture_1_to_its_verdict(tmp_path, monkeypatch, REAL_CAPSULE if source == "real" else None)
     with capsys.disabled():
         print(f"\n[{source}]\n{table}\n{verdict}")
-    assert ("synthetic capsule, seed 1" in verdict) == (source == "synthetic"), verdict
+    assert ("capsule: synthetic, seed 1" in verdict) == (source == "synthetic"), verdict
     assert contradictions(table, verdict) == [], (table, verdict)

@@ -121,11 +121,12 @@ def capsule_root(seed: int = LECTURE_SEED) -> tuple[Path, str]:
 
 def describe(name: str, root, seed: int = LECTURE_SEED) -> str:
     """An ASCII label of the capsule data ``capsule()`` returned as ``(root, name)``, for printed
-    results: which data set (and seed) they come from."""
-    labels = {"synthetic": f"synthetic capsule, seed {seed} (offline)",
-              "lecture": "real capsule (the lecture's archive)",
-              "mvtec": "real capsule (the official MVTec AD capsule)",
-              "env": f"the folder in ${CAPSULE_ENV} ({Path(root).name})"}
+    results: which data set (and seed) they come from. Shared by both languages' outputs, it repeats
+    no line of the message catalogue (a Japanese notebook never shows a catalogue line in English)."""
+    labels = {"synthetic": f"capsule: synthetic, seed {seed} (offline)",
+              "lecture": "capsule: real, the lecture's archive",
+              "mvtec": "capsule: real, the official MVTec AD archive",
+              "env": f"capsule: the folder in ${CAPSULE_ENV} ({Path(root).name})"}
     return labels[name]
 
 
