@@ -76,7 +76,7 @@ clean:
 
 # The reading copy: one HTML book per language from the executed lectures (book/README.md).
 #   make book             build/book/html/{ja,en}/ (offline data unless DOWNLOAD=1; REDUCED=1 for CI sizes)
-#   make test-book        the CI-sized book (its own data folder, build/book/data), then
+#   make test-book        the CI-sized book (a new empty data folder, two lectures at a time), then
 #                         tests/test_book.py in headless Chromium (fails where it would skip)
 # Its packages (the [docs] extra) go into .venv only, never into what a student installs.
 DOCS_STAMP   := $(VENV)/.docs-installed
@@ -92,5 +92,6 @@ book: $(DOCS_STAMP)
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(PY) book/build.py --jobs $(BOOK_JOBS)
 
 test-book: $(DOCS_STAMP)
-	$(MAKE) --no-print-directory book LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(CURDIR)/build/book/data
+	data=$$(mktemp -d) && $(MAKE) --no-print-directory book BOOK_JOBS=2 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data; \
+	  status=$$?; rm -rf $$data; exit $$status
 	BOOK_REQUIRED=1 $(PY) -m pytest tests/test_book.py tests/test_workflows.py

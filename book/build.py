@@ -1,7 +1,7 @@
 """Build the reading copy of the lectures: one static HTML book per language, side by side.
 
     python book/build.py                  # build/book/html/{ja,en}/ and build/book/html/index.html
-    python book/build.py --jobs 2         # execute two notebooks at a time
+    python book/build.py --jobs 2         # execute two lectures at a time (each lecture's languages in turn)
 
 Steps, for each language:
 
@@ -244,15 +244,27 @@ def mathjax(out: Path) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "book", help="default: build/book")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks executed at a time")
+    parser.add_argument("--jobs", type=int, default=1, help="lectures executed at a time (each one's languages in turn)")
     args = parser.parse_args(argv)
     out = args.out.resolve()
     jobs = []
     for lang in LANGS:
         paths, solutions = chosen(lang)
         jobs += [(lang, p, solutions) for p in paths]
+    # One worker per lecture runs its languages in turn: the second reuses the weights the first
+    # cached, and no two kernels ever write the same cache file at once.
+    lectures = {}
+    for job in jobs:
+        lectures.setdefault(job[1].name, []).append(job)
+
+    def run(lecture):
+        return [execute(source(path, lang, sol), out / "executed" / lang / path.name) for lang, path, sol in lecture]
+
+    results = {}
     with ThreadPoolExecutor(args.jobs) as pool:
-        executed = list(pool.map(lambda j: execute(source(j[1], j[0], j[2]), out / "executed" / j[0] / j[1].name), jobs))
+        for lecture, nbs in zip(lectures.values(), pool.map(run, lectures.values())):
+            results.update(zip(lecture, nbs))
+    executed = [results[job] for job in jobs]
     manifest = {"languages": list(LANGS), "pages": {}, "solutions": {}, "guides": list(GUIDES)}
     for lang in LANGS:
         src = out / "src" / lang
