@@ -138,7 +138,7 @@ def tuning_set(held: torch.Tensor, n_good: int, seed: int = 0) -> ImageSet:
 # --- projection with snapshots at several iteration counts (one run gives every T in ``at``)
 def project_snapshots(model, images, proj: ProjectionConfig, at, batch: int = 8) -> dict:
     """{T: x_T [N, C, H, W]} for every T in ``at``: the package's energy and step, run to max(at)."""
-    from lecture_utils.vae.projection import energy_and_grad, projection_step
+    from lecture_utils.vae.projection import ENERGIES, energy_and_gradient, step
     out = {t: [] for t in at}
     for i in range(0, len(images), batch):
         x_0 = images[i:i + batch]
@@ -148,8 +148,8 @@ def project_snapshots(model, images, proj: ProjectionConfig, at, batch: int = 8)
                 out[t].append(x_t)
             if t == max(at):
                 break
-            _, grad, x_hat = energy_and_grad(model, x_t, x_0, proj.lam, proj.energy)
-            x_t = projection_step(x_t, grad, x_hat, proj.alpha)
+            _, grad, x_hat = energy_and_gradient(ENERGIES[proj.energy], model, x_t, x_0, proj.lam)
+            x_t = step(x_t, grad, x_hat, proj.alpha)
     return {t: torch.cat(v) for t, v in out.items()}
 
 
