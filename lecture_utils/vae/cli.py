@@ -22,10 +22,10 @@ from ..checkpoint import data_identity
 from ..config import pick_device
 from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
 from ..outputs import check_report_out, check_writable, write_text
-from .model import VAE
+from .model import VAE, load_vae
 from .projection import ProjectionConfig
 from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
-from .train import AUGMENTATIONS, VAEConfig, load_vae, resume_state, train_vae
+from .train import AUGMENTATIONS, VAEConfig, resume_state, train_vae
 
 
 def _note(text: str) -> None:

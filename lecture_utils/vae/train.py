@@ -203,13 +203,3 @@ def cached_weights(config: VAEConfig, source: str = "capsule", root=None) -> Pat
     return cache_file(f"vae_{source}_{config.epochs}ep", config=settings,
                       root=None if root is None else str(Path(root).resolve()))
 
-
-def load_vae(weights, device=None) -> VAE:
-    """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
-    state = load_checkpoint(weights)
-    refuse_unfinished(state, weights)
-    sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
-    if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
-        raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
-    model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
-    return load_weights(model, sd).to(device or pick_device()).eval()
