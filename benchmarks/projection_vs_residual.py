@@ -36,9 +36,9 @@ from lecture_utils.data.sources import TUNING_SEED, capsule_root
 from lecture_utils.metrics import auroc
 from lecture_utils.vae.evaluate import reference_images
 from lecture_utils.vae.localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
-from lecture_utils.vae.model import VAE
+from lecture_utils.vae.model import VAE, reconstruct
 from lecture_utils.vae.projection import ProjectionConfig, project_all
-from lecture_utils.vae.train import VAEConfig, reconstruct, train_vae
+from lecture_utils.vae.train import VAEConfig, train_vae
 
 HOLD_OUT = 5  # every 5th training image is held out of training, for tuning
 

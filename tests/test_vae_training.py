@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 
 from lecture_utils.checkpoint import load_checkpoint
-from lecture_utils.vae.train import VAEConfig, augment, cached_weights, train_vae, vae_loss
+from lecture_utils.vae.model import vae_loss
+from lecture_utils.vae.train import VAEConfig, augment, cached_weights, train_vae
 
 
 def images(n=4, c=1):

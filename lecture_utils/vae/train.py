@@ -20,7 +20,7 @@ from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, l
                           refuse_unfinished, resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from ..messages import tell
-from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
+from .model import VAE, vae_loss
 
 @dataclass(frozen=True)
 class Augmentation:

@@ -53,9 +53,9 @@ from lecture_utils.data.mvtec import load_split
 from lecture_utils.messages import tell
 from lecture_utils.vae import homework, plots, projection
 from lecture_utils.vae.localization import dssim_map, residual_map, smooth
-from lecture_utils.vae.model import VAE, load_vae
+from lecture_utils.vae.model import VAE, load_vae, reconstruct
 from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_table, evaluate, verdict_lines
-from lecture_utils.vae.train import VAEConfig, augment, cached_weights, reconstruct, train_vae
+from lecture_utils.vae.train import VAEConfig, augment, cached_weights, train_vae
 
 device = config.pick_device()
 config.show_device(device)
