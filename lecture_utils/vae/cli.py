@@ -22,6 +22,7 @@ from ..checkpoint import data_identity
 from ..config import pick_device
 from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
 from ..outputs import check_report_out, check_writable, write_text
+from .localization import SCORES
 from .model import VAE, load_vae
 from .projection import ProjectionConfig
 from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
@@ -151,7 +152,7 @@ def register(groups) -> None:
     e.add_argument("--lam", type=number(0), default=proj.lam)
     e.add_argument("--map", choices=("dssim", "residual"), default=ev.map_kind)
     e.add_argument("--sigma", type=number(0, MAX_SIGMA), default=ev.sigma)
-    e.add_argument("--score", choices=("max", "mean", "top1"), default=ev.score)
+    e.add_argument("--score", choices=SCORES, default=ev.score)
     e.add_argument("--score-sigma", type=number(0, MAX_SIGMA), default=ev.score_sigma)
     e.add_argument("--reference", type=integer(0), default=ev.reference,
                    help="good training images whose maps normalise each pixel (0: raw maps)")

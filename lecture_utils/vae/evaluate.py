@@ -31,7 +31,7 @@ DEFAULT_METHODS = ("residual", "lecture", "kl")  # what the notebook and ``vae e
 @dataclass
 class EvalConfig:
     """How maps and scores are made: ``map_kind`` ('residual' or 'dssim') blurred by a Gaussian of
-    ``sigma`` pixels (the maps of pixel AUROC); the image ``score`` ('max', 'mean', 'top1') of the
+    ``sigma`` pixels (the maps of pixel AUROC); the image ``score`` ('max', 'mean', 'mean_top1pct') of the
     map blurred by ``score_sigma`` and normalised by ``reference`` good training images (0: raw);
     and the projection's settings.  Chosen on the synthetic capsule, never on a real test set."""
     projection: ProjectionConfig = field(default_factory=ProjectionConfig)

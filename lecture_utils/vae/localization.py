@@ -46,16 +46,20 @@ def smooth(maps: torch.Tensor, sigma: float = 4.0) -> torch.Tensor:
     return F.conv2d(m, k.view(1, 1, -1, 1))[:, 0]
 
 
+SCORES = ("max", "mean", "mean_top1pct")   # image_scores' ``how``
+
+
 def image_scores(maps: torch.Tensor, how: str = "max") -> torch.Tensor:
-    """One anomaly score per map [N, H, W] -> [N]: its ``max``, ``mean``, or ``top1`` (mean of the top 1 %)."""
+    """One anomaly score per map [N, H, W] -> [N]: its ``max``, ``mean``, or ``mean_top1pct`` (the mean
+    of its highest 1 % of pixels)."""
     flat = maps.flatten(1)
     if how == "max":
         return flat.max(1).values
     if how == "mean":
         return flat.mean(1)
-    if how == "top1":
+    if how == "mean_top1pct":
         return flat.topk(max(1, flat.shape[1] // 100), dim=1).values.mean(1)
-    raise ValueError(f"how must be 'max', 'mean' or 'top1', got {how!r}")
+    raise ValueError(f"how must be one of {SCORES}, got {how!r}")
 
 
 MAPS = {"residual": residual_map, "dssim": dssim_map}
