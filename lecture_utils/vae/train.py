@@ -62,7 +62,8 @@ class VAEConfig:
     seed: int = 0
     save_every: int = 10
 
-    FREE = ("epochs", "save_every")  # settings a resumed run may change (not a dataclass field)
+
+RESUME_MAY_CHANGE = ("epochs", "save_every")   # the VAEConfig fields a resumed run may change
 
 
 def augment(x: torch.Tensor, name: str = "light", generator: torch.Generator | None = None) -> torch.Tensor:
@@ -136,7 +137,7 @@ def _state(model, optimizer, config, epoch, history, generator, data) -> dict:
 def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False, device="cpu"):
     """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume (``checkpoint.resume_from``)."""
     return resume_from(checkpoint, config, data, ("model", "config", "epoch"), "train_vae",
-                       free=VAEConfig.FREE, fresh=fresh, map_location=device)
+                       free=RESUME_MAY_CHANGE, fresh=fresh, map_location=device)
 
 
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
