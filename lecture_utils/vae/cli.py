@@ -70,7 +70,7 @@ def _same_channels(args, model) -> int:
     return model.input_c
 
 
-def cmd_train(args) -> int:
+def train_command(args) -> int:
     out = check_writable(args.out, "--out")
     device = pick_device(args.device)
     channels = _channels(args.data, args.channels)
@@ -92,7 +92,7 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+def evaluate_command(args) -> int:
     if args.json:
         check_report_out(args.json, "--json", REPORT_KEYS, args.weights)
     device = pick_device(args.device)
@@ -142,7 +142,7 @@ def register(groups) -> None:
     t.add_argument("--seed", type=integer(0), default=vae.seed)
     t.add_argument("--save-every", type=integer(1), default=vae.save_every, help="epochs between checkpoints")
     add_device(t)
-    t.set_defaults(func=cmd_train)
+    t.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="image/pixel AUROC on DIR/test, three methods compared")
     e.add_argument("--data", required=True)
@@ -162,4 +162,4 @@ def register(groups) -> None:
     e.add_argument("--channels", **common)
     e.add_argument("--json", default=None, help="also write the report here")
     add_device(e)
-    e.set_defaults(func=cmd_evaluate)
+    e.set_defaults(func=evaluate_command)
