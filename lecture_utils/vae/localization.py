@@ -22,8 +22,8 @@ def residual_map(x_0: torch.Tensor, x_T: torch.Tensor) -> torch.Tensor:
 def dssim_map(x_0: torch.Tensor, x_T: torch.Tensor, win_size: int = 11) -> torch.Tensor:
     """Per-pixel DSSIM = (1 − SSIM(x_0, x_T)) / 2 averaged over channels: [N, C, H, W] -> [N, H, W].
 
-    Uses ``skimage.metrics.structural_similarity`` with ``channel_axis`` (``multichannel`` was
-    removed) and ``data_range=1`` (images are floats in [0, 1]).
+    Uses ``skimage.metrics.structural_similarity`` with ``channel_axis`` and ``data_range=1`` (images
+    are floats in [0, 1]).
     """
     a = x_0.detach().cpu().permute(0, 2, 3, 1).double().numpy()  # [N, H, W, C]
     b = x_T.detach().cpu().permute(0, 2, 3, 1).double().numpy()
