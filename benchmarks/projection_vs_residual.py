@@ -23,13 +23,12 @@ import itertools
 import json
 import os
 import time
-from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lecture_utils.checkpoint import load_weights, save_checkpoint
+from lecture_utils.checkpoint import save_checkpoint
 from lecture_utils.config import seed_everything
 from lecture_utils.data.mvtec import ImageSet, load_split
 from lecture_utils.data.sources import TUNING_SEED, capsule_root

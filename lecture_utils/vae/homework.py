@@ -36,10 +36,9 @@ def numeric_grad(f, x: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
     """Central finite differences of the scalar ``f(x)`` for every element of ``x`` (float64)."""
     grad = torch.zeros_like(x)
     for i in range(x.numel()):
-        step = torch.zeros_like(x).view(-1)
-        step[i] = h
-        step = step.view_as(x)
-        grad.view(-1)[i] = (float(f(x + step)) - float(f(x - step))) / (2 * h)
+        dx = torch.zeros_like(x)
+        dx.view(-1)[i] = h
+        grad.view(-1)[i] = (float(f(x + dx)) - float(f(x - dx))) / (2 * h)
     return grad
 
 
