@@ -384,8 +384,8 @@ def step(x_t, grad, x_hat, alpha):
 def project(model, x_0, config=None, record=False):
     """The loop over t with ENERGIES[config.energy], config.iterations, config.alpha and config.lam:
     x_T, f_VAE(x_T), E(x_t) [T + 1, B] and, if record, the trajectory x_0 ... x_T, all on x_0's
-    device (the loop runs on the model's). Every image takes all T steps (config.stop_energy is the
-    package's)."""
+    device (the loop runs on the model's). Every image takes all T steps: only the package's project
+    stops an image early, once E(x_t) <= config.stop_energy."""
     config = config or ProjectionConfig()
     energy = ENERGIES[config.energy]                             # looked up now: your edited energy is used
     model.eval()
