@@ -23,22 +23,21 @@ import itertools
 import json
 import os
 import time
-from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lecture_utils.checkpoint import load_weights, save_checkpoint
+from lecture_utils.checkpoint import save_checkpoint
 from lecture_utils.config import seed_everything
 from lecture_utils.data.mvtec import ImageSet, load_split
 from lecture_utils.data.sources import TUNING_SEED, capsule_root
 from lecture_utils.metrics import auroc
 from lecture_utils.vae.evaluate import reference_images
 from lecture_utils.vae.localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
-from lecture_utils.vae.model import VAE
+from lecture_utils.vae.model import VAE, reconstruct
 from lecture_utils.vae.projection import ProjectionConfig, project_all
-from lecture_utils.vae.train import VAEConfig, reconstruct, train_vae
+from lecture_utils.vae.train import VAEConfig, train_vae
 
 HOLD_OUT = 5  # every 5th training image is held out of training, for tuning
 
@@ -138,7 +137,7 @@ def tuning_set(held: torch.Tensor, n_good: int, seed: int = 0) -> ImageSet:
 # --- projection with snapshots at several iteration counts (one run gives every T in ``at``)
 def project_snapshots(model, images, proj: ProjectionConfig, at, batch: int = 8) -> dict:
     """{T: x_T [N, C, H, W]} for every T in ``at``: the package's energy and step, run to max(at)."""
-    from lecture_utils.vae.projection import energy_and_grad, projection_step
+    from lecture_utils.vae.projection import ENERGIES, energy_and_gradient, step
     out = {t: [] for t in at}
     for i in range(0, len(images), batch):
         x_0 = images[i:i + batch]
@@ -148,8 +147,8 @@ def project_snapshots(model, images, proj: ProjectionConfig, at, batch: int = 8)
                 out[t].append(x_t)
             if t == max(at):
                 break
-            _, grad, x_hat = energy_and_grad(model, x_t, x_0, proj.lam, proj.energy)
-            x_t = projection_step(x_t, grad, x_hat, proj.alpha)
+            _, grad, x_hat = energy_and_gradient(ENERGIES[proj.energy], model, x_t, x_0, proj.lam)
+            x_t = step(x_t, grad, x_hat, proj.alpha)
     return {t: torch.cat(v) for t, v in out.items()}
 
 

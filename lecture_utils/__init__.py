@@ -9,8 +9,7 @@ One subpackage per lecture, beside what they share (imports flow one way: ``data
     vae/     model.py train.py projection.py localization.py evaluate.py plots.py homework.py cli.py
     anogan/  dcgan.py train.py score.py search.py plots.py homework.py published.py cli.py
 
-``models`` re-exports ``VAE`` and the DCGAN's classes under their old name. The
-"Architecture" section of docs/contributing.md has one line per module.
+The "Architecture" section of docs/contributing.md has one line per module.
 """
 __version__ = "0.1.0"   # pyproject.toml [project] version (tests/test_colab.py checks they agree)
 REPOSITORY = "mprg-lectures/anomaly-detection-lectures"   # pyproject.toml [tool.lecture_utils] repository (same test)

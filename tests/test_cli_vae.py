@@ -75,3 +75,11 @@ def test_load_vae_reads_a_bare_state_dict_like_the_lectures(tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="lecture's VAE"):
         load_vae(tmp_path / "other.pt", "cpu")
+
+
+def test_evaluate_scores_are_the_package_s_and_the_top_percent_one_says_so(folder, capsys):
+    from lecture_utils.vae.localization import SCORES
+    assert SCORES == ("max", "mean", "mean_top1pct")
+    with pytest.raises(SystemExit):
+        main(["vae", "evaluate", "--data", str(folder), "--weights", "w.pt", "--score", "top1"])
+    assert "invalid choice: 'top1'" in capsys.readouterr().err

@@ -7,8 +7,7 @@ from PIL import Image
 from lecture_utils import config
 from lecture_utils.data import sources, synthetic
 from lecture_utils.data.synthetic import CapsuleSpec
-from lecture_utils.vae.model import VAE
-from lecture_utils.vae.train import load_vae
+from lecture_utils.vae.model import VAE, load_vae
 
 from conftest import benchmark_script
 

@@ -51,9 +51,12 @@ def test_image_scores():
     m = torch.zeros(2, 10, 10); m[1, 3, 3] = 5
     assert image_scores(m, "max").tolist() == [0, 5]
     assert image_scores(m, "mean")[1].item() == pytest.approx(0.05)
-    assert image_scores(m, "top1")[1].item() == pytest.approx(5.0)
-    with pytest.raises(ValueError, match="how"):
-        image_scores(m, "median")
+    assert image_scores(m, "mean_top1pct")[1].item() == pytest.approx(5.0)   # 1 % of 100 pixels: the maximum
+    wide = torch.zeros(1, 20, 20); wide[0, 0, :5] = torch.tensor([8.0, 4, 4, 4, 3])
+    assert image_scores(wide, "mean_top1pct").item() == pytest.approx(5.0)   # the 4 highest of 400 pixels
+    for how in ("median", "top1"):
+        with pytest.raises(ValueError, match="how"):
+            image_scores(m, how)
 
 
 def test_anomaly_map_kinds():

@@ -1,6 +1,7 @@
 """The algorithms written out in the notebooks (cells marked ``# core: NAME`` in notebooks/src) give
 the same numbers as the package's batched, tested functions, so the two cannot drift apart."""
 import copy
+import inspect
 import sys
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def run_cells(name: str, *wanted: str) -> dict:
     cells = core_cells(name)
     missing = set(wanted) - set(cells)
     assert not missing, f"no '# core: ...' cell for {sorted(missing)} in notebooks/src/{name}.py"
-    ns = {"torch": torch}
+    ns = {"torch": torch, "__name__": "notebook"}
     for key in wanted:
         exec(compile(cells[key], f"{name}.py: core {key}", "exec"), ns)
     return ns
@@ -50,17 +51,34 @@ def vae_setup():
     return model, x_0, x_t
 
 
+CORE_1 = ("kl_energy", "lecture_energy", "step", "project")     # every lecture-1 core cell, in notebook order
+
+
+def test_every_notebook_function_has_the_packages_name_and_signature():
+    ns = run_cells(LECTURE_1, *CORE_1)
+    mine = {name: fn for name, fn in ns.items() if inspect.isfunction(fn) and fn.__module__ == "notebook"}
+    assert set(mine) == {"paper_energy", "kl_energy", "lecture_energy", "energy_and_gradient", "step", "project"}
+    for name, fn in mine.items():
+        assert parameters(fn) == parameters(getattr(pj, name)), name
+    assert ns["ENERGIES"].keys() == pj.ENERGIES.keys()
+    assert all(ns["ENERGIES"][key] is ns[f"{key}_energy"] for key in ns["ENERGIES"])
+
+
+def parameters(fn) -> list:
+    return [(p.name, p.default) for p in inspect.signature(fn).parameters.values()]
+
+
 @pytest.mark.parametrize("energy", ["paper", "kl", "lecture"])
 def test_notebook_energy_and_gradient_equal_the_package(vae_setup, energy):
     model, x_0, x_t = vae_setup
     ns = run_cells(LECTURE_1, "kl_energy", "lecture_energy", "step")
-    fn = ns[f"{energy}_energy"]
-    e, x_hat = fn(model, x_t, x_0, 0.05)
-    e_ref, x_hat_ref = pj.ENERGIES[energy](model, x_t, x_0, 0.05)
+    name = f"{energy}_energy"
+    e, x_hat = ns[name](model, x_t, x_0, 0.05)
+    e_ref, x_hat_ref = getattr(pj, name)(model, x_t, x_0, 0.05)
     torch.testing.assert_close(e, e_ref)
     torch.testing.assert_close(x_hat, x_hat_ref)
-    got = ns["energy_and_gradient"](fn, model, x_t, x_0, 0.05)
-    for a, b in zip(got, pj.energy_and_grad(model, x_t, x_0, 0.05, energy)):
+    got = ns["energy_and_gradient"](ns[name], model, x_t, x_0, 0.05)
+    for a, b in zip(got, pj.energy_and_gradient(getattr(pj, name), model, x_t, x_0, 0.05)):
         torch.testing.assert_close(a, b)
     assert got[1].abs().sum() > 0
 
@@ -68,22 +86,39 @@ def test_notebook_energy_and_gradient_equal_the_package(vae_setup, energy):
 def test_notebook_step_equals_the_package(vae_setup):
     model, x_0, x_t = vae_setup
     ns = run_cells(LECTURE_1, "step")
-    _, grad, x_hat = pj.energy_and_grad(model, x_t, x_0, 0.05)
-    torch.testing.assert_close(ns["step"](x_t, grad, x_hat, 0.5), pj.projection_step(x_t, grad, x_hat, 0.5))
+    _, grad, x_hat = pj.energy_and_gradient(pj.kl_energy, model, x_t, x_0, 0.05)
+    torch.testing.assert_close(ns["step"](x_t, grad, x_hat, 0.5), pj.step(x_t, grad, x_hat, 0.5))
 
 
 @pytest.mark.parametrize("energy", ["kl", "lecture"])
-def test_notebook_loop_equals_project(vae_setup, energy):
+def test_notebook_project_equals_the_package(vae_setup, energy):
     model, x_0, _ = vae_setup
-    ns = run_cells(LECTURE_1, "kl_energy", "lecture_energy", "step", "projection")
-    mine = ns["projection"](model, x_0, ns[f"{energy}_energy"], 3, 0.5, 0.05)
-    ref = pj.project(model, x_0, pj.ProjectionConfig(iterations=3, alpha=0.5, lam=0.05, energy=energy), record=True)
+    ns = run_cells(LECTURE_1, *CORE_1)
+    config = pj.ProjectionConfig(iterations=3, alpha=0.5, lam=0.05, energy=energy)
+    mine, ref = ns["project"](model, x_0, config, record=True), pj.project(model, x_0, config, record=True)
     torch.testing.assert_close(mine.x, ref.x)
     torch.testing.assert_close(mine.energies, ref.energies)
     assert len(mine.trajectory) == len(ref.trajectory) == 4
     for a, b in zip(mine.trajectory, ref.trajectory):
         torch.testing.assert_close(a, b)
     assert not torch.equal(mine.x, x_0)  # the loop moved the images
+    assert ns["project"](model, x_0, config).trajectory is None
+
+
+def test_notebook_project_uses_the_energy_in_its_energies(vae_setup):
+    """A student's edited energy is the one the loop uses: ``project`` looks ``config.energy`` up in
+    the notebook's ``ENERGIES`` at each call."""
+    model, x_0, _ = vae_setup
+    ns = run_cells(LECTURE_1, *CORE_1)
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        return ns["kl_energy"](*args)
+
+    ns["ENERGIES"]["kl"] = counted
+    ns["project"](model, x_0, pj.ProjectionConfig(iterations=2))
+    assert len(calls) == 3
 
 
 def test_notebook_loop_and_project_differ_by_rounding_only():
@@ -92,9 +127,9 @@ def test_notebook_loop_and_project_differ_by_rounding_only():
     torch.manual_seed(0)
     model = VAE(z_dim=4, input_c=1).double().eval()
     x_0 = (torch.rand(2, 1, 128, 128, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 0.8 + 0.1)
-    ns = run_cells(LECTURE_1, "kl_energy", "lecture_energy", "step", "projection")
-    mine = ns["projection"](model, x_0, ns["kl_energy"], 50, 0.5, 0.05)
-    ref = pj.project(model, x_0, pj.ProjectionConfig(iterations=50, alpha=0.5, lam=0.05))
+    ns = run_cells(LECTURE_1, *CORE_1)
+    config = pj.ProjectionConfig(iterations=50, alpha=0.5, lam=0.05)
+    mine, ref = ns["project"](model, x_0, config), pj.project(model, x_0, config)
     assert ref.x.dtype == ref.energies.dtype == torch.float64
     assert (mine.x - ref.x).abs().max() < 1e-12 and (mine.x - x_0).abs().max() > 1e-3
 
@@ -105,8 +140,9 @@ def test_notebook_loop_returns_its_images_on_the_device_of_x_0(vae_setup, model_
     """Exercise 4's answer subtracts x_0 from x_T: with the model on the GPU and x_0 on the CPU
     (as the notebook keeps them) both must come back on x_0's device."""
     model, x_0, _ = vae_setup
-    ns = run_cells(LECTURE_1, "kl_energy", "step", "projection")
-    mine = ns["projection"](copy.deepcopy(model).to(model_device), x_0, ns["kl_energy"], 2, 0.5, 0.0)
+    ns = run_cells(LECTURE_1, *CORE_1)
+    config = pj.ProjectionConfig(iterations=2, alpha=0.5, lam=0.0)
+    mine = ns["project"](copy.deepcopy(model).to(model_device), x_0, config, record=True)
     for tensor in (mine.x, mine.x_hat, mine.energies, *mine.trajectory):
         assert tensor.device == x_0.device
     assert (mine.x - x_0).abs().sum() > 0     # exercise 4's distance, without .to(...)

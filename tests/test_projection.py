@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from lecture_utils.vae.model import VAE
-from lecture_utils.vae.projection import ProjectionConfig, energy_and_grad, project, project_all, projection_step
+from lecture_utils.vae.projection import (ProjectionConfig, energy_and_gradient, kl_energy, lecture_energy, project,
+                                          project_all, step)
 from lecture_utils.vae.model import vae_loss
 
 
@@ -55,12 +56,12 @@ def test_gradient_matches_finite_differences(model):
     m.eval()
     x0 = defective(1).double()
     x = (x0 * 0.9 + 0.05).clone()
-    _, grad, _ = energy_and_grad(m, x, x0, 0.05, "kl")
+    _, grad, _ = energy_and_gradient(kl_energy, m, x, x0, 0.05)
     h = 1e-6
     for (i, j) in [(10, 10), (64, 64), (65, 100)]:
         e = torch.zeros_like(x); e[0, 0, i, j] = h
-        plus = energy_and_grad(m, x + e, x0, 0.05)[0]
-        minus = energy_and_grad(m, x - e, x0, 0.05)[0]
+        plus = energy_and_gradient(kl_energy, m, x + e, x0, 0.05)[0]
+        minus = energy_and_gradient(kl_energy, m, x - e, x0, 0.05)[0]
         assert torch.allclose((plus - minus) / (2 * h), grad[0, 0, i, j], rtol=1e-4, atol=1e-6)
 
 
@@ -80,14 +81,14 @@ def test_kl_energy_is_zero_and_flat_at_a_perfect_reconstruction():
 
 def test_lecture_energy_treats_the_reconstruction_as_constant(model):
     x = defective(1)
-    e, grad, x_hat = energy_and_grad(model, x, x, 0.0, "lecture")
+    e, grad, x_hat = energy_and_gradient(lecture_energy, model, x, x, 0.0)
     assert torch.allclose(grad, 2 * (x - x_hat), atol=1e-5)
     assert torch.allclose(e, ((x - x_hat) ** 2).sum(), rtol=1e-5)
 
 
 def test_step_is_the_update_rule():
     x, g, r = torch.full((1, 1, 2, 2), 0.5), torch.ones(1, 1, 2, 2), torch.full((1, 1, 2, 2), 0.3)
-    assert torch.allclose(projection_step(x, g, r, 0.5), torch.full((1, 1, 2, 2), 0.5 - 0.5 * 0.04))
+    assert torch.allclose(step(x, g, r, 0.5), torch.full((1, 1, 2, 2), 0.5 - 0.5 * 0.04))
 
 
 def test_each_image_stops_on_its_own(model):

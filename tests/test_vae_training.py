@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 
 from lecture_utils.checkpoint import load_checkpoint
-from lecture_utils.vae.train import VAEConfig, augment, cached_weights, train_vae, vae_loss
+from lecture_utils.vae.model import vae_loss
+from lecture_utils.vae.train import VAEConfig, augment, cached_weights, train_vae
 
 
 def images(n=4, c=1):
@@ -120,8 +121,9 @@ def test_cached_weights_are_keyed_by_settings():
     assert cached_weights(tiny(), "env", "/data/a") != cached_weights(tiny(), "env", "/data/b")
 
 
-def _old_vae_loss(x, x_hat, mu, logvar):
-    """The formula before saturated outputs were handled: logs clamped after the log."""
+def loss_clamped_after_the_log(x, x_hat, mu, logvar):
+    """BCE + KL with each log taken first and clamped at -100 afterwards: vae_loss's values, but its
+    backward multiplies 0 by the infinite derivative of log at x_hat = 0 or 1."""
     log_p, log_1mp = torch.log(x_hat).clamp(min=-100), torch.log1p(-x_hat).clamp(min=-100)
     return -(x * log_p + (1 - x) * log_1mp).flatten(1).sum(1) - 0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum(1)
 
@@ -131,7 +133,7 @@ def test_loss_inside_0_1_is_unchanged():
     x, x_hat = torch.rand(3, 2, 8, 8, generator=g), torch.rand(3, 2, 8, 8, generator=g).clamp(1e-7, 1 - 1e-7)
     x_hat[0, 0, 0, :3] = torch.tensor([1e-40, 1e-44, 1 - 2 ** -24])  # deep in the clamp, and next to 1
     mu, logvar = torch.randn(3, 5, generator=g), torch.randn(3, 5, generator=g)
-    assert torch.equal(vae_loss(x, x_hat, mu, logvar), _old_vae_loss(x, x_hat, mu, logvar))
+    assert torch.equal(vae_loss(x, x_hat, mu, logvar), loss_clamped_after_the_log(x, x_hat, mu, logvar))
 
 
 def test_saturated_reconstructions_give_finite_loss_and_gradients():
@@ -141,7 +143,7 @@ def test_saturated_reconstructions_give_finite_loss_and_gradients():
     loss = vae_loss(x, x_hat, mu, logvar)
     ref = F.binary_cross_entropy(x_hat.detach(), x.detach(), reduction="sum")   # clamps logs at -100 too
     assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
-    assert torch.isnan(_old_vae_loss(x, x_hat, mu, logvar).sum().backward() or x_hat.grad).any()  # the bug
+    assert torch.isnan(loss_clamped_after_the_log(x, x_hat, mu, logvar).sum().backward() or x_hat.grad).any()  # 0 * inf
     x.grad = x_hat.grad = None
     loss.sum().backward()
     assert torch.isfinite(x_hat.grad).all() and torch.isfinite(x.grad).all()

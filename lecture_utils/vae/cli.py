@@ -22,10 +22,11 @@ from ..checkpoint import data_identity
 from ..config import pick_device
 from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
 from ..outputs import check_report_out, check_writable, write_text
-from .model import VAE
+from .localization import SCORES
+from .model import VAE, load_vae
 from .projection import ProjectionConfig
 from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
-from .train import AUGMENTATIONS, VAEConfig, load_vae, resume_state, train_vae
+from .train import AUGMENTATIONS, VAEConfig, resume_state, train_vae
 
 
 def _note(text: str) -> None:
@@ -69,7 +70,7 @@ def _same_channels(args, model) -> int:
     return model.input_c
 
 
-def cmd_train(args) -> int:
+def train_command(args) -> int:
     out = check_writable(args.out, "--out")
     device = pick_device(args.device)
     channels = _channels(args.data, args.channels)
@@ -91,7 +92,7 @@ def cmd_train(args) -> int:
     return 0
 
 
-def cmd_evaluate(args) -> int:
+def evaluate_command(args) -> int:
     if args.json:
         check_report_out(args.json, "--json", REPORT_KEYS, args.weights)
     device = pick_device(args.device)
@@ -141,7 +142,7 @@ def register(groups) -> None:
     t.add_argument("--seed", type=integer(0), default=vae.seed)
     t.add_argument("--save-every", type=integer(1), default=vae.save_every, help="epochs between checkpoints")
     add_device(t)
-    t.set_defaults(func=cmd_train)
+    t.set_defaults(func=train_command)
 
     e = sub.add_parser("evaluate", help="image/pixel AUROC on DIR/test, three methods compared")
     e.add_argument("--data", required=True)
@@ -151,7 +152,7 @@ def register(groups) -> None:
     e.add_argument("--lam", type=number(0), default=proj.lam)
     e.add_argument("--map", choices=("dssim", "residual"), default=ev.map_kind)
     e.add_argument("--sigma", type=number(0, MAX_SIGMA), default=ev.sigma)
-    e.add_argument("--score", choices=("max", "mean", "top1"), default=ev.score)
+    e.add_argument("--score", choices=SCORES, default=ev.score)
     e.add_argument("--score-sigma", type=number(0, MAX_SIGMA), default=ev.score_sigma)
     e.add_argument("--reference", type=integer(0), default=ev.reference,
                    help="good training images whose maps normalise each pixel (0: raw maps)")
@@ -161,4 +162,4 @@ def register(groups) -> None:
     e.add_argument("--channels", **common)
     e.add_argument("--json", default=None, help="also write the report here")
     add_device(e)
-    e.set_defaults(func=cmd_evaluate)
+    e.set_defaults(func=evaluate_command)

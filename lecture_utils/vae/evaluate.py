@@ -31,7 +31,7 @@ DEFAULT_METHODS = ("residual", "lecture", "kl")  # what the notebook and ``vae e
 @dataclass
 class EvalConfig:
     """How maps and scores are made: ``map_kind`` ('residual' or 'dssim') blurred by a Gaussian of
-    ``sigma`` pixels (the maps of pixel AUROC); the image ``score`` ('max', 'mean', 'top1') of the
+    ``sigma`` pixels (the maps of pixel AUROC); the image ``score`` ('max', 'mean', 'mean_top1pct') of the
     map blurred by ``score_sigma`` and normalised by ``reference`` good training images (0: raw);
     and the projection's settings.  Chosen on the synthetic capsule, never on a real test set."""
     projection: ProjectionConfig = field(default_factory=ProjectionConfig)
@@ -166,13 +166,13 @@ TIE = 0.005  # an AUROC difference smaller than this is called "level"
 IMAGE_GRADES = ((0.90, "strong"), (0.75, "usable"), (0.60, "weak"), (float("-inf"), "near chance"))
 
 
-def _versus(new: float | None, old: float | None, tol: float) -> str:
-    """'new - old = +d (ahead|behind|level)', or 'n/a' when either AUROC is missing."""
-    if new is None or old is None:
+def _versus(value: float | None, base: float | None, tol: float) -> str:
+    """'value - base = +d (ahead|behind|level)', or 'n/a' when either AUROC is missing."""
+    if value is None or base is None:
         return "n/a"
-    d = new - old
+    d = value - base
     word = "level" if abs(d) < tol else "ahead" if d > 0 else "behind"
-    return f"{new:.3f} - {old:.3f} = {d:+.3f} ({word})"
+    return f"{value:.3f} - {base:.3f} = {d:+.3f} ({word})"
 
 
 def image_grade(value: float) -> str:
@@ -190,9 +190,9 @@ def verdict_lines(results: dict, data: str, base: str = "residual", projections=
     lines = [f"this run: {data}, {len(any_result.scores)} test images ({defective} defective); "
              "one test set, no interval"]
     for m in (p for p in projections if p in results and base in results):
-        new, old = results[m], results[base]
-        lines.append(f"{m} vs {base}: pixel AUROC {_versus(new.pixel_auroc, old.pixel_auroc, tol)}; "
-                     f"image AUROC {_versus(new.image_auroc, old.image_auroc, tol)}")
+        r, b = results[m], results[base]
+        lines.append(f"{m} vs {base}: pixel AUROC {_versus(r.pixel_auroc, b.pixel_auroc, tol)}; "
+                     f"image AUROC {_versus(r.image_auroc, b.image_auroc, tol)}")
     scored = {m: r.image_auroc for m, r in results.items() if r.image_auroc is not None}
     if scored:
         best = max(scored, key=scored.get)

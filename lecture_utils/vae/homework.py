@@ -24,7 +24,7 @@ from torch import nn
 
 from ..checks import Plausible, call, close, expect, number_of, run, say, tensor_of
 from .model import VAE
-from .projection import projection_step
+from .projection import step
 
 
 def _uniform(seed: int, shape, low: float = 0.05, high: float = 0.95) -> torch.Tensor:
@@ -36,10 +36,9 @@ def numeric_grad(f, x: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
     """Central finite differences of the scalar ``f(x)`` for every element of ``x`` (float64)."""
     grad = torch.zeros_like(x)
     for i in range(x.numel()):
-        step = torch.zeros_like(x).view(-1)
-        step[i] = h
-        step = step.view_as(x)
-        grad.view(-1)[i] = (float(f(x + step)) - float(f(x - step))) / (2 * h)
+        dx = torch.zeros_like(x)
+        dx.view(-1)[i] = h
+        grad.view(-1)[i] = (float(f(x + dx)) - float(f(x - dx))) / (2 * h)
     return grad
 
 
@@ -265,7 +264,7 @@ def _energy_falls(fn, model, x_0, lam, alpha: float = 0.5, steps: int = 5) -> No
         (grad,) = torch.autograd.grad(e.sum(), x_in)
         start = e.detach() if start is None else start
         with torch.no_grad():
-            x_t = projection_step(x_t, grad, model(x_t)[0], alpha)
+            x_t = step(x_t, grad, model(x_t)[0], alpha)
     expect(bool((e.detach() < start).all()), f"{steps} projection steps with your energy did not lower it",
            f"あなたのエネルギーで射影を{steps}回行っても、エネルギーが下がりませんでした")
 

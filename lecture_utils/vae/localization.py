@@ -22,8 +22,8 @@ def residual_map(x_0: torch.Tensor, x_T: torch.Tensor) -> torch.Tensor:
 def dssim_map(x_0: torch.Tensor, x_T: torch.Tensor, win_size: int = 11) -> torch.Tensor:
     """Per-pixel DSSIM = (1 − SSIM(x_0, x_T)) / 2 averaged over channels: [N, C, H, W] -> [N, H, W].
 
-    Uses ``skimage.metrics.structural_similarity`` with ``channel_axis`` (``multichannel`` was
-    removed) and ``data_range=1`` (images are floats in [0, 1]).
+    Uses ``skimage.metrics.structural_similarity`` with ``channel_axis`` and ``data_range=1`` (images
+    are floats in [0, 1]).
     """
     a = x_0.detach().cpu().permute(0, 2, 3, 1).double().numpy()  # [N, H, W, C]
     b = x_T.detach().cpu().permute(0, 2, 3, 1).double().numpy()
@@ -46,16 +46,20 @@ def smooth(maps: torch.Tensor, sigma: float = 4.0) -> torch.Tensor:
     return F.conv2d(m, k.view(1, 1, -1, 1))[:, 0]
 
 
+SCORES = ("max", "mean", "mean_top1pct")   # image_scores' ``how``
+
+
 def image_scores(maps: torch.Tensor, how: str = "max") -> torch.Tensor:
-    """One anomaly score per map [N, H, W] -> [N]: its ``max``, ``mean``, or ``top1`` (mean of the top 1 %)."""
+    """One anomaly score per map [N, H, W] -> [N]: its ``max``, ``mean``, or ``mean_top1pct`` (the mean
+    of its highest 1 % of pixels)."""
     flat = maps.flatten(1)
     if how == "max":
         return flat.max(1).values
     if how == "mean":
         return flat.mean(1)
-    if how == "top1":
+    if how == "mean_top1pct":
         return flat.topk(max(1, flat.shape[1] // 100), dim=1).values.mean(1)
-    raise ValueError(f"how must be 'max', 'mean' or 'top1', got {how!r}")
+    raise ValueError(f"how must be one of {SCORES}, got {how!r}")
 
 
 MAPS = {"residual": residual_map, "dssim": dssim_map}

@@ -5,7 +5,7 @@ al.'s: 9 convolutions in the encoder and 9 in the decoder, 128x128 input), layer
 names and ``nn.Sequential`` indices match the lecture's, so its published ``trained_model.pt``
 loads with ``strict=True``.
 ``vae_loss`` is the loss it is trained with (and the projection's energy builds on);
-``reconstruct`` is f_VAE(x) over a whole set.
+``reconstruct`` is f_VAE(x) over a whole set; ``load_vae`` builds the network its weights describe.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import torch
 from torch import nn
 
 from ..batching import in_batches
+from ..checkpoint import load_checkpoint, load_weights, refuse_unfinished
+from ..config import pick_device
 
 
 def _conv(c_in: int, c_out: int, k: int = 3, s: int = 1, p: int = 1) -> list[nn.Module]:
@@ -103,3 +105,14 @@ def reconstruct(model: VAE, images: torch.Tensor, batch_size: int = 32) -> torch
     model.eval()
     return in_batches(lambda x: model(x)[0], images, batch_size=batch_size,
                       device=next(model.parameters()).device)
+
+
+def load_vae(weights, device=None) -> VAE:
+    """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
+    state = load_checkpoint(weights)
+    refuse_unfinished(state, weights)
+    sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
+    if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
+        raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
+    model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
+    return load_weights(model, sd).to(device or pick_device()).eval()

@@ -76,16 +76,17 @@ def lecture_energy(model, x_t, x_0, lam):
 ENERGIES = {"paper": paper_energy, "kl": kl_energy, "lecture": lecture_energy}
 
 
-def energy_and_grad(model, x_t, x_0, lam, energy="kl"):
-    """E(x_t) [B], ∇E(x_t) [B, C, H, W] and f_VAE(x_t) [B, C, H, W] for a batch (each image's
-    gradient is that of its own energy, because the images do not interact in eval mode)."""
+def energy_and_gradient(energy, model, x_t, x_0, lam):
+    """E(x_t) [B], ∇E(x_t) [B, C, H, W] and f_VAE(x_t) [B, C, H, W] for a batch, ``energy`` one of
+    :data:`ENERGIES`' functions (each image's gradient is that of its own energy, because the images
+    do not interact in eval mode)."""
     x_t = x_t.detach().requires_grad_(True)
-    e, x_hat = ENERGIES[energy](model, x_t, x_0, lam)
+    e, x_hat = energy(model, x_t, x_0, lam)
     (grad,) = torch.autograd.grad(e.sum(), x_t)
     return e.detach(), grad, x_hat.detach()
 
 
-def projection_step(x_t, grad, x_hat, alpha):
+def step(x_t, grad, x_hat, alpha):
     """x_{t+1} = x_t − α · (∇E(x_t) ⊙ (x_t − f_VAE(x_t))²), kept inside [0, 1]."""
     return (x_t - alpha * grad * (x_t - x_hat) ** 2).clamp(0, 1)
 
@@ -119,13 +120,13 @@ def project(model, x_0: torch.Tensor, config: ProjectionConfig | None = None, re
     active = torch.ones(len(x_0), dtype=torch.bool, device=x_0.device)  # [B] still moving
     trajectory = [x_0.cpu()] if record else None
     for t in range(config.iterations + 1):
-        e, grad, x_hat = energy_and_grad(model, x_t, x_0, config.lam, config.energy)
+        e, grad, x_hat = energy_and_gradient(ENERGIES[config.energy], model, x_t, x_0, config.lam)
         energies[t, active.cpu()] = e[active].cpu()
         if config.stop_energy is not None:
             active &= e > config.stop_energy
         if t == config.iterations or not active.any():
             break
-        moved = projection_step(x_t, grad, x_hat, config.alpha)
+        moved = step(x_t, grad, x_hat, config.alpha)
         x_t = torch.where(active[:, None, None, None], moved, x_t)
         steps += active.cpu().long()
         if record:

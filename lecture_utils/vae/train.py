@@ -20,7 +20,7 @@ from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, l
                           refuse_unfinished, resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from ..messages import tell
-from .model import VAE, reconstruct, vae_loss  # noqa: F401 (reconstruct: its old import path)
+from .model import VAE, vae_loss
 
 @dataclass(frozen=True)
 class Augmentation:
@@ -62,7 +62,8 @@ class VAEConfig:
     seed: int = 0
     save_every: int = 10
 
-    FREE = ("epochs", "save_every")  # settings a resumed run may change (not a dataclass field)
+
+RESUME_MAY_CHANGE = ("epochs", "save_every")   # the VAEConfig fields a resumed run may change
 
 
 def augment(x: torch.Tensor, name: str = "light", generator: torch.Generator | None = None) -> torch.Tensor:
@@ -136,7 +137,7 @@ def _state(model, optimizer, config, epoch, history, generator, data) -> dict:
 def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False, device="cpu"):
     """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume (``checkpoint.resume_from``)."""
     return resume_from(checkpoint, config, data, ("model", "config", "epoch"), "train_vae",
-                       free=VAEConfig.FREE, fresh=fresh, map_location=device)
+                       free=RESUME_MAY_CHANGE, fresh=fresh, map_location=device)
 
 
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
@@ -203,13 +204,3 @@ def cached_weights(config: VAEConfig, source: str = "capsule", root=None) -> Pat
     return cache_file(f"vae_{source}_{config.epochs}ep", config=settings,
                       root=None if root is None else str(Path(root).resolve()))
 
-
-def load_vae(weights, device=None) -> VAE:
-    """A VAE whose z_dim and channels are read from the weights (a state_dict or our checkpoint)."""
-    state = load_checkpoint(weights)
-    refuse_unfinished(state, weights)
-    sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
-    if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
-        raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
-    model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
-    return load_weights(model, sd).to(device or pick_device()).eval()

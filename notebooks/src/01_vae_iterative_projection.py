@@ -41,6 +41,8 @@
 # 学習、テストセット全体での評価は `lecture_utils` パッケージの関数を使います。
 
 # %%
+from dataclasses import replace
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -49,12 +51,11 @@ from lecture_utils.config import pick
 from lecture_utils.data import sources
 from lecture_utils.data.mvtec import load_split
 from lecture_utils.messages import tell
-from lecture_utils.vae import homework, plots
+from lecture_utils.vae import homework, plots, projection
 from lecture_utils.vae.localization import dssim_map, residual_map, smooth
-from lecture_utils.vae.model import VAE
-from lecture_utils.vae.projection import ProjectionConfig, project
+from lecture_utils.vae.model import VAE, load_vae, reconstruct
 from lecture_utils.vae.evaluate import EvalConfig, comparison_table, defect_table, evaluate, verdict_lines
-from lecture_utils.vae.train import VAEConfig, augment, cached_weights, load_vae, reconstruct, train_vae
+from lecture_utils.vae.train import VAEConfig, augment, cached_weights, train_vae
 
 device = config.pick_device()
 config.show_device(device)
@@ -304,7 +305,10 @@ plt.show()
 # "move toward the current reconstruction"; we keep it as the `lecture` variant for comparison.
 # Below, the energies, one step and the loop are written out; every figure of this section and
 # the explorer of section 8 show this loop's run. Edit a cell and re-run the section to see what
-# changes.
+# changes. Each function has the name and arguments of its twin in `lecture_utils.vae.projection`:
+# the package's `project` does this for the whole test set (section 7), batched, and can also stop
+# each image once its energy is low enough. `project` looks the energy up by name in `ENERGIES`, so
+# an energy you edit here is the one it uses.
 # %% [markdown] lang="ja"
 # ## 5. 反復射影を1ステップずつ
 # テスト画像を x_0 として、画像 x_t のエネルギーを次のように定義します:
@@ -325,12 +329,15 @@ plt.show()
 # $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
 # 「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。
 # 以下にエネルギー、1回の更新、ループを書き下します。この節の図と8節のエクスプローラはすべてこのループの
-# 実行結果です。セルを書き換えてこの節を再実行すると、何が変わるかを確かめられます。
+# 実行結果です。セルを書き換えてこの節を再実行すると、何が変わるかを確かめられます。各関数は
+# `lecture_utils.vae.projection` の同名の関数と同じ名前と引数を持ちます。パッケージの `project` はこれをテストセット
+# 全体に対して（7節）バッチで行い、エネルギーが十分小さくなった画像をそれぞれ止めることもできます。`project` は
+# エネルギーを名前で `ENERGIES` から探すので、ここで書き換えたエネルギーがそのまま使われます。
 
 # %%
 # core: kl_energy
 from lecture_utils.vae.model import vae_loss
-from lecture_utils.vae.projection import ProjectionResult
+from lecture_utils.vae.projection import ProjectionConfig, ProjectionResult
 
 
 def paper_energy(model, x_t, x_0, lam):
@@ -340,10 +347,10 @@ def paper_energy(model, x_t, x_0, lam):
     return vae_loss(x_t, x_hat, mu, logvar) + lam * l1, x_hat
 
 
-def kl_energy(model, x_t, x_0, lam, eps=1e-3):
+def kl_energy(model, x_t, x_0, lam):
     """E(x_t) - H(x_t): BCE minus the image's own entropy = KL(x_t || f_VAE(x_t)) + KL(q(z|x_t) || N(0, I)) + lam L1."""
     energy, x_hat = paper_energy(model, x_t, x_0, lam)
-    p = x_t.clamp(eps, 1 - eps)                                  # keeps the logarithms finite
+    p = x_t.clamp(1e-3, 1 - 1e-3)                                # keeps the logarithms finite
     entropy = -(p * p.log() + (1 - p) * (1 - p).log()).flatten(1).sum(1)   # H(x_t) [B]
     return energy - entropy, x_hat
 
@@ -354,6 +361,9 @@ def lecture_energy(model, x_t, x_0, lam):
     with torch.no_grad():
         x_hat = model(x_t)[0]                                    # [B, C, H, W], no gradient through the VAE
     return (x_t - x_hat).pow(2).flatten(1).sum(1) + lam * (x_t - x_0).abs().flatten(1).sum(1), x_hat
+
+
+ENERGIES = {"paper": paper_energy, "kl": kl_energy, "lecture": lecture_energy}   # ProjectionConfig.energy -> E
 
 # %%
 # core: step
@@ -370,33 +380,37 @@ def step(x_t, grad, x_hat, alpha):
     return (x_t - alpha * grad * (x_t - x_hat) ** 2).clamp(0, 1)
 
 # %%
-# core: projection
-def projection(model, x_0, energy, iterations, alpha, lam):
-    """The loop over t: x_T, f_VAE(x_T), E(x_t) [T + 1, B] and the trajectory x_0 ... x_T, all on
-    x_0's device (the loop runs on the model's)."""
+# core: project
+def project(model, x_0, config=None, record=False):
+    """The loop over t with ENERGIES[config.energy], config.iterations, config.alpha and config.lam:
+    x_T, f_VAE(x_T), E(x_t) [T + 1, B] and, if record, the trajectory x_0 ... x_T, all on x_0's
+    device (the loop runs on the model's). Every image takes all T steps: only the package's project
+    stops an image early, once E(x_t) <= config.stop_energy."""
+    config = config or ProjectionConfig()
+    energy = ENERGIES[config.energy]                             # looked up now: your edited energy is used
     model.eval()
     home, x_0 = x_0.device, x_0.to(next(model.parameters()).device)
     x_t, energies, trajectory = x_0.clone(), [], [x_0.to(home)]
-    for t in range(iterations + 1):
-        E, grad, x_hat = energy_and_gradient(energy, model, x_t, x_0, lam)
+    for t in range(config.iterations + 1):
+        E, grad, x_hat = energy_and_gradient(energy, model, x_t, x_0, config.lam)
         energies.append(E.to(home))
-        if t == iterations:
+        if t == config.iterations:
             break
-        x_t = step(x_t, grad, x_hat, alpha)
+        x_t = step(x_t, grad, x_hat, config.alpha)
         trajectory.append(x_t.to(home))
-    steps = torch.full((len(x_0),), iterations)
-    return ProjectionResult(x_t.to(home), x_hat.to(home), torch.stack(energies), steps, trajectory)
+    steps = torch.full((len(x_0),), config.iterations)
+    return ProjectionResult(x_t.to(home), x_hat.to(home), torch.stack(energies), steps, trajectory if record else None)
 
 # %% [markdown] lang="en"
 # We run the loop on one defective image of each type at once (a batch), with the lecture's
-# α = 0.5 and λ = 0.05, once per energy, and check that the package's `project` (the same loop,
+# α = 0.5 and λ = 0.05, once per energy, and check that the package's `project` (`projection.project`: the same loop,
 # batched over the whole test set in section 7, with optional per-image stopping) gives the same images
 # up to rounding: both run the same operations (in float64 they agree to the last digit,
 # `tests/test_notebook_core.py`), but in float32 the rounding of T steps through a trained VAE can add
 # up to a few thousandths of a pixel value.
 # %% [markdown] lang="ja"
 # 各欠陥種類1枚ずつをまとめて（バッチで）、講義と同じ α = 0.5、λ = 0.05 で、エネルギーごとにこのループを実行します。
-# パッケージの `project`（同じループを7節でテストセット全体にバッチで適用し、画像ごとの停止も選べるもの）が
+# パッケージの `project`（`projection.project`: 同じループを7節でテストセット全体にバッチで適用し、画像ごとの停止も選べるもの）が
 # 丸め誤差を除いて同じ画像を返すことも確かめます。両者は同じ演算をしますが（float64 では最後の桁まで一致します。
 # `tests/test_notebook_core.py`）、float32 では学習済み VAE を通る T ステップの丸め誤差が積み重なり、画素値で
 # 1000分の数程度の差になることがあります。
@@ -405,11 +419,10 @@ def projection(model, x_0, energy, iterations, alpha, lam):
 demo = [i for i in one_each if test.defects[i] != "good"]
 proj_config = ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)
 x_0 = test.images[demo]                                         # on the CPU; the loop runs on the model's device
-loop = dict(iterations=proj_config.iterations, alpha=proj_config.alpha, lam=proj_config.lam)
-kl = projection(model, x_0, kl_energy, **loop)                  # the default energy: "kl"
-lecture = projection(model, x_0, lecture_energy, **loop)
-paper = projection(model, x_0, paper_energy, **loop)
-diff = (kl.x - project(model, x_0, proj_config).x).abs().max()  # rounding only (pixels in [0, 1])
+kl = project(model, x_0, proj_config, record=True)              # the default energy: "kl"
+lecture = project(model, x_0, replace(proj_config, energy="lecture"), record=True)
+paper = project(model, x_0, replace(proj_config, energy="paper"), record=True)
+diff = (kl.x - projection.project(model, x_0, proj_config).x).abs().max()  # rounding only (pixels in [0, 1])
 print(f"same x_T as project() up to float32 rounding: {bool(diff < 1e-2)} (largest difference {diff:.1e})")
 
 # %% [markdown] lang="en"
@@ -886,17 +899,17 @@ def judge(records, cases):
 
 # %% [markdown] lang="en"
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
-# the `projection` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
-# other settings of `proj_config`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
+# the `project` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
+# other settings of `proj_config`, changed with `replace`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
 # same sum for the run `kl` with λ = 0.05. Is it above 1? Which pixels moved that should not have?
 # %% [markdown] lang="ja"
-# **課題4（分析、約15分）** 目標: エネルギーの L1 項の役割を確かめる。5節の `projection` ループを同じ画像
-# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま）で実行し、$\lambda = 0$ での $\sum \|x_T - x_0\|_1$ を
+# **課題4（分析、約15分）** 目標: エネルギーの L1 項の役割を確かめる。5節の `project` ループを同じ画像
+# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま。`replace` で変えます）で実行し、$\lambda = 0$ での $\sum \|x_T - x_0\|_1$ を
 # λ = 0.05 の実行 `kl` での同じ和で割った値を `moved_ratio` に入れてください。1 より大きいでしょうか。
 # 動くべきでないのに動いたのはどの画素でしょうか。
 
 # %%
-free = projection(model, x_0, kl_energy, proj_config.iterations, proj_config.alpha, lam=0.0)  # SOLUTION
+free = project(model, x_0, replace(proj_config, lam=0.0))  # SOLUTION
 moved_ratio = (free.x - x_0).abs().sum().item() / (kl.x - x_0).abs().sum().item()  # SOLUTION
 _ = homework.check_moved_ratio(moved_ratio)
 
@@ -908,7 +921,8 @@ import torch
 import lecture_utils.checks as hc
 from lecture_utils.config import pick
 from lecture_utils.vae.model import VAE
-from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
+from lecture_utils.vae import projection
+from lecture_utils.vae.projection import ProjectionConfig, l1_term
 
 COLLECT = {"weights": "{k: v.detach().cpu() for k, v in model.state_dict().items()}", "x_0": "x_0.detach().cpu()",
            "z_dim": "model.z_dim"}
@@ -924,7 +938,7 @@ def judge(answer, collected, config):
     x_0, z_dim = collected["x_0"], collected["z_dim"]
     model = VAE(z_dim=int(z_dim), input_c=x_0.shape[1]).eval()
     model.load_state_dict(collected["weights"])
-    moved = [l1_term(project(model, x_0, replace(config, lam=lam)).x, x_0).sum().item() for lam in (0.0, config.lam)]
+    moved = [l1_term(projection.project(model, x_0, replace(config, lam=lam)).x, x_0).sum().item() for lam in (0.0, config.lam)]
     ratio = moved[0] / max(moved[1], 1e-12)
     hc.expect(abs(float(answer) - ratio) <= 1e-3 * max(1.0, abs(ratio)),
               "moved_ratio is not the lam = 0 distance divided by the lam distance",
@@ -959,8 +973,10 @@ def judge(answer, collected, config):
 # (0 · log 0 = 0): `torch.xlogy(a, b)` computes a · log b that way, and `b.clamp(min=1e-6)` keeps its
 # gradient finite too. You may start from your `bernoulli_kl` of exercise 1 if it accepts such
 # pixels. Use only what `model(x_t)` returns and torch operations, and create no tensor on the CPU
-# (the images may live on the GPU). To project with it, give section 5's loop your energy and
-# $f_{\mathrm{VAE}}(x_t)$: `projection(model, x_0, lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0]), **loop)`.
+# (the images may live on the GPU). To project with it, add your energy and $f_{\mathrm{VAE}}(x_t)$ to
+# section 5's `ENERGIES` and run its loop:
+# `ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])`, then
+# `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`.
 # Then: which of the three terms reaches $x_t$ only through the encoder, and on which pixels does
 # your E differ from section 5's `kl_energy`?
 # %% [markdown] lang="ja"
@@ -979,8 +995,9 @@ def judge(answer, collected, config):
 # a · log b を計算し、`b.clamp(min=1e-6)` とすれば勾配も有限に保てます。課題1の `bernoulli_kl` がこのような画素を
 # 扱えるなら、そこから始めてもかまいません。`model(x_t)` が返すものと torch の演算だけを使い、CPU 上に新しい
 # テンソルを作らないでください（画像は GPU 上にあるかもしれません）。これで反復射影をするには、5節のループに
-# エネルギーと $f_{\mathrm{VAE}}(x_t)$ を渡します:
-# `projection(model, x_0, lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0]), **loop)`。
+# エネルギーと $f_{\mathrm{VAE}}(x_t)$ を5節の `ENERGIES` に加えてから、そのループを実行します:
+# `ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])` のあと
+# `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`。
 # そのあと考えましょう: 3つの項のうち
 # エンコーダだけを通って $x_t$ に届くのはどれでしょうか。また、あなたの E が5節の `kl_energy` と異なるのは
 # どの画素でしょうか。
