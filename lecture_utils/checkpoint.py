@@ -128,18 +128,19 @@ def check_finite(model: nn.Module, what: str = "the model") -> None:
             raise FloatingPointError(f"{what}'s parameter {name} holds NaN/inf")
 
 
-class LastSave:
-    """Where a training run saved its progress last: ``epoch`` and ``path`` (None: not yet);
-    ``checkpointing``: whether the run saves at all."""
+class LastCheckpoint:
+    """The checkpoint a training run wrote last: its ``epoch`` and ``path`` (None: none yet);
+    ``checkpointing``: whether the run writes checkpoints at all."""
 
     def __init__(self, checkpointing: bool, epoch: int | None = None, path: Path | None = None):
         self.checkpointing, self.epoch, self.path = checkpointing, epoch, path
 
 
 @contextmanager
-def stops_said_in_one_line(what: str, last: LastSave, epoch, hint: str = ""):
-    """Re-raise a NaN loss (``FloatingPointError``) or Ctrl-C during the training of ``what`` as one
-    line naming the epoch (``epoch()``, counted from 0) and the last checkpoint (``last``)."""
+def stop_names_last_checkpoint(what: str, last: LastCheckpoint, epoch, hint: str = ""):
+    """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C while training ``what`` is
+    re-raised as one line naming the epoch (``epoch()``, counted from 0) and where the last
+    checkpoint ``last`` is."""
     try:
         yield
     except FloatingPointError as e:
