@@ -22,7 +22,7 @@ from torch import nn
 
 from .config import data_dir
 from .messages import say
-from .outputs import temp_beside
+from .outputs import replacing
 
 PARTIAL = ".partial"
 FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
@@ -155,20 +155,11 @@ def stop_names_last_checkpoint(what: str, last: LastCheckpoint, epoch, hint: str
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
-    """Write ``state`` with ``torch.save`` to a temp file beside ``path``, then rename it over ``path``.
-
-    A crash mid-write leaves the previous checkpoint intact (``os.replace`` is atomic).
-    """
-    path = Path(path)
-    fd, tmp = temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """``torch.save`` of ``state`` through ``outputs.replacing``: a crash mid-write leaves the previous
+    checkpoint intact."""
+    with replacing(path) as f:
+        torch.save(state, f)
+    return Path(path)
 
 
 def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
