@@ -114,11 +114,6 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
     return ensure_synthetic_capsule(seed), "synthetic"
 
 
-def capsule_root(seed: int = LECTURE_SEED) -> tuple[Path, str]:
-    """``capsule("auto")``: the best capsule data here (downloads only in Colab or when opted in)."""
-    return capsule("auto", seed)
-
-
 def describe(name: str, root, seed: int = LECTURE_SEED) -> str:
     """An ASCII label of the capsule data ``capsule()`` returned as ``(root, name)``, for printed
     results: which data set (and seed) they come from. Shared by both languages' outputs, it repeats
