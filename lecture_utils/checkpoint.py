@@ -121,7 +121,7 @@ def resume_from(checkpoint, config, data: dict, keys, writer: str, free=("epochs
     return None, None
 
 
-def check_finite(model: nn.Module, what: str = "the model") -> None:
+def check_finite(model: nn.Module, what: str) -> None:
     """FloatingPointError unless every parameter of ``model`` is finite (never save NaN weights)."""
     for name, p in model.named_parameters():
         if not torch.isfinite(p).all():
@@ -167,7 +167,10 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     dicts, lists and numbers) with ``weights_only=True``: a file carrying code is refused, unrun."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}" + _partial_hint(path))
+        partial = partial_path(path)
+        hint = (f" (an unfinished training run is in {partial}: run the same train command again to finish it)"
+                if partial.is_file() else "")
+        raise FileNotFoundError(f"no checkpoint at {path}{hint}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # refused objects, truncated file, not a torch file, ...
@@ -189,14 +192,7 @@ def refuse_unfinished(state, path) -> None:
                          f"{(state.get('config') or {}).get('epochs')}); finish it with the same train command")
 
 
-def _partial_hint(path: Path) -> str:
-    partial = partial_path(path)
-    if partial.is_file():
-        return f" (an unfinished training run is in {partial}: run the same train command again to finish it)"
-    return ""
-
-
-def load_weights(model: nn.Module, source, strict: bool = True) -> nn.Module:
+def load_weights(model: nn.Module, source) -> nn.Module:
     """Load a ``state_dict`` (or a checkpoint dict holding one under ``'model'``) into ``model``.
 
     ``source`` is a path or a dict. A checkpoint made for another architecture raises a
@@ -211,11 +207,11 @@ def load_weights(model: nn.Module, source, strict: bool = True) -> nn.Module:
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
-    if strict and (missing or unexpected or shapes):
+    if missing or unexpected or shapes:
         raise ValueError(
             f"these weights do not fit {type(model).__name__}: "
             f"missing {missing[:5]}, unexpected {unexpected[:5]}, wrong shape {shapes[:5]} "
             "(was the checkpoint saved for another architecture or other z_dim/channels?)"
         )
-    model.load_state_dict(state, strict=strict)
+    model.load_state_dict(state)
     return model
