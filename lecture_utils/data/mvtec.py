@@ -154,11 +154,10 @@ def read_image(path, size: int, channels: int) -> torch.Tensor:
     return torch.from_numpy(a.reshape(size, size, channels)).permute(2, 0, 1).contiguous()
 
 
-def read_mask(path, size: int, image_path=None) -> torch.Tensor:
-    """Binary mask ``[1, size, size]`` resized by nearest neighbour (defect = 1).  White is
-    defect: any value above half the mask's maximum (so 0/255 and 0/1 masks both work)."""
-    if image_path is not None:
-        check_mask_size(path, image_path)
+def read_mask(path, size: int, image_path) -> torch.Tensor:
+    """Binary mask ``[1, size, size]`` of the image ``image_path`` (the same size), resized by nearest
+    neighbour.  White is defect: any value above half the mask's maximum (0/255 and 0/1 masks work)."""
+    check_mask_size(path, image_path)
     try:
         with Image.open(path) as m:
             a = np.asarray(_convert(m, "L").resize((size, size), Image.NEAREST))
