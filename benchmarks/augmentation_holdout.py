@@ -16,7 +16,7 @@ import datetime
 import torch
 
 from lecture_utils.data.mvtec import image_channels, load_split
-from lecture_utils.data.sources import TUNING_SEED, capsule_root
+from lecture_utils.data.sources import TUNING_SEED, capsule
 from lecture_utils.vae.model import VAE, reconstruct, vae_loss
 from lecture_utils.vae.train import AUGMENTATIONS, VAEConfig, train_vae
 
@@ -41,7 +41,7 @@ def main(argv=None) -> dict:
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    root = args.data or str(capsule_root(TUNING_SEED)[0])
+    root = args.data or str(capsule(seed=TUNING_SEED)[0])
     channels = image_channels(root)
     images = load_split(root, "train", VAE.image_size, channels).images
     epochs = 1 if args.dry_run else args.epochs

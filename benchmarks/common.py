@@ -6,7 +6,7 @@ import argparse
 import torch
 
 from lecture_utils.config import pick_device
-from lecture_utils.data.sources import TUNING_SEED, capsule_root
+from lecture_utils.data.sources import TUNING_SEED, capsule
 
 
 def parser(doc: str, images: int) -> argparse.ArgumentParser:
@@ -21,4 +21,4 @@ def setup(args) -> tuple[torch.device, str]:
     """Apply --threads; return the device and the data folder."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    return pick_device(), args.data or capsule_root(TUNING_SEED)[0]
+    return pick_device(), args.data or capsule(seed=TUNING_SEED)[0]

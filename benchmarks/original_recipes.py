@@ -35,7 +35,7 @@ from lecture_utils.anogan import dcgan, score, search
 from lecture_utils.anogan import train as gan_train
 from lecture_utils.data import digits
 from lecture_utils.data.mvtec import image_channels, load_split
-from lecture_utils.data.sources import capsule_root
+from lecture_utils.data.sources import capsule
 from lecture_utils.metrics import auroc
 from lecture_utils.vae.evaluate import EvalConfig, evaluate_method
 from lecture_utils.vae.localization import image_scores
@@ -49,7 +49,7 @@ BOOK_SEARCH_STEPS, QUICK_SEARCH_STEPS = 5000, 500
 
 def lecture(args) -> dict:
     """Train the lecture's VAE as published and evaluate its projection with DSSIM maps."""
-    root = args.data or str(capsule_root()[0])
+    root = args.data or str(capsule()[0])
     channels = image_channels(root)
     train, test = load_split(root, "train", VAE.image_size, channels), load_split(root, "test", VAE.image_size, channels)
     iterations = 100

@@ -31,7 +31,7 @@ import torch
 from lecture_utils.checkpoint import save_checkpoint
 from lecture_utils.config import seed_everything
 from lecture_utils.data.mvtec import ImageSet, load_split
-from lecture_utils.data.sources import TUNING_SEED, capsule_root
+from lecture_utils.data.sources import TUNING_SEED, capsule
 from lecture_utils.metrics import auroc
 from lecture_utils.vae.evaluate import reference_images
 from lecture_utils.vae.localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
@@ -430,7 +430,7 @@ def main():
     seed_everything(0)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
-    root = args.data or capsule_root(TUNING_SEED)[0]
+    root = args.data or capsule(seed=TUNING_SEED)[0]
     fit, held = split_train(load_split(root, "train").images)
     model = get_vae(fit, cache, args.epochs)
     if args.step == "train":

@@ -22,7 +22,7 @@ from torch import nn
 
 from .config import data_dir
 from .messages import say
-from .outputs import temp_beside
+from .outputs import replacing
 
 PARTIAL = ".partial"
 FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
@@ -121,25 +121,26 @@ def resume_from(checkpoint, config, data: dict, keys, writer: str, free=("epochs
     return None, None
 
 
-def check_finite(model: nn.Module, what: str = "the model") -> None:
+def check_finite(model: nn.Module, what: str) -> None:
     """FloatingPointError unless every parameter of ``model`` is finite (never save NaN weights)."""
     for name, p in model.named_parameters():
         if not torch.isfinite(p).all():
             raise FloatingPointError(f"{what}'s parameter {name} holds NaN/inf")
 
 
-class LastSave:
-    """Where a training run saved its progress last: ``epoch`` and ``path`` (None: not yet);
-    ``checkpointing``: whether the run saves at all."""
+class LastCheckpoint:
+    """The checkpoint a training run wrote last: its ``epoch`` and ``path`` (None: none yet);
+    ``checkpointing``: whether the run writes checkpoints at all."""
 
     def __init__(self, checkpointing: bool, epoch: int | None = None, path: Path | None = None):
         self.checkpointing, self.epoch, self.path = checkpointing, epoch, path
 
 
 @contextmanager
-def stops_said_in_one_line(what: str, last: LastSave, epoch, hint: str = ""):
-    """Re-raise a NaN loss (``FloatingPointError``) or Ctrl-C during the training of ``what`` as one
-    line naming the epoch (``epoch()``, counted from 0) and the last checkpoint (``last``)."""
+def stop_names_last_checkpoint(what: str, last: LastCheckpoint, epoch, hint: str = ""):
+    """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C while training ``what`` is
+    re-raised as one line naming the epoch (``epoch()``, counted from 0) and where the last
+    checkpoint ``last`` is."""
     try:
         yield
     except FloatingPointError as e:
@@ -154,20 +155,11 @@ def stops_said_in_one_line(what: str, last: LastSave, epoch, hint: str = ""):
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
-    """Write ``state`` with ``torch.save`` to a temp file beside ``path``, then rename it over ``path``.
-
-    A crash mid-write leaves the previous checkpoint intact (``os.replace`` is atomic).
-    """
-    path = Path(path)
-    fd, tmp = temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """``torch.save`` of ``state`` through ``outputs.replacing``: a crash mid-write leaves the previous
+    checkpoint intact."""
+    with replacing(path) as f:
+        torch.save(state, f)
+    return Path(path)
 
 
 def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
@@ -175,7 +167,10 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     dicts, lists and numbers) with ``weights_only=True``: a file carrying code is refused, unrun."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}" + _partial_hint(path))
+        partial = partial_path(path)
+        hint = (f" (an unfinished training run is in {partial}: run the same train command again to finish it)"
+                if partial.is_file() else "")
+        raise FileNotFoundError(f"no checkpoint at {path}{hint}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # refused objects, truncated file, not a torch file, ...
@@ -197,14 +192,7 @@ def refuse_unfinished(state, path) -> None:
                          f"{(state.get('config') or {}).get('epochs')}); finish it with the same train command")
 
 
-def _partial_hint(path: Path) -> str:
-    partial = partial_path(path)
-    if partial.is_file():
-        return f" (an unfinished training run is in {partial}: run the same train command again to finish it)"
-    return ""
-
-
-def load_weights(model: nn.Module, source, strict: bool = True) -> nn.Module:
+def load_weights(model: nn.Module, source) -> nn.Module:
     """Load a ``state_dict`` (or a checkpoint dict holding one under ``'model'``) into ``model``.
 
     ``source`` is a path or a dict. A checkpoint made for another architecture raises a
@@ -219,11 +207,11 @@ def load_weights(model: nn.Module, source, strict: bool = True) -> nn.Module:
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
-    if strict and (missing or unexpected or shapes):
+    if missing or unexpected or shapes:
         raise ValueError(
             f"these weights do not fit {type(model).__name__}: "
             f"missing {missing[:5]}, unexpected {unexpected[:5]}, wrong shape {shapes[:5]} "
             "(was the checkpoint saved for another architecture or other z_dim/channels?)"
         )
-    model.load_state_dict(state, strict=strict)
+    model.load_state_dict(state)
     return model

@@ -21,6 +21,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from unittest import mock
 
 from . import judge, submission
 from .checks import LANG_ENV
@@ -114,13 +115,11 @@ def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = 
         raise ValueError(f"no submitted notebooks of {bundle['notebook']} (*.ipynb) in {folder}")
     questions = bundle["questions"]
     prepared = [judge.prepare(q) for q in questions]
-    rows, lang = [], os.environ.get(LANG_ENV)
-    try:
+    rows = []
+    with mock.patch.dict(os.environ):        # grade_one sets each submission's language; restored after
         for student, nb in found.items():
             rows += rows_of(student, questions, grade_one(nb, questions, prepared, timeout, reduced))
             got = sum(r["points"] for r in rows if r["student"] == student)
             print(f"{student}: {got} / {sum(q['points'] for q in questions)} points")
-    finally:
-        os.environ.pop(LANG_ENV, None) if lang is None else os.environ.__setitem__(LANG_ENV, lang)
     write_text(out, to_csv(rows))            # written beside ``out`` and renamed: never half a file
     return rows

@@ -27,8 +27,8 @@ import torch
 
 from . import answer_runner
 from .checks import outcome
+from .submission import PACKAGE_ROOT
 
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); from lecture_utils.answer_runner import main; "
           "main(*sys.argv[2:])")
 MAX_RECORDS_BYTES = 200 * 2**20

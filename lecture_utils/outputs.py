@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -163,15 +164,23 @@ def temp_beside(path: Path) -> tuple[int, str]:
     return fd, tmp
 
 
-def write_text(path, text: str) -> Path:
-    """Write ``text`` to a temp file beside ``path`` and rename it into place (never half a file)."""
+@contextmanager
+def replacing(path, mode: str = "wb", **open_args):
+    """The file ``open(temp, mode)`` of a temp file beside ``path``, renamed over ``path`` when the block
+    ends without an error (``os.replace`` is atomic: never half a file; else the temp file is removed)."""
     path = Path(path)
     fd, tmp = temp_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, mode, **open_args) as f:
+            yield f
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_text(path, text: str) -> Path:
+    """Write ``text`` to ``path`` through `replacing`."""
+    with replacing(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return Path(path)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import torch
 
@@ -62,21 +62,6 @@ def collection_cell(collect: dict) -> str:
             f"_lu_torch.save(_lu_answers, {ANSWERS!r})")
 
 
-@contextmanager
-def _environment(changes: dict):
-    """os.environ with ``changes`` while the kernel starts (it inherits them), restored after."""
-    old = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def load_answers(path: Path) -> dict:
     """The collected values, read without running code; {} when missing, too large or not plain data."""
     try:
@@ -103,7 +88,7 @@ def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dic
                                 interrupt_on_timeout=False, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": work}})
         note = ""
-        with _environment(env):
+        with mock.patch.dict(os.environ, env):      # the kernel inherits them; restored after
             try:
                 client.execute()
             except CellTimeoutError:

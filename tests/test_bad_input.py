@@ -473,13 +473,6 @@ def test_a_reduced_switch_that_is_neither_on_nor_off_is_one_line(user, tmp_path,
     one_line_error(err, "LECTURE_UTILS_REDUCED")
 
 
-@pytest.mark.parametrize("value", ["off", "OFF", "no", "false", "0", ""])
-def test_reduced_off_words_turn_it_off(monkeypatch, value):
-    from lecture_utils import config
-    monkeypatch.setenv("LECTURE_UTILS_REDUCED", value)
-    assert config.is_reduced() is False and config.pick(100, 2) == 100
-
-
 @pytest.mark.parametrize("what", ["missing", "not_mvtec", "a_file"])
 def test_capsule_variable_pointing_at_no_capsule_is_one_line(user, tmp_path, monkeypatch, what):
     from lecture_utils.data import sources

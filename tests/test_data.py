@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from lecture_utils.data.mvtec import DatasetError, MVTecDataset, list_images, load_split, summarize
+from lecture_utils.data.mvtec import DatasetError, list_images, load_split, summarize
 
 
 def save(path: Path, array, mode=None) -> Path:
@@ -59,13 +59,6 @@ def test_load_split_gives_images_labels_masks_and_defects(tmp_path):
     train = load_split(root, "train", image_size=8, channels=1)
     assert train.images.shape == (3, 1, 8, 8) and train.labels.sum() == 0
     assert [Path(p).name for p in train.paths] == ["000.png", "001.png", "002.png"]
-
-
-def test_dataset_items_are_dicts(tmp_path):
-    ds = MVTecDataset(make_mvtec(tmp_path), "test", image_size=8)
-    item = ds[3]
-    assert set(item) == {"image", "label", "mask", "defect", "path"}
-    assert item["label"] == 1 and item["defect"] == "crack" and item["mask"].shape == (1, 8, 8)
 
 
 def test_select_keeps_the_chosen_rows(tmp_path):

@@ -87,7 +87,7 @@ def test_lecture_archive_is_downloaded_checked_unpacked_and_reused(server, monke
     assert folder == cache / "lecture" and (folder / download.COMPLETE).is_file()
     assert (cache / "anomaly_detection_data.zip.json").is_file()
     assert download.fetch("lecture") == folder and server.hits == [path]  # cached: no second download
-    root, name = sources.capsule_root()
+    root, name = sources.capsule()
     assert name == "lecture" and root.name == "capsule"
     assert len(load_split(root, "test", image_size=8)) == 2
     assert sources.lecture_weights().read_bytes() == b"weights"
@@ -151,7 +151,7 @@ def test_mvtec_capsule_checked_by_md5(server, monkeypatch, cache):
     assert (folder / "capsule" / "ground_truth" / "crack" / "000_mask.png").is_file()
     assert download.find_mvtec_root(folder) == folder / "capsule"
     assert download.fetch("mvtec-capsule") == folder and server.hits == [path]
-    root, name = sources.capsule_root()
+    root, name = sources.capsule()
     assert name == "mvtec" and root == folder / "capsule"
 
 
@@ -245,10 +245,10 @@ def test_mnist_download_without_network(monkeypatch, cache):
 def test_capsule_env_wins_and_synthetic_is_the_fallback(monkeypatch, tmp_path):
     made = []
     monkeypatch.setattr(sources, "ensure_synthetic_capsule", lambda seed=0: made.append(seed) or tmp_path / "syn")
-    assert sources.capsule_root() == (tmp_path / "syn", "synthetic") and made == [sources.LECTURE_SEED]
+    assert sources.capsule() == (tmp_path / "syn", "synthetic") and made == [sources.LECTURE_SEED]
     (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
     monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(tmp_path / "mine"))
-    assert sources.capsule_root() == (tmp_path / "mine", "env")
+    assert sources.capsule() == (tmp_path / "mine", "env")
     assert sources.lecture_weights() is None
 
 

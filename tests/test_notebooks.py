@@ -105,15 +105,6 @@ def test_markdown_is_translated_not_copied(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("lang", build.LANGS)
-@pytest.mark.parametrize("version", VERSIONS)
-def test_committed_clean_with_python3_kernel(name, lang, version):
-    found, nb = cells(lang, name, "code", version)
-    assert nb["metadata"]["kernelspec"]["name"] == "python3"
-    assert all(c["outputs"] == [] and c["execution_count"] is None for c in found)
-
-
-@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("version", VERSIONS)
 def test_code_text_is_ascii_so_figures_never_show_empty_boxes(name, version):
     # Plot titles and printed tables are shared by both languages; matplotlib's default font has

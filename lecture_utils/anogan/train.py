@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
-from ..checkpoint import (LastSave, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
-                          resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
+from ..checkpoint import (LastCheckpoint, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
+                          resume_from, save_checkpoint, stop_names_last_checkpoint, tensor_identity)
 from ..config import pick, pick_device
 from ..messages import say, tell
 from .score import freeze, izi_f_loss
@@ -158,7 +158,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
             tell("finished", what="GAN", epochs=start, path=where)
         else:
             tell("resumed", what="GAN", path=where, epoch=start, epochs=cfg.epochs)
-    last = LastSave(checkpoint is not None, start if state is not None else None, where)
+    last = LastCheckpoint(checkpoint is not None, start if state is not None else None, where)
     partial = partial_path(checkpoint) if checkpoint is not None else None
 
     def save(epoch):
@@ -173,7 +173,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
     bar = tqdm(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
     epoch = start
-    with stops_said_in_one_line("GAN", last, lambda: epoch):
+    with stop_names_last_checkpoint("GAN", last, lambda: epoch):
         if partial is not None and state is None:
             save(0)                          # a checkpoint exists before the first NaN check
         for epoch in bar:

@@ -234,11 +234,8 @@ def _last_line(error: BaseException, limit: int = 100) -> str:
 
 
 def _digest(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, algorithm).hexdigest()
 
 
 def _check(archive: Archive, path: Path, target: Path) -> None:

@@ -54,10 +54,6 @@ class Item:
     defect: str
     mask: Path | None
 
-    @property
-    def label(self) -> int:
-        return int(self.defect != "good")
-
 
 def index_split(root, split: str, train_types=("good",)) -> list[Item]:
     """All items of ``root/split``, ``good`` first, then defect types in name order.  Of ``train``
@@ -158,11 +154,10 @@ def read_image(path, size: int, channels: int) -> torch.Tensor:
     return torch.from_numpy(a.reshape(size, size, channels)).permute(2, 0, 1).contiguous()
 
 
-def read_mask(path, size: int, image_path=None) -> torch.Tensor:
-    """Binary mask ``[1, size, size]`` resized by nearest neighbour (defect = 1).  White is
-    defect: any value above half the mask's maximum (so 0/255 and 0/1 masks both work)."""
-    if image_path is not None:
-        check_mask_size(path, image_path)
+def read_mask(path, size: int, image_path) -> torch.Tensor:
+    """Binary mask ``[1, size, size]`` of the image ``image_path`` (the same size), resized by nearest
+    neighbour.  White is defect: any value above half the mask's maximum (0/255 and 0/1 masks work)."""
+    check_mask_size(path, image_path)
     try:
         with Image.open(path) as m:
             a = np.asarray(_convert(m, "L").resize((size, size), Image.NEAREST))
@@ -217,41 +212,16 @@ class ImageSet:
         return keep
 
 
-class MVTecDataset(torch.utils.data.Dataset):
-    """One split of an MVTec-layout folder; each sample is a dict with ``image`` [C, H, W],
-    ``label`` (0 good / 1 defect), ``mask`` [1, H, W], ``defect`` and ``path``."""
-
-    def __init__(self, root, split: str = "train", image_size: int = 128, channels: int = 3):
-        self.root, self.split, self.image_size, self.channels = Path(root), split, image_size, channels
-        self.items = index_split(root, split)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, i: int) -> dict:
-        item = self.items[i]
-        size = self.image_size
-        mask = (read_mask(item.mask, size, item.path) if item.mask is not None
-                else torch.zeros(1, size, size))
-        return {"image": read_image(item.path, size, self.channels), "label": item.label,
-                "mask": mask, "defect": item.defect, "path": str(item.path)}
-
-    @property
-    def has_masks(self) -> bool:
-        return any(item.mask is not None for item in self.items)
-
-    def load(self) -> ImageSet:
-        """Decode every image once into tensors (the lectures' data sets fit in memory)."""
-        samples = [self[i] for i in range(len(self))]
-        return ImageSet(torch.stack([s["image"] for s in samples]),
-                        torch.tensor([s["label"] for s in samples]),
-                        torch.stack([s["mask"] for s in samples]),
-                        [s["defect"] for s in samples], [s["path"] for s in samples], self.has_masks)
-
-
 def load_split(root, split: str, image_size: int = 128, channels: int = 3) -> ImageSet:
-    """Shortcut: ``MVTecDataset(root, split, image_size, channels).load()``."""
-    return MVTecDataset(root, split, image_size, channels).load()
+    """Decode every image (and mask) of ``root/split`` once into an ``ImageSet`` (the lectures'
+    data sets fit in memory); good images get an all-zero mask."""
+    items = index_split(root, split)
+    zeros = torch.zeros(1, image_size, image_size)
+    masks = [zeros if item.mask is None else read_mask(item.mask, image_size, item.path) for item in items]
+    return ImageSet(torch.stack([read_image(item.path, image_size, channels) for item in items]),
+                    torch.tensor([int(item.defect != "good") for item in items]), torch.stack(masks),
+                    [item.defect for item in items], [str(item.path) for item in items],
+                    any(item.mask is not None for item in items))
 
 
 def summarize(root) -> dict:

@@ -25,6 +25,7 @@ from .. import config
 from ..config import in_colab
 from ..messages import say, tell
 from . import download as dl
+from .digits import SOURCES as DIGIT_CHOICES
 from .download import LECTURE, MVTEC_CAPSULE, DownloadError, find_mvtec_root, unpacked
 from .mvtec import DatasetError
 from .synthetic import ensure_synthetic_capsule
@@ -34,7 +35,6 @@ DOWNLOAD_ENV = "LECTURE_UTILS_DOWNLOAD"
 CAPSULE_CHOICES = ("auto", "lecture", "mvtec", "synthetic")
 TUNING_SEED = 0   # the synthetic capsule the evaluation settings were chosen on (benchmarks/RESULTS_vae.md)
 LECTURE_SEED = 1  # the synthetic capsule the lectures train and evaluate on offline: unseen by that tuning
-DIGIT_CHOICES = ("auto", "mnist", "bundled")
 DRIVE_FOLDER = "/content/drive/MyDrive/lecture_utils"
 _ARCHIVES = {"lecture": LECTURE.name, "mvtec": MVTEC_CAPSULE.name}   # DATA value -> download.ARCHIVES
 
@@ -112,11 +112,6 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
     lecture = dl.ARCHIVES[_ARCHIVES["lecture"]]    # the one to get by hand: it carries the weights
     tell("capsule_failed", reason=failures[0], how=_how("archive", lecture.url, dl.cache_dir()))
     return ensure_synthetic_capsule(seed), "synthetic"
-
-
-def capsule_root(seed: int = LECTURE_SEED) -> tuple[Path, str]:
-    """``capsule("auto")``: the best capsule data here (downloads only in Colab or when opted in)."""
-    return capsule("auto", seed)
 
 
 def describe(name: str, root, seed: int = LECTURE_SEED) -> str:

@@ -30,8 +30,6 @@ from ..outputs import write_folder
 
 DEFECTS = ("crack", "faulty_imprint", "poke", "scratch", "squeeze")
 REF = 256            # geometry below is in pixels of a 256x256 image
-SUPER = 1            # supersampling factor; 1 suffices: edges are antialiased from their
-                     # signed distance, bitmaps are low-pass filtered before sampling
 # capsule geometry (reference pixels), measured on MVTec's capsule resized to 256x256
 BODY_R, CAP_R = 33.5, 35.0             # radii of the body (right) and the cap (left)
 LEFT, RIGHT, SEAM = -73.0, 74.0, 1.5   # centres of the two round ends, and the cap's edge
@@ -95,16 +93,15 @@ class Defect:
 
 # --- geometry
 def _frame(pose: Pose, size: int):
-    """Capsule coordinates (u, v) of every supersampled pixel centre, and one pixel's length."""
-    n = size * SUPER
+    """Capsule coordinates (u, v) of every pixel centre, and one pixel's length."""
     unit = size / REF * pose.scale                     # image pixels per reference pixel
-    xy = (np.arange(n, dtype=np.float32) + 0.5) / SUPER - size / 2
-    x, y = np.meshgrid(xy, xy)                          # [n, n] each
+    xy = np.arange(size, dtype=np.float32) + 0.5 - size / 2
+    x, y = np.meshgrid(xy, xy)                          # [size, size] each
     x, y = x / unit - pose.du, y / unit - pose.dv
     a = np.deg2rad(pose.angle)
     u = x * np.cos(a) + y * np.sin(a)
     v = -x * np.sin(a) + y * np.cos(a) + 0.5
-    return u, v, 1.0 / (unit * SUPER)
+    return u, v, 1.0 / unit
 
 
 def _stadium(u, v, left, right, r):
@@ -185,8 +182,7 @@ def render(pose: Pose, size: int = 256, defect: Defect | None = None) -> np.ndar
         for bitmap, rgb in defect.layers:
             a = _sample(bitmap, u, vd)[..., None] * inside
             img = img * (1 - a) + np.asarray(rgb, np.float32) * a
-    img = img * pose.light
-    return img.reshape(size, SUPER, size, SUPER, 3).mean(axis=(1, 3))   # [size, size, 3]
+    return img * pose.light                            # [size, size, 3]
 
 
 def _background(u, d_body, d_cap, pose: Pose):
@@ -354,7 +350,7 @@ def dent_region(pose: Pose, size: int, dent) -> np.ndarray:
     vd = _dented(u, v, dent)
     inside = np.minimum(_stadium(u, v, LEFT, RIGHT, BODY_R), _stadium(u, v, LEFT, SEAM, CAP_R)) < 0
     moved = np.abs(vd - v) > 0.25
-    return (moved & inside).reshape(size, SUPER, size, SUPER).any(axis=(1, 3))   # [size, size]
+    return moved & inside                                # [size, size]
 
 
 def _finish(img):

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
-from ..checkpoint import (LastSave, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
-                          refuse_unfinished, resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
+from ..checkpoint import (LastCheckpoint, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
+                          refuse_unfinished, resume_from, save_checkpoint, stop_names_last_checkpoint, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from ..messages import tell
 from .model import VAE, vae_loss
@@ -160,7 +160,7 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     optimizer = make_optimizer(model, config)
     history, start = [], 0
     state, where = resume_state(checkpoint, config, data, fresh, device) if checkpoint is not None else (None, None)
-    last = LastSave(checkpoint is not None)
+    last = LastCheckpoint(checkpoint is not None)
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
@@ -183,7 +183,7 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
     images = images.to(device)
     bar = tqdm(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
     epoch = start
-    with stops_said_in_one_line("VAE", last, lambda: epoch, hint=" (try a lower --lr)"):
+    with stop_names_last_checkpoint("VAE", last, lambda: epoch, hint=" (try a lower --lr)"):
         if partial is not None and last.epoch is None:
             save(0)                                # a checkpoint exists before the first NaN check
         for epoch in bar:
