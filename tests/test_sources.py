@@ -20,7 +20,6 @@ from PIL import Image
 from conftest import closed_port_url, zip_bytes
 
 from lecture_utils import config, messages
-from lecture_utils import messages
 from lecture_utils.data import download, sources
 from lecture_utils.data.download import MVTEC_CAPSULE, DownloadError
 from lecture_utils.data.mvtec import load_split

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
-from ..checkpoint import (LastCheckpoint, cache_file, check_finite, load_checkpoint, load_weights, partial_path,
-                          refuse_unfinished, resume_from, save_checkpoint, stop_names_last_checkpoint, tensor_identity)
+from ..checkpoint import (LastCheckpoint, cache_file, check_finite, partial_path, resume_from, save_checkpoint,
+                          stop_names_last_checkpoint, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from ..messages import tell
 from .model import VAE, vae_loss
