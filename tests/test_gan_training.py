@@ -80,7 +80,7 @@ def test_resume_refuses_other_data_and_fewer_epochs_and_the_partial_is_removed(t
 def izi_f_on(E, G, D, x) -> float:
     """The izi_f loss of all of x at once (BatchNorm on x's own statistics), E left untouched."""
     with torch.no_grad():
-        return score.izi_f_loss(copy.deepcopy(E).train(), G, D, x, 1.0).item()
+        return score.izi_f(copy.deepcopy(E).train(), G, D, x, 1.0).item()
 
 
 def test_encoder_trains_with_generator_frozen():

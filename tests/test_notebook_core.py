@@ -148,20 +148,26 @@ def test_notebook_anomaly_score_equals_the_package():
     g = torch.Generator().manual_seed(0)
     x, z = torch.rand(5, 1, 64, 64, generator=g) * 2 - 1, torch.randn(5, 4, generator=g)
     for lam in (0.0, 0.1, 1.0):
-        torch.testing.assert_close(ns["anomaly_score"](G, D, x, z, lam), score.anomaly_loss(G, D, x, z, lam))
+        mine, ref = ns["anomaly_score"](G, D, x, z, lam), score.anomaly_score(G, D, x, z, lam)
+        assert mine._fields == ref._fields
+        for a, b in zip(mine, ref):
+            torch.testing.assert_close(a, b)
+    assert not torch.equal(mine.residual, mine.discrimination)
 
 
-def test_notebook_search_equals_search_batch():
+def test_notebook_search_z_equals_the_package():
     ns = run_cells(LECTURE_2, "anomaly_score", "search_z")
-    G, D = tiny_gan()
     g = torch.Generator().manual_seed(1)
     x, z0 = torch.rand(3, 1, 64, 64, generator=g) * 2 - 1, torch.randn(3, 4, generator=g)
-    G.train()  # the notebook's loop must put G and D in eval mode itself
-    z, history, path = ns["search_z"](G, D, x, z0, 0.05, 6, 0.1, every=2)
-    assert not G.training and not D.training
-    assert not any(p.requires_grad for p in [*G.parameters(), *D.parameters()])
-    z_ref, history_ref, path_ref = search.search_batch(G, D, x, z0, search.SearchConfig(iterations=6, lr=0.05, lam=0.1),
-                                                       every=2)
+    cfg = search.SearchConfig(iterations=6, lr=0.05, lam=0.1)
+    runs = []
+    for search_z in (ns["search_z"], search.search_z):
+        G, D = tiny_gan()
+        G.train()  # each must put G and D in eval mode itself
+        runs.append(search_z(G, D, x, z0, cfg, every=2))
+        assert not G.training and not D.training
+        assert not any(p.requires_grad for p in [*G.parameters(), *D.parameters()])
+    (z, history, path), (z_ref, history_ref, path_ref) = runs
     torch.testing.assert_close(z, z_ref)
     torch.testing.assert_close(history, history_ref)
     assert len(path) == len(path_ref) == 4
@@ -177,7 +183,7 @@ def test_notebook_izi_f_equals_the_package():
     E = dcgan.build_encoder(z_dim=4, width=8, seed=2).eval()
     x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(2)) * 2 - 1
     for kappa in (0.0, 1.0, 3.0):
-        mine, ref = ns["izi_f"](E, G, D, x, kappa), score.izi_f_loss(E, G, D, x, kappa)
+        mine, ref = ns["izi_f"](E, G, D, x, kappa), score.izi_f(E, G, D, x, kappa)
         torch.testing.assert_close(mine, ref)
         grads = torch.autograd.grad(mine, list(E.parameters()))
         refs = torch.autograd.grad(ref, list(E.parameters()))

@@ -24,7 +24,7 @@ from ..checkpoint import (LastSave, ResumeError, check_finite, check_resumable, 
                           resume_from, save_checkpoint, stops_said_in_one_line, tensor_identity)
 from ..config import pick, pick_device
 from ..messages import say, tell
-from .score import freeze, izi_f_loss
+from .score import freeze, izi_f
 
 
 @dataclass
@@ -219,9 +219,9 @@ def _sample(G, z: torch.Tensor) -> torch.Tensor:
 def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = None, device=None,
                   progress: bool = True, loss=None) -> dict:
     """Train E with G and D frozen (izi_f); returns ``{'loss': [...], 'lr': [...], 'seconds': s}``
-    (loss and learning rate per step). ``loss``: ``izi_f_loss`` or a function with its signature."""
+    (loss and learning rate per step). ``loss``: ``izi_f`` or a function with its signature."""
     cfg = cfg or EncoderConfig()
-    loss_fn = loss or izi_f_loss
+    loss_fn = loss or izi_f
     device = pick_device(device)
     freeze(G, D)
     G.to(device), D.to(device)

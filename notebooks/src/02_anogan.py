@@ -368,53 +368,70 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # 高いままでしょうか。（最後のスコアがどれだけ両者を分けるかは 5節で測ります。）
 
 # %% [markdown] lang="en"
-# A(x) and the search, written out. Every figure of sections 4 and 5, and the explorer of section 8,
-# show this run; the package's `latent_search` is the same loop (a test keeps the two equal).
+# A(x) and the search, written out: `anomaly_score` and `search_z` have the names, arguments and
+# results of the package's functions (a test keeps each equal to its twin). Every figure of sections
+# 4 and 5, and the explorer of section 8, show this run; the package's `latent_search` does this for
+# the whole test set (in chunks, with optional restarts).
 # %% [markdown] lang="ja"
-# A(x) と探索を書き下します。4節と 5節の図、8節のエクスプローラはすべてこの実行結果です。パッケージの
-# `latent_search` も同じループです（テストで両者が一致することを確かめています）。
+# A(x) と探索を書き下します。`anomaly_score` と `search_z` は、パッケージの同名の関数と名前・引数・戻り値が
+# 同じです（テストで両者が一致することを確かめています）。4節と 5節の図、8節のエクスプローラはすべてこの
+# 実行結果です。パッケージの `latent_search` はこれをテストセット全体に対して行います（分割して、必要なら
+# 複数の初期値から）。
 
 # %%
 # core: anomaly_score
+from typing import NamedTuple
+
+
+class AnomalyScore(NamedTuple):
+    score: torch.Tensor           # A(x) [B]
+    residual: torch.Tensor        # sum|x - G(z)| [B]
+    discrimination: torch.Tensor  # sum|f_D(x) - f_D(G(z))| [B]
+    x_hat: torch.Tensor           # G(z) [B, 1, 64, 64]
+
+
 def anomaly_score(G, D, x, z, lam=0.1):
-    """A(x) = L(z) = (1 - lam) * sum|x - G(z)| + lam * sum|f_D(x) - f_D(G(z))| per image [B]."""
+    """A(x) = L(z) = (1 - lam) * sum|x - G(z)| + lam * sum|f_D(x) - f_D(G(z))| per image, with its two terms."""
     x_hat = G(z)                                                 # [B, 1, 64, 64]
     _, f_x = D(x)                                                # [B, 8192]: D's feature f_D
     _, f_hat = D(x_hat)
     residual = (x - x_hat).abs().flatten(1).sum(1)               # [B]
     discrimination = (f_x - f_hat).abs().sum(1)                  # [B]
-    return (1 - lam) * residual + lam * discrimination
+    return AnomalyScore((1 - lam) * residual + lam * discrimination, residual, discrimination, x_hat)
 
 # %%
 # core: search_z
-def search_z(G, D, x, z0, lr, iterations, lam=0.1, every=1):
-    """Adam on z [B, z_dim] with G and D frozen; returns each image's best z, L per step
-    [iterations + 1, B] and z every `every` steps (the path the explorer replays)."""
+def search_z(G, D, x, z0, cfg, every=0, bar=None):
+    """Adam on z [B, z_dim] with G and D frozen (settings cfg: lr, iterations, lam); returns each
+    image's best z, L per step [iterations + 1, B] and z every `every` steps (the path the explorer
+    replays); `bar`, a progress bar, advances once per step."""
     for net in (G, D):
         net.eval()                   # BatchNorm uses its running statistics: a score ignores the batch
         net.requires_grad_(False)    # only z is optimised
     z = z0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
+    opt = torch.optim.Adam([z], lr=cfg.lr)
     best_z, best = z0.clone(), torch.full((len(z0),), float("inf"), device=z0.device)
     history, path = [], []
-    for t in range(iterations + 1):
-        if t % every == 0:
+    for t in range(cfg.iterations + 1):
+        if every and t % every == 0:
             path.append(z.detach().cpu().clone())
-        loss = anomaly_score(G, D, x, z, lam)                    # [B]
-        history.append(loss.detach().cpu())
+        loss = anomaly_score(G, D, x, z, cfg.lam).score          # [B]
+        history.append(loss.detach())
         better = loss.detach() < best                            # keep each image's best z so far
         best_z[better], best[better] = z.detach()[better], loss.detach()[better]
-        if t == iterations:
+        if t == cfg.iterations:
             break
         opt.zero_grad()
         loss.sum().backward()        # a sum: z_i's gradient is that of A(x_i) alone
         opt.step()
+        if bar is not None:
+            bar.update(1)
     return best_z, torch.stack(history), path
 
 # %%
 import time
 
-from lecture_utils.anogan.score import score_latents
+from lecture_utils.anogan.score import SearchResult, score_latents
 from lecture_utils.anogan.search import initial_z
 
 SEARCH = SearchConfig()
@@ -422,10 +439,9 @@ print(SEARCH)
 t0 = time.perf_counter()
 z0 = initial_z(len(x_test), G.z_dim, SEARCH.seed)               # the package's start: z ~ N(0, I), seeded
 every = max(1, SEARCH.iterations // 20)                          # z kept every `every` steps for the explorer
-z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH.lr, SEARCH.iterations,
-                                   SEARCH.lam, every=every)
-search = score_latents(G, D, x_test, z_best, SEARCH.lam)        # A(x), G(z) and |x - G(z)| at the best z
-search.history, search.seconds = search_history, time.perf_counter() - t0
+z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH, every=every)
+found = score_latents(G, D, x_test, z_best, SEARCH.lam)         # A(x), G(z) and |x - G(z)| at the best z
+search = SearchResult(**vars(found), history=search_history.cpu(), seconds=time.perf_counter() - t0)
 print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
       f"({len(x_test) / search.seconds:.1f} images/s)")
 
@@ -792,7 +808,7 @@ def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
         net.requires_grad_(False)
     z = z0.clone().requires_grad_(True)
     for _ in range(iterations):
-        (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).sum(), z)
+        (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
         z = (z - lr * grad).detach().requires_grad_(True)
     return z.detach()
     # END SOLUTION
@@ -805,7 +821,7 @@ _ = homework_anogan.check_sgd_search(sgd_search)
 import torch
 import lecture_utils.checks as hc
 from lecture_utils.answer_runner import build_net
-from lecture_utils.anogan.score import anomaly_loss
+from lecture_utils.anogan.score import anomaly_score
 
 NET = "lecture_utils.anogan.homework:tiny_net"
 
@@ -827,7 +843,7 @@ def judge(records, cases):
         G, D = (build_net({**a, "train": False, "frozen": True}) for a in case["args"][:2])
         z = z0.clone().requires_grad_(True)
         for _ in range(iterations):
-            (grad,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
+            (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
             z = (z - lr * grad).detach().requires_grad_(True)
         got = hc.tensor_of(hc.returned(record, "sgd_search"), z0.shape, "sgd_search")
         hc.expect(torch.equal(record["after"][3], z0), "sgd_search changed z0 in place", "sgd_search が z0 を書き換えました")
