@@ -124,10 +124,9 @@ def test_explorer_draws_a_static_figure_without_widgets(monkeypatch):
     import sys
     import matplotlib
     matplotlib.use("Agg")
-    from lecture_utils.anogan import plots as P
     G, D = models()
     x = torch.rand(2, 1, 64, 64) * 2 - 1
     path = search.search_trajectory(G, D, x, search.SearchConfig(iterations=4, lr=0.05), every=2)
     assert len(path) == 3 and path[-1].shape == (2, 20)
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails -> a note, no error
-    assert P.search_explorer(G, D, x, path) is None
+    assert plots.search_explorer(G, D, x, path) is None

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lecture_utils.anogan import dcgan, score, search
-from lecture_utils.anogan import train as gt
+from lecture_utils.anogan import train as gan_train
 from lecture_utils.vae import projection as pj
 from lecture_utils.vae.model import VAE
 
@@ -123,10 +123,10 @@ def tiny_gan(seed=0):
 
 def test_notebook_gan_step_equals_the_package():
     ns = run_cells(LECTURE_2, "gan_step")
-    cfg = gt.GANConfig(z_dim=4, batch_size=4)
+    cfg = gan_train.GANConfig(z_dim=4, batch_size=4)
     x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(3)) * 2 - 1
     runs = []
-    for step in (ns["gan_step"], gt.gan_step):
+    for step in (ns["gan_step"], gan_train.gan_step):
         G, D = tiny_gan()
         opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
         opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
@@ -207,7 +207,9 @@ def test_train_gan_and_train_encoder_use_the_notebooks_functions():
 
     G, D = tiny_gan()
     x = torch.rand(8, 1, 64, 64) * 2 - 1
-    gt.train_gan(G, D, x, gt.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False, step=counting_step)
+    gan_train.train_gan(G, D, x, gan_train.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False,
+                        step=counting_step)
     E = dcgan.build_encoder(z_dim=4, width=8, seed=2)
-    gt.train_encoder(E, G, D, x, gt.EncoderConfig(epochs=1, batch_size=4), progress=False, loss=counting_loss)
+    gan_train.train_encoder(E, G, D, x, gan_train.EncoderConfig(epochs=1, batch_size=4), progress=False,
+                            loss=counting_loss)
     assert len(steps) == 2 and len(losses) == 2

@@ -57,8 +57,8 @@
 import torch
 
 from lecture_utils.anogan import dcgan, homework as homework_anogan, published
-from lecture_utils.anogan import plots as P
-from lecture_utils.anogan import train as gt
+from lecture_utils.anogan import plots
+from lecture_utils.anogan import train as gan_train
 from lecture_utils.anogan.score import encode, encoder_scores, to_unit
 from lecture_utils.anogan.search import SearchConfig, latent_search
 from lecture_utils.data import digits, sources
@@ -143,8 +143,8 @@ print(f"source: {sets.source} | train {tuple(x_train.shape)} | held-out normal {
       f"test {len(x_test)} ({int(y_test.sum())} anomalies)")
 
 # %%
-P.show_images(x_train, "training images (normal only)");
-P.show_images(x_test[y_test == 1], "test anomalies");
+plots.show_images(x_train, "training images (normal only)");
+plots.show_images(x_test[y_test == 1], "test anomalies");
 
 # %% [markdown] lang="en"
 # ## 2. DCGAN: the generator G and the discriminator D
@@ -287,18 +287,18 @@ def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
 
 # %%
 TRAIN = False  # True: train here even when published weights are available
-BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
+BOOK = gan_train.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
 book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_x = x_train[::max(1, len(x_train) // 400)]
 published.provide(book_path, BOOK, book_x, sets.source, train=TRAIN)  # the lecturer's weights, if they fit
-book_history = gt.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
+book_history = gan_train.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
                             step=gan_step)  # our gan_step above, for every batch
-P.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
+plots.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
 
 # %%
-P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch by epoch");
+plots.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch by epoch");
 
 # %% [markdown] lang="en"
 # What does the grid show? After these few epochs the book's G usually draws no digits yet: grey
@@ -325,18 +325,18 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 # 設定にその数があります）。進捗バーに両方の損失が表示されます。曲線と格子を書籍のものと比べましょう。
 
 # %%
-GAN = gt.GANConfig.for_images(len(x_train))
+GAN = gan_train.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 published.provide(gan_path, GAN, x_train, sets.source, train=TRAIN)
-history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
+history = gan_train.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
 tell("trained", seconds=history["seconds"], name=gan_path.name)
 
 # %%
-P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
+plots.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
 
 # %%
-P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch");
+plots.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch");
 
 # %% [markdown] lang="en"
 # ## 4. Latent search
@@ -446,7 +446,7 @@ print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.sec
       f"({len(x_test) / search.seconds:.1f} images/s)")
 
 # %%
-P.plot_search_history(search.history, y_test);
+plots.plot_search_history(search.history, y_test);
 
 # %% [markdown] lang="en"
 # G learned to draw 7s and 8s only: for a 2 (right) the best it can do is the nearest 7 or 8, and
@@ -461,7 +461,8 @@ P.plot_search_history(search.history, y_test);
 # %%
 normal_idx = torch.nonzero(y_test == 0).flatten()[:4].tolist()
 anomaly_idx = torch.nonzero(y_test == 1).flatten()[:4].tolist()
-P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images", labels=y_test);
+plots.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images",
+                           labels=y_test);
 
 # %% [markdown] lang="en"
 # ## 5. Evaluation: how well do the scores separate 2s from 7s and 8s?
@@ -480,7 +481,7 @@ P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4
 # %%
 print(f"AUROC  A(x): {auroc(y_test, search.scores):.3f} | residual only: "
       f"{auroc(y_test, search.residual):.3f} | discrimination only: {auroc(y_test, search.discrimination):.3f}")
-P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
+plots.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
 
 # %% [markdown] lang="en"
 # The lowest-scored images (most normal-looking) and the highest-scored ones, with their residual
@@ -493,7 +494,7 @@ P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent se
 # スコアが高い方に正常な数字は混じっていますか？それはどんな数字でしょうか？
 
 # %%
-P.plot_best_worst(x_test, y_test, search, k=4);
+plots.plot_best_worst(x_test, y_test, search, k=4);
 
 # %% [markdown] lang="en"
 # ## 6. A fast variant: an encoder instead of the search
@@ -553,11 +554,11 @@ def izi_f(E, G, D, x, kappa):
 
 
 # %%
-ENC = gt.EncoderConfig.for_images(len(x_train))
+ENC = gan_train.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
 published.provide(enc_path, ENC, x_train, sets.source, train=TRAIN, trained_with=gan_path)  # only with the published G
-enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
+enc_history = gan_train.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
                                       loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
@@ -888,7 +889,8 @@ LAMBDAS = [0.0, 0.05, 0.1, 0.2, 0.5, 1.0]
 by_lambda = auroc_by_lambda(y_test, search.residual, search.discrimination, LAMBDAS)
 print(f"AUROC at the z searched with lambda = {SEARCH.lam}, re-weighted: "
       + " | ".join(f"lambda {lam:g}: {a:.3f}" for lam, a in zip(LAMBDAS, by_lambda)))
-P.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam, f"AUROC against lambda (z searched with lambda = {SEARCH.lam})");
+plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
+                           f"AUROC against lambda (z searched with lambda = {SEARCH.lam})");
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -904,18 +906,18 @@ P.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam, f"AUROC against lambda (z
 # %% [markdown] lang="en"
 # **Stretch task (optional, not graded).** Train a second encoder with your `ziz_loss` of exercise 3
 # instead of `izi_f`: pass `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
-# to `gt.train_encoder_cached` with a cache path of its own (e.g. `cache_file("anogan/encoder-ziz", ...)`),
+# to `gan_train.train_encoder_cached` with a cache path of its own (e.g. `cache_file("anogan/encoder-ziz", ...)`),
 # score the test set with `encoder_scores` and compare its AUROC with the izi_f encoder's printed in
 # section 6, on the same data. Measure the AUROC and look at a few reconstructions G(E(x)) of normal
-# test digits (`P.plot_reconstructions`): does the ziz encoder reproduce real digits as well? Or
+# test digits (`plots.plot_reconstructions`): does the ziz encoder reproduce real digits as well? Or
 # change the digits in `DIGITS` (e.g. normal 1 and 4, anomaly 9) and compare the search's and the
 # encoder's AUROCs with the reference on real MNIST (`docs/results.md`: encoder 0.948).
 # %% [markdown] lang="ja"
 # **発展課題（任意、採点なし）** 課題3の `ziz_loss` を `izi_f` の代わりに使って、2つ目のエンコーダを学習しましょう。
-# `gt.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
+# `gan_train.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
 # と専用のキャッシュのパス（例: `cache_file("anogan/encoder-ziz", ...)`）を渡し、`encoder_scores` でテストセットを
 # 採点して、同じデータで 6節に表示された izi_f のエンコーダの AUROC と比べます。AUROC を測り、正常なテスト画像の
-# 再構成 G(E(x)) を数枚見てください（`P.plot_reconstructions`）。ziz のエンコーダは本物の数字を同じくらい
+# 再構成 G(E(x)) を数枚見てください（`plots.plot_reconstructions`）。ziz のエンコーダは本物の数字を同じくらい
 # 再現できるでしょうか。あるいは `DIGITS` の数字を変え（例: 正常 1 と 4、異常 9）、探索とエンコーダの AUROC を
 # 実物の MNIST での参考値（`docs/results.md`: エンコーダ 0.948）と比べましょう。
 
@@ -938,7 +940,7 @@ P.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam, f"AUROC against lambda (z
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
+plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
                   every=every, iterations=SEARCH.iterations, labels=y_test[few]);
 
 # %% [markdown] lang="en"
