@@ -582,7 +582,7 @@ print(f"this run ({sets.source}, {len(x_test)} test images): {SEARCH.iterations}
 print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.878, encoder 0.967")
 
 # %% [markdown] lang="en"
-# ## 7. Homework
+# ## 7. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
 # "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
