@@ -141,6 +141,21 @@ def test_notebook_gan_step_equals_the_package():
     assert not torch.equal(G0.state_dict()["last.0.weight"], g1["last.0.weight"])  # G was updated
 
 
+@pytest.mark.parametrize("source", ["notebook", "package"])
+def test_gan_step_stops_on_a_nan_loss_before_it_reaches_the_weights(source):
+    step = run_cells(LECTURE_2, "gan_step")["gan_step"] if source == "notebook" else gan_train.gan_step
+    cfg = gan_train.GANConfig(z_dim=4, batch_size=4)
+    x = torch.rand(4, 1, 64, 64) * 2 - 1
+    x[0, 0, 0, 0] = float("nan")
+    G, D = tiny_gan()
+    opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
+    opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
+    with pytest.raises(FloatingPointError, match="NaN"):
+        step(G, D, opt_g, opt_d, x, cfg, 0.1, torch.Generator().manual_seed(7))
+    for net in (G, D):
+        assert all(torch.isfinite(v).all() for v in net.state_dict().values())
+
+
 def test_notebook_anomaly_score_equals_the_package():
     ns = run_cells(LECTURE_2, "anomaly_score")
     G, D = tiny_gan()

@@ -88,8 +88,9 @@ def _batches(n: int, batch_size: int, gen: torch.Generator):
             yield idx
 
 
-def _check(*losses: torch.Tensor) -> None:
-    if not all(math.isfinite(loss.item()) for loss in losses):
+def _check(loss: torch.Tensor) -> None:
+    """Called before each optimiser step, so a NaN/inf loss never reaches the weights."""
+    if not torch.isfinite(loss):
         raise FloatingPointError(
             "a loss became NaN/inf (lower the learning rates or check the images are in [-1, 1])")
 
@@ -109,15 +110,16 @@ def gan_step(G, D, opt_g, opt_d, x, cfg: GANConfig, noise_std: float, gen: torch
     y_fake = torch.zeros(B, device=dev)
     d_loss = (F.binary_cross_entropy_with_logits(real_logit.view(-1), y_real)
               + F.binary_cross_entropy_with_logits(fake_logit.view(-1), y_fake))
+    _check(d_loss)
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
     fake_logit, _ = D(_noisy(fake, noise_std, gen))
     g_loss = F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.ones(B, device=dev))
+    _check(g_loss)
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
-    _check(d_loss, g_loss)
     return d_loss.item(), g_loss.item()
 
 
@@ -234,10 +236,10 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
         for idx in _batches(len(images), cfg.batch_size, gen):
             loss = loss_fn(E, G, D, images[idx].to(device), cfg.kappa)
+            _check(loss)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            _check(loss)
             history["loss"].append(loss.item())
             history["lr"].append(opt.param_groups[0]["lr"])
             if schedule is not None:

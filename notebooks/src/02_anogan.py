@@ -271,17 +271,19 @@ def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
     fake_logit, _ = D(noisy(fake.detach()))
     d_loss = (F.binary_cross_entropy_with_logits(real_logit.view(-1), torch.full((B,), cfg.real_label, device=dev))
               + F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.zeros(B, device=dev)))
+    if not torch.isfinite(d_loss):   # checked before the step: a NaN/inf loss never reaches the weights
+        raise FloatingPointError("L_D became NaN/inf: lower the learning rates")
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
     # L_G = BCE(D(G(z)), 1), through the updated D
     fake_logit, _ = D(noisy(fake))
     g_loss = F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.ones(B, device=dev))
+    if not torch.isfinite(g_loss):
+        raise FloatingPointError("L_G became NaN/inf: lower the learning rates")
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
-    if not (torch.isfinite(d_loss) and torch.isfinite(g_loss)):
-        raise FloatingPointError("a loss became NaN/inf: lower the learning rates")
     return d_loss.item(), g_loss.item()
 
 
