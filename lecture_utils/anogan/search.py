@@ -76,7 +76,8 @@ def latent_search(G, D, images: torch.Tensor, cfg: SearchConfig | None = None, z
     G and D are put in eval mode with frozen weights (the book left G's BatchNorm in train mode,
     so a score depended on the other images of the batch). ``z0`` [N, z_dim] starts the search
     (e.g. the encoder's E(x)); otherwise ``cfg.restarts`` random starts per image run side by
-    side and the best final L per image is kept.
+    side. Each run keeps the z of the lowest L it reached at any step (not the last step's), and of
+    an image's restarts the one whose lowest L is lowest is scored.
     """
     cfg = cfg or SearchConfig()
     device = next(G.parameters()).device
@@ -102,10 +103,10 @@ def latent_search(G, D, images: torch.Tensor, cfg: SearchConfig | None = None, z
 
 
 def _best_restart(z: torch.Tensor, history: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Keep, per image, the restart that reached the lowest loss."""
+    """Keep, per image, the restart that reached the lowest loss at any step."""
     r = len(z) // n
-    final = history.min(0).values.view(r, n)                           # [R, N] best L of each start
-    best = final.argmin(0)                                             # [N]
+    lowest = history.min(0).values.view(r, n)                          # [R, N] lowest L of each start
+    best = lowest.argmin(0)                                            # [N]
     idx = best * n + torch.arange(n, device=best.device)
     return z[idx], history[:, idx]
 
