@@ -123,7 +123,7 @@ def gan_step(G, D, opt_g, opt_d, x, cfg: GANConfig, noise_std: float, gen: torch
     return d_loss.item(), g_loss.item()
 
 
-FREE = ("epochs", "sample_every")  # settings a resumed GAN run may change
+RESUME_MAY_CHANGE = ("epochs", "sample_every")  # the GANConfig fields a resumed run may change
 
 
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
@@ -150,7 +150,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
     start, history = 0, {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
     state, where = (resume_from(checkpoint, cfg, data, ("G", "D", "config", "epoch"), "train_gan",
-                                free=FREE, fresh=fresh) if checkpoint is not None else (None, None))
+                                free=RESUME_MAY_CHANGE, fresh=fresh) if checkpoint is not None else (None, None))
     if state is not None:
         for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             if key in state:             # a published file holds no optimiser states (Adam starts afresh)
