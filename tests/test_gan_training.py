@@ -94,8 +94,10 @@ def test_encoder_trains_with_generator_frozen():
     h = gan_train.train_encoder(E, G, D, x, gan_train.EncoderConfig(epochs=2, batch_size=8), progress=False)
     assert len(h["loss"]) == 6 and all(map(lambda v: v == v, h["loss"]))
     # the loss of the same images before and after (single batch losses of different batches may
-    # go either way); measured: -1.8 %, so a 1 % margin holds whatever the BLAS
-    assert izi_f_on(E, G, D, x) < 0.99 * start
+    # go either way). Measured: -1.84 % here; -1.3 % to -2.7 % over seeds 0-9 of G, D, E and the
+    # images; 1 and 2 BLAS threads agree to 4 digits. A 0.5 % drop is far above rounding and below
+    # every seed's.
+    assert izi_f_on(E, G, D, x) < 0.995 * start
     assert all(torch.equal(a, b) for a, b in zip(before, G.parameters()))
     lr = h["lr"]                                                 # cosine decay from lr toward 0
     assert lr[0] == 1e-3 and all(a > b for a, b in zip(lr, lr[1:])) and lr[-1] < 0.1e-3
