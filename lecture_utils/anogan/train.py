@@ -80,12 +80,9 @@ def epochs_for(n_images: int, image_steps: int) -> int:
     return pick(max(1, round(image_steps / n_images)), 2)
 
 
-def _batches(n: int, batch_size: int, gen: torch.Generator):
-    order = torch.randperm(n, generator=gen)
-    for i in range(0, n - 1, batch_size):
-        idx = order[i:i + batch_size]
-        if len(idx) > 1:
-            yield idx
+def _batches(n: int, batch_size: int, gen: torch.Generator) -> list[torch.Tensor]:
+    """Shuffled indices in batches of ``batch_size``; a last batch of one image is dropped."""
+    return [idx for idx in torch.randperm(n, generator=gen).split(batch_size) if len(idx) > 1]
 
 
 def _check(loss: torch.Tensor) -> None:
