@@ -135,12 +135,6 @@ def score_latents(G, D, images: torch.Tensor, z: torch.Tensor, lam: float = 0.1,
     return LatentScores(scores, residual, discrimination, z.detach().cpu(), x_hat, (images.cpu() - x_hat).abs())
 
 
-def encode(E, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """z = E(x) for every image, [N, z_dim]."""
-    E.eval()
-    return in_batches(E, images, batch_size=batch_size, device=_device(E))
-
-
 def encoder_scores(E, G, D, images: torch.Tensor, kappa: float = 1.0, batch_size: int = 256) -> EncoderScores:
     """The fast variant (f-AnoGAN), one forward pass of E, G and D per image, no search: A_E(x)
     (``izi_f_score``) of every image, and the seconds it took."""

@@ -59,7 +59,7 @@ import torch
 from lecture_utils.anogan import dcgan, homework as homework_anogan, published
 from lecture_utils.anogan import plots
 from lecture_utils.anogan import train as gan_train
-from lecture_utils.anogan.score import encode, encoder_scores, to_unit
+from lecture_utils.anogan.score import encoder_scores, to_unit
 from lecture_utils.anogan.search import SearchConfig, latent_search
 from lecture_utils.data import digits, sources
 from lecture_utils.checkpoint import cache_file
@@ -568,7 +568,7 @@ print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s 
 
 # %%
 SHORT = SearchConfig(iterations=pick(30, 5), lr=0.01)
-refined = latent_search(G, D, x_test, SHORT, z0=encode(E, x_test))
+refined = latent_search(G, D, x_test, SHORT, z0=fast.z)               # starts at z = E(x)
 print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.scores):.3f} "
       f"in {refined.seconds + fast.seconds:.1f} s")
 
