@@ -793,14 +793,15 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
 # Adam adds.* Write `sgd_search(G, D, x, z0, lr, iterations, lam)`: `iterations` steps of plain
-# gradient descent z ← z − lr · ∇_z Σ_i A(x_i) from z0 (use `anomaly_score` of section 4), with G and
-# D frozen in eval mode and z0 left unchanged; return the final z `[B, z_dim]`. Then run it on a few
-# test images and compare A(x) with `search_z` after the same number of steps.
+# gradient descent z ← z − lr · ∇_z Σ_i A(x_i) from z0 (A(x) [B] of section 4:
+# `anomaly_score(G, D, x, z, lam).score`), with G and D frozen in eval mode and z0 left unchanged;
+# return the final z `[B, z_dim]`. Then run it on a few test images and compare A(x) with
+# `search_z` after the same number of steps.
 # %% [markdown] lang="ja"
 # **課題4（実装、約25分）** 目標: 探索ループを自分で書き、Adam が何を加えるかを知る。
 # z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
-# を書いてください（4節の `anomaly_score` を使い、G と D は eval モードで固定し、z0 は変更しない）。最後の z
-# `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
+# を書いてください（4節の A(x) [B] `anomaly_score(G, D, x, z, lam).score` を使い、G と D は eval モードで
+# 固定し、z0 は変更しない）。最後の z `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
 
 # %%
 def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
