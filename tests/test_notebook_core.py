@@ -1,6 +1,7 @@
 """The algorithms written out in the notebooks (cells marked ``# core: NAME`` in notebooks/src) give
 the same numbers as the package's batched, tested functions, so the two cannot drift apart."""
 import copy
+import inspect
 import sys
 from pathlib import Path
 
@@ -115,6 +116,18 @@ def test_notebook_loop_returns_its_images_on_the_device_of_x_0(vae_setup, model_
 # Lecture 2: GAN step, A(x), latent search, izi_f ----------------------------------------------
 
 LECTURE_2 = "02_anogan"
+
+
+@pytest.mark.parametrize("name", sorted(core_cells(LECTURE_2)))
+def test_each_written_out_function_has_its_package_twins_name_and_arguments(name):
+    ns = run_cells(LECTURE_2, name)
+    twins = list({getattr(m, name) for m in (score, search, gan_train) if hasattr(m, name)})
+    assert len(twins) == 1, f"the package has no single function named {name}"
+
+    def arguments(fn):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert arguments(ns[name]) == arguments(twins[0])
 
 
 def tiny_gan(seed=0):
