@@ -20,7 +20,7 @@ import torch
 
 from lecture_utils.anogan import dcgan, score, search
 from lecture_utils.data import digits
-from lecture_utils.anogan import train as gt
+from lecture_utils.anogan import train as gan_train
 from lecture_utils.metrics import auroc
 
 
@@ -39,14 +39,14 @@ def run(args) -> dict:
     x_train, x_test, y = score.to_unit(sets.train.images), score.to_unit(sets.test.images), sets.test.labels
     x_val, y_val = score.to_unit(sets.val.images), sets.val.labels
     G, D = dcgan.build(seed=args.seed)
-    gcfg = gt.GANConfig(epochs=args.epochs, seed=args.seed, **dict(args.gan))
-    ecfg = gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed, **dict(args.encoder))
+    gcfg = gan_train.GANConfig(epochs=args.epochs, seed=args.seed, **dict(args.gan))
+    ecfg = gan_train.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed, **dict(args.encoder))
     t0 = time.perf_counter()
-    history = gt.train_gan(G, D, x_train, gcfg, progress=False)
+    history = gan_train.train_gan(G, D, x_train, gcfg, progress=False)
     t_gan = time.perf_counter() - t0
     E = dcgan.build_encoder(seed=args.seed)
     t0 = time.perf_counter()
-    gt.train_encoder(E, G, D, x_train, ecfg, progress=False)
+    gan_train.train_encoder(E, G, D, x_train, ecfg, progress=False)
     t_enc = time.perf_counter() - t0
     scfg = search.SearchConfig(iterations=args.iterations)
     found = search.latent_search(G, D, x_test, scfg, progress=False)
@@ -119,15 +119,15 @@ def main(argv=None) -> int:
     p.add_argument("--n-train", type=int, default=4000)
     p.add_argument("--n-test", type=int, default=200)
     p.add_argument("--n-val", type=int, default=400, help="validation images from the train split")
-    p.add_argument("--epochs", type=int, default=gt.GANConfig().epochs)
-    p.add_argument("--encoder-epochs", type=int, default=gt.EncoderConfig().epochs)
+    p.add_argument("--epochs", type=int, default=gan_train.GANConfig().epochs)
+    p.add_argument("--encoder-epochs", type=int, default=gan_train.EncoderConfig().epochs)
     p.add_argument("--iterations", type=int, default=search.SearchConfig().iterations)
     p.add_argument("--short-iterations", type=int, default=30)
     p.add_argument("--speed-iterations", type=int, default=10)
     p.add_argument("--per-image", type=int, default=10, help="images searched one by one for the ratio")
-    p.add_argument("--gan", type=setting(gt.GANConfig), nargs="*", default=[], metavar="FIELD=VALUE",
+    p.add_argument("--gan", type=setting(gan_train.GANConfig), nargs="*", default=[], metavar="FIELD=VALUE",
                    help="other GANConfig fields, e.g. batch_size=64 d_lr=4e-4 'betas=(0.0, 0.9)'")
-    p.add_argument("--encoder", type=setting(gt.EncoderConfig), nargs="*", default=[], metavar="FIELD=VALUE",
+    p.add_argument("--encoder", type=setting(gan_train.EncoderConfig), nargs="*", default=[], metavar="FIELD=VALUE",
                    help="other EncoderConfig fields, e.g. cosine=False lr=1e-3")
     p.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", 1)))
     p.add_argument("--seed", type=int, default=0)

@@ -76,19 +76,22 @@ def test_restarts_keep_the_best_of_the_same_starting_points():
     torch.testing.assert_close(best.scores, single.min(0).values, rtol=1e-4, atol=1e-3)  # it is the best one
 
 
-def test_loss_matches_its_formula():
+def test_anomaly_score_matches_its_formula():
     G, D = models()
     G.eval()
     x, z = torch.rand(2, 1, 64, 64) * 2 - 1, torch.randn(2, 20)
     with torch.no_grad():
-        loss = score.anomaly_loss(G, D, x, z, lam=0.25)
+        a = score.anomaly_score(G, D, x, z, lam=0.25)
         x_hat = G(z)
         f_x, f_hat = D(x)[1], D(x_hat)[1]
-    expected = 0.75 * (x - x_hat).abs().sum((1, 2, 3)) + 0.25 * (f_x - f_hat).abs().sum(1)
-    torch.testing.assert_close(loss, expected)
+    residual, discrimination = (x - x_hat).abs().sum((1, 2, 3)), (f_x - f_hat).abs().sum(1)
+    torch.testing.assert_close(a.score, 0.75 * residual + 0.25 * discrimination)
+    torch.testing.assert_close(a.residual, residual)
+    torch.testing.assert_close(a.discrimination, discrimination)
+    torch.testing.assert_close(a.x_hat, x_hat)
     with torch.no_grad():  # λ = 0: the residual alone, λ = 1: the discrimination alone
-        torch.testing.assert_close(score.anomaly_loss(G, D, x, z, lam=0.0), (x - x_hat).abs().sum((1, 2, 3)))
-        torch.testing.assert_close(score.anomaly_loss(G, D, x, z, lam=1.0), (f_x - f_hat).abs().sum(1))
+        torch.testing.assert_close(score.anomaly_score(G, D, x, z, lam=0.0).score, residual)
+        torch.testing.assert_close(score.anomaly_score(G, D, x, z, lam=1.0).score, discrimination)
 
 
 def test_encoder_scores_one_pass_and_seeds_the_search():
@@ -96,29 +99,34 @@ def test_encoder_scores_one_pass_and_seeds_the_search():
     E = dcgan.Encoder(20, 8)
     x = torch.rand(4, 1, 64, 64) * 2 - 1
     fast = score.encoder_scores(E, G, D, x, kappa=0.5)
-    assert fast.scores.shape == (4,) and fast.z.shape == (4, 20)
+    assert fast.scores.shape == (4,) and fast.z.shape == (4, 20) and fast.seconds > 0
+    assert not hasattr(fast, "residual") and not hasattr(fast, "history")
     with torch.no_grad():  # f-AnoGAN's score: the izi_f loss of each image, A_R + kappa * A_D
         z = E.eval()(x)
         x_hat = G(z)
         a_r = ((x - x_hat) ** 2).mean((1, 2, 3))
         a_d = ((D(x)[1] - D(x_hat)[1]) ** 2).mean(1)
-        batch_loss = score.izi_f_loss(E, G, D, x, kappa=0.5)
+        batch_loss = score.izi_f(E, G, D, x, kappa=0.5)
     torch.testing.assert_close(fast.scores, a_r + 0.5 * a_d)
-    torch.testing.assert_close(fast.residual, a_r)
+    torch.testing.assert_close(fast.a_r, a_r)
+    torch.testing.assert_close(fast.a_d, a_d)
+    torch.testing.assert_close(fast.z, z)
+    torch.testing.assert_close(fast.residual_maps, (x - x_hat).abs())
     torch.testing.assert_close(batch_loss, fast.scores.mean())  # what training minimised
     start = score.score_latents(G, D, x, fast.z)
+    assert not hasattr(start, "history") and not hasattr(start, "seconds")  # no search, no search record
     refined = search.latent_search(G, D, x, search.SearchConfig(iterations=10, lr=0.05), z0=fast.z, progress=False)
     assert torch.all(refined.scores <= start.scores + 1e-3)
+    assert refined.history.shape == (11, 4) and refined.seconds > 0
 
 
 def test_explorer_draws_a_static_figure_without_widgets(monkeypatch):
     import sys
     import matplotlib
     matplotlib.use("Agg")
-    from lecture_utils.anogan import plots as P
     G, D = models()
     x = torch.rand(2, 1, 64, 64) * 2 - 1
     path = search.search_trajectory(G, D, x, search.SearchConfig(iterations=4, lr=0.05), every=2)
     assert len(path) == 3 and path[-1].shape == (2, 20)
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import fails -> a note, no error
-    assert P.search_explorer(G, D, x, path) is None
+    assert plots.search_explorer(G, D, x, path) is None

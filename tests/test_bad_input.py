@@ -328,13 +328,14 @@ def test_anogan_rerun_on_other_data_does_not_reuse_the_old_run(user, tmp_path, c
 
 
 def test_anogan_epochs_follow_the_notebook_unless_given(user, capsys, monkeypatch):
-    from lecture_utils.anogan import train as gt
+    from lecture_utils.anogan import train as gan_train
     seen = {}
-    monkeypatch.setattr(gt, "train_gan", lambda G, D, images, cfg, **kw: seen.update(gan=cfg, device=kw["device"])
+    monkeypatch.setattr(gan_train, "train_gan",
+                        lambda G, D, images, cfg, **kw: seen.update(gan=cfg, device=kw["device"])
                         or {"epoch_d": [0.0], "epoch_g": [0.0]})
-    monkeypatch.setattr(gt, "train_encoder", lambda E, G, D, images, cfg, **kw: seen.update(enc=cfg))
+    monkeypatch.setattr(gan_train, "train_encoder", lambda E, G, D, images, cfg, **kw: seen.update(enc=cfg))
     assert call(["anogan", "train", "--data", "toy", "--out", "g.pt"], capsys)[0] == 0
-    assert seen["gan"] == gt.GANConfig.for_images(4) and seen["enc"] == gt.EncoderConfig.for_images(4)
+    assert seen["gan"] == gan_train.GANConfig.for_images(4) and seen["enc"] == gan_train.EncoderConfig.for_images(4)
     from lecture_utils.config import pick_device
     assert seen["device"] == pick_device("auto")          # --device defaults to auto (the CPU here)
     assert call(["anogan", "train", "--data", "toy", "--out", "g2.pt", "--epochs", "3", "--encoder-epochs", "1"],

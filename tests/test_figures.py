@@ -161,7 +161,7 @@ def test_an_executed_progress_bar_is_saved_finished():
 
 # calls whose value is the figure they already showed: a cell ending in one shows it twice (the
 # lines the package prints return None, so a cell may end with them: test_printing_calls_return_none)
-FIGURE_MODULES = {"P", "plots", "viz"}
+FIGURE_MODULES = {"plots", "viz"}
 
 
 def shows_twice(source: str) -> bool:
@@ -183,11 +183,11 @@ def shows_twice(source: str) -> bool:
 
 
 def test_the_twice_check_catches_a_cell_that_ends_with_a_figure_call():
-    assert shows_twice("x = 1\nP.plot_losses(history)")
-    assert shows_twice("P.plot_losses(history)  # a comment")
-    assert not shows_twice("P.plot_losses(history);  # a comment")
-    assert not shows_twice("P.plot_losses(history);\nprint(1)")
-    assert not shows_twice("if x:\n    P.plot_losses(history)")
+    assert shows_twice("x = 1\nplots.plot_losses(history)")
+    assert shows_twice("plots.plot_losses(history)  # a comment")
+    assert not shows_twice("plots.plot_losses(history);  # a comment")
+    assert not shows_twice("plots.plot_losses(history);\nprint(1)")
+    assert not shows_twice("if x:\n    plots.plot_losses(history)")
 
 
 def test_printing_calls_return_none(monkeypatch, capsys):

@@ -13,7 +13,7 @@ import torch
 
 from lecture_utils import checks
 from lecture_utils.anogan import homework as hw02
-from lecture_utils.anogan.score import anomaly_loss
+from lecture_utils.anogan.score import anomaly_score
 from lecture_utils.data import homework as hw00
 from lecture_utils.messages import MESSAGES
 from lecture_utils.vae import homework as hw01
@@ -183,7 +183,7 @@ def test_lecture_2_mistakes(monkeypatch):
         opt = torch.optim.Adam([z], lr=lr)
         for _ in range(iterations):
             opt.zero_grad()
-            anomaly_loss(G, D, x, z, lam).sum().backward()
+            anomaly_score(G, D, x, z, lam).score.sum().backward()
             opt.step()
         return z.detach()
 
@@ -192,7 +192,7 @@ def test_lecture_2_mistakes(monkeypatch):
     def train_mode_search(G, D, x, z0, lr, iterations, lam=0.1):
         z = z0.clone().requires_grad_(True)
         for _ in range(iterations):
-            (g,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
+            (g,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
             z = (z - lr * g).detach().requires_grad_(True)
         return z.detach()
 
@@ -202,7 +202,7 @@ def test_lecture_2_mistakes(monkeypatch):
         G.eval(), D.eval(), G.requires_grad_(False), D.requires_grad_(False)
         for _ in range(iterations):
             z = z0.requires_grad_(True)
-            (g,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
+            (g,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
             z0.data -= lr * g
         return z0.detach()
 

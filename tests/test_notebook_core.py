@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lecture_utils.anogan import dcgan, score, search
-from lecture_utils.anogan import train as gt
+from lecture_utils.anogan import train as gan_train
 from lecture_utils.vae import projection as pj
 from lecture_utils.vae.model import VAE
 
@@ -153,16 +153,28 @@ def test_notebook_loop_returns_its_images_on_the_device_of_x_0(vae_setup, model_
 LECTURE_2 = "02_anogan"
 
 
+@pytest.mark.parametrize("name", sorted(core_cells(LECTURE_2)))
+def test_each_written_out_function_has_its_package_twins_name_and_arguments(name):
+    ns = run_cells(LECTURE_2, name)
+    twins = list({getattr(m, name) for m in (score, search, gan_train) if hasattr(m, name)})
+    assert len(twins) == 1, f"the package has no single function named {name}"
+
+    def arguments(fn):
+        return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    assert arguments(ns[name]) == arguments(twins[0])
+
+
 def tiny_gan(seed=0):
     return dcgan.build(z_dim=4, width=8, seed=seed)
 
 
 def test_notebook_gan_step_equals_the_package():
     ns = run_cells(LECTURE_2, "gan_step")
-    cfg = gt.GANConfig(z_dim=4, batch_size=4)
+    cfg = gan_train.GANConfig(z_dim=4, batch_size=4)
     x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(3)) * 2 - 1
     runs = []
-    for step in (ns["gan_step"], gt.gan_step):
+    for step in (ns["gan_step"], gan_train.gan_step):
         G, D = tiny_gan()
         opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
         opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
@@ -177,6 +189,21 @@ def test_notebook_gan_step_equals_the_package():
     assert not torch.equal(G0.state_dict()["last.0.weight"], g1["last.0.weight"])  # G was updated
 
 
+@pytest.mark.parametrize("source", ["notebook", "package"])
+def test_gan_step_stops_on_a_nan_loss_before_it_reaches_the_weights(source):
+    step = run_cells(LECTURE_2, "gan_step")["gan_step"] if source == "notebook" else gan_train.gan_step
+    cfg = gan_train.GANConfig(z_dim=4, batch_size=4)
+    x = torch.rand(4, 1, 64, 64) * 2 - 1
+    x[0, 0, 0, 0] = float("nan")
+    G, D = tiny_gan()
+    opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
+    opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
+    with pytest.raises(FloatingPointError, match="NaN"):
+        step(G, D, opt_g, opt_d, x, cfg, 0.1, torch.Generator().manual_seed(7))
+    for net in (G, D):
+        assert all(torch.isfinite(v).all() for v in net.state_dict().values())
+
+
 def test_notebook_anomaly_score_equals_the_package():
     ns = run_cells(LECTURE_2, "anomaly_score")
     G, D = tiny_gan()
@@ -184,20 +211,26 @@ def test_notebook_anomaly_score_equals_the_package():
     g = torch.Generator().manual_seed(0)
     x, z = torch.rand(5, 1, 64, 64, generator=g) * 2 - 1, torch.randn(5, 4, generator=g)
     for lam in (0.0, 0.1, 1.0):
-        torch.testing.assert_close(ns["anomaly_score"](G, D, x, z, lam), score.anomaly_loss(G, D, x, z, lam))
+        mine, ref = ns["anomaly_score"](G, D, x, z, lam), score.anomaly_score(G, D, x, z, lam)
+        assert mine._fields == ref._fields
+        for a, b in zip(mine, ref):
+            torch.testing.assert_close(a, b)
+    assert not torch.equal(mine.residual, mine.discrimination)
 
 
-def test_notebook_search_equals_search_batch():
+def test_notebook_search_z_equals_the_package():
     ns = run_cells(LECTURE_2, "anomaly_score", "search_z")
-    G, D = tiny_gan()
     g = torch.Generator().manual_seed(1)
     x, z0 = torch.rand(3, 1, 64, 64, generator=g) * 2 - 1, torch.randn(3, 4, generator=g)
-    G.train()  # the notebook's loop must put G and D in eval mode itself
-    z, history, path = ns["search_z"](G, D, x, z0, 0.05, 6, 0.1, every=2)
-    assert not G.training and not D.training
-    assert not any(p.requires_grad for p in [*G.parameters(), *D.parameters()])
-    z_ref, history_ref, path_ref = search.search_batch(G, D, x, z0, search.SearchConfig(iterations=6, lr=0.05, lam=0.1),
-                                                       every=2)
+    cfg = search.SearchConfig(iterations=6, lr=0.05, lam=0.1)
+    runs = []
+    for search_z in (ns["search_z"], search.search_z):
+        G, D = tiny_gan()
+        G.train()  # each must put G and D in eval mode itself
+        runs.append(search_z(G, D, x, z0, cfg, every=2))
+        assert not G.training and not D.training
+        assert not any(p.requires_grad for p in [*G.parameters(), *D.parameters()])
+    (z, history, path), (z_ref, history_ref, path_ref) = runs
     torch.testing.assert_close(z, z_ref)
     torch.testing.assert_close(history, history_ref)
     assert len(path) == len(path_ref) == 4
@@ -213,7 +246,7 @@ def test_notebook_izi_f_equals_the_package():
     E = dcgan.build_encoder(z_dim=4, width=8, seed=2).eval()
     x = torch.rand(4, 1, 64, 64, generator=torch.Generator().manual_seed(2)) * 2 - 1
     for kappa in (0.0, 1.0, 3.0):
-        mine, ref = ns["izi_f"](E, G, D, x, kappa), score.izi_f_loss(E, G, D, x, kappa)
+        mine, ref = ns["izi_f"](E, G, D, x, kappa), score.izi_f(E, G, D, x, kappa)
         torch.testing.assert_close(mine, ref)
         grads = torch.autograd.grad(mine, list(E.parameters()))
         refs = torch.autograd.grad(ref, list(E.parameters()))
@@ -237,7 +270,9 @@ def test_train_gan_and_train_encoder_use_the_notebooks_functions():
 
     G, D = tiny_gan()
     x = torch.rand(8, 1, 64, 64) * 2 - 1
-    gt.train_gan(G, D, x, gt.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False, step=counting_step)
+    gan_train.train_gan(G, D, x, gan_train.GANConfig(epochs=1, batch_size=4, z_dim=4), progress=False,
+                        step=counting_step)
     E = dcgan.build_encoder(z_dim=4, width=8, seed=2)
-    gt.train_encoder(E, G, D, x, gt.EncoderConfig(epochs=1, batch_size=4), progress=False, loss=counting_loss)
+    gan_train.train_encoder(E, G, D, x, gan_train.EncoderConfig(epochs=1, batch_size=4), progress=False,
+                            loss=counting_loss)
     assert len(steps) == 2 and len(losses) == 2

@@ -11,7 +11,7 @@ import torch
 from lecture_utils import REPOSITORY, __version__
 from lecture_utils import cli
 from lecture_utils.anogan import dcgan, published
-from lecture_utils.anogan import train as gt
+from lecture_utils.anogan import train as gan_train
 from lecture_utils.checkpoint import cache_file, load_checkpoint, partial_path, tensor_identity
 from lecture_utils.data import download
 
@@ -30,8 +30,8 @@ def digits(seed=0):
     return torch.rand(N, 1, 64, 64, generator=torch.Generator().manual_seed(seed)) * 2 - 1
 
 
-GAN = gt.GANConfig(epochs=1, batch_size=4)
-ENC = gt.EncoderConfig(epochs=1, batch_size=4)
+GAN = gan_train.GANConfig(epochs=1, batch_size=4)
+ENC = gan_train.EncoderConfig(epochs=1, batch_size=4)
 
 
 def paths():
@@ -45,9 +45,9 @@ def lecturer_run(monkeypatch, folder, x):
     monkeypatch.setenv("LECTURE_UTILS_DATA", str(folder))
     gan, enc = paths()
     G, D = dcgan.build(width=8)
-    h = gt.train_gan(G, D, x, GAN, checkpoint=gan, progress=False)
+    h = gan_train.train_gan(G, D, x, GAN, checkpoint=gan, progress=False)
     E = dcgan.build_encoder(width=8)
-    e = gt.train_encoder_cached(E, G, D, x, ENC, enc, progress=False)
+    e = gan_train.train_encoder_cached(E, G, D, x, ENC, enc, progress=False)
     return h, e
 
 
@@ -73,10 +73,10 @@ def student_run(x, train=False, source="mnist"):
     gan, enc = paths()
     G, D = dcgan.build(width=8, seed=5)
     copied = published.provide(gan, GAN, x, source, train=train)
-    h = gt.train_gan(G, D, x, GAN, checkpoint=gan, progress=False)
+    h = gan_train.train_gan(G, D, x, GAN, checkpoint=gan, progress=False)
     E = dcgan.build_encoder(width=8, seed=5)
     copied_e = published.provide(enc, ENC, x, source, train=train, trained_with=gan)
-    e = gt.train_encoder_cached(E, G, D, x, ENC, enc, progress=False)
+    e = gan_train.train_encoder_cached(E, G, D, x, ENC, enc, progress=False)
     return (copied, copied_e), h, e
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from . import dcgan, published, score, search
-from . import train as gt
+from . import train as gan_train
 from ..arguments import add_device, fits_in_memory, integer, number
 from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
                           save_checkpoint)
@@ -41,12 +41,12 @@ def _images(root, split: str) -> tuple[torch.Tensor, torch.Tensor]:
     return score.to_unit(s.images), s.labels
 
 
-def _plan(args, n_images: int) -> tuple[gt.GANConfig, gt.EncoderConfig]:
+def _plan(args, n_images: int) -> tuple[gan_train.GANConfig, gan_train.EncoderConfig]:
     """The notebook's configs for ``n_images`` (epochs from ``for_images``) unless --epochs / --encoder-epochs."""
-    gan = (gt.GANConfig.for_images(n_images, seed=args.seed) if args.epochs is None
-           else gt.GANConfig(epochs=args.epochs, seed=args.seed))
-    enc = (gt.EncoderConfig.for_images(n_images, seed=args.seed) if args.encoder_epochs is None
-           else gt.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed))
+    gan = (gan_train.GANConfig.for_images(n_images, seed=args.seed) if args.epochs is None
+           else gan_train.GANConfig(epochs=args.epochs, seed=args.seed))
+    enc = (gan_train.EncoderConfig.for_images(n_images, seed=args.seed) if args.encoder_epochs is None
+           else gan_train.EncoderConfig(epochs=args.encoder_epochs, seed=args.seed))
     return gan, enc
 
 
@@ -88,12 +88,12 @@ def train(args) -> int:
     print(f"training on {len(images)} images of {args.data} on {device}: {cfg.epochs} GAN epochs, "
           f"{enc.epochs} encoder epochs; progress is kept in {stage}(.partial)", flush=True)
     t0 = time.perf_counter()
-    history = gt.train_gan(G, D, images, cfg, checkpoint=stage, device=device, data=data, fresh=args.fresh)
+    history = gan_train.train_gan(G, D, images, cfg, checkpoint=stage, device=device, data=data, fresh=args.fresh)
     E = None
     if enc.epochs > 0:
         E = dcgan.build_encoder(cfg.z_dim, seed=args.seed)
         try:
-            gt.train_encoder(E, G, D, images, enc, device=device)
+            gan_train.train_encoder(E, G, D, images, enc, device=device)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"encoder training stopped; the trained GAN is kept in {stage}: "
                                     "run the same command again to train the encoder") from None
@@ -156,7 +156,7 @@ def register(groups) -> None:
                    help="GAN epochs (default: as the notebook, GANConfig.for_images(number of images))")
     p.add_argument("--encoder-epochs", type=integer(0), default=None,
                    help="0: no encoder (default: EncoderConfig.for_images(number of images))")
-    p.add_argument("--seed", type=integer(0), default=gt.GANConfig().seed)
+    p.add_argument("--seed", type=integer(0), default=gan_train.GANConfig().seed)
     p.add_argument("--out", required=True, help="weights file to write")
     p.add_argument("--fresh", action="store_true", help="start over instead of resuming, and replace --out")
     add_device(p)

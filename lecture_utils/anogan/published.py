@@ -47,11 +47,8 @@ _failed: dict[str, str] = {}  # location -> why it failed in this session (not t
 
 def sha256(path) -> str:
     """The SHA-256 of the file ``path`` (hex)."""
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # --- the lecturer's side: making the file ----------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -23,18 +24,55 @@ from ..batching import in_batches
 from ..metrics import auroc
 
 
+class AnomalyScore(NamedTuple):
+    """A(x) of each image of a batch and its two terms, all [B]; ``x_hat`` G(z) [B, 1, H, W]."""
+    score: torch.Tensor
+    residual: torch.Tensor
+    discrimination: torch.Tensor
+    x_hat: torch.Tensor
+
+
+class IziFScore(NamedTuple):
+    """A_E(x) of each image of a batch and its two terms A_R and A_D, all [B]; ``z`` E(x) [B, z_dim],
+    ``x_hat`` G(E(x)) [B, 1, H, W]."""
+    score: torch.Tensor
+    a_r: torch.Tensor
+    a_d: torch.Tensor
+    z: torch.Tensor
+    x_hat: torch.Tensor
+
+
 @dataclass
-class SearchResult:
-    """Per-image results: ``scores`` A(x) [N], its two terms ``residual`` and ``discrimination``
-    [N], the latent ``z`` [N, z_dim], ``reconstructions`` G(z) and ``residual_maps`` |x - G(z)|
-    [N, 1, H, W] (in [-1, 1] units), ``history`` [iterations + 1, N] (L per step), ``seconds``."""
+class LatentScores:
+    """A(x) of every image at given latents: ``scores``, ``residual`` and ``discrimination`` [N], the
+    latent ``z`` [N, z_dim], ``reconstructions`` G(z) and ``residual_maps`` |x - G(z)| [N, 1, H, W]
+    (in [-1, 1] units)."""
     scores: torch.Tensor
     residual: torch.Tensor
     discrimination: torch.Tensor
     z: torch.Tensor
     reconstructions: torch.Tensor
     residual_maps: torch.Tensor
+
+
+@dataclass
+class SearchResult(LatentScores):
+    """``LatentScores`` at the latents a search found, with the search's ``history`` [iterations + 1, N]
+    (L per step) and ``seconds``."""
     history: torch.Tensor
+    seconds: float
+
+
+@dataclass
+class EncoderScores:
+    """A_E(x) of every image: ``scores``, ``a_r`` and ``a_d`` [N], ``z`` E(x) [N, z_dim],
+    ``reconstructions`` G(E(x)) and ``residual_maps`` |x - G(E(x))| [N, 1, H, W], ``seconds``."""
+    scores: torch.Tensor
+    a_r: torch.Tensor
+    a_d: torch.Tensor
+    z: torch.Tensor
+    reconstructions: torch.Tensor
+    residual_maps: torch.Tensor
     seconds: float
 
 
@@ -45,92 +83,67 @@ def freeze(*models) -> None:
         m.requires_grad_(False)
 
 
-def anomaly_terms(G, D, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per image: (Σ|x - G(z)|, Σ|f_D(x) - f_D(G(z))|, G(z)); each sum over one image only."""
+def weigh(residual: torch.Tensor, discrimination: torch.Tensor, lam: float) -> torch.Tensor:
+    """A(x) = (1 - λ) · residual + λ · discrimination: the weighting of ``anomaly_score`` and ``auroc_by_lambda``."""
+    return (1 - lam) * residual + lam * discrimination
+
+
+def anomaly_score(G, D, x: torch.Tensor, z: torch.Tensor, lam: float = 0.1) -> AnomalyScore:
+    """A(x) = L(z) = (1 - λ) Σ|x - G(z)| + λ Σ|f_D(x) - f_D(G(z))| per image of x [B, 1, H, W] at
+    z [B, z_dim] (module docstring), with its residual and discrimination terms and G(z)."""
     x_hat = G(z)                                                       # [B, 1, H, W]
     _, f_x = D(x)                                                      # [B, F]
     _, f_hat = D(x_hat)                                                # [B, F]
     residual = (x - x_hat).abs().flatten(1).sum(1)                     # [B]
     discrimination = (f_x - f_hat).abs().sum(1)                        # [B]
-    return residual, discrimination, x_hat
-
-
-def combine(residual: torch.Tensor, discrimination: torch.Tensor, lam: float = 0.1) -> torch.Tensor:
-    """A(x) = (1 - λ) · residual + λ · discrimination: the one place the score's weighting is written."""
-    return (1 - lam) * residual + lam * discrimination
+    return AnomalyScore(weigh(residual, discrimination, lam), residual, discrimination, x_hat)
 
 
 def auroc_by_lambda(labels, residual: torch.Tensor, discrimination: torch.Tensor, lams) -> list[float]:
     """The AUROC of A(x) = (1 - λ) · residual + λ · discrimination for each λ of ``lams``, with both
     terms [N] held fixed: a re-weighting at the z already found (searched with one λ), no new search."""
-    return [auroc(labels, combine(residual, discrimination, lam)) for lam in lams]
+    return [auroc(labels, weigh(residual, discrimination, lam)) for lam in lams]
 
 
-def anomaly_loss(G, D, x: torch.Tensor, z: torch.Tensor, lam: float = 0.1) -> torch.Tensor:
-    """L(z) per image [B] = (1 - λ) Σ|x - G(z)| + λ Σ|f_D(x) - f_D(G(z))|."""
-    residual, discrimination, _ = anomaly_terms(G, D, x, z)
-    return combine(residual, discrimination, lam)
-
-
-def izi_f_terms(G, D, x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """f-AnoGAN's two terms per image [B]: A_R = mean (x - G(z))^2 over pixels, A_D = mean
-    (f_D(x) - f_D(G(z)))^2 over features; and G(z) [B, 1, H, W]."""
+def izi_f_score(E, G, D, x: torch.Tensor, kappa: float = 1.0) -> IziFScore:
+    """A_E(x) = A_R + κ · A_D per image of x [B, 1, H, W] at z = E(x) (module docstring): A_R = mean
+    (x - G(z))² over pixels, A_D = mean (f_D(x) - f_D(G(z)))² over features."""
+    z = E(x)                                                            # [B, z_dim]
     x_hat = G(z)                                                        # [B, 1, H, W]
-    _, f_x = D(x)                                                       # [B, 8192]
-    _, f_hat = D(x_hat)
-    return (x - x_hat).pow(2).flatten(1).mean(1), (f_x - f_hat).pow(2).mean(1), x_hat
+    _, f_x = D(x)                                                       # [B, F]
+    _, f_hat = D(x_hat)                                                 # [B, F]
+    a_r = (x - x_hat).pow(2).flatten(1).mean(1)                         # [B]
+    a_d = (f_x - f_hat).pow(2).mean(1)                                  # [B]
+    return IziFScore(a_r + kappa * a_d, a_r, a_d, z, x_hat)
 
 
-def izi_f_combine(a_r: torch.Tensor, a_d: torch.Tensor, kappa: float = 1.0) -> torch.Tensor:
-    """A_E(x) = A_R + κ · A_D: the one place the encoder score's weighting is written."""
-    return a_r + kappa * a_d
-
-
-def izi_f_loss(E, G, D, x: torch.Tensor, kappa: float) -> torch.Tensor:
-    """f-AnoGAN's izi_f loss: the batch mean of A_E(x) = A_R + κ · A_D with z = E(x) (see izi_f_terms)."""
-    a_r, a_d, _ = izi_f_terms(G, D, x, E(x))
-    return izi_f_combine(a_r, a_d, kappa).mean()
+def izi_f(E, G, D, x: torch.Tensor, kappa: float) -> torch.Tensor:
+    """f-AnoGAN's izi_f loss, the one E is trained on: the batch mean of A_E(x) (``izi_f_score``)."""
+    return izi_f_score(E, G, D, x, kappa).score.mean()
 
 
 def _device(model) -> torch.device:
     return next(model.parameters()).device
 
 
-def _terms_of(terms, G, D, images: torch.Tensor, z: torch.Tensor, batch_size: int):
-    """``terms(G, D, x, z)`` over all images in chunks: (term 1 [N], term 2 [N], G(z)) on the CPU."""
-    freeze(G, D)
-    return in_batches(lambda x, z: terms(G, D, x, z), images, z, batch_size=batch_size, device=_device(G))
-
-
-def _result(scores, term_1, term_2, z, x_hat, x) -> SearchResult:
-    """A ``SearchResult`` of scores [N] found without a search (no steps, 0 s)."""
-    return SearchResult(scores, term_1, term_2, z.detach().cpu(), x_hat, (x.cpu() - x_hat).abs(),
-                        scores[None].clone(), 0.0)
-
-
 def score_latents(G, D, images: torch.Tensor, z: torch.Tensor, lam: float = 0.1,
-                  batch_size: int = 256) -> SearchResult:
-    """AnoGAN scores A(x) = L(z), reconstructions and residual maps of ``images`` for given latents ``z`` (no search)."""
-    residual, discrimination, x_hat = _terms_of(anomaly_terms, G, D, images, z, batch_size)
-    return _result(combine(residual, discrimination, lam), residual, discrimination, z, x_hat, images)
+                  batch_size: int = 256) -> LatentScores:
+    """A(x) (``anomaly_score``), reconstructions and residual maps of ``images`` for given latents ``z`` (no search)."""
+    freeze(G, D)
+    scores, residual, discrimination, x_hat = in_batches(lambda x, z: anomaly_score(G, D, x, z, lam), images, z,
+                                                         batch_size=batch_size, device=_device(G))
+    return LatentScores(scores, residual, discrimination, z.detach().cpu(), x_hat, (images.cpu() - x_hat).abs())
 
 
-def encode(E, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """z = E(x) for every image, [N, z_dim]."""
-    E.eval()
-    return in_batches(E, images, batch_size=batch_size, device=_device(E))
-
-
-def encoder_scores(E, G, D, images: torch.Tensor, kappa: float = 1.0, batch_size: int = 256) -> SearchResult:
-    """The fast variant (f-AnoGAN), one forward pass of E, G and D per image, no search:
-    z = E(x), A_E(x) = A_R + κ · A_D (module docstring). ``residual`` and ``discrimination`` of the
-    result hold A_R and A_D."""
+def encoder_scores(E, G, D, images: torch.Tensor, kappa: float = 1.0, batch_size: int = 256) -> EncoderScores:
+    """The fast variant (f-AnoGAN), one forward pass of E, G and D per image, no search: A_E(x)
+    (``izi_f_score``) of every image, and the seconds it took."""
     t0 = time.perf_counter()
-    z = encode(E, images, batch_size)
-    a_r, a_d, x_hat = _terms_of(izi_f_terms, G, D, images, z, batch_size)
-    result = _result(izi_f_combine(a_r, a_d, kappa), a_r, a_d, z, x_hat, images)
-    result.seconds = time.perf_counter() - t0
-    return result
+    E.eval()
+    freeze(G, D)
+    scores, a_r, a_d, z, x_hat = in_batches(lambda x: izi_f_score(E, G, D, x, kappa), images,
+                                            batch_size=batch_size, device=_device(G))
+    return EncoderScores(scores, a_r, a_d, z, x_hat, (images.cpu() - x_hat).abs(), time.perf_counter() - t0)
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:

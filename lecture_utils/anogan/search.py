@@ -19,7 +19,7 @@ from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto sav
 
 from ..config import pick
 from ..messages import say
-from .score import SearchResult, anomaly_loss, freeze, score_latents
+from .score import SearchResult, anomaly_score, freeze, score_latents
 
 
 @dataclass
@@ -38,14 +38,16 @@ def initial_z(n: int, z_dim: int, seed: int) -> torch.Tensor:
     return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
 
 
-def search_batch(G, D, x, z0, cfg: SearchConfig, bar=None, every: int = 0):
-    """Adam on z for one batch x [B, 1, H, W] from z0 [B, z_dim]; returns (each image's best z,
-    loss history [iterations + 1, B], path): ``path`` holds z [B, z_dim] on the CPU at step 0 and
-    after every ``every`` steps (empty for ``every=0``), the very run that is scored.
+def search_z(G, D, x, z0, cfg: SearchConfig, every: int = 0, bar=None):
+    """Adam on z from z0 [B, z_dim] for the batch x [B, 1, H, W], with G and D frozen in eval mode;
+    returns (each image's best z, L per step [iterations + 1, B], path): ``path`` holds z [B, z_dim]
+    on the CPU at step 0 and after every ``every`` steps (empty for ``every=0``), the very run that
+    is scored; ``bar`` (a progress bar) advances once per step.
 
     The total is the SUM of per-image losses, so z_i's gradient is that of L_i alone, and Adam
     keeps its moments per element: each image's search is independent of the others in the batch.
     """
+    freeze(G, D)
     z = z0.clone().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=cfg.lr)
     best_z, best = z0.clone(), torch.full((len(z0),), float("inf"), device=z0.device)
@@ -53,7 +55,7 @@ def search_batch(G, D, x, z0, cfg: SearchConfig, bar=None, every: int = 0):
     for step in range(cfg.iterations + 1):
         if every and step % every == 0:
             path.append(z.detach().cpu().clone())
-        loss = anomaly_loss(G, D, x, z, cfg.lam)                        # [B]
+        loss = anomaly_score(G, D, x, z, cfg.lam).score                 # [B]
         history.append(loss.detach())
         better = loss.detach() < best                                  # keep each image's best z so far
         best_z[better], best[better] = z.detach()[better], loss.detach()[better]
@@ -74,10 +76,10 @@ def latent_search(G, D, images: torch.Tensor, cfg: SearchConfig | None = None, z
     G and D are put in eval mode with frozen weights (the book left G's BatchNorm in train mode,
     so a score depended on the other images of the batch). ``z0`` [N, z_dim] starts the search
     (e.g. the encoder's E(x)); otherwise ``cfg.restarts`` random starts per image run side by
-    side and the best final L per image is kept.
+    side. Each run keeps the z of the lowest L it reached at any step (not the last step's), and of
+    an image's restarts the one whose lowest L is lowest is scored.
     """
     cfg = cfg or SearchConfig()
-    freeze(G, D)
     device = next(G.parameters()).device
     n = len(images)
     if z0 is None:
@@ -90,22 +92,21 @@ def latent_search(G, D, images: torch.Tensor, cfg: SearchConfig | None = None, z
     chunks = range(0, len(x_all), cfg.batch_size)
     with tqdm(total=len(chunks) * cfg.iterations, desc=say("bar_search"), disable=not progress) as bar:
         for i in chunks:
-            z, h, _ = search_batch(G, D, x_all[i:i + cfg.batch_size].to(device),
-                                   z0[i:i + cfg.batch_size].to(device), cfg, bar)
+            z, h, _ = search_z(G, D, x_all[i:i + cfg.batch_size].to(device),
+                               z0[i:i + cfg.batch_size].to(device), cfg, bar=bar)
             zs.append(z)
             hists.append(h)
     z, history = torch.cat(zs), torch.cat(hists, dim=1)                  # [R*N, z], [T+1, R*N]
     z, history = _best_restart(z, history, n)
-    result = score_latents(G, D, images, z, cfg.lam, cfg.batch_size)
-    result.history, result.seconds = history.cpu(), time.perf_counter() - t0
-    return result
+    scores = score_latents(G, D, images, z, cfg.lam, cfg.batch_size)
+    return SearchResult(**vars(scores), history=history.cpu(), seconds=time.perf_counter() - t0)
 
 
 def _best_restart(z: torch.Tensor, history: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Keep, per image, the restart that reached the lowest loss."""
+    """Keep, per image, the restart that reached the lowest loss at any step."""
     r = len(z) // n
-    final = history.min(0).values.view(r, n)                           # [R, N] best L of each start
-    best = final.argmin(0)                                             # [N]
+    lowest = history.min(0).values.view(r, n)                          # [R, N] lowest L of each start
+    best = lowest.argmin(0)                                            # [N]
     idx = best * n + torch.arange(n, device=best.device)
     return z[idx], history[:, idx]
 
@@ -114,9 +115,8 @@ def search_trajectory(G, D, images: torch.Tensor, cfg: SearchConfig, z0: torch.T
                       every: int = 1) -> list[torch.Tensor]:
     """z every ``every`` steps of the search that ``latent_search`` scores (same start, one Adam run,
     no restarts) for a few images: a list of [n, z_dim] (for the explorer)."""
-    freeze(G, D)
     device = next(G.parameters()).device
     z0 = z0 if z0 is not None else initial_z(len(images), G.z_dim, cfg.seed)
-    _, _, path = search_batch(G, D, images.to(device), z0.to(device), cfg, every=max(1, every))
+    _, _, path = search_z(G, D, images.to(device), z0.to(device), cfg, every=max(1, every))
     return path
 

@@ -24,7 +24,7 @@ from ..checkpoint import (LastCheckpoint, ResumeError, check_finite, check_resum
                           resume_from, save_checkpoint, stop_names_last_checkpoint, tensor_identity)
 from ..config import pick, pick_device
 from ..messages import say, tell
-from .score import freeze, izi_f_loss
+from .score import freeze, izi_f
 
 
 @dataclass
@@ -80,16 +80,14 @@ def epochs_for(n_images: int, image_steps: int) -> int:
     return pick(max(1, round(image_steps / n_images)), 2)
 
 
-def _batches(n: int, batch_size: int, gen: torch.Generator):
-    order = torch.randperm(n, generator=gen)
-    for i in range(0, n - 1, batch_size):
-        idx = order[i:i + batch_size]
-        if len(idx) > 1:
-            yield idx
+def _batches(n: int, batch_size: int, gen: torch.Generator) -> list[torch.Tensor]:
+    """Shuffled indices in batches of ``batch_size``; a last batch of one image is dropped."""
+    return [idx for idx in torch.randperm(n, generator=gen).split(batch_size) if len(idx) > 1]
 
 
-def _check(*losses: torch.Tensor) -> None:
-    if not all(math.isfinite(loss.item()) for loss in losses):
+def _check(loss: torch.Tensor) -> None:
+    """Called before each optimiser step, so a NaN/inf loss never reaches the weights."""
+    if not torch.isfinite(loss):
         raise FloatingPointError(
             "a loss became NaN/inf (lower the learning rates or check the images are in [-1, 1])")
 
@@ -109,19 +107,20 @@ def gan_step(G, D, opt_g, opt_d, x, cfg: GANConfig, noise_std: float, gen: torch
     y_fake = torch.zeros(B, device=dev)
     d_loss = (F.binary_cross_entropy_with_logits(real_logit.view(-1), y_real)
               + F.binary_cross_entropy_with_logits(fake_logit.view(-1), y_fake))
+    _check(d_loss)
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
     fake_logit, _ = D(_noisy(fake, noise_std, gen))
     g_loss = F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.ones(B, device=dev))
+    _check(g_loss)
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
-    _check(d_loss, g_loss)
     return d_loss.item(), g_loss.item()
 
 
-FREE = ("epochs", "sample_every")  # settings a resumed GAN run may change
+RESUME_MAY_CHANGE = ("epochs", "sample_every")  # the GANConfig fields a resumed run may change
 
 
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
@@ -148,7 +147,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
     start, history = 0, {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
     state, where = (resume_from(checkpoint, cfg, data, ("G", "D", "config", "epoch"), "train_gan",
-                                free=FREE, fresh=fresh) if checkpoint is not None else (None, None))
+                                free=RESUME_MAY_CHANGE, fresh=fresh) if checkpoint is not None else (None, None))
     if state is not None:
         for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
             if key in state:             # a published file holds no optimiser states (Adam starts afresh)
@@ -219,9 +218,9 @@ def _sample(G, z: torch.Tensor) -> torch.Tensor:
 def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = None, device=None,
                   progress: bool = True, loss=None) -> dict:
     """Train E with G and D frozen (izi_f); returns ``{'loss': [...], 'lr': [...], 'seconds': s}``
-    (loss and learning rate per step). ``loss``: ``izi_f_loss`` or a function with its signature."""
+    (loss and learning rate per step). ``loss``: ``izi_f`` or a function with its signature."""
     cfg = cfg or EncoderConfig()
-    loss_fn = loss or izi_f_loss
+    loss_fn = loss or izi_f
     device = pick_device(device)
     freeze(G, D)
     G.to(device), D.to(device)
@@ -234,10 +233,10 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
         for idx in _batches(len(images), cfg.batch_size, gen):
             loss = loss_fn(E, G, D, images[idx].to(device), cfg.kappa)
+            _check(loss)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            _check(loss)
             history["loss"].append(loss.item())
             history["lr"].append(opt.param_groups[0]["lr"])
             if schedule is not None:

@@ -54,7 +54,7 @@ import matplotlib.pyplot as plt
 
 from lecture_utils import config
 from lecture_utils.data import digits, mvtec, sources
-from lecture_utils.data import plots as P
+from lecture_utils.data import plots
 from lecture_utils.messages import tell
 
 tell("cache_folder", path=config.data_dir())
@@ -168,7 +168,7 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 test = mvtec.load_split(capsule, "test", image_size=128)
 print(test.images.shape, "labels:", test.labels.tolist().count(1), "defective,",
       test.labels.tolist().count(0), "good")
-fig = P.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
+fig = plots.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
 plt.show()
 
 # %% [markdown] lang="en"
@@ -189,9 +189,9 @@ plt.show()
 
 # %%
 train = mvtec.load_split(capsule, "train", image_size=128)
-fig = P.show_grid(train, f"Some normal training capsules ({len(train)} in total)", n=6)
+fig = plots.show_grid(train, f"Some normal training capsules ({len(train)} in total)", n=6)
 plt.show()
-fig = P.show_mean_and_spread(train, "Normal variation of the training capsules")
+fig = plots.show_mean_and_spread(train, "Normal variation of the training capsules")
 plt.show()
 
 # %% [markdown] lang="en"
@@ -239,7 +239,7 @@ plt.show()
 sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), source=digit_source, **digits.default_counts())
 print("source:", sets.source, "| train:", tuple(sets.train.images.shape),
       "| test:", len(sets.test), "images,", int(sets.test.labels.sum()), "anomalies")
-fig = P.show_digit_sets(sets)
+fig = plots.show_digit_sets(sets)
 plt.show()
 
 # %% [markdown] lang="en"

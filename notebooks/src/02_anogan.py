@@ -57,9 +57,9 @@
 import torch
 
 from lecture_utils.anogan import dcgan, homework as homework_anogan, published
-from lecture_utils.anogan import plots as P
-from lecture_utils.anogan import train as gt
-from lecture_utils.anogan.score import encode, encoder_scores, to_unit
+from lecture_utils.anogan import plots
+from lecture_utils.anogan import train as gan_train
+from lecture_utils.anogan.score import encoder_scores, to_unit
 from lecture_utils.anogan.search import SearchConfig, latent_search
 from lecture_utils.data import digits, sources
 from lecture_utils.checkpoint import cache_file
@@ -143,8 +143,8 @@ print(f"source: {sets.source} | train {tuple(x_train.shape)} | held-out normal {
       f"test {len(x_test)} ({int(y_test.sum())} anomalies)")
 
 # %%
-P.show_images(x_train, "training images (normal only)");
-P.show_images(x_test[y_test == 1], "test anomalies");
+plots.show_images(x_train, "training images (normal only)");
+plots.show_images(x_test[y_test == 1], "test anomalies");
 
 # %% [markdown] lang="en"
 # ## 2. DCGAN: the generator G and the discriminator D
@@ -271,34 +271,36 @@ def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
     fake_logit, _ = D(noisy(fake.detach()))
     d_loss = (F.binary_cross_entropy_with_logits(real_logit.view(-1), torch.full((B,), cfg.real_label, device=dev))
               + F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.zeros(B, device=dev)))
+    if not torch.isfinite(d_loss):   # checked before the step: a NaN/inf loss never reaches the weights
+        raise FloatingPointError("L_D became NaN/inf: lower the learning rates")
     opt_d.zero_grad()
     d_loss.backward()
     opt_d.step()
     # L_G = BCE(D(G(z)), 1), through the updated D
     fake_logit, _ = D(noisy(fake))
     g_loss = F.binary_cross_entropy_with_logits(fake_logit.view(-1), torch.ones(B, device=dev))
+    if not torch.isfinite(g_loss):
+        raise FloatingPointError("L_G became NaN/inf: lower the learning rates")
     opt_g.zero_grad()
     g_loss.backward()
     opt_g.step()
-    if not (torch.isfinite(d_loss) and torch.isfinite(g_loss)):
-        raise FloatingPointError("a loss became NaN/inf: lower the learning rates")
     return d_loss.item(), g_loss.item()
 
 
 # %%
 TRAIN = False  # True: train here even when published weights are available
-BOOK = gt.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
+BOOK = gan_train.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
                     real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
 book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_x = x_train[::max(1, len(x_train) // 400)]
 published.provide(book_path, BOOK, book_x, sets.source, train=TRAIN)  # the lecturer's weights, if they fit
-book_history = gt.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
+book_history = gan_train.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
                             step=gan_step)  # our gan_step above, for every batch
-P.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
+plots.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
 
 # %%
-P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch by epoch");
+plots.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch by epoch");
 
 # %% [markdown] lang="en"
 # What does the grid show? After these few epochs the book's G usually draws no digits yet: grey
@@ -325,18 +327,18 @@ P.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, epoch 
 # 設定にその数があります）。進捗バーに両方の損失が表示されます。曲線と格子を書籍のものと比べましょう。
 
 # %%
-GAN = gt.GANConfig.for_images(len(x_train))
+GAN = gan_train.GANConfig.for_images(len(x_train))
 print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 published.provide(gan_path, GAN, x_train, sets.source, train=TRAIN)
-history = gt.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
+history = gan_train.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
 tell("trained", seconds=history["seconds"], name=gan_path.name)
 
 # %%
-P.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
+plots.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
 
 # %%
-P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch");
+plots.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch");
 
 # %% [markdown] lang="en"
 # ## 4. Latent search
@@ -368,53 +370,70 @@ P.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by epoch
 # 高いままでしょうか。（最後のスコアがどれだけ両者を分けるかは 5節で測ります。）
 
 # %% [markdown] lang="en"
-# A(x) and the search, written out. Every figure of sections 4 and 5, and the explorer of section 8,
-# show this run; the package's `latent_search` is the same loop (a test keeps the two equal).
+# A(x) and the search, written out: `anomaly_score` and `search_z` have the names, arguments and
+# results of the package's functions (a test keeps each equal to its twin). Every figure of sections
+# 4 and 5, and the explorer of section 8, show this run; the package's `latent_search` does this for
+# the whole test set (in chunks, with optional restarts).
 # %% [markdown] lang="ja"
-# A(x) と探索を書き下します。4節と 5節の図、8節のエクスプローラはすべてこの実行結果です。パッケージの
-# `latent_search` も同じループです（テストで両者が一致することを確かめています）。
+# A(x) と探索を書き下します。`anomaly_score` と `search_z` は、パッケージの同名の関数と名前・引数・戻り値が
+# 同じです（テストで両者が一致することを確かめています）。4節と 5節の図、8節のエクスプローラはすべてこの
+# 実行結果です。パッケージの `latent_search` はこれをテストセット全体に対して行います（分割して、必要なら
+# 複数の初期値から）。
 
 # %%
 # core: anomaly_score
+from typing import NamedTuple
+
+
+class AnomalyScore(NamedTuple):
+    score: torch.Tensor           # A(x) [B]
+    residual: torch.Tensor        # sum|x - G(z)| [B]
+    discrimination: torch.Tensor  # sum|f_D(x) - f_D(G(z))| [B]
+    x_hat: torch.Tensor           # G(z) [B, 1, 64, 64]
+
+
 def anomaly_score(G, D, x, z, lam=0.1):
-    """A(x) = L(z) = (1 - lam) * sum|x - G(z)| + lam * sum|f_D(x) - f_D(G(z))| per image [B]."""
+    """A(x) = L(z) = (1 - lam) * sum|x - G(z)| + lam * sum|f_D(x) - f_D(G(z))| per image, with its two terms."""
     x_hat = G(z)                                                 # [B, 1, 64, 64]
     _, f_x = D(x)                                                # [B, 8192]: D's feature f_D
     _, f_hat = D(x_hat)
     residual = (x - x_hat).abs().flatten(1).sum(1)               # [B]
     discrimination = (f_x - f_hat).abs().sum(1)                  # [B]
-    return (1 - lam) * residual + lam * discrimination
+    return AnomalyScore((1 - lam) * residual + lam * discrimination, residual, discrimination, x_hat)
 
 # %%
 # core: search_z
-def search_z(G, D, x, z0, lr, iterations, lam=0.1, every=1):
-    """Adam on z [B, z_dim] with G and D frozen; returns each image's best z, L per step
-    [iterations + 1, B] and z every `every` steps (the path the explorer replays)."""
+def search_z(G, D, x, z0, cfg, every=0, bar=None):
+    """Adam on z [B, z_dim] with G and D frozen (settings cfg: lr, iterations, lam); returns each
+    image's best z, L per step [iterations + 1, B] and z every `every` steps (the path the explorer
+    replays); `bar`, a progress bar, advances once per step."""
     for net in (G, D):
         net.eval()                   # BatchNorm uses its running statistics: a score ignores the batch
         net.requires_grad_(False)    # only z is optimised
     z = z0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=lr)
+    opt = torch.optim.Adam([z], lr=cfg.lr)
     best_z, best = z0.clone(), torch.full((len(z0),), float("inf"), device=z0.device)
     history, path = [], []
-    for t in range(iterations + 1):
-        if t % every == 0:
+    for t in range(cfg.iterations + 1):
+        if every and t % every == 0:
             path.append(z.detach().cpu().clone())
-        loss = anomaly_score(G, D, x, z, lam)                    # [B]
-        history.append(loss.detach().cpu())
+        loss = anomaly_score(G, D, x, z, cfg.lam).score          # [B]
+        history.append(loss.detach())
         better = loss.detach() < best                            # keep each image's best z so far
         best_z[better], best[better] = z.detach()[better], loss.detach()[better]
-        if t == iterations:
+        if t == cfg.iterations:
             break
         opt.zero_grad()
         loss.sum().backward()        # a sum: z_i's gradient is that of A(x_i) alone
         opt.step()
+        if bar is not None:
+            bar.update(1)
     return best_z, torch.stack(history), path
 
 # %%
 import time
 
-from lecture_utils.anogan.score import score_latents
+from lecture_utils.anogan.score import SearchResult, score_latents
 from lecture_utils.anogan.search import initial_z
 
 SEARCH = SearchConfig()
@@ -422,15 +441,14 @@ print(SEARCH)
 t0 = time.perf_counter()
 z0 = initial_z(len(x_test), G.z_dim, SEARCH.seed)               # the package's start: z ~ N(0, I), seeded
 every = max(1, SEARCH.iterations // 20)                          # z kept every `every` steps for the explorer
-z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH.lr, SEARCH.iterations,
-                                   SEARCH.lam, every=every)
-search = score_latents(G, D, x_test, z_best, SEARCH.lam)        # A(x), G(z) and |x - G(z)| at the best z
-search.history, search.seconds = search_history, time.perf_counter() - t0
+z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH, every=every)
+found = score_latents(G, D, x_test, z_best, SEARCH.lam)         # A(x), G(z) and |x - G(z)| at the best z
+search = SearchResult(**vars(found), history=search_history.cpu(), seconds=time.perf_counter() - t0)
 print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
       f"({len(x_test) / search.seconds:.1f} images/s)")
 
 # %%
-P.plot_search_history(search.history, y_test);
+plots.plot_search_history(search.history, y_test);
 
 # %% [markdown] lang="en"
 # G learned to draw 7s and 8s only: for a 2 (right) the best it can do is the nearest 7 or 8, and
@@ -445,7 +463,8 @@ P.plot_search_history(search.history, y_test);
 # %%
 normal_idx = torch.nonzero(y_test == 0).flatten()[:4].tolist()
 anomaly_idx = torch.nonzero(y_test == 1).flatten()[:4].tolist()
-P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images", labels=y_test);
+plots.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4 anomalous test images",
+                           labels=y_test);
 
 # %% [markdown] lang="en"
 # ## 5. Evaluation: how well do the scores separate 2s from 7s and 8s?
@@ -464,7 +483,7 @@ P.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal and 4
 # %%
 print(f"AUROC  A(x): {auroc(y_test, search.scores):.3f} | residual only: "
       f"{auroc(y_test, search.residual):.3f} | discrimination only: {auroc(y_test, search.discrimination):.3f}")
-P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
+plots.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
 
 # %% [markdown] lang="en"
 # The lowest-scored images (most normal-looking) and the highest-scored ones, with their residual
@@ -477,7 +496,7 @@ P.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent se
 # スコアが高い方に正常な数字は混じっていますか？それはどんな数字でしょうか？
 
 # %%
-P.plot_best_worst(x_test, y_test, search, k=4);
+plots.plot_best_worst(x_test, y_test, search, k=4);
 
 # %% [markdown] lang="en"
 # ## 6. A fast variant: an encoder instead of the search
@@ -537,11 +556,11 @@ def izi_f(E, G, D, x, kappa):
 
 
 # %%
-ENC = gt.EncoderConfig.for_images(len(x_train))
+ENC = gan_train.EncoderConfig.for_images(len(x_train))
 E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
 published.provide(enc_path, ENC, x_train, sets.source, train=TRAIN, trained_with=gan_path)  # only with the published G
-enc_history = gt.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
+enc_history = gan_train.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
                                       loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
@@ -549,7 +568,7 @@ print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s 
 
 # %%
 SHORT = SearchConfig(iterations=pick(30, 5), lr=0.01)
-refined = latent_search(G, D, x_test, SHORT, z0=encode(E, x_test))
+refined = latent_search(G, D, x_test, SHORT, z0=fast.z)               # starts at z = E(x)
 print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.scores):.3f} "
       f"in {refined.seconds + fast.seconds:.1f} s")
 
@@ -565,7 +584,7 @@ print(f"this run ({sets.source}, {len(x_test)} test images): {SEARCH.iterations}
 print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.878, encoder 0.967")
 
 # %% [markdown] lang="en"
-# ## 7. Homework
+# ## 7. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
 # "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
@@ -774,14 +793,15 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
 # Adam adds.* Write `sgd_search(G, D, x, z0, lr, iterations, lam)`: `iterations` steps of plain
-# gradient descent z ← z − lr · ∇_z Σ_i A(x_i) from z0 (use `anomaly_score` of section 4), with G and
-# D frozen in eval mode and z0 left unchanged; return the final z `[B, z_dim]`. Then run it on a few
-# test images and compare A(x) with `search_z` after the same number of steps.
+# gradient descent z ← z − lr · ∇_z Σ_i A(x_i) from z0 (A(x) [B] of section 4:
+# `anomaly_score(G, D, x, z, lam).score`), with G and D frozen in eval mode and z0 left unchanged;
+# return the final z `[B, z_dim]`. Then run it on a few test images and compare A(x) with
+# `search_z` after the same number of steps.
 # %% [markdown] lang="ja"
 # **課題4（実装、約25分）** 目標: 探索ループを自分で書き、Adam が何を加えるかを知る。
 # z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
-# を書いてください（4節の `anomaly_score` を使い、G と D は eval モードで固定し、z0 は変更しない）。最後の z
-# `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
+# を書いてください（4節の A(x) [B] `anomaly_score(G, D, x, z, lam).score` を使い、G と D は eval モードで
+# 固定し、z0 は変更しない）。最後の z `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
 
 # %%
 def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
@@ -792,7 +812,7 @@ def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
         net.requires_grad_(False)
     z = z0.clone().requires_grad_(True)
     for _ in range(iterations):
-        (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).sum(), z)
+        (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
         z = (z - lr * grad).detach().requires_grad_(True)
     return z.detach()
     # END SOLUTION
@@ -805,7 +825,7 @@ _ = homework_anogan.check_sgd_search(sgd_search)
 import torch
 import lecture_utils.checks as hc
 from lecture_utils.answer_runner import build_net
-from lecture_utils.anogan.score import anomaly_loss
+from lecture_utils.anogan.score import anomaly_score
 
 NET = "lecture_utils.anogan.homework:tiny_net"
 
@@ -827,7 +847,7 @@ def judge(records, cases):
         G, D = (build_net({**a, "train": False, "frozen": True}) for a in case["args"][:2])
         z = z0.clone().requires_grad_(True)
         for _ in range(iterations):
-            (grad,) = torch.autograd.grad(anomaly_loss(G, D, x, z, lam).sum(), z)
+            (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
             z = (z - lr * grad).detach().requires_grad_(True)
         got = hc.tensor_of(hc.returned(record, "sgd_search"), z0.shape, "sgd_search")
         hc.expect(torch.equal(record["after"][3], z0), "sgd_search changed z0 in place", "sgd_search が z0 を書き換えました")
@@ -872,7 +892,8 @@ LAMBDAS = [0.0, 0.05, 0.1, 0.2, 0.5, 1.0]
 by_lambda = auroc_by_lambda(y_test, search.residual, search.discrimination, LAMBDAS)
 print(f"AUROC at the z searched with lambda = {SEARCH.lam}, re-weighted: "
       + " | ".join(f"lambda {lam:g}: {a:.3f}" for lam, a in zip(LAMBDAS, by_lambda)))
-P.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam, f"AUROC against lambda (z searched with lambda = {SEARCH.lam})");
+plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
+                           f"AUROC against lambda (z searched with lambda = {SEARCH.lam})");
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -888,18 +909,18 @@ P.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam, f"AUROC against lambda (z
 # %% [markdown] lang="en"
 # **Stretch task (optional, not graded).** Train a second encoder with your `ziz_loss` of exercise 3
 # instead of `izi_f`: pass `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
-# to `gt.train_encoder_cached` with a cache path of its own (e.g. `cache_file("anogan/encoder-ziz", ...)`),
+# to `gan_train.train_encoder_cached` with a cache path of its own (e.g. `cache_file("anogan/encoder-ziz", ...)`),
 # score the test set with `encoder_scores` and compare its AUROC with the izi_f encoder's printed in
 # section 6, on the same data. Measure the AUROC and look at a few reconstructions G(E(x)) of normal
-# test digits (`P.plot_reconstructions`): does the ziz encoder reproduce real digits as well? Or
+# test digits (`plots.plot_reconstructions`): does the ziz encoder reproduce real digits as well? Or
 # change the digits in `DIGITS` (e.g. normal 1 and 4, anomaly 9) and compare the search's and the
 # encoder's AUROCs with the reference on real MNIST (`docs/results.md`: encoder 0.948).
 # %% [markdown] lang="ja"
 # **発展課題（任意、採点なし）** 課題3の `ziz_loss` を `izi_f` の代わりに使って、2つ目のエンコーダを学習しましょう。
-# `gt.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
+# `gan_train.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
 # と専用のキャッシュのパス（例: `cache_file("anogan/encoder-ziz", ...)`）を渡し、`encoder_scores` でテストセットを
 # 採点して、同じデータで 6節に表示された izi_f のエンコーダの AUROC と比べます。AUROC を測り、正常なテスト画像の
-# 再構成 G(E(x)) を数枚見てください（`P.plot_reconstructions`）。ziz のエンコーダは本物の数字を同じくらい
+# 再構成 G(E(x)) を数枚見てください（`plots.plot_reconstructions`）。ziz のエンコーダは本物の数字を同じくらい
 # 再現できるでしょうか。あるいは `DIGITS` の数字を変え（例: 正常 1 と 4、異常 9）、探索とエンコーダの AUROC を
 # 実物の MNIST での参考値（`docs/results.md`: エンコーダ 0.948）と比べましょう。
 
@@ -922,7 +943,7 @@ P.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam, f"AUROC against lambda (z
 
 # %%
 few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-P.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
+plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
                   every=every, iterations=SEARCH.iterations, labels=y_test[few]);
 
 # %% [markdown] lang="en"
