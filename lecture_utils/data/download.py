@@ -328,9 +328,9 @@ def _mnist_raw(folder: Path) -> Path | None:
     return None
 
 
-def check_idx(path: Path, name: str | None = None) -> None:
-    """DatasetError unless ``path`` is a whole idx file of MNIST's kind ``name`` (default: its file
-    name): images 0x803 with 28x28 rows, labels 0x801, and as many bytes as the header's count says."""
+def check_idx(path: Path, name: str | None = None) -> int:
+    """The count of a whole idx file of MNIST's kind ``name`` (default: its file name): images 0x803
+    with 28x28 rows, labels 0x801, and as many bytes as that count says; else DatasetError."""
     name = name or Path(path).name
     images = "images" in name
     try:
@@ -348,43 +348,47 @@ def check_idx(path: Path, name: str | None = None) -> None:
     expected = (16 + n * 784) if images else (8 + n)
     if size != expected:
         raise DatasetError(say("idx_size", path=path, size=size, expected=expected))
+    return n
 
 
-def _check_counts(raw: Path) -> None:
-    """Images and labels of each split must be equally many."""
+def _check_raw(raw: Path) -> None:
+    """DatasetError unless the four idx files in ``raw`` are whole and each split has as many
+    labels as images."""
     for prefix in ("train", "t10k"):
-        counts = []
-        for kind in ("images-idx3", "labels-idx1"):
-            with open(raw / f"{prefix}-{kind}-ubyte", "rb") as f:
-                counts.append(struct.unpack(">II", f.read(8))[1])
-        if counts[0] != counts[1]:
-            raise DatasetError(say("idx_counts", folder=raw, images=counts[0], split=prefix, labels=counts[1]))
+        images, labels = (check_idx(raw / f"{prefix}-{kind}-ubyte") for kind in ("images-idx3", "labels-idx1"))
+        if images != labels:
+            raise DatasetError(say("idx_counts", folder=raw, images=images, split=prefix, labels=labels))
 
 
-def _heal(raw: Path) -> bool:
-    """Check the idx files in the cache folder ``raw``; remove corrupt ones (with a one-line note);
-    True if all four are there and good."""
-    whole = True
+def _remove_corrupt(paths, error: DatasetError) -> None:
+    print(say("removed_corrupt", reason=error), file=sys.stderr)
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _heal(raw: Path) -> None:
+    """Remove from the cache folder ``raw``, with a one-line note each: a corrupt idx file, a
+    ``.gz`` whose idx file is missing and that does not decompress to a good one (a download that
+    stalled halfway), and all four idx files when images and labels are not equally many."""
     for name in MNIST_FILES:
-        path = raw / name
-        if not path.is_file():
-            whole = False
-            continue
+        path, gz, check = raw / name, raw / f"{name}.gz", raw / f".{name}.check"
         try:
-            check_idx(path)
+            if path.is_file():
+                check_idx(path)
         except DatasetError as e:
-            print(say("removed_corrupt", reason=e), file=sys.stderr)
-            path.unlink(missing_ok=True)
-            whole = False
-    if whole:
+            _remove_corrupt([path], e)
         try:
-            _check_counts(raw)
+            if gz.is_file() and not path.is_file():
+                _gunzip_checked(gz, check, name)
         except DatasetError as e:
-            print(say("removed_corrupt", reason=e), file=sys.stderr)
-            for name in MNIST_FILES:
-                (raw / name).unlink(missing_ok=True)
-            whole = False
-    return whole
+            _remove_corrupt([gz], e)
+        finally:
+            check.unlink(missing_ok=True)
+    if all((raw / n).is_file() for n in MNIST_FILES):
+        try:
+            _check_raw(raw)
+        except DatasetError as e:
+            _remove_corrupt([raw / n for n in MNIST_FILES], e)
 
 
 def find_mnist(root=None, folder=None) -> Path | None:
@@ -404,14 +408,11 @@ def find_mnist(root=None, folder=None) -> Path | None:
     for candidate in candidates:
         if candidate == cache and (cache / "MNIST" / "raw").is_dir():
             _heal(cache / "MNIST" / "raw")
-            _heal_gz(cache / "MNIST" / "raw")
         raw = _mnist_raw(candidate) if candidate.is_dir() else None
         if raw is None:
             continue
         if raw == candidate / "MNIST" / "raw" and all((raw / n).is_file() for n in MNIST_FILES):
-            for name in MNIST_FILES:
-                check_idx(raw / name)
-            _check_counts(raw)
+            _check_raw(raw)
             return candidate
         target = cache if candidate == cache else cache / f"from-{_source_key(raw)}"
         return _decompress_into(raw, target)
@@ -423,21 +424,6 @@ def _source_key(raw: Path) -> str:
     stats = [(n, (raw / f"{n}.gz").stat().st_size, (raw / f"{n}.gz").stat().st_mtime_ns)
              if (raw / f"{n}.gz").is_file() else (n, 0, 0) for n in MNIST_FILES]
     return hashlib.sha1(json.dumps([str(raw.resolve()), stats]).encode()).hexdigest()[:10]
-
-
-def _heal_gz(raw: Path) -> None:
-    """Remove ``.gz`` files in the cache folder ``raw`` that do not decompress to a good idx file
-    (e.g. a download that stalled halfway), when their decompressed file is missing."""
-    for name in MNIST_FILES:
-        gz = raw / f"{name}.gz"
-        if gz.is_file() and not (raw / name).is_file():
-            try:
-                _gunzip_checked(gz, raw / f".{name}.check", name)
-            except DatasetError as e:
-                print(say("removed_corrupt", reason=e), file=sys.stderr)
-                gz.unlink(missing_ok=True)
-            finally:
-                (raw / f".{name}.check").unlink(missing_ok=True)
 
 
 def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
@@ -471,7 +457,7 @@ def _decompress_into(raw: Path, cache: Path) -> Path:
         tmp = out / f".{name}.tmp"
         _gunzip_checked(src, tmp, name)
         os.replace(tmp, out / name)
-    _check_counts(out)
+    _check_raw(out)
     return cache
 
 
