@@ -1,15 +1,7 @@
-"""Downloads, cached and checked: the lecture archive, MVTec AD's capsule, and MNIST.
-
-Everything lands in the cache folder (``config.data_dir()``, i.e. ``data/`` of a checkout, in Colab
-``/content/lecture_utils_data``, or the folder you pass).  An archive comes from a Google Drive id or
-any URL (gdown fetches both; ``$LECTURE_UTILS_ARCHIVE_URL`` and ``$LECTURE_UTILS_MVTEC_URL`` point
-at a course's own copy).  It is downloaded to ``NAME.part``, checked (MD5 when known, else a valid
-archive with the expected members; its size and SHA-256 are recorded), unpacked into a temporary
-folder and renamed into place, so an interrupted run never leaves a half-unpacked data set.
-When the unpacked folder is complete nothing is downloaded again.  Any failure (no network, a
-server that stops answering, Google Drive's quota page instead of the file, a corrupt archive)
-raises one `DownloadError` whose ``reason`` says in words what failed, followed by where to
-download the file by hand and where to put it; both in the notebook's language (`messages`).
+"""Downloads into the cache folder (``config.data_dir()``), checked and cached: the lecture archive,
+MVTec AD's capsule (gdown, from a Google Drive id or a URL) and MNIST (torchvision); docs/data.md.
+An archive is downloaded to ``NAME.part``, checked, unpacked into a temporary folder and renamed
+into place.  Every failure raises one `DownloadError`: why, then how to go on by hand (`messages`).
 """
 from __future__ import annotations
 
