@@ -139,33 +139,28 @@ def _manual(archive: Archive, file: Path) -> str:
 
 
 def _download(archive: Archive, part: Path) -> None:
-    """Fetch the archive to ``part``; every failure becomes one DownloadError (``part`` removed)."""
+    """gdown's download of the archive (a Drive id or any URL) to ``part``, giving up when the server
+    sends nothing for ``TIMEOUT`` s: gdown takes ``timeout`` from 6.3 on; before that (Colab has 5.2)
+    requests gets it as its default (`requests_timeout`).  Every failure becomes one DownloadError
+    (``part`` removed)."""
+    drive = drive_id(archive.location())
+    where = {"id": drive} if drive else {"url": archive.location()}
     try:
-        with open(part, "wb") as out:
-            gdown_into(archive.location(), out)
-    except KeyboardInterrupt:
+        import gdown
+        limit = contextlib.nullcontext()
+        if takes_timeout(gdown.download):
+            where["timeout"] = TIMEOUT
+        else:
+            limit = requests_timeout(TIMEOUT)
+        with limit, open(part, "wb") as out:
+            gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
+    except BaseException as e:  # network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
-        raise
-    except Exception as e:  # noqa: BLE001 - network libraries raise many kinds; all mean "failed"
-        part.unlink(missing_ok=True)
+        if not isinstance(e, Exception):     # KeyboardInterrupt: stop, without the part file
+            raise
         reason = why(e)
         raise DownloadError(say("download_failed", what=archive.filename, reason=reason) + " "
                             + _manual(archive, part.with_name(archive.filename)), reason) from e
-
-
-def gdown_into(location: str, out) -> None:
-    """gdown's download of ``location`` (a Drive id or any URL) into the open binary file ``out``,
-    giving up when the server sends nothing for ``TIMEOUT`` s.  gdown takes ``timeout`` from 6.3
-    on; before that (Colab has 5.2) requests gets it as its default (`requests_timeout`)."""
-    import gdown
-    drive = drive_id(location)
-    where = {"id": drive} if drive else {"url": location}
-    if takes_timeout(gdown.download):
-        where["timeout"], limit = TIMEOUT, contextlib.nullcontext()
-    else:
-        limit = requests_timeout(TIMEOUT)
-    with limit:
-        gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
 
 
 def takes_timeout(function) -> bool:
