@@ -122,6 +122,17 @@ def test_failed_lecture_download_says_how_to_go_on(server, monkeypatch, cache, b
     assert isinstance(err.value, OSError) and "\n" not in message          # the CLI prints it in one line
 
 
+def test_an_unpacked_folder_that_is_not_ours_is_left_alone(monkeypatch, cache):
+    (cache / "lecture").mkdir(parents=True)
+    (cache / "lecture" / "mine.txt").write_text("mine")
+    write_zip(cache / LECTURE.filename, LECTURE_FILES)
+    monkeypatch.setenv(LECTURE.env, closed_port_url())
+    with pytest.raises(DownloadError, match="was not unpacked by lecture_utils"):
+        download.fetch("lecture")
+    assert sorted(p.name for p in (cache / "lecture").iterdir()) == ["mine.txt"]
+    assert not list(cache.glob(".lecture-*"))
+
+
 def test_the_archive_location_is_a_drive_id_or_a_url(monkeypatch):
     assert LECTURE.location() == LECTURE.source and download.drive_id(LECTURE.source) == LECTURE.source
     assert LECTURE.url == f"https://drive.google.com/file/d/{LECTURE.source}"

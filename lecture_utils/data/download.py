@@ -263,7 +263,10 @@ def _members(path: Path) -> list[str]:
 
 
 def _unpack(file: Path, target: Path) -> Path:
-    """Extract into a temporary folder beside ``target``, mark it complete, then rename it."""
+    """Extract into a temporary folder beside ``target``, mark it complete, then rename it; a
+    ``target`` with files in it (not ours: no ``COMPLETE``) is left alone."""
+    if target.exists() and any(target.iterdir()):
+        raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     tmp.chmod(0o755)
     try:
@@ -277,13 +280,9 @@ def _unpack(file: Path, target: Path) -> Path:
                 else:
                     t.extractall(tmp)
         (tmp / COMPLETE).write_text(file.name)
-        if target.exists() and any(target.iterdir()):
-            raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
         if target.exists():
-            target.rmdir()
+            target.rmdir()                        # empty (checked above); fails if it no longer is
         os.replace(tmp, target)
-    except DownloadError:
-        raise
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
         raise DownloadError(say("unpack_failed", file=file, folder=target, reason=_last_line(e))) from e
     finally:
