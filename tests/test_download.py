@@ -253,16 +253,6 @@ def test_mnist_download_without_network(monkeypatch, cache):
     assert str(cache / "mnist" / "MNIST" / "raw") in str(err.value) and "bundled" in str(err.value)
 
 
-def test_capsule_env_wins_and_synthetic_is_the_fallback(monkeypatch, tmp_path):
-    made = []
-    monkeypatch.setattr(sources, "ensure_synthetic_capsule", lambda seed=0: made.append(seed) or tmp_path / "syn")
-    assert sources.capsule() == (tmp_path / "syn", "synthetic") and made == [sources.LECTURE_SEED]
-    (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
-    monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(tmp_path / "mine"))
-    assert sources.capsule() == (tmp_path / "mine", "env")
-    assert sources.lecture_weights() is None
-
-
 def test_garbage_mnist_never_enters_the_cache_and_a_good_root_wins(tmp_path, cache):
     bad, good = tmp_path / "bad", tmp_path / "good"
     write_mnist_gz(bad / "MNIST" / "raw")

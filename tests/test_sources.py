@@ -108,6 +108,7 @@ def test_capsule_env_wins_in_auto(monkeypatch, tmp_path, net, colab):
     (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
     monkeypatch.setenv(sources.CAPSULE_ENV, str(tmp_path / "mine"))
     assert sources.capsule("auto") == (tmp_path / "mine", "env") and net.calls == []
+    assert sources.lecture_weights() is None                     # nothing was downloaded
 
 
 def test_colab_downloads_the_lecture_archive_first(net, cache, colab, synthetic, capsys):
