@@ -314,11 +314,10 @@ def _mnist_raw(folder: Path) -> Path | None:
     return None
 
 
-def check_idx(path: Path, name: str | None = None) -> int:
-    """The count of a whole idx file of MNIST's kind ``name`` (default: its file name): images 0x803
-    with 28x28 rows, labels 0x801, and as many bytes as that count says; else DatasetError."""
-    name = name or Path(path).name
-    images = "images" in name
+def check_idx(path: Path) -> int:
+    """The count of a whole MNIST idx file, of images if its name says so (0x803, 28x28 rows), else
+    of labels (0x801), with as many bytes as that count says; else DatasetError."""
+    images = "images" in Path(path).name
     try:
         with open(path, "rb") as f:
             header = f.read(16 if images else 8)
@@ -365,7 +364,7 @@ def _heal(raw: Path) -> None:
             _remove_corrupt([path], e)
         try:
             if gz.is_file() and not path.is_file():
-                _gunzip_checked(gz, check, name)
+                _gunzip_checked(gz, check)
         except DatasetError as e:
             _remove_corrupt([gz], e)
         finally:
@@ -412,8 +411,8 @@ def _source_key(raw: Path) -> str:
     return hashlib.sha1(json.dumps([str(raw.resolve()), stats]).encode()).hexdigest()[:10]
 
 
-def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
-    """Copy (decompressing a ``.gz``) ``src`` to ``tmp`` and check it is a whole idx file ``name``."""
+def _gunzip_checked(src: Path, tmp: Path) -> None:
+    """Copy (decompressing a ``.gz``) ``src`` to ``tmp``, whose name holds the idx file's, and check it."""
     try:
         if src.suffix == ".gz":
             with gzip.open(src, "rb") as f, open(tmp, "wb") as dst:
@@ -424,7 +423,7 @@ def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
         tmp.unlink(missing_ok=True)
         raise DatasetError(say("idx_unreadable", path=src, reason=_last_line(e))) from e
     try:
-        check_idx(tmp, name)
+        check_idx(tmp)
     except DatasetError as e:
         tmp.unlink(missing_ok=True)
         raise DatasetError(str(e).replace(str(tmp), str(src))) from None
@@ -441,7 +440,7 @@ def _decompress_into(raw: Path, cache: Path) -> Path:
             continue
         src = raw / name if (raw / name).is_file() else raw / f"{name}.gz"
         tmp = out / f".{name}.tmp"
-        _gunzip_checked(src, tmp, name)
+        _gunzip_checked(src, tmp)
         os.replace(tmp, out / name)
     _check_raw(out)
     return cache
