@@ -122,6 +122,17 @@ def test_failed_lecture_download_says_how_to_go_on(server, monkeypatch, cache, b
     assert isinstance(err.value, OSError) and "\n" not in message          # the CLI prints it in one line
 
 
+def test_an_unpacked_folder_that_is_not_ours_is_left_alone(monkeypatch, cache):
+    (cache / "lecture").mkdir(parents=True)
+    (cache / "lecture" / "mine.txt").write_text("mine")
+    write_zip(cache / LECTURE.filename, LECTURE_FILES)
+    monkeypatch.setenv(LECTURE.env, closed_port_url())
+    with pytest.raises(DownloadError, match="was not unpacked by lecture_utils"):
+        download.fetch("lecture")
+    assert sorted(p.name for p in (cache / "lecture").iterdir()) == ["mine.txt"]
+    assert not list(cache.glob(".lecture-*"))
+
+
 def test_the_archive_location_is_a_drive_id_or_a_url(monkeypatch):
     assert LECTURE.location() == LECTURE.source and download.drive_id(LECTURE.source) == LECTURE.source
     assert LECTURE.url == f"https://drive.google.com/file/d/{LECTURE.source}"
@@ -240,16 +251,6 @@ def test_mnist_download_without_network(monkeypatch, cache):
         download.mnist_root(download=True)
     assert err.value.reason == "no network" and "could not download MNIST: no network." in str(err.value)
     assert str(cache / "mnist" / "MNIST" / "raw") in str(err.value) and "bundled" in str(err.value)
-
-
-def test_capsule_env_wins_and_synthetic_is_the_fallback(monkeypatch, tmp_path):
-    made = []
-    monkeypatch.setattr(sources, "ensure_synthetic_capsule", lambda seed=0: made.append(seed) or tmp_path / "syn")
-    assert sources.capsule() == (tmp_path / "syn", "synthetic") and made == [sources.LECTURE_SEED]
-    (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
-    monkeypatch.setenv("LECTURE_UTILS_CAPSULE", str(tmp_path / "mine"))
-    assert sources.capsule() == (tmp_path / "mine", "env")
-    assert sources.lecture_weights() is None
 
 
 def test_garbage_mnist_never_enters_the_cache_and_a_good_root_wins(tmp_path, cache):

@@ -1,71 +1,20 @@
 """The notebooks' ``DATA = "auto"`` choice: Colab is simulated; downloads are real (gdown, torchvision)
 from a local HTTP server (`conftest.LocalServer`), as are checking, unpacking and caching."""
-import gzip
 import hashlib
-import io
-import struct
 import sys
-import tarfile
-import tempfile
 import types
-import zipfile
 from dataclasses import replace
-from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
-
 
 from conftest import closed_port_url, zip_bytes
+from test_download import (LECTURE_FILES, QUOTA_PAGE, capsule_files, serve_mnist, tar_bytes, write_mnist_gz,
+                           write_zip)
 
 from lecture_utils import config, messages
 from lecture_utils.data import download, sources
 from lecture_utils.data.download import MVTEC_CAPSULE, DownloadError
 from lecture_utils.data.mvtec import load_split
-
-
-def png(value=128, mode="RGB"):
-    buf = io.BytesIO()
-    Image.new(mode, (8, 8), value if mode == "L" else (value,) * 3).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def capsule_files(prefix):
-    return {f"{prefix}train/good/000.png": png(), f"{prefix}test/good/000.png": png(),
-            f"{prefix}test/crack/000.png": png(200), f"{prefix}ground_truth/crack/000_mask.png": png(255, "L")}
-
-
-LECTURE_FILES = {**capsule_files("anomaly_detection_data/capsule/"),
-                 "anomaly_detection_data/trained_model.pt": b"weights"}
-QUOTA_PAGE = b"<!DOCTYPE html><html><title>Google Drive - Quota exceeded</title></html>"
-
-
-def write_zip(path, files):
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-
-
-def capsule_tar():
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:xz") as t:
-        for name, data in capsule_files("capsule/").items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def write_mnist_gz(raw: Path, n=20):
-    raw.mkdir(parents=True, exist_ok=True)
-    labels = np.arange(n, dtype=np.uint8) % 10
-    images = np.zeros((n, 28, 28), np.uint8)
-    for prefix in ("train", "t10k"):
-        (raw / f"{prefix}-images-idx3-ubyte.gz").write_bytes(
-            gzip.compress(struct.pack(">IIII", 0x803, n, 28, 28) + images.tobytes()))
-        (raw / f"{prefix}-labels-idx1-ubyte.gz").write_bytes(
-            gzip.compress(struct.pack(">II", 0x801, n) + labels.tobytes()))
 
 
 class Network:
@@ -91,14 +40,7 @@ class Network:
                                  replace(MVTEC_CAPSULE, md5=hashlib.md5(body).hexdigest()))
 
     def mnist(self):
-        import torchvision
-        raw = Path(tempfile.mkdtemp())
-        write_mnist_gz(raw)
-        names = sorted(p.name for p in raw.iterdir())
-        for name in names:
-            self.server.files[f"/mnist/{name}"] = (raw / name).read_bytes()
-        self.monkeypatch.setattr(torchvision.datasets.MNIST, "resources", [
-            (name, hashlib.md5((raw / name).read_bytes()).hexdigest()) for name in names])
+        serve_mnist(self.server, self.monkeypatch)
 
 
 @pytest.fixture(autouse=True)
@@ -166,6 +108,7 @@ def test_capsule_env_wins_in_auto(monkeypatch, tmp_path, net, colab):
     (tmp_path / "mine" / "train" / "good").mkdir(parents=True)
     monkeypatch.setenv(sources.CAPSULE_ENV, str(tmp_path / "mine"))
     assert sources.capsule("auto") == (tmp_path / "mine", "env") and net.calls == []
+    assert sources.lecture_weights() is None                     # nothing was downloaded
 
 
 def test_colab_downloads_the_lecture_archive_first(net, cache, colab, synthetic, capsys):
@@ -186,7 +129,7 @@ def test_opt_in_downloads_outside_colab(net, monkeypatch, synthetic):
 
 def test_colab_falls_back_to_the_official_capsule(net, colab, synthetic):
     net.lecture(QUOTA_PAGE)
-    net.capsule(capsule_tar())
+    net.capsule(tar_bytes(capsule_files("capsule/")))
     root, name = sources.capsule("auto")
     assert name == "mvtec" and root.name == "capsule" and net.calls == ["/lecture.zip", "/capsule.tar.xz"]
     assert synthetic == []

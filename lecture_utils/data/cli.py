@@ -1,10 +1,5 @@
 """Make, download and inspect MVTec-layout data folders (python -m lecture_utils data ...).
 
-    data synthetic-capsule OUT [--seed S] [--force]
-    data digits OUT --normal 7 8 --anomaly 2 [--mnist-root DIR] [--download] [--force]
-    data download {lecture,mvtec-capsule,mnist} [--dir DIR] [--timeout S]
-    data info DIR [--json]
-
 A folder is written beside OUT and renamed into place; an existing OUT is replaced only when it is
 empty or was written by the same command (``--force``: any folder but the current one, its
 parents, home or a Git checkout).

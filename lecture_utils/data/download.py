@@ -1,15 +1,7 @@
-"""Downloads, cached and checked: the lecture archive, MVTec AD's capsule, and MNIST.
-
-Everything lands in the cache folder (``config.data_dir()``, i.e. ``data/`` of a checkout, in Colab
-``/content/lecture_utils_data``, or the folder you pass).  An archive comes from a Google Drive id or
-any URL (gdown fetches both; ``$LECTURE_UTILS_ARCHIVE_URL`` and ``$LECTURE_UTILS_MVTEC_URL`` point
-at a course's own copy).  It is downloaded to ``NAME.part``, checked (MD5 when known, else a valid
-archive with the expected members; its size and SHA-256 are recorded), unpacked into a temporary
-folder and renamed into place, so an interrupted run never leaves a half-unpacked data set.
-When the unpacked folder is complete nothing is downloaded again.  Any failure (no network, a
-server that stops answering, Google Drive's quota page instead of the file, a corrupt archive)
-raises one `DownloadError` whose ``reason`` says in words what failed, followed by where to
-download the file by hand and where to put it; both in the notebook's language (`messages`).
+"""Downloads into the cache folder (``config.data_dir()``), checked and cached: the lecture archive,
+MVTec AD's capsule (gdown, from a Google Drive id or a URL) and MNIST (torchvision); docs/data.md.
+An archive is downloaded to ``NAME.part``, checked, unpacked into a temporary folder and renamed
+into place.  Every failure raises one `DownloadError`: why, then how to go on by hand (`messages`).
 """
 from __future__ import annotations
 
@@ -147,33 +139,28 @@ def _manual(archive: Archive, file: Path) -> str:
 
 
 def _download(archive: Archive, part: Path) -> None:
-    """Fetch the archive to ``part``; every failure becomes one DownloadError (``part`` removed)."""
+    """gdown's download of the archive (a Drive id or any URL) to ``part``, giving up when the server
+    sends nothing for ``TIMEOUT`` s: gdown takes ``timeout`` from 6.3 on; before that (Colab has 5.2)
+    requests gets it as its default (`requests_timeout`).  Every failure becomes one DownloadError
+    (``part`` removed)."""
+    drive = drive_id(archive.location())
+    where = {"id": drive} if drive else {"url": archive.location()}
     try:
-        with open(part, "wb") as out:
-            gdown_into(archive.location(), out)
-    except KeyboardInterrupt:
+        import gdown
+        limit = contextlib.nullcontext()
+        if takes_timeout(gdown.download):
+            where["timeout"] = TIMEOUT
+        else:
+            limit = requests_timeout(TIMEOUT)
+        with limit, open(part, "wb") as out:
+            gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
+    except BaseException as e:  # network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
-        raise
-    except Exception as e:  # noqa: BLE001 - network libraries raise many kinds; all mean "failed"
-        part.unlink(missing_ok=True)
+        if not isinstance(e, Exception):     # KeyboardInterrupt: stop, without the part file
+            raise
         reason = why(e)
         raise DownloadError(say("download_failed", what=archive.filename, reason=reason) + " "
                             + _manual(archive, part.with_name(archive.filename)), reason) from e
-
-
-def gdown_into(location: str, out) -> None:
-    """gdown's download of ``location`` (a Drive id or any URL) into the open binary file ``out``,
-    giving up when the server sends nothing for ``TIMEOUT`` s.  gdown takes ``timeout`` from 6.3
-    on; before that (Colab has 5.2) requests gets it as its default (`requests_timeout`)."""
-    import gdown
-    drive = drive_id(location)
-    where = {"id": drive} if drive else {"url": location}
-    if takes_timeout(gdown.download):
-        where["timeout"], limit = TIMEOUT, contextlib.nullcontext()
-    else:
-        limit = requests_timeout(TIMEOUT)
-    with limit:
-        gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
 
 
 def takes_timeout(function) -> bool:
@@ -276,7 +263,10 @@ def _members(path: Path) -> list[str]:
 
 
 def _unpack(file: Path, target: Path) -> Path:
-    """Extract into a temporary folder beside ``target``, mark it complete, then rename it."""
+    """Extract into a temporary folder beside ``target``, mark it complete, then rename it; a
+    ``target`` with files in it (not ours: no ``COMPLETE``) is left alone."""
+    if target.exists() and any(target.iterdir()):
+        raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     tmp.chmod(0o755)
     try:
@@ -290,13 +280,9 @@ def _unpack(file: Path, target: Path) -> Path:
                 else:
                     t.extractall(tmp)
         (tmp / COMPLETE).write_text(file.name)
-        if target.exists() and any(target.iterdir()):
-            raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
         if target.exists():
-            target.rmdir()
+            target.rmdir()                        # empty (checked above); fails if it no longer is
         os.replace(tmp, target)
-    except DownloadError:
-        raise
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
         raise DownloadError(say("unpack_failed", file=file, folder=target, reason=_last_line(e))) from e
     finally:
@@ -328,11 +314,10 @@ def _mnist_raw(folder: Path) -> Path | None:
     return None
 
 
-def check_idx(path: Path, name: str | None = None) -> None:
-    """DatasetError unless ``path`` is a whole idx file of MNIST's kind ``name`` (default: its file
-    name): images 0x803 with 28x28 rows, labels 0x801, and as many bytes as the header's count says."""
-    name = name or Path(path).name
-    images = "images" in name
+def check_idx(path: Path) -> int:
+    """The count of a whole MNIST idx file, of images if its name says so (0x803, 28x28 rows), else
+    of labels (0x801), with as many bytes as that count says; else DatasetError."""
+    images = "images" in Path(path).name
     try:
         with open(path, "rb") as f:
             header = f.read(16 if images else 8)
@@ -348,43 +333,47 @@ def check_idx(path: Path, name: str | None = None) -> None:
     expected = (16 + n * 784) if images else (8 + n)
     if size != expected:
         raise DatasetError(say("idx_size", path=path, size=size, expected=expected))
+    return n
 
 
-def _check_counts(raw: Path) -> None:
-    """Images and labels of each split must be equally many."""
+def _check_raw(raw: Path) -> None:
+    """DatasetError unless the four idx files in ``raw`` are whole and each split has as many
+    labels as images."""
     for prefix in ("train", "t10k"):
-        counts = []
-        for kind in ("images-idx3", "labels-idx1"):
-            with open(raw / f"{prefix}-{kind}-ubyte", "rb") as f:
-                counts.append(struct.unpack(">II", f.read(8))[1])
-        if counts[0] != counts[1]:
-            raise DatasetError(say("idx_counts", folder=raw, images=counts[0], split=prefix, labels=counts[1]))
+        images, labels = (check_idx(raw / f"{prefix}-{kind}-ubyte") for kind in ("images-idx3", "labels-idx1"))
+        if images != labels:
+            raise DatasetError(say("idx_counts", folder=raw, images=images, split=prefix, labels=labels))
 
 
-def _heal(raw: Path) -> bool:
-    """Check the idx files in the cache folder ``raw``; remove corrupt ones (with a one-line note);
-    True if all four are there and good."""
-    whole = True
+def _remove_corrupt(paths, error: DatasetError) -> None:
+    print(say("removed_corrupt", reason=error), file=sys.stderr)
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _heal(raw: Path) -> None:
+    """Remove from the cache folder ``raw``, with a one-line note each: a corrupt idx file, a
+    ``.gz`` whose idx file is missing and that does not decompress to a good one (a download that
+    stalled halfway), and all four idx files when images and labels are not equally many."""
     for name in MNIST_FILES:
-        path = raw / name
-        if not path.is_file():
-            whole = False
-            continue
+        path, gz, check = raw / name, raw / f"{name}.gz", raw / f".{name}.check"
         try:
-            check_idx(path)
+            if path.is_file():
+                check_idx(path)
         except DatasetError as e:
-            print(say("removed_corrupt", reason=e), file=sys.stderr)
-            path.unlink(missing_ok=True)
-            whole = False
-    if whole:
+            _remove_corrupt([path], e)
         try:
-            _check_counts(raw)
+            if gz.is_file() and not path.is_file():
+                _gunzip_checked(gz, check)
         except DatasetError as e:
-            print(say("removed_corrupt", reason=e), file=sys.stderr)
-            for name in MNIST_FILES:
-                (raw / name).unlink(missing_ok=True)
-            whole = False
-    return whole
+            _remove_corrupt([gz], e)
+        finally:
+            check.unlink(missing_ok=True)
+    if all((raw / n).is_file() for n in MNIST_FILES):
+        try:
+            _check_raw(raw)
+        except DatasetError as e:
+            _remove_corrupt([raw / n for n in MNIST_FILES], e)
 
 
 def find_mnist(root=None, folder=None) -> Path | None:
@@ -404,14 +393,11 @@ def find_mnist(root=None, folder=None) -> Path | None:
     for candidate in candidates:
         if candidate == cache and (cache / "MNIST" / "raw").is_dir():
             _heal(cache / "MNIST" / "raw")
-            _heal_gz(cache / "MNIST" / "raw")
         raw = _mnist_raw(candidate) if candidate.is_dir() else None
         if raw is None:
             continue
         if raw == candidate / "MNIST" / "raw" and all((raw / n).is_file() for n in MNIST_FILES):
-            for name in MNIST_FILES:
-                check_idx(raw / name)
-            _check_counts(raw)
+            _check_raw(raw)
             return candidate
         target = cache if candidate == cache else cache / f"from-{_source_key(raw)}"
         return _decompress_into(raw, target)
@@ -425,23 +411,8 @@ def _source_key(raw: Path) -> str:
     return hashlib.sha1(json.dumps([str(raw.resolve()), stats]).encode()).hexdigest()[:10]
 
 
-def _heal_gz(raw: Path) -> None:
-    """Remove ``.gz`` files in the cache folder ``raw`` that do not decompress to a good idx file
-    (e.g. a download that stalled halfway), when their decompressed file is missing."""
-    for name in MNIST_FILES:
-        gz = raw / f"{name}.gz"
-        if gz.is_file() and not (raw / name).is_file():
-            try:
-                _gunzip_checked(gz, raw / f".{name}.check", name)
-            except DatasetError as e:
-                print(say("removed_corrupt", reason=e), file=sys.stderr)
-                gz.unlink(missing_ok=True)
-            finally:
-                (raw / f".{name}.check").unlink(missing_ok=True)
-
-
-def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
-    """Copy (decompressing a ``.gz``) ``src`` to ``tmp`` and check it is a whole idx file ``name``."""
+def _gunzip_checked(src: Path, tmp: Path) -> None:
+    """Copy (decompressing a ``.gz``) ``src`` to ``tmp``, whose name holds the idx file's, and check it."""
     try:
         if src.suffix == ".gz":
             with gzip.open(src, "rb") as f, open(tmp, "wb") as dst:
@@ -452,7 +423,7 @@ def _gunzip_checked(src: Path, tmp: Path, name: str) -> None:
         tmp.unlink(missing_ok=True)
         raise DatasetError(say("idx_unreadable", path=src, reason=_last_line(e))) from e
     try:
-        check_idx(tmp, name)
+        check_idx(tmp)
     except DatasetError as e:
         tmp.unlink(missing_ok=True)
         raise DatasetError(str(e).replace(str(tmp), str(src))) from None
@@ -469,9 +440,9 @@ def _decompress_into(raw: Path, cache: Path) -> Path:
             continue
         src = raw / name if (raw / name).is_file() else raw / f"{name}.gz"
         tmp = out / f".{name}.tmp"
-        _gunzip_checked(src, tmp, name)
+        _gunzip_checked(src, tmp)
         os.replace(tmp, out / name)
-    _check_counts(out)
+    _check_raw(out)
     return cache
 
 

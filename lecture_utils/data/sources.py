@@ -1,21 +1,7 @@
-"""Which data the notebooks use: the ``DATA = "auto"`` choice at the top of each lecture.
-
-Capsule (lectures 0 and 1), ``capsule(choice)``:
-
-- ``"auto"``: real data already here (``$LECTURE_UTILS_CAPSULE``, else the lecture's archive or the
-  official MVTec AD capsule in the cache); else, in Colab or with ``LECTURE_UTILS_DOWNLOAD=1``,
-  download the lecture's archive (gdown), else the official capsule; else the synthetic capsule,
-  with one printed line saying why and how to get the real data.
-- ``"lecture"``, ``"mvtec"``: that archive, downloaded if needed; raises if it cannot be had.
-- ``"synthetic"``: the synthetic capsule, generated on first use (never uses the network).
-
-Digits (lectures 0 and 2), ``digits(choice)``: ``"auto"`` (MNIST on disk, else downloaded the same
-way, else scikit-learn's bundled digits), ``"mnist"`` (raises if it cannot be had), ``"bundled"``.
-
-Outside Colab and without ``LECTURE_UTILS_DOWNLOAD=1``, ``"auto"`` never touches the network, so
-CI and ``make lectures`` stay offline.  Every line printed here comes from `messages` (en/ja); a
-fallback line is short: why, and what to do (in Colab: upload with the Files panel).
-"""
+"""Which data the notebooks use: ``capsule(choice)`` and ``digits(choice)`` for the ``DATA = "auto"``
+choice at the top of each lecture (the table in docs/data.md).  Outside Colab and without
+``LECTURE_UTILS_DOWNLOAD=1``, ``"auto"`` never touches the network; a fallback prints one line (why,
+and what to do) from `messages`."""
 from __future__ import annotations
 
 import os
@@ -87,7 +73,7 @@ def _env_capsule(root: Path) -> Path:
 
 
 def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
-    """``(folder, name)`` of the capsule data for ``DATA = choice`` (see the module docstring);
+    """``(folder, name)`` of the capsule data for ``DATA = choice`` (docs/data.md);
     name is 'env', 'lecture', 'mvtec' or 'synthetic'."""
     choice = _choice(choice, CAPSULE_CHOICES)
     if choice == "synthetic":
