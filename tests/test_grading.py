@@ -166,7 +166,7 @@ def test_grader_errors_are_one_line(tmp_path, capsys):
     assert "not a grading bundle" in capsys.readouterr().err
 
 
-SIDE_EFFECTS = {"cli", "__main__", "homework_cli", "outputs", "grading", "judge", "submission", "answer_runner",
+SIDE_EFFECTS = {"cli", "__main__", "outputs", "grading", "judge", "submission", "answer_runner",
                 "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
 
 
