@@ -5,7 +5,7 @@ A check body (``def _q1(answer, cases)`` in ``vae/homework.py`` and the like) ca
 function through :func:`call`, states what must hold with :func:`expect` (a hint in both languages,
 never the solution) and returns the line to print when all holds. :func:`run` turns a body into a
 public check (prints, returns True / False / None); :func:`outcome` gives the same line to the
-grader, whose hidden checks live in the grading bundle, not here (``judge.py``). No check ever
+grader, whose hidden checks live in the grading bundle, not here (``grading.py``). No check ever
 raises, so a student notebook with unanswered exercises runs to the end.
 
 The language comes from ``$LECTURE_UTILS_LANG`` ("ja" or "en"), which the first code cell of each

@@ -4,14 +4,23 @@ The student's kernel produces answers; a clean process judges them:
 
 1. Before any submitted code runs: the bundle and every submission are read into memory, ``--out``
    is checked (writable; not inside the submissions folder, not a submission, not the bundle), and
-   each question's cases and reference data are built here (``judge.prepare``).
+   each question's cases and reference data are built here (``prepare``).
 2. Each submission runs in its own temporary folder, in a fresh kernel that is killed when a cell
    passes ``timeout`` (``submission.execute``); a collection cell saves the value answers.
-3. Each question is judged here (``judge.verdict``): function answers by calling the notebook's
+3. Each question is judged here (``verdict``): function answers by calling the notebook's
    ``def`` in a fresh ``python -I`` process on this process's inputs, values by comparing them with
    data rebuilt here. Submitted code never runs in this process; nothing is parsed from what it printed.
 4. The CSV is written once, at the end, beside ``out`` and renamed into place; cells that a
    spreadsheet would read as a formula are escaped. Ctrl-C writes nothing.
+
+A question of the bundle (``notebooks/grading/NAME.json``, built by ``notebooks/build.py`` from the
+``# HIDDEN CHECKS`` cells) is lecturer code, run here in a fresh namespace. ``function=NAME``: ``cases()``
+gives the inputs (tensors, numbers, network specs) and ``judge(records, cases)`` compares what
+``answer_runner`` recorded with references computed here. ``value=NAME``: the kernel collected ``NAME``
+and the expressions of ``COLLECT``; ``reference()`` rebuilds the data the check needs and
+``judge(answer, collected, reference)`` decides. A ``judge`` returns the "Correct" line or raises
+``checks.Wrong`` / ``checks.NotAnswered``, as a public check does; instructor notebooks run the same
+cells in-process (``local_verdict``).
 
     python -m lecture_utils homework grade SUBMISSIONS --bundle notebooks/grading/02_anogan.json --out grades.csv
 """
@@ -19,14 +28,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from unittest import mock
 
-from . import judge, submission
+import torch
+
+from . import answer_runner, submission
 from .arguments import integer
-from .checks import LANG_ENV
+from .checks import LANG_ENV, outcome
 from .outputs import check_writable, write_text
+from .submission import PACKAGE_ROOT
 
 def register(groups) -> None:
     parser = groups.add_parser("homework", help="grade submitted homework notebooks", description=__doc__.splitlines()[0])
@@ -48,12 +65,107 @@ def grade(args) -> None:
 
 FIELDS = ("student", "question", "points", "max_points", "feedback")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
+RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); from lecture_utils.answer_runner import main; "
+          "main(*sys.argv[2:])")
+MAX_RECORDS_BYTES = 200 * 2**20
 
 
 def escape(cell) -> str:
     """A CSV cell a spreadsheet shows as text: a leading =, +, -, @, tab or CR gets a quote."""
     text = str(cell)
     return "'" + text if text.startswith(FORMULA) else text
+
+
+def load_bundle(path) -> dict:
+    """The grading bundle {"notebook", "questions": [{"question", "points", "function"|"value", "code"}]}."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no grading bundle at {path} (run `python notebooks/build.py` in the checkout)")
+    try:
+        bundle = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValueError(f"{path} is not a grading bundle (not JSON)") from None
+    if not isinstance(bundle, dict) or not bundle.get("questions") or not bundle.get("notebook"):
+        raise ValueError(f"{path} is not a grading bundle (no notebook or no questions)")
+    return bundle
+
+
+def prepare(question: dict) -> dict:
+    """The question's namespace, its cases or reference data computed once, before any submission runs."""
+    namespace = {"__name__": f"hidden_checks_{question['question']}"}
+    exec(compile(question["code"], f"hidden checks {question['question']}", "exec"), namespace)
+    if "function" in question:
+        namespace["_cases"] = namespace["cases"]()
+    else:
+        namespace["_reference"] = namespace["reference"]() if "reference" in namespace else None
+    return namespace
+
+
+def collect(question: dict, namespace: dict) -> dict:
+    """{name: expression} the kernel must save for a value question (its answer and COLLECT)."""
+    return {question["value"]: question["value"], **namespace.get("COLLECT", {})} if "value" in question else {}
+
+
+def function_records(source: str, name: str, cases: list, timeout: int) -> list[dict] | str:
+    """The records of ``name`` from the notebook source on ``cases`` (answer_runner in its own
+    process, session and empty folder), or a line saying why there are none."""
+    with tempfile.TemporaryDirectory(prefix="judge-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "work").mkdir()
+        (tmp / "source.py").write_text(source, encoding="utf-8")
+        torch.save(cases, tmp / "cases.pt")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp / "work"), "TMPDIR": str(tmp / "work"),
+               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+        command = [sys.executable, "-I", "-c", RUNNER, PACKAGE_ROOT, str(tmp / "source.py"), name,
+                   str(tmp / "cases.pt"), str(tmp / "records.pt")]
+        process = subprocess.Popen(command, cwd=tmp / "work", env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"{name} ran past --timeout ({timeout} s)"
+        finally:   # the runner and everything it started
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+        return _read_records(tmp / "records.pt", len(cases), name)
+
+
+def _read_records(path: Path, n: int, name: str) -> list[dict] | str:
+    """The runner's records, read without running code, one per case; else why not."""
+    try:
+        if path.stat().st_size > MAX_RECORDS_BYTES:
+            return f"{name} returned too much data"
+        records = torch.load(path, weights_only=True)
+    except Exception:
+        return f"{name} could not be run"
+    ok = isinstance(records, list) and len(records) == n and all(isinstance(r, dict) for r in records)
+    return records if ok else f"{name} could not be run"
+
+
+def verdict(question: dict, namespace: dict, source: str, answers: dict, timeout: int) -> tuple[bool | None, str]:
+    """(passed, the line for the student) of one question of one submission."""
+    if "function" in question:
+        records = function_records(source, question["function"], namespace["_cases"], timeout)
+        if isinstance(records, str):
+            return False, records
+        return outcome(namespace["judge"], records, namespace["_cases"])
+    wanted = collect(question, namespace)
+    collected = {k: answers.get(k) for k in wanted}
+    return outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
+
+
+def local_verdict(namespace: dict, kind: str, name: str) -> bool:
+    """The hidden check of the cell just run, in this process (instructor notebooks): True if it passes."""
+    if kind == "function":
+        cases = namespace["cases"]()
+        records = [answer_runner.record(namespace[name], case) for case in cases]
+        return outcome(namespace["judge"], records, cases)[0] is True
+    collected = {k: eval(expr, namespace) for k, expr in collect({"value": name}, namespace).items()}
+    reference = namespace["reference"]() if "reference" in namespace else None
+    return outcome(namespace["judge"], collected[name], collected, reference)[0] is True
 
 
 def check_out(out: Path, folder: Path, bundle_path: Path) -> Path:
@@ -91,13 +203,13 @@ def gather(folder: Path, notebook: str) -> tuple[dict, list[str]]:
 
 def grade_one(nb, questions: list, prepared: list, timeout: int, reduced: bool) -> list[tuple]:
     """[(question, passed, feedback line)] of one submission."""
-    wanted = {k: v for q, ns in zip(questions, prepared) for k, v in judge.collect(q, ns).items()}
+    wanted = {k: v for q, ns in zip(questions, prepared) for k, v in collect(q, ns).items()}
     answers, note = submission.execute(nb, wanted, timeout, reduced)
     source = submission.code(nb)
     os.environ[LANG_ENV] = nb.metadata.get("lecture_utils", {}).get("lang", "en")
     results = []
     for q, ns in zip(questions, prepared):
-        ok, line = judge.verdict(q, ns, source, answers, timeout)
+        ok, line = verdict(q, ns, source, answers, timeout)
         if ok is not True and note and "value" in q:
             line = f"{line} ({note})"
         results.append((q["question"], ok is True, line))
@@ -125,7 +237,7 @@ def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = 
     folder, out, bundle_path = Path(folder), Path(out), Path(bundle_path)
     if timeout <= 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {timeout}")
-    bundle = judge.load_bundle(bundle_path)
+    bundle = load_bundle(bundle_path)
     check_out(out, folder, bundle_path)
     found, skipped = gather(folder, bundle["notebook"])
     for line in skipped:
@@ -133,7 +245,7 @@ def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = 
     if not found:
         raise ValueError(f"no submitted notebooks of {bundle['notebook']} (*.ipynb) in {folder}")
     questions = bundle["questions"]
-    prepared = [judge.prepare(q) for q in questions]
+    prepared = [prepare(q) for q in questions]
     rows = []
     with mock.patch.dict(os.environ):        # grade_one sets each submission's language; restored after
         for student, nb in found.items():
