@@ -6,7 +6,7 @@ The student's kernel produces answers; a clean process judges them:
    is checked (writable; not inside the submissions folder, not a submission, not the bundle), and
    each question's cases and reference data are built here (``prepare``).
 2. Each submission runs in its own temporary folder, in a fresh kernel that is killed when a cell
-   passes ``timeout`` (``submission.execute``); a collection cell saves the value answers.
+   passes ``timeout`` (``execute``); a collection cell saves the value answers.
 3. Each question is judged here (``verdict``): function answers by calling the notebook's
    ``def`` in a fresh ``python -I`` process on this process's inputs, values by comparing them with
    data rebuilt here. Submitted code never runs in this process; nothing is parsed from what it printed.
@@ -39,11 +39,10 @@ from unittest import mock
 
 import torch
 
-from . import answer_runner, submission
+from . import answer_runner
 from .arguments import integer
 from .checks import LANG_ENV, outcome
 from .outputs import check_writable, write_text
-from .submission import PACKAGE_ROOT
 
 def register(groups) -> None:
     parser = groups.add_parser("homework", help="grade submitted homework notebooks", description=__doc__.splitlines()[0])
@@ -67,7 +66,9 @@ FIELDS = ("student", "question", "points", "max_points", "feedback")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
 RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); from lecture_utils.answer_runner import main; "
           "main(*sys.argv[2:])")
-MAX_RECORDS_BYTES = 200 * 2**20
+PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)    # the kernel and the runner import this lecture_utils
+ANSWERS = "answers.pt"
+MAX_SAVED_BYTES = 200 * 2**20    # answers.pt, records.pt
 
 
 def escape(cell) -> str:
@@ -106,6 +107,76 @@ def collect(question: dict, namespace: dict) -> dict:
     return {question["value"]: question["value"], **namespace.get("COLLECT", {})} if "value" in question else {}
 
 
+def read_notebook(data: bytes):
+    """The nbformat notebook of a submission's bytes; ValueError with why when it is not one."""
+    import nbformat
+    try:
+        return nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as e:
+        raise ValueError(f"not a readable notebook ({type(e).__name__})") from None
+
+
+def code(nb) -> str:
+    """The notebook's code cells that are valid Python, joined into one source (``answer_runner`` runs its defs)."""
+    import ast
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            try:
+                ast.parse(cell.source)
+                cells.append(cell.source)
+            except (SyntaxError, ValueError):
+                continue
+    return "\n\n".join(cells)
+
+
+def collection_cell(collect: dict) -> str:
+    """The last cell: evaluate each expression of ``collect`` ({name: expression}) and save the values."""
+    return ("import torch as _lu_torch\n_lu_answers = {}\n"
+            f"for _lu_name, _lu_expr in {collect!r}.items():\n"
+            "    try:\n        _lu_answers[_lu_name] = eval(_lu_expr)\n    except Exception:\n        pass\n"
+            f"_lu_torch.save(_lu_answers, {ANSWERS!r})")
+
+
+def load_answers(path: Path) -> dict:
+    """The collected values, read without running code; {} when missing, too large or not plain data."""
+    try:
+        if path.stat().st_size > MAX_SAVED_BYTES:
+            return {}
+        answers = torch.load(path, weights_only=True)
+    except Exception:
+        return {}
+    return answers if isinstance(answers, dict) else {}
+
+
+def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dict, str]:
+    """(collected values, note on the run) of ``nb`` run top to bottom by nbclient in a fresh kernel
+    whose working folder, ``HOME`` and ``TMPDIR`` are a fresh temporary folder holding nothing else.
+    A cell that raises does not stop the run; one past ``timeout`` ends it, the kernel killed (a loop
+    may ignore interrupts). The values are saved by ``torch.save`` and read with ``weights_only=True``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError
+
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))           # a copy: the grader's stays as read
+    nb.cells.append(nbformat.v4.new_code_cell(collection_cell(collect)))
+    with tempfile.TemporaryDirectory(prefix="submission-") as work:
+        env = {"HOME": work, "TMPDIR": work, "PYTHONPATH": os.pathsep.join(filter(None, (PACKAGE_ROOT, os.environ.get("PYTHONPATH")))),
+               **({"LECTURE_UTILS_REDUCED": "1"} if reduced else {})}
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                interrupt_on_timeout=False, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": work}})
+        note = ""
+        with mock.patch.dict(os.environ, env):      # the kernel inherits them; restored after
+            try:
+                client.execute()
+            except CellTimeoutError:
+                note = f"a cell ran past --timeout ({timeout} s): the run was stopped"
+            except Exception as e:  # the kernel died or could not start
+                note = f"the run stopped ({type(e).__name__})"
+        return load_answers(Path(work) / ANSWERS), note
+
+
 def function_records(source: str, name: str, cases: list, timeout: int) -> list[dict] | str:
     """The records of ``name`` from the notebook source on ``cases`` (answer_runner in its own
     process, session and empty folder), or a line saying why there are none."""
@@ -136,7 +207,7 @@ def function_records(source: str, name: str, cases: list, timeout: int) -> list[
 def _read_records(path: Path, n: int, name: str) -> list[dict] | str:
     """The runner's records, read without running code, one per case; else why not."""
     try:
-        if path.stat().st_size > MAX_RECORDS_BYTES:
+        if path.stat().st_size > MAX_SAVED_BYTES:
             return f"{name} returned too much data"
         records = torch.load(path, weights_only=True)
     except Exception:
@@ -189,11 +260,11 @@ def gather(folder: Path, notebook: str) -> tuple[dict, list[str]]:
             skipped.append(f"{name}: not a *.ipynb directly in {folder.name}/")
             continue
         try:
-            nb = submission.read_notebook(path.read_bytes())
+            nb = read_notebook(path.read_bytes())
         except (OSError, ValueError) as e:
             skipped.append(f"{name}: {e}")
             continue
-        other = submission.notebook_name(nb)
+        other = nb.metadata.get("lecture_utils", {}).get("notebook")      # notebooks/build.py writes it
         if other not in (None, notebook):
             skipped.append(f"{name}: a submission of {other}, not of {notebook}")
             continue
@@ -204,8 +275,8 @@ def gather(folder: Path, notebook: str) -> tuple[dict, list[str]]:
 def grade_one(nb, questions: list, prepared: list, timeout: int, reduced: bool) -> list[tuple]:
     """[(question, passed, feedback line)] of one submission."""
     wanted = {k: v for q, ns in zip(questions, prepared) for k, v in collect(q, ns).items()}
-    answers, note = submission.execute(nb, wanted, timeout, reduced)
-    source = submission.code(nb)
+    answers, note = execute(nb, wanted, timeout, reduced)
+    source = code(nb)
     os.environ[LANG_ENV] = nb.metadata.get("lecture_utils", {}).get("lang", "en")
     results = []
     for q, ns in zip(questions, prepared):

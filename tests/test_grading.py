@@ -147,7 +147,7 @@ def test_ctrl_c_stops_grading_with_130_and_writes_no_csv(tmp_path, capsule, monk
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(grading.submission, "execute", interrupted)
+    monkeypatch.setattr(grading, "execute", interrupted)
     assert main(["homework", "grade", str(tmp_path / "s"), "--bundle", str(BUNDLE), "--out",
                  str(tmp_path / "g.csv")]) == 130
     assert not list(tmp_path.glob("*g.csv*"))
@@ -166,7 +166,7 @@ def test_grader_errors_are_one_line(tmp_path, capsys):
     assert "not a grading bundle" in capsys.readouterr().err
 
 
-SIDE_EFFECTS = {"cli", "__main__", "outputs", "grading", "submission", "answer_runner",
+SIDE_EFFECTS = {"cli", "__main__", "outputs", "grading", "answer_runner",
                 "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
 
 
