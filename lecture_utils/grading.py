@@ -44,6 +44,7 @@ from .arguments import integer
 from .checks import LANG_ENV, outcome
 from .outputs import check_writable, write_text
 
+
 def register(groups) -> None:
     parser = groups.add_parser("homework", help="grade submitted homework notebooks", description=__doc__.splitlines()[0])
     p = parser.add_subparsers(dest="command", required=True).add_parser(
@@ -150,10 +151,8 @@ def load_answers(path: Path) -> dict:
 
 
 def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dict, str]:
-    """(collected values, note on the run) of ``nb`` run top to bottom by nbclient in a fresh kernel
-    whose working folder, ``HOME`` and ``TMPDIR`` are a fresh temporary folder holding nothing else.
-    A cell that raises does not stop the run; one past ``timeout`` ends it, the kernel killed (a loop
-    may ignore interrupts). The values are saved by ``torch.save`` and read with ``weights_only=True``."""
+    """(collected values, note on the run) of ``nb`` run top to bottom, errors and all, in a fresh kernel whose
+    folder, ``HOME`` and ``TMPDIR`` are an empty temporary one; killed past ``timeout`` (a loop may ignore interrupts)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError
@@ -272,26 +271,20 @@ def gather(folder: Path, notebook: str) -> tuple[dict, list[str]]:
     return found, skipped
 
 
-def grade_one(nb, questions: list, prepared: list, timeout: int, reduced: bool) -> list[tuple]:
-    """[(question, passed, feedback line)] of one submission."""
+def grade_one(student: str, nb, questions: list, prepared: list, timeout: int, reduced: bool) -> list[dict]:
+    """The CSV rows of one submission: full points for a question that passes, else 0; the feedback line."""
     wanted = {k: v for q, ns in zip(questions, prepared) for k, v in collect(q, ns).items()}
     answers, note = execute(nb, wanted, timeout, reduced)
     source = code(nb)
     os.environ[LANG_ENV] = nb.metadata.get("lecture_utils", {}).get("lang", "en")
-    results = []
+    rows = []
     for q, ns in zip(questions, prepared):
         ok, line = verdict(q, ns, source, answers, timeout)
         if ok is not True and note and "value" in q:
             line = f"{line} ({note})"
-        results.append((q["question"], ok is True, line))
-    return results
-
-
-def rows_of(student: str, questions: list, results: list) -> list[dict]:
-    """The CSV rows of one student."""
-    points = {q["question"]: q["points"] for q in questions}
-    return [{"student": student, "question": q, "points": points[q] if ok else 0, "max_points": points[q],
-             "feedback": line} for q, ok, line in results]
+        rows.append({"student": student, "question": q["question"], "points": q["points"] if ok is True else 0,
+                     "max_points": q["points"], "feedback": line})
+    return rows
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -320,8 +313,8 @@ def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = 
     rows = []
     with mock.patch.dict(os.environ):        # grade_one sets each submission's language; restored after
         for student, nb in found.items():
-            rows += rows_of(student, questions, grade_one(nb, questions, prepared, timeout, reduced))
-            got = sum(r["points"] for r in rows if r["student"] == student)
-            print(f"{student}: {got} / {sum(q['points'] for q in questions)} points")
+            mine = grade_one(student, nb, questions, prepared, timeout, reduced)
+            rows += mine
+            print(f"{student}: {sum(r['points'] for r in mine)} / {sum(q['points'] for q in questions)} points")
     write_text(out, to_csv(rows))            # written beside ``out`` and renamed: never half a file
     return rows
