@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import sys
 
 import torch
 
@@ -91,6 +90,3 @@ def main(source_path: str, name: str, cases_path: str, out_path: str) -> None:
         return
     torch.save([record(fn, case) for case in cases], out_path)
 
-
-if __name__ == "__main__":
-    main(*sys.argv[1:5])
