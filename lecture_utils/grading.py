@@ -1,17 +1,12 @@
 """Grade a folder of submitted notebooks into a CSV (student, question, points, feedback), offline, without Docker.
 
-The student's kernel produces answers; a clean process judges them:
-
-1. Before any submitted code runs: the bundle and every submission are read into memory, ``--out``
-   is checked (writable; not inside the submissions folder, not a submission, not the bundle), and
-   each question's cases and reference data are built here (``prepare``).
-2. Each submission runs in its own temporary folder, in a fresh kernel that is killed when a cell
-   passes ``timeout`` (``execute``); a collection cell saves the value answers.
-3. Each question is judged here (``verdict``): function answers by calling the notebook's
-   ``def`` in a fresh ``python -I`` process on this process's inputs, values by comparing them with
-   data rebuilt here. Submitted code never runs in this process; nothing is parsed from what it printed.
-4. The CSV is written once, at the end, beside ``out`` and renamed into place; cells that a
-   spreadsheet would read as a formula are escaped. Ctrl-C writes nothing.
+The student's kernel produces answers; this process judges them (each step and what it isolates:
+docs/teaching.md, "Homework and grading"). The bundle, every submission and each question's cases and
+references (``prepare``) are read or built before any submitted code runs; ``--out`` is refused inside
+the submissions folder or on the bundle. Each notebook runs in its own temporary folder and kernel
+(``execute``), each function answer in a fresh ``python -I`` process on this process's inputs
+(``function_records``). Submitted code never runs here and nothing is parsed from what it printed.
+The CSV is written once, at the end, its formula-like cells escaped; Ctrl-C writes nothing.
 
 A question of the bundle (``notebooks/grading/NAME.json``, built by ``notebooks/build.py`` from the
 ``# HIDDEN CHECKS`` cells) is lecturer code, run here in a fresh namespace. ``function=NAME``: ``cases()``
@@ -222,8 +217,7 @@ def verdict(question: dict, namespace: dict, source: str, answers: dict, timeout
         if isinstance(records, str):
             return False, records
         return outcome(namespace["judge"], records, namespace["_cases"])
-    wanted = collect(question, namespace)
-    collected = {k: answers.get(k) for k in wanted}
+    collected = {k: answers.get(k) for k in collect(question, namespace)}
     return outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
 
 
