@@ -134,15 +134,16 @@ def collection_cell(collect: dict) -> str:
             f"_lu_torch.save(_lu_answers, {ANSWERS!r})")
 
 
-def load_answers(path: Path) -> dict:
-    """The collected values, read without running code; {} when missing, too large or not plain data."""
+def load_saved(path: Path, kind: type):
+    """The ``kind`` (dict, list) a submitted run saved at ``path``, read as plain data: ``torch.load(weights_only=True)``
+    runs no code. None when it is not a regular file (a FIFO would block), over MAX_SAVED_BYTES, not plain data
+    or not a ``kind``."""
     try:
-        if path.stat().st_size > MAX_SAVED_BYTES:
-            return {}
-        answers = torch.load(path, weights_only=True)
+        ok = path.is_file() and path.stat().st_size <= MAX_SAVED_BYTES
+        saved = torch.load(path, weights_only=True) if ok else None
     except Exception:
-        return {}
-    return answers if isinstance(answers, dict) else {}
+        return None
+    return saved if isinstance(saved, kind) else None
 
 
 def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dict, str]:
@@ -168,7 +169,7 @@ def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dic
                 note = f"a cell ran past --timeout ({timeout} s): the run was stopped"
             except Exception as e:  # the kernel died or could not start
                 note = f"the run stopped ({type(e).__name__})"
-        return load_answers(Path(work) / ANSWERS), note
+        return load_saved(Path(work) / ANSWERS, dict) or {}, note
 
 
 def function_records(source: str, name: str, cases: list, timeout: int) -> list[dict] | str:
@@ -195,19 +196,12 @@ def function_records(source: str, name: str, cases: list, timeout: int) -> list[
             except ProcessLookupError:
                 pass
             process.wait()
-        return _read_records(tmp / "records.pt", len(cases), name)
-
-
-def _read_records(path: Path, n: int, name: str) -> list[dict] | str:
-    """The runner's records, read without running code, one per case; else why not."""
-    try:
-        if path.stat().st_size > MAX_SAVED_BYTES:
+        path = tmp / "records.pt"
+        if path.is_file() and path.stat().st_size > MAX_SAVED_BYTES:
             return f"{name} returned too much data"
-        records = torch.load(path, weights_only=True)
-    except Exception:
-        return f"{name} could not be run"
-    ok = isinstance(records, list) and len(records) == n and all(isinstance(r, dict) for r in records)
-    return records if ok else f"{name} could not be run"
+        records = load_saved(path, list)
+        ok = records is not None and len(records) == len(cases) and all(isinstance(r, dict) for r in records)
+        return records if ok else f"{name} could not be run"
 
 
 def verdict(question: dict, namespace: dict, source: str, answers: dict, timeout: int) -> tuple[bool | None, str]:

@@ -298,6 +298,16 @@ def test_lecture_1_divergence_energy_full_marks_for_the_solution_and_zero_for_ch
         assert grading.verdict(question, namespace, cheat, {}, 60)[0] is False, name
 
 
+def test_records_a_function_cannot_leave_are_refused_without_blocking():
+    """A runner that leaves a FIFO (whose read would block forever) or forged records gets no verdict."""
+    cases = [{"args": [1.0]}]
+    fifo = "import os, sys\ndef f(x):\n    os.mkfifo(sys.argv[-1])\n    os._exit(0)"
+    forged = "import os, sys, torch\ndef f(x):\n    torch.save({'status': 'ok'}, sys.argv[-1])\n    os._exit(0)"
+    assert grading.function_records(fifo, "f", cases, 30) == "f could not be run"
+    assert grading.function_records(forged, "f", cases, 30) == "f could not be run"
+    assert grading.function_records("def f(x):\n    return x", "f", cases, 30)[0]["value"] == 1.0
+
+
 @pytest.mark.parametrize("lang, blank, right, wrong", [("en", "Not answered yet.", "Correct:", "Not yet:"),
                                                        ("ja", "まだ解答されていません", "正解:", "まだです:")])
 def test_checks_report_three_outcomes_in_the_notebooks_language(monkeypatch, capsys, lang, blank, right, wrong):
