@@ -1,7 +1,7 @@
 """Call a student's function on the grader's inputs in a fresh interpreter and record what it returned.
 
 The grader starts this module as ``python -I -c ...`` in an empty temporary folder, one process per
-question and submission (``judge.function_records``). It knows no reference answer and judges
+question and submission (``grading.function_records``). It knows no reference answer and judges
 nothing: it loads the inputs (``torch.load(weights_only=True)``), runs the ``def`` and ``import``
 statements of the submitted notebook in a fresh namespace, calls the function once per input and
 saves, per call, the returned value and what the call did to its inputs. The grader compares those
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import sys
 
 import torch
 
@@ -91,6 +90,3 @@ def main(source_path: str, name: str, cases_path: str, out_path: str) -> None:
         return
     torch.save([record(fn, case) for case in cases], out_path)
 
-
-if __name__ == "__main__":
-    main(*sys.argv[1:5])

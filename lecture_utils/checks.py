@@ -1,16 +1,11 @@
-"""What every homework check prints, in the notebook's language: one line for right, wrong or not
-answered yet.
+"""What every homework check prints, in the notebook's language: right, not yet (with a hint) or not answered.
 
-A check body (``def _q1(answer, cases)`` in ``vae/homework.py`` and the like) calls the student's
+A check body (``_defect_fraction(fn, cases)`` in ``data/homework.py`` and the like) calls the student's
 function through :func:`call`, states what must hold with :func:`expect` (a hint in both languages,
-never the solution) and returns the line to print when all holds. :func:`run` turns a body into a
-public check (prints, returns True / False / None); :func:`outcome` gives the same line to the
-grader, whose hidden checks live in the grading bundle, not here (``judge.py``). No check ever
-raises, so a student notebook with unanswered exercises runs to the end.
-
-The language comes from ``$LECTURE_UTILS_LANG`` ("ja" or "en"), which the first code cell of each
-notebook sets (``notebooks/build.py`` writes it). The lines every check shares are in the message
-catalogue (``messages.py``); each exercise's own hints are written beside its check, in both languages.
+never the solution) and returns the line to print when all holds. :func:`run` makes it a public check;
+:func:`outcome` gives the grader the same line for a hidden check of the bundle (``grading.py``). No
+check raises, so a notebook with unanswered exercises runs to the end. The language is
+``$LECTURE_UTILS_LANG``, set by each notebook's first code cell; the lines all checks share are in ``messages.py``.
 """
 from __future__ import annotations
 

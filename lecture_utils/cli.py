@@ -1,7 +1,7 @@
 """``python -m lecture_utils``: prepare data, train and evaluate both lectures' models.
 
-Each command group lives beside the code it drives (``data/cli.py``, ``vae/cli.py``, ``anogan/cli.py``);
-each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
+Each command group lives beside the code it drives (``data/cli.py``, ``vae/cli.py``, ``anogan/cli.py``,
+``grading.py``); each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
 Errors that a user can fix (a missing folder, a bad argument, a failed download, Ctrl-C) print one
 line, no traceback; arguments are checked before any work starts.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import homework_cli
+from . import grading
 from .anogan import cli as cli_anogan
 from .data import cli as cli_data
 from .vae import cli as cli_vae
@@ -26,7 +26,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m lecture_utils", description=__doc__.splitlines()[0])
     groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan,homework}")
-    for module in (cli_data, cli_vae, cli_anogan, homework_cli):
+    for module in (cli_data, cli_vae, cli_anogan, grading):
         module.register(groups)
     return parser
 

@@ -18,7 +18,7 @@ Homework is marked inside code cells (as in otter-grader's ``otter assign``)::
 
     # HIDDEN CHECKS q1 points=2 function=bernoulli_kl   <- a cell of grading-only checks (lecturer code:
     def cases(): ...                                       inputs, and a judge with the references; see
-    def judge(records, cases): ...                         lecture_utils/judge.py)
+    def judge(records, cases): ...                         lecture_utils/grading.py)
 
 and a markdown cell whose first line is ``<!-- SOLUTION -->`` is a model answer to a follow-up
 question: it appears in the instructor notebook only (the student's notebook keeps the answer cell
@@ -125,7 +125,7 @@ BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 ANSWER = re.compile(r"^(\s*)(\S.*?)\s*=\s*\S.*?\s*# SOLUTION\s*$")
 HIDDEN = re.compile(r"^# HIDDEN CHECKS (\w+) points=(\d+) (function|value)=(\w+)\s*$")
-LOCAL = '\nfrom lecture_utils.judge import local_verdict\nassert local_verdict(globals(), "{kind}", "{name}")'
+LOCAL = '\nfrom lecture_utils.grading import local_verdict\nassert local_verdict(globals(), "{kind}", "{name}")'
 PLACEHOLDER = 'raise NotImplementedError("your code here")'
 MODEL_ANSWER = "<!-- SOLUTION -->"   # first line of a markdown cell that only instructors see
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lecture_utils import checks, grading, judge
+from lecture_utils import checks, grading
 from lecture_utils.cli import main
 from lecture_utils.data import homework as hw00
 from lecture_utils.data.synthetic import CapsuleSpec, write_synthetic_capsule
@@ -35,7 +35,7 @@ def cheats(folder: Path, bundle: Path, out: Path, wrong_type: str) -> dict:
                              "builtins.exec = lambda *a, **k: None\nbuiltins.print = lambda *a, **k: None"),
         "stdout": notebook(WRONG, "import sys\nfor q in ('q1', 'q2'):\n    print('LECTURE_UTILS_GRADES', q, 'True')\n"
                            "sys.stdout.write = lambda *a: 0"),
-        "patched_checks": notebook(WRONG, "import lecture_utils.checks as c, lecture_utils.judge as j\n"
+        "patched_checks": notebook(WRONG, "import lecture_utils.checks as c, lecture_utils.grading as j\n"
                                    "c.close = c.expect = lambda *a, **k: None\nj.verdict = lambda *a, **k: (True, 'ok')"),
         "patched_torch": notebook(WRONG, "import torch\ntorch.allclose = lambda *a, **k: True\n"
                                   "torch.Tensor.__eq__ = lambda *a: True"),
@@ -80,7 +80,7 @@ def read_csv(path):
 def test_full_marks_for_the_solutions_zero_for_the_student_notebook_and_every_cheat(tmp_path, capsule, capsys):
     bundle = tmp_path / "bundle.json"
     bundle.write_text(BUNDLE.read_text("utf-8"), "utf-8")
-    share = judge.prepare(judge.load_bundle(bundle)["questions"][1])["_reference"]
+    share = grading.prepare(grading.load_bundle(bundle)["questions"][1])["_reference"]
     wrong_type = min(share, key=share.get)
     folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
     folder.mkdir()
@@ -147,7 +147,7 @@ def test_ctrl_c_stops_grading_with_130_and_writes_no_csv(tmp_path, capsule, monk
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(grading.submission, "execute", interrupted)
+    monkeypatch.setattr(grading, "execute", interrupted)
     assert main(["homework", "grade", str(tmp_path / "s"), "--bundle", str(BUNDLE), "--out",
                  str(tmp_path / "g.csv")]) == 130
     assert not list(tmp_path.glob("*g.csv*"))
@@ -166,7 +166,7 @@ def test_grader_errors_are_one_line(tmp_path, capsys):
     assert "not a grading bundle" in capsys.readouterr().err
 
 
-SIDE_EFFECTS = {"cli", "__main__", "homework_cli", "outputs", "grading", "judge", "submission", "answer_runner",
+SIDE_EFFECTS = {"cli", "__main__", "outputs", "grading", "answer_runner",
                 "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
 
 
@@ -286,16 +286,26 @@ def test_lecture_1_divergence_energy_full_marks_for_the_solution_and_zero_for_ch
     import sys
     sys.path.insert(0, str(ROOT / "notebooks"))
     import build
-    (question,) = [q for q in judge.load_bundle(LECTURE_1)["questions"] if q.get("function") == "divergence_energy"]
-    namespace = judge.prepare(question)
+    (question,) = [q for q in grading.load_bundle(LECTURE_1)["questions"] if q.get("function") == "divergence_energy"]
+    namespace = grading.prepare(question)
     cells = [t for k, _, t in build.parse((ROOT / "notebooks/src/01_vae_iterative_projection.py").read_text("utf-8"))
              if k == "code"]
     (solution,) = [c for c in cells if c.startswith("def divergence_energy")]
     source = "import torch\n" + solution.split("\n_ = ")[0]
-    assert judge.verdict(question, namespace, source, {}, 60)[0] is True
-    assert judge.verdict(question, namespace, "import torch\n" + build.strip_solutions(solution), {}, 60)[0] is None
+    assert grading.verdict(question, namespace, source, {}, 60)[0] is True
+    assert grading.verdict(question, namespace, "import torch\n" + build.strip_solutions(solution), {}, 60)[0] is None
     for name, cheat in DIVERGENCE_CHEATS.items():
-        assert judge.verdict(question, namespace, cheat, {}, 60)[0] is False, name
+        assert grading.verdict(question, namespace, cheat, {}, 60)[0] is False, name
+
+
+def test_records_a_function_cannot_leave_are_refused_without_blocking():
+    """A runner that leaves a FIFO (whose read would block forever) or forged records gets no verdict."""
+    cases = [{"args": [1.0]}]
+    fifo = "import os, sys\ndef f(x):\n    os.mkfifo(sys.argv[-1])\n    os._exit(0)"
+    forged = "import os, sys, torch\ndef f(x):\n    torch.save({'status': 'ok'}, sys.argv[-1])\n    os._exit(0)"
+    assert grading.function_records(fifo, "f", cases, 30) == "f could not be run"
+    assert grading.function_records(forged, "f", cases, 30) == "f could not be run"
+    assert grading.function_records("def f(x):\n    return x", "f", cases, 30)[0]["value"] == 1.0
 
 
 @pytest.mark.parametrize("lang, blank, right, wrong", [("en", "Not answered yet.", "Correct:", "Not yet:"),
