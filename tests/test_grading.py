@@ -221,7 +221,20 @@ def exercises():
 
 def test_the_package_ships_no_hidden_check_and_no_function_that_computes_an_answer(tmp_path, monkeypatch):
     """No hidden check, no reference solution: no function of the installed package, called with an
-    exercise's grading inputs, returns what the instructor's solution returns."""
+    exercise's grading inputs, returns what the instructor's solution returns.
+
+    It calls every function of the package, each stopped by an alarm after half a second: an alarm
+    can land inside a lazy import (torch's of sympy) and leave that module half-imported, so the
+    sweep runs in a pytest process of its own and no later test sees that state."""
+    import os
+    import subprocess
+    import sys
+    if os.environ.get("LECTURE_UTILS_SWEEP") != "1":
+        this = f"{Path(__file__).resolve()}::{test_the_package_ships_no_hidden_check_and_no_function_that_computes_an_answer.__name__}"
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", this],
+                             env=os.environ | {"LECTURE_UTILS_SWEEP": "1"}, capture_output=True, text=True, timeout=900)
+        assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-3000:] + run.stderr[-2000:]
+        return
     import copy
     import signal
     package = list((ROOT / "lecture_utils").rglob("*.py"))
