@@ -1,4 +1,4 @@
-"""Command-line argument types that validate before any work starts.
+"""Command-line argument types that validate before any work starts, and what the lecture commands share.
 
 Each returns the parsed value or raises ``argparse.ArgumentTypeError``, which ``cli.Parser`` turns
 into one line naming the flag, e.g. ``error: argument --epochs: must be an integer >= 1, got '0'``.
@@ -8,6 +8,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
+
+import torch
 
 from .config import DEVICES, pick_device
 
@@ -66,15 +69,21 @@ def fits_in_memory(parse, bytes_of):
     return checked
 
 
-def device(text: str) -> str:
-    """auto, cpu, cuda[:N] or mps, available on this machine (checked by ``config.pick_device``)."""
+def device(text: str) -> torch.device:
+    """auto, cpu, cuda[:N] or mps, available on this machine: the ``config.pick_device`` it names."""
     try:
-        pick_device(text)
+        return pick_device(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
-    return text
 
 
 def add_device(parser) -> None:
     parser.add_argument("--device", type=device, default="auto", metavar="{" + ",".join(DEVICES[:3]) + "}",
                         help="auto (default: CUDA if present, else the CPU), cpu or cuda")
+
+
+def note_ignored(root, folders: dict[str, int]) -> None:
+    """One note on stderr per sub-folder of ``root/train`` that is not training data: ``folders`` (name:
+    images) from ``data.mvtec.ignored_train_folders``."""
+    for name, n in folders.items():
+        print(f"note: {root}/train/{name} ({n} images) is ignored: only train/good is training data", file=sys.stderr)
