@@ -105,11 +105,6 @@ _GRAD_ARGS = [torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3)
 _GRAD_BY_HAND = torch.tensor([0.4 + 0.5, 0.0 - 0.5, -0.1 + 0.5], dtype=torch.float64).view(1, 1, 1, 3)
 
 
-def _lecture_energy_sum(x_hat, x_0, lam):
-    """The energy of the exercise's text, Σ_images ‖x − x̂‖² + λ‖x − x_0‖₁, as a function of x."""
-    return lambda x: ((x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()).item()
-
-
 def _lecture_grad(fn, cases) -> str:
     got = tensor_of(call(fn, *(a.clone() for a in _GRAD_ARGS), 0.5), (1, 1, 1, 3), "lecture_grad").double()
     close(got, _GRAD_BY_HAND, "lecture_grad on three pixels worked out by hand")
@@ -118,7 +113,8 @@ def _lecture_grad(fn, cases) -> str:
         side = torch.where(_uniform(seed + 2, shape) > 0.5, 1.0, -1.0)
         x_0 = x_t + side * (0.02 + 0.1 * _uniform(seed + 3, shape))   # no pixel near |x_t - x_0|'s kink
         got = tensor_of(call(fn, x_t.clone(), x_hat.clone(), x_0.clone(), lam), shape, "lecture_grad").double()
-        numeric = numeric_grad(_lecture_energy_sum(x_hat, x_0, lam), x_t)
+        energy = lambda x: ((x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()).item()   # Σ ‖x − x̂‖² + λ‖x − x_0‖₁
+        numeric = numeric_grad(energy, x_t)
         close(got, numeric, "lecture_grad (compared with finite differences of the energy)")
     return say("with f_VAE(x_t) held constant the gradient only pulls x_t toward the reconstruction "
                "(and, by lam, toward x_0).",
