@@ -1,4 +1,4 @@
-"""Command-line argument types that validate before any work starts.
+"""Command-line argument types that validate before any work starts, and what the lecture commands share.
 
 Each returns the parsed value or raises ``argparse.ArgumentTypeError``, which ``cli.Parser`` turns
 into one line naming the flag, e.g. ``error: argument --epochs: must be an integer >= 1, got '0'``.
@@ -8,25 +8,27 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
+
+import torch
 
 from .config import DEVICES, pick_device
 
 
-def integer(low: int | None = None):
+def integer(low: int):
     """An int >= ``low``."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if low is not None and value < low:
+        if value < low:
             raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
         return value
-    parse.__name__ = "integer"
     return parse
 
 
-def number(low: float | None = None, high: float | None = None, open_low: bool = False):
+def number(low: float, high: float = math.inf, open_low: bool = False):
     """A finite float in [low, high] (``open_low``: > low)."""
     def parse(text: str) -> float:
         try:
@@ -35,46 +37,44 @@ def number(low: float | None = None, high: float | None = None, open_low: bool =
             raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-        too_low = low is not None and (value <= low if open_low else value < low)
-        if too_low or (high is not None and value > high):
-            lo = "" if low is None else f"{'>' if open_low else '>='} {low:g}"
-            hi = "" if high is None else f"<= {high:g}"
-            raise argparse.ArgumentTypeError(f"must be {' and '.join(x for x in (lo, hi) if x)}, got {text!r}")
+        if value < low or (open_low and value == low) or value > high:
+            upper = "" if high == math.inf else f" and <= {high:g}"
+            raise argparse.ArgumentTypeError(f"must be {'>' if open_low else '>='} {low:g}{upper}, got {text!r}")
         return value
-    parse.__name__ = "number"
     return parse
-
-
-def memory_bytes() -> int | None:
-    """This machine's physical memory in bytes (None where the OS does not say)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
 
 
 def fits_in_memory(parse, bytes_of):
     """``parse`` (e.g. ``integer(1)``), refusing a value whose memory estimate ``bytes_of(value)``
     exceeds this machine's memory: a huge size is one line naming the flag, not an allocator crash."""
     def checked(text: str):
-        value, limit = parse(text), memory_bytes()
-        if limit is not None and bytes_of(value) > limit:
+        value = parse(text)
+        try:
+            limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):   # the OS does not say
+            return value
+        if bytes_of(value) > limit:
             raise argparse.ArgumentTypeError(f"needs about {bytes_of(value) / 2**30:,.0f} GiB of memory, more than "
                                              f"this machine's {limit / 2**30:,.0f} GiB, got {text!r}")
         return value
-    checked.__name__ = parse.__name__
     return checked
 
 
-def device(text: str) -> str:
-    """auto, cpu, cuda[:N] or mps, available on this machine (checked by ``config.pick_device``)."""
+def device(text: str) -> torch.device:
+    """auto, cpu, cuda[:N] or mps, available on this machine: the ``config.pick_device`` it names."""
     try:
-        pick_device(text)
+        return pick_device(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
-    return text
 
 
 def add_device(parser) -> None:
     parser.add_argument("--device", type=device, default="auto", metavar="{" + ",".join(DEVICES[:3]) + "}",
                         help="auto (default: CUDA if present, else the CPU), cpu or cuda")
+
+
+def note_ignored(root, folders: dict[str, int]) -> None:
+    """One note on stderr per sub-folder of ``root/train`` that is not training data: ``folders`` (name:
+    images) from ``data.mvtec.ignored_train_folders``."""
+    for name, n in folders.items():
+        print(f"note: {root}/train/{name} ({n} images) is ignored: only train/good is training data", file=sys.stderr)

@@ -14,7 +14,6 @@ the settings and data identity they were trained with.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -23,10 +22,9 @@ import torch
 
 from . import dcgan, published, score, search
 from . import train as gan_train
-from ..arguments import add_device, fits_in_memory, integer, number
+from ..arguments import add_device, fits_in_memory, integer, note_ignored, number
 from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
                           save_checkpoint)
-from ..config import pick_device
 from ..data.mvtec import ignored_train_folders, index_split, load_split
 from ..metrics import auroc
 from ..outputs import check_report_out, check_writable, write_text
@@ -71,10 +69,7 @@ def _finished(out: Path, cfg, enc, data, fresh: bool) -> bool:
 
 def train(args) -> int:
     out = check_writable(args.out, "--out")
-    device = pick_device(args.device)
-    for name, n in ignored_train_folders(args.data).items():
-        print(f"note: {args.data}/train/{name} ({n} images) is ignored: only train/good is training data",
-              file=sys.stderr)
+    note_ignored(args.data, ignored_train_folders(args.data))
     items = index_split(args.data, "train")
     cfg, enc = _plan(args, len(items))
     data = data_identity(args.data, [item.path for item in items])
@@ -85,15 +80,15 @@ def train(args) -> int:
     images, _ = _images(args.data, "train")
     G, D = dcgan.build(cfg.z_dim, seed=args.seed)
     stage = out.with_name(out.name + ".gan")        # the trained GAN until the encoder is done too
-    print(f"training on {len(images)} images of {args.data} on {device}: {cfg.epochs} GAN epochs, "
+    print(f"training on {len(images)} images of {args.data} on {args.device}: {cfg.epochs} GAN epochs, "
           f"{enc.epochs} encoder epochs; progress is kept in {stage}(.partial)", flush=True)
     t0 = time.perf_counter()
-    history = gan_train.train_gan(G, D, images, cfg, checkpoint=stage, device=device, data=data, fresh=args.fresh)
+    history = gan_train.train_gan(G, D, images, cfg, checkpoint=stage, device=args.device, data=data, fresh=args.fresh)
     E = None
     if enc.epochs > 0:
         E = dcgan.build_encoder(cfg.z_dim, seed=args.seed)
         try:
-            gan_train.train_encoder(E, G, D, images, enc, device=device)
+            gan_train.train_encoder(E, G, D, images, enc, device=args.device)
         except KeyboardInterrupt:
             raise KeyboardInterrupt(f"encoder training stopped; the trained GAN is kept in {stage}: "
                                     "run the same command again to train the encoder") from None
@@ -125,11 +120,10 @@ def load_models(path) -> tuple[dcgan.Generator, dcgan.Discriminator, dcgan.Encod
 def evaluate(args) -> int:
     if args.json:
         check_report_out(args.json, "--json", REPORT_KEYS, args.weights)
-    device = pick_device(args.device)
     images, labels = _images(args.data, "test")
     G, D, E = load_models(args.weights)
-    G, D = G.to(device), D.to(device)
-    E = E.to(device) if E is not None else None
+    G, D = G.to(args.device), D.to(args.device)
+    E = E.to(args.device) if E is not None else None
     t0 = time.perf_counter()
     cfg = search.SearchConfig(iterations=args.iterations, lam=args.lam, restarts=args.restarts, seed=args.seed)
     result = search.latent_search(G, D, images, cfg)

@@ -17,9 +17,8 @@ import time
 
 import torch
 
-from ..arguments import add_device, fits_in_memory, integer, number
+from ..arguments import add_device, fits_in_memory, integer, note_ignored, number
 from ..checkpoint import data_identity
-from ..config import pick_device
 from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
 from ..outputs import check_report_out, check_writable, write_text
 from .localization import SCORES
@@ -29,20 +28,15 @@ from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, de
 from .train import AUGMENTATIONS, VAEConfig, resume_state, train_vae
 
 
-def _note(text: str) -> None:
-    print(f"note: {text}", file=sys.stderr)
-
-
 def _channels(root, asked: int | None) -> int:
     """--channels, else 1 if every training image is grayscale, else 3 (mixed sets are converted)."""
     modes = image_modes(root, "train")
     gray = sum(n for mode, n in modes.items() if mode in GRAY_MODES)
     channels = asked or channels_of(modes)
     if 0 < gray < sum(modes.values()):
-        _note(f"{gray} of {sum(modes.values())} training images are grayscale, the others colour: "
-              f"all are read with {channels} channel(s)")
-    for name, n in ignored_train_folders(root).items():
-        _note(f"{root}/train/{name} ({n} images) is ignored: only train/good is training data")
+        print(f"note: {gray} of {sum(modes.values())} training images are grayscale, the others colour: "
+              f"all are read with {channels} channel(s)", file=sys.stderr)
+    note_ignored(root, ignored_train_folders(root))
     return channels
 
 
@@ -72,7 +66,6 @@ def _same_channels(args, model) -> int:
 
 def train_command(args) -> int:
     out = check_writable(args.out, "--out")
-    device = pick_device(args.device)
     channels = _channels(args.data, args.channels)
     config = VAEConfig(z_dim=args.z_dim, channels=channels, batch_size=args.batch_size, lr=args.lr,
                        epochs=args.epochs, augment=args.augment, seed=args.seed, save_every=args.save_every)
@@ -85,9 +78,9 @@ def train_command(args) -> int:
     train = load_split(args.data, "train", VAE.image_size, channels)
     what = f"resuming {path} at epoch {state['epoch']}" if state is not None else "training"
     print(f"{what} on {len(train)} images ({channels} channel(s)) of {args.data}, {args.epochs} epochs "
-          f"on {device}; progress is kept in {out}.partial", flush=True)
+          f"on {args.device}; progress is kept in {out}.partial", flush=True)
     start = time.perf_counter()
-    _, history = train_vae(train.images, config, checkpoint=out, device=device, data=data, fresh=args.fresh)
+    _, history = train_vae(train.images, config, checkpoint=out, device=args.device, data=data, fresh=args.fresh)
     print(f"final loss per image {history[-1]:.1f}; weights: {out} ({time.perf_counter() - start:.0f} s)")
     return 0
 
@@ -95,8 +88,7 @@ def train_command(args) -> int:
 def evaluate_command(args) -> int:
     if args.json:
         check_report_out(args.json, "--json", REPORT_KEYS, args.weights)
-    device = pick_device(args.device)
-    model = load_vae(args.weights, device)
+    model = load_vae(args.weights, args.device)
     channels = _same_channels(args, model)
     test = load_split(args.data, "test", VAE.image_size, channels)
     train = load_split(args.data, "train", VAE.image_size, channels) if args.reference > 1 else None

@@ -42,6 +42,21 @@ def numeric_grad(f, x: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
     return grad
 
 
+def _autograd(f, x, en: str, ja: str) -> torch.Tensor:
+    """∇_x Σ f(x) by autograd; Wrong (en / ja) when f's result has no gradient with respect to x."""
+    x_in = x.clone().requires_grad_(True)
+    got = f(x_in)
+    expect(isinstance(got, torch.Tensor) and got.requires_grad, en, ja)
+    return torch.autograd.grad(got.sum(), x_in)[0]
+
+
+def _autograd_matches_numeric(f, x, name: str, en: str, ja: str) -> None:
+    """autograd's gradient of the student's ``f`` agrees with finite differences of ``f`` itself
+    (a value computed from a detached f_VAE(x), μ or log σ² changes the first but not the second)."""
+    grad = _autograd(f, x, en, ja).double()
+    close(grad, numeric_grad(lambda v: f(v).detach().sum(), x), name, rtol=1e-4, atol=1e-6)
+
+
 # 1. bernoulli_kl --------------------------------------------------------------------------------
 
 # Two images of four pixels: x, x̂ and Σ KL worked out by hand (KL of Bernoulli(p) from Bernoulli(q)
@@ -50,6 +65,10 @@ _KL_X = torch.tensor([[0.5, 0.5, 0.25, 0.9], [0.3, 0.3, 0.7, 0.7]], dtype=torch.
 _KL_X_HAT = torch.tensor([[0.5, 0.25, 0.5, 0.1], [0.3, 0.3, 0.7, 0.7]], dtype=torch.float64).view(2, 1, 2, 2)
 _KL_BY_HAND = torch.tensor([0.5 * math.log(4 / 3) + 0.25 * math.log(0.5) + 0.75 * math.log(1.5) + 0.8 * math.log(9),
                             0.0], dtype=torch.float64)
+
+
+_NO_GRAD_X = ("the result has no gradient with respect to x (use torch operations only)",
+              "結果に x についての勾配がありません（torch の演算だけを使いましょう）")
 
 
 def _bernoulli_kl(fn, cases) -> str:
@@ -63,27 +82,14 @@ def _bernoulli_kl(fn, cases) -> str:
         value = tensor_of(call(fn, x.clone(), x_hat.clone()), (shape[0],), "bernoulli_kl")
         expect(bool((value > 0).all()), "bernoulli_kl(x, x_hat) must be positive where x_hat differs from x",
                "x_hat が x と異なるとき bernoulli_kl(x, x_hat) は正になるはずです")
-        _gradient_flows(fn, x, x_hat)
+        of_x = lambda v: call(fn, v, x_hat.clone())
+        at_min = _autograd(of_x, x_hat, *_NO_GRAD_X)
+        expect(at_min.abs().max() < 1e-6, "the gradient with respect to x must be 0 at x = x_hat (the minimum)",
+               "x = x_hat では x についての勾配は 0 になるはずです（最小値）")
+        _autograd_matches_numeric(of_x, x, "the gradient of bernoulli_kl (compared with finite differences of your "
+                                  "function)", *_NO_GRAD_X)
     return say("BCE - H is a divergence: 0 where the VAE reproduces x, positive elsewhere.",
                "BCE - H はダイバージェンスです: VAE が x を再現する所で 0、それ以外では正になります。")
-
-
-def _gradient_flows(fn, x, x_hat) -> None:
-    """The gradient of ``fn`` with respect to x reaches x, agrees with finite differences of ``fn``
-    itself, and is 0 at x = x̂ (the divergence's minimum)."""
-    for target in (x_hat, x):
-        x_in = target.clone().requires_grad_(True)
-        got = call(fn, x_in, x_hat.clone())
-        expect(isinstance(got, torch.Tensor) and got.requires_grad,
-               "the result has no gradient with respect to x (use torch operations only)",
-               "結果に x についての勾配がありません（torch の演算だけを使いましょう）")
-        (grad,) = torch.autograd.grad(got.sum(), x_in)
-        if target is x_hat:
-            expect(grad.abs().max() < 1e-6, "the gradient with respect to x must be 0 at x = x_hat (the minimum)",
-                   "x = x_hat では x についての勾配は 0 になるはずです（最小値）")
-    numeric = numeric_grad(lambda v: call(fn, v, x_hat.clone()).detach().sum(), x)
-    close(grad.double(), numeric, "the gradient of bernoulli_kl (compared with finite differences of your function)",
-          rtol=1e-4, atol=1e-6)
 
 
 def check_bernoulli_kl(fn) -> bool | None:
@@ -99,11 +105,6 @@ _GRAD_ARGS = [torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3)
 _GRAD_BY_HAND = torch.tensor([0.4 + 0.5, 0.0 - 0.5, -0.1 + 0.5], dtype=torch.float64).view(1, 1, 1, 3)
 
 
-def _lecture_energy_sum(x_hat, x_0, lam):
-    """The energy of the exercise's text, Σ_images ‖x − x̂‖² + λ‖x − x_0‖₁, as a function of x."""
-    return lambda x: ((x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()).item()
-
-
 def _lecture_grad(fn, cases) -> str:
     got = tensor_of(call(fn, *(a.clone() for a in _GRAD_ARGS), 0.5), (1, 1, 1, 3), "lecture_grad").double()
     close(got, _GRAD_BY_HAND, "lecture_grad on three pixels worked out by hand")
@@ -112,7 +113,8 @@ def _lecture_grad(fn, cases) -> str:
         side = torch.where(_uniform(seed + 2, shape) > 0.5, 1.0, -1.0)
         x_0 = x_t + side * (0.02 + 0.1 * _uniform(seed + 3, shape))   # no pixel near |x_t - x_0|'s kink
         got = tensor_of(call(fn, x_t.clone(), x_hat.clone(), x_0.clone(), lam), shape, "lecture_grad").double()
-        numeric = numeric_grad(_lecture_energy_sum(x_hat, x_0, lam), x_t)
+        energy = lambda x: ((x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()).item()   # Σ ‖x − x̂‖² + λ‖x − x_0‖₁
+        numeric = numeric_grad(energy, x_t)
         close(got, numeric, "lecture_grad (compared with finite differences of the energy)")
     return say("with f_VAE(x_t) held constant the gradient only pulls x_t toward the reconstruction "
                "(and, by lam, toward x_0).",
@@ -209,11 +211,6 @@ _DIV_BY_HAND = torch.tensor([2 * math.log(2) + 0.25 * math.log(0.5) + 0.75 * mat
                              0.5 + 0.5 * (6 - math.log(2))], dtype=torch.float64)
 
 
-def _energy_of(fn, model, x_0, lam):
-    """The student's energy as a function of x_t alone, summed over the batch, for finite differences."""
-    return lambda x: call(fn, model, x, x_0.clone(), lam).detach().sum()
-
-
 def _divergence_energy(fn, cases) -> str:
     got = tensor_of(call(fn, _Fixed(_DIV_MU, _DIV_LOGVAR), _DIV_X.clone(), _DIV_X0.clone(), 0.5), (2,),
                     "divergence_energy")
@@ -232,26 +229,16 @@ def _divergence_energy(fn, cases) -> str:
         with_l1 = tensor_of(call(fn, model, x_t.clone(), x_0.clone(), lam), (shape[0],), "divergence_energy").double()
         without = tensor_of(call(fn, model, x_t.clone(), x_0.clone(), 0.0), (shape[0],), "divergence_energy").double()
         close(with_l1 - without, lam * l1, "E(lam) - E(0), which must be lam * ||x_t - x_0||_1 per image")
-        _gradient_through_the_vae(fn, model, x_t, x_0, lam)
+        _autograd_matches_numeric(
+            lambda v: call(fn, model, v, x_0.clone(), lam), x_t, "the gradient of divergence_energy (compared with "
+            "finite differences of your function; f_VAE(x_t), mu and log sigma^2 must not be detached)",
+            "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
+            "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）")
         _energy_falls(fn, model, x_t, lam)
     return say("the kl energy is a sum of divergences: 0 only where the VAE reproduces x_t, its code is the "
                "prior's, and x_t = x_0.",
                "kl エネルギーはダイバージェンスの和です: VAE が x_t を再現し、その符号が事前分布どおりで、"
                "x_t = x_0 のときだけ 0 になります。")
-
-
-def _gradient_through_the_vae(fn, model, x_t, x_0, lam) -> None:
-    """autograd's gradient of the student's E agrees with finite differences of the same function:
-    a detached f_VAE(x_t), μ or log σ² changes the first but not the second."""
-    x_in = x_t.clone().requires_grad_(True)
-    got = call(fn, model, x_in, x_0.clone(), lam)
-    expect(isinstance(got, torch.Tensor) and got.requires_grad,
-           "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
-           "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）")
-    (grad,) = torch.autograd.grad(got.sum(), x_in)
-    numeric = numeric_grad(_energy_of(fn, model, x_0, lam), x_t)
-    close(grad.double(), numeric, "the gradient of divergence_energy (compared with finite differences of your "
-          "function; f_VAE(x_t), mu and log sigma^2 must not be detached)", rtol=1e-4, atol=1e-6)
 
 
 def _energy_falls(fn, model, x_0, lam, alpha: float = 0.5, steps: int = 5) -> None:
