@@ -1,4 +1,4 @@
-"""The "Architecture" section of docs/contributing.md lists every module once, and the imports flow one way:
+"""The "Architecture" section of docs/contributing.md lists every module once and states the package's size truly, and the imports flow one way:
 shared modules import no lecture, ``data`` imports neither lecture, the lectures do not import
 each other, scoring never imports training, and no private ``_name`` crosses a module boundary."""
 import ast
@@ -54,6 +54,45 @@ def test_readme_architecture_lists_every_module_once():
     assert sorted(set(listed)) == sorted(listed), f"listed twice: {sorted({x for x in listed if listed.count(x) > 1})}"
     assert sorted(listed) == on_disk, (f"missing from docs/contributing.md: {sorted(set(on_disk) - set(listed))}; "
                                        f"not on disk: {sorted(set(listed) - set(on_disk))}")
+
+
+ALGORITHMS = ("vae/model.py", "vae/projection.py", "vae/localization.py", "anogan/dcgan.py", "anogan/score.py",
+              "anogan/search.py", "metrics.py")
+
+
+def stated_size(text: str) -> tuple[int, int, int]:
+    """(lines, files, algorithm lines) as the Architecture section states them."""
+    total = re.search(r"\*\*([\d,]+) lines in (\d+) files\*\*", text)
+    algorithms = re.search(r"\*\*algorithms take ([\d,]+) lines\*\*", text)
+    assert total and algorithms, "the Architecture section states no size of the package"
+    return int(total.group(1).replace(",", "")), int(total.group(2)), int(algorithms.group(1).replace(",", ""))
+
+
+def size_problems(text: str) -> list[str]:
+    """Where the stated size is off: the file count exactly, the line counts by more than 3 %."""
+    files = sorted(PACKAGE.rglob("*.py"))
+    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files)
+    algorithm_lines = sum(len((PACKAGE / name).read_text(encoding="utf-8").splitlines()) for name in ALGORITHMS)
+    stated_lines, stated_files, stated_algorithms = stated_size(text)
+    problems = [f"says {stated_files} files, the package has {len(files)}"] if stated_files != len(files) else []
+    problems += [f"says {stated} {what}, there are {real}" for stated, real, what in
+                 ((stated_lines, lines, "lines"), (stated_algorithms, algorithm_lines, "algorithm lines"))
+                 if abs(stated - real) > 0.03 * real]
+    return problems + [f"does not name {name}" for name in ALGORITHMS if f"`{name}`" not in text]
+
+
+def test_the_stated_size_of_the_package_and_of_its_algorithms_holds():
+    assert size_problems((ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")) == []
+
+
+def test_a_wrong_stated_size_is_caught():
+    text = (ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")
+    total = re.search(r"\*\*([\d,]+) lines in", text).group(1)
+    assert any("lines, there are" in p for p in size_problems(text.replace(f"**{total} lines", "**3,999 lines")))
+    assert any("files" in p for p in size_problems(re.sub(r"lines in \d+ files", "lines in 7 files", text)))
+    assert any("algorithm lines" in p for p in size_problems(re.sub(r"take [\d,]+ lines", "take 9 lines", text)))
+    with pytest.raises(AssertionError, match="states no size"):
+        stated_size("about six thousand lines")
 
 
 def imports(name: str, path: Path) -> list[tuple[str, str | None, int]]:
