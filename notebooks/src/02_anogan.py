@@ -290,13 +290,13 @@ def gan_step(G, D, opt_g, opt_d, x, cfg, noise_std, gen):
 # %%
 TRAIN = False  # True: train here even when published weights are available
 BOOK = gan_train.GANConfig(epochs=pick(10, 2), batch_size=64, g_lr=1e-4, d_lr=4e-4, betas=(0.0, 0.9),
-                    real_label=1.0, instance_noise=0.0)
+                           real_label=1.0, instance_noise=0.0)
 book_G, book_D = dcgan.build(seed=0)
 book_path = cache_file("anogan/book-gan", data=DIGITS | {"n_train": 400}, source=sets.source, cfg=BOOK)
 book_x = x_train[::max(1, len(x_train) // 400)]
 published.provide(book_path, BOOK, book_x, sets.source, train=TRAIN)  # the lecturer's weights, if they fit
 book_history = gan_train.train_gan(book_G, book_D, book_x, BOOK, checkpoint=book_path, device=device,
-                            step=gan_step)  # our gan_step above, for every batch
+                                   step=gan_step)  # our gan_step above, for every batch
 plots.plot_losses(book_history, f"The book's recipe on {len(book_x)} images");
 
 # %%
@@ -561,7 +561,7 @@ E = dcgan.build_encoder(z_dim=20, width=64)
 enc_path = cache_file("anogan/encoder", data=DIGITS, source=sets.source, cfg=GAN, enc=ENC)
 published.provide(enc_path, ENC, x_train, sets.source, train=TRAIN, trained_with=gan_path)  # only with the published G
 enc_history = gan_train.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
-                                      loss=izi_f)  # our izi_f above, G and D frozen
+                                             loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)
 print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
       f"({search.seconds / fast.seconds:.0f}x faster than the search)")
