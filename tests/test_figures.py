@@ -104,16 +104,17 @@ def test_the_vae_explorer_starts_on_a_detection_and_names_its_method(monkeypatch
     trajectories = {i: [x[i]] * 3 for i in (1, 2, 0)}
     shown = {}
     monkeypatch.setattr(vae_plots, "explorer", lambda draw, **controls: shown.update(draw=draw, **controls))
-    vae_plots.vae_explorer(test, {"kl": SimpleNamespace(maps=maps)}, trajectories, [0, 2, 1])
+    vae_plots.vae_explorer(test, {"kl": SimpleNamespace(maps=maps)}, trajectories, [0, 1, 2])
     image, t, threshold = shown["image"][0], shown["t"][3], shown["threshold"][3]
     i = int(image.split(":")[0])
-    assert test.defects[i] != "good"                        # a defective image first
+    assert [name.split(": ")[1] for name in shown["image"]] == ["poke", "crack", "good"]   # best detected first
     assert threshold == pytest.approx(float(torch.quantile(maps[0].flatten(), 0.99)))
     fig = shown["draw"](image=image, t=t, threshold=threshold)
     title = fig._suptitle.get_text()
     assert "kl" in title and "percentile of the good images" in title and f"{threshold:.3g}" in title
     assert "kl map" in [ax.get_title() for ax in fig.axes]
-    assert i == 2 and (maps[i] >= threshold).any()         # the default shows a detection
+    assert i == 2 and vae_plots.detected(maps[i], masks[i], threshold) == 1.0   # the default shows a detection
+    assert vae_plots.detected(maps[1], masks[1], threshold) < 0.1 and vae_plots.detected(maps[0], masks[0], 0.0) == 0.0
 
 
 def test_trajectory_frames_are_large():

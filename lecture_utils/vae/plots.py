@@ -116,17 +116,27 @@ def good_threshold(maps: torch.Tensor, defects, quantile: float = 0.99) -> float
     return float(torch.quantile(values.flatten().float()[:2 ** 24], quantile))
 
 
+def detected(m: torch.Tensor, mask: torch.Tensor, threshold: float) -> float:
+    """The share of the defect's pixels (``mask`` [1, H, W]) whose map value ``m`` [H, W] is at or
+    above ``threshold``: 0 when the threshold flags no pixel of the defect."""
+    truth = mask[0] > 0
+    return float((m[truth] >= threshold).float().mean()) if truth.any() else 0.0
+
+
 def vae_explorer(test, results: dict, trajectories: dict, indices, method: str = "kl", quantile: float = 0.99):
     """Lecture 1: pick an image, an iteration t and a threshold on the anomaly map of ``method``.
 
     ``results``: {method: evaluate.MethodResult}; ``trajectories``: {test index: list of x_t [C, H, W]}
-    for the images in ``indices`` (defective ones are listed first). The threshold starts at the
-    ``quantile`` of the good test images' maps (:func:`good_threshold`), as the title says.
+    for the images in ``indices``. The threshold starts at the ``quantile`` of the good test images'
+    maps (:func:`good_threshold`), as the title says; the defective images come first, the one whose
+    defect that threshold flags most (:func:`detected`) at the top, so the default shows a detection
+    whenever this run has one.
     """
     r = results[method]
     top = float(r.maps.max())
     start = good_threshold(r.maps, test.defects, quantile)
-    names = [f"{i}: {test.defects[i]}" for i in sorted(indices, key=lambda i: test.defects[i] == "good")]
+    order = sorted(indices, key=lambda i: (test.defects[i] == "good", -detected(r.maps[i], test.masks[i], start)))
+    names = [f"{i}: {test.defects[i]}" for i in order]
 
     def draw(image, t, threshold):
         i = int(image.split(":")[0])

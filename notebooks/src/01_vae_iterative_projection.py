@@ -697,17 +697,19 @@ for line in verdict_lines(results, sources.describe(source, root)):
 # Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
 # the pixels above the threshold (red) against the ground truth (green; yellow = both). The map is
 # the `kl` projection's; the threshold starts at the 99th percentile of the good test images' map
-# values (the title says so), so about 1 % of a good capsule's pixels would be red. With some
-# weights the red pixels at that threshold lie off the defect (e.g. on the background, which such a
-# VAE never reconstructs well): move t or the threshold and compare with the green truth. The figure
-# below is drawn with the default values; in Jupyter or Colab the sliders redraw it.
+# values (the title says so), so about 1 % of a good capsule's pixels would be red. The menu lists
+# first the defective image whose defect that threshold flags most. With some weights the red pixels
+# lie off the defect even there (e.g. on the background, which such a VAE never reconstructs well):
+# move t or the threshold and compare with the green truth. The figure below is drawn with the
+# default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown] lang="ja"
 # ## 8. エクスプローラ
 # 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
 # 両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の
-# 99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。重みによっては、
-# このしきい値で赤い画素が欠陥以外（その VAE がうまく再構成できない背景など）に出ます。t やしきい値を動かして、
-# 緑の正解と比べましょう。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
+# 99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。メニューの先頭は、
+# このしきい値で欠陥の画素が最も多く赤くなる欠陥画像です。重みによっては、その画像でも赤い画素が欠陥以外（その VAE が
+# うまく再構成できない背景など）に出ます。t やしきい値を動かして、緑の正解と比べましょう。下の図は初期値で描いたもので、
+# Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
 trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}
