@@ -7,10 +7,13 @@ Steps, for each language:
 
 1. Choose the notebooks: ``notebooks/instructor/{lang}`` when it exists (the book then shows each
    solution folded, under the exercise as students get it), else ``notebooks/{lang}`` (no solutions:
-   the course keeps them private). Hidden-check cells (first line ``# HIDDEN CHECKS``) are dropped.
-   A solution cell is found by position: with the hidden checks dropped, the instructor notebook has
+   the course keeps them private). Hidden-check cells (first line ``# HIDDEN CHECKS``) are run but
+   never shown (step 3).
+   A solution cell is found by position: hidden checks aside, the instructor notebook has
    the student notebook's cells in the same order, and differs exactly where the solutions are.
-2. Execute each notebook headless (nbclient) in an empty temporary folder, with this process's
+2. Execute each notebook headless (nbclient) in an empty temporary folder, hidden checks included (so
+   the book's build is the one run of the instructor notebooks: a failing hidden check or cell stops
+   it; `make test` runs only the student notebooks under nbval), with this process's
    environment, so ``LECTURE_UTILS_REDUCED``, ``LECTURE_UTILS_DOWNLOAD``, ``LECTURE_UTILS_DATA``,
    ``LECTURE_UTILS_CAPSULE`` and ``LECTURE_UTILS_MNIST`` choose the settings and the data as in
    ``make lectures``. An executed copy is kept in ``build/book/executed/{lang}`` and reused while
@@ -105,15 +108,15 @@ def folded_answer(cell, lang: str):
 
 
 def fold_solutions(nb, student, lang: str):
-    """``nb`` (an instructor notebook, hidden checks dropped) with each solution cell folded away
-    under the student's version of the cell, and each model answer folded away."""
-    if sum(not model_answer(c) for c in nb.cells) != len(student.cells):
+    """``nb`` (an instructor notebook) with each solution cell folded away under the student's version
+    of the cell, and each model answer folded away; hidden checks stay where they are."""
+    if sum(not model_answer(c) and not hidden(c) for c in nb.cells) != len(student.cells):
         raise SystemExit(f"instructor and student notebooks differ in length ({len(nb.cells)} and "
                          f"{len(student.cells)} cells): run `python notebooks/build.py`")
     cells, theirs_in_order = [], iter(student.cells)
     for cell in nb.cells:
-        if model_answer(cell):
-            cells.append(folded_answer(cell, lang))
+        if model_answer(cell) or hidden(cell):
+            cells.append(folded_answer(cell, lang) if model_answer(cell) else cell)
             continue
         theirs = next(theirs_in_order)
         if cell.cell_type == "code" and cell.source != theirs.source:
@@ -129,9 +132,9 @@ def fold_solutions(nb, student, lang: str):
 
 
 def source(path: Path, lang: str, solutions: bool):
-    """The notebook to execute for one page: hidden checks dropped, solutions folded."""
+    """The notebook to execute for one page: solutions folded, hidden checks kept (they run, then
+    `page` drops them)."""
     nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if not hidden(c)]
     if solutions:
         nb = fold_solutions(nb, nbformat.read(ROOT / "notebooks" / lang / path.name, as_version=4), lang)
     return nb
@@ -181,8 +184,10 @@ def data_lines(nb) -> list[str]:
 
 
 def page(nb, lang: str):
-    """The executed notebook as the book shows it: local badge, data note, setup cell folded, no widget views."""
+    """The executed notebook as the book shows it: no hidden checks, local badge, data note, setup
+    cell folded, no widget views."""
     nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if not hidden(c)]
     first = nb.cells[0]
     assert first.cell_type == "markdown" and COLAB_BADGE in first.source, "the first cell holds the Colab badge"
     first.source = first.source.replace(COLAB_BADGE, "colab-badge.svg")
