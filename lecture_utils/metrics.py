@@ -43,3 +43,16 @@ def pixel_auroc(masks, maps) -> float | None:
     if tuple(m.shape) != tuple(maps.shape):
         raise ValueError(f"masks {tuple(m.shape)} and maps {tuple(maps.shape)} differ in shape")
     return auroc(m, maps)
+
+
+TIE = 0.005  # an AUROC difference smaller than this is called "level"
+
+
+def versus(value: float | None, base: float | None, tol: float = TIE) -> str:
+    """'value - base = +d (ahead|behind|level)' for two AUROCs of one test set (level: |d| < ``tol``),
+    or 'n/a' when either is missing: the words of both lectures' printed verdicts."""
+    if value is None or base is None:
+        return "n/a"
+    d = value - base
+    word = "level" if abs(d) < tol else "ahead" if d > 0 else "behind"
+    return f"{value:.3f} - {base:.3f} = {d:+.3f} ({word})"

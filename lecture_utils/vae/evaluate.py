@@ -20,7 +20,7 @@ import torch
 
 from ..config import pick
 from .localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
-from ..metrics import auroc, pixel_auroc
+from ..metrics import TIE, auroc, pixel_auroc, versus
 from .model import reconstruct
 from .projection import ENERGIES, ProjectionConfig, project, project_all
 
@@ -161,18 +161,8 @@ def defect_table(result: MethodResult) -> str:
     return "\n".join(lines)
 
 
-TIE = 0.005  # an AUROC difference smaller than this is called "level"
 # how good an image AUROC is: the first band it reaches (0.75: the project's target, benchmarks/RESULTS_vae.md)
 IMAGE_GRADES = ((0.90, "strong"), (0.75, "usable"), (0.60, "weak"), (float("-inf"), "near chance"))
-
-
-def _versus(value: float | None, base: float | None, tol: float) -> str:
-    """'value - base = +d (ahead|behind|level)', or 'n/a' when either AUROC is missing."""
-    if value is None or base is None:
-        return "n/a"
-    d = value - base
-    word = "level" if abs(d) < tol else "ahead" if d > 0 else "behind"
-    return f"{value:.3f} - {base:.3f} = {d:+.3f} ({word})"
 
 
 def image_grade(value: float) -> str:
@@ -191,8 +181,8 @@ def verdict_lines(results: dict, data: str, base: str = "residual", projections=
              "one test set, no interval"]
     for m in (p for p in projections if p in results and base in results):
         r, b = results[m], results[base]
-        lines.append(f"{m} vs {base}: pixel AUROC {_versus(r.pixel_auroc, b.pixel_auroc, tol)}; "
-                     f"image AUROC {_versus(r.image_auroc, b.image_auroc, tol)}")
+        lines.append(f"{m} vs {base}: pixel AUROC {versus(r.pixel_auroc, b.pixel_auroc, tol)}; "
+                     f"image AUROC {versus(r.image_auroc, b.image_auroc, tol)}")
     scored = {m: r.image_auroc for m, r in results.items() if r.image_auroc is not None}
     if scored:
         best = max(scored, key=scored.get)
