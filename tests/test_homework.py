@@ -174,6 +174,8 @@ def test_lecture_2_mistakes(monkeypatch):
         return s[-1] + 1 if allowed == 0 else (s[len(s) - 1 - allowed] + s[len(s) - allowed]) / 2
 
     assert hw02.check_threshold_at_fpr(midway) is True
+    no_epsilon = lambda s, fpr: s.sort().values[len(s) - 1 - int(fpr * len(s))]   # 0.29 * 100 = 28.999...: 28
+    assert "28.999999999999996 in floating point" in not_yet(hw02.check_threshold_at_fpr, no_epsilon)
     not_yet(hw02.check_ziz_loss, lambda E, G, z: (z - E(G(z))).pow(2).sum())
     assert "gradient for E" in not_yet(hw02.check_ziz_loss, lambda E, G, z: (z - E(G(z))).pow(2).mean().detach())
 
@@ -240,9 +242,11 @@ def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
 
 
 def kind_of_fpr_case(n: int, fpr: float) -> str:
-    """What a threshold case tests: no false positive allowed, fpr · n a whole number, or not one."""
+    """What a threshold case tests: no false positive allowed, fpr · n a whole number, one only up to
+    float rounding (where int(fpr * n) is one too few), or not one."""
     allowed = fpr * n
-    return "zero" if fpr == 0 else "whole" if abs(allowed - round(allowed)) < 1e-9 else "fraction"
+    return "zero" if fpr == 0 else "whole" if allowed == round(allowed) else \
+        "rounded" if abs(allowed - round(allowed)) < 1e-9 else "fraction"
 
 
 def test_threshold_public_check_covers_every_kind_of_hidden_case():
@@ -253,8 +257,21 @@ def test_threshold_public_check_covers_every_kind_of_hidden_case():
     hidden = {kind_of_fpr_case(len(c["args"][0]), c["args"][1]) for c in ns["cases"]()}
     handmade = {kind_of_fpr_case(len(scores), fpr) for scores, fpr, _ in hw02._THRESHOLDS}
     random = {kind_of_fpr_case(n, fpr) for _, n, fpr in hw02.RANDOM_THRESHOLDS}
-    assert hidden == {"zero", "whole", "fraction"}
+    assert hidden == {"zero", "whole", "rounded", "fraction"}
     assert hidden <= handmade and hidden <= random
+
+
+def test_threshold_hidden_check_fails_int_of_fpr_times_n():
+    """int(fpr * n) without a tolerance flags one image too few where fpr · n is whole only up to rounding."""
+    cells = build.parse((ROOT / "notebooks/src/02_anogan.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "02_anogan")["questions"] if q.get("function") == "threshold_at_fpr"]
+    ns = {}
+    exec(question["code"], ns)
+    cases = ns["cases"]()
+    fn = lambda s, fpr: s.sort().values[len(s) - 1 - int(fpr * len(s))]
+    records = [{"status": "ok", "value": fn(*c["args"])} for c in cases]
+    with pytest.raises(checks.Wrong, match="a lower threshold would do"):
+        ns["judge"](records, cases)
 
 
 def test_tpr_hidden_check_takes_the_threshold_from_the_held_out_normal_images_not_the_test_set():
