@@ -312,3 +312,28 @@ def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_g
     assert "poke" in ns["judge"]("poke", {}, share)
     with pytest.raises(checks.Wrong):
         ns["judge"]("crack", {}, share)
+
+
+def test_moved_ratio_hidden_check_rejects_the_inverted_ratio_and_the_mean_of_per_image_ratios():
+    """The public check can only see a positive number; the grader recomputes the batch ratio
+    (λ = 0 total over λ total) and fails its inverse and a mean of per-image ratios."""
+    from dataclasses import replace
+    from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
+    cells = build.parse((ROOT / "notebooks/src/01_vae_iterative_projection.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "01_vae_iterative_projection")["questions"]
+                   if q.get("value") == "moved_ratio"]
+    ns = {}
+    exec(question["code"], ns)
+    model = hw01.seeded_vae(0, z_dim=4, channels=1).eval()
+    contrast = torch.tensor([1.0, 0.5, 0.1]).view(3, 1, 1, 1)          # images unlike each other: per-image ratios differ
+    x_0 = torch.rand(3, 1, 128, 128, generator=torch.Generator().manual_seed(0)) * contrast
+    config = ProjectionConfig(iterations=3, alpha=0.5, lam=0.05)
+    collected = {"weights": model.state_dict(), "x_0": x_0, "z_dim": 4}
+    free, kl = (project(model, x_0, replace(config, lam=lam)).x for lam in (0.0, config.lam))
+    ratio = (free - x_0).abs().sum().item() / (kl - x_0).abs().sum().item()
+    per_image = (l1_term(free, x_0) / l1_term(kl, x_0)).mean().item()
+    assert abs(ratio - 1 / ratio) > 2e-3 * ratio and abs(ratio - per_image) > 2e-3 * ratio, (ratio, per_image)
+    assert "times as far" in ns["judge"](ratio, collected, config)
+    for wrong in (1 / ratio, per_image):
+        with pytest.raises(checks.Wrong, match="lam = 0 distance divided by the lam distance"):
+            ns["judge"](wrong, collected, config)

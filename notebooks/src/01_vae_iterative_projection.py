@@ -902,13 +902,21 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
 # the `project` loop of section 5 on the same images (`x_0`) with the `kl` energy and λ = 0 (the
-# other settings of `proj_config`, changed with `replace`), and set `moved_ratio` to $\sum \|x_T - x_0\|_1$ with $\lambda = 0$ divided by the
-# same sum for the run `kl` with λ = 0.05. Is it above 1? Which pixels moved that should not have?
+# other settings of `proj_config`, changed with `replace`), and set `free` to what `project` returns
+# for that run (a `ProjectionResult`: `free.x` is its x_T). Set `moved_ratio` to one number, a ratio
+# of two totals over the whole batch: the numerator is $\sum \|x_T - x_0\|_1$ of the λ = 0 run (`free`),
+# summed over every pixel of every image of `x_0`; the denominator is the same total for the run `kl`
+# of section 5 (λ = 0.05). Not a mean of per-image ratios, and the λ = 0 run on top. Is it above 1?
+# Which pixels moved that should not have (compare where |x_T − x_0| grew with the defect masks
+# `test.masks[demo]`)?
 # %% [markdown] lang="ja"
 # **課題4（分析、約15分）** 目標: エネルギーの L1 項の役割を確かめる。5節の `project` ループを同じ画像
-# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま。`replace` で変えます）で実行し、$\lambda = 0$ での $\sum \|x_T - x_0\|_1$ を
-# λ = 0.05 の実行 `kl` での同じ和で割った値を `moved_ratio` に入れてください。1 より大きいでしょうか。
-# 動くべきでないのに動いたのはどの画素でしょうか。
+# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま。`replace` で変えます）で実行し、
+# `project` が返すもの（`ProjectionResult`。`free.x` がその x_T です）を `free` に入れてください。`moved_ratio` には
+# バッチ全体での2つの合計の比を1つの数として入れます: 分子は λ = 0 の実行（`free`）の $\sum \|x_T - x_0\|_1$ を
+# `x_0` のすべての画像のすべての画素で合計したもの、分母は5節の実行 `kl`（λ = 0.05）での同じ合計です。
+# 画像ごとの比の平均ではなく、λ = 0 の実行が分子です。1 より大きいでしょうか。動くべきでないのに動いたのは
+# どの画素でしょうか（|x_T − x_0| が大きくなった場所を欠陥マスク `test.masks[demo]` と比べましょう）。
 
 # %%
 free = project(model, x_0, replace(proj_config, lam=0.0))  # SOLUTION
