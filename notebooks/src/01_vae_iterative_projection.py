@@ -847,18 +847,23 @@ def judge(records, cases):
 
 # %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: turn an anomaly map into one score per
-# image.* Section 7 scores an image by the maximum of its map. Write `image_score(maps, k)`: for maps
-# `[B, H, W]` return `[B]`, the mean of each map's k largest values (k = 1: the maximum; k = H·W: the
-# mean). Then try it on the maps of section 7, good images included: with `auroc` from
-# `lecture_utils.metrics`, compare `auroc(test.labels, image_score(results["kl"].maps, k))` for k = 1, 100
-# and 128·128. Which k separates the defective images from the good ones best, and why?
+# image.* Write `image_score(maps, k)`: for maps `[B, H, W]` return `[B]`, the mean of each map's k
+# largest values (k = 1: the maximum; k = H·W: the mean). Then try it on the maps of section 7, good
+# images included: with `auroc` from `lecture_utils.metrics`, compare
+# `auroc(test.labels, image_score(results["kl"].maps, k))` for k = 1, 100 and 128·128. Which k separates
+# the defective images from the good ones best, and why? These are the maps of the pixel AUROC
+# ($\sigma$ = 4, not normalised). Section 7's image score is the maximum of another map: blurred less
+# ($\sigma$ = 2) and normalised pixel by pixel against the maps of good training images. So k = 1 here
+# need not give the table's image AUROC for `kl`: a different number is expected, not a bug in your code.
 # %% [markdown] lang="ja"
 # **課題3（実装、約15分）** 目標: 異常マップを画像ごとの1つのスコアにする。
-# 7節では画像のスコアをマップの最大値にしています。マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の
+# マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の
 # 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。そのあと、正常画像も
 # 含む7節のマップで試しましょう: `lecture_utils.metrics` の `auroc` を使い、k = 1、100、128·128 について
 # `auroc(test.labels, image_score(results["kl"].maps, k))` を比べます。欠陥画像と正常画像を最もよく分けるのは
-# どの k でしょうか。それはなぜでしょうか。
+# どの k でしょうか。それはなぜでしょうか。これらは画素 AUROC のマップ（$\sigma$ = 4、正規化なし）です。7節の
+# 画像スコアは別のマップ（$\sigma$ = 2 で弱めにぼかし、正常な学習画像のマップと画素ごとに比べて正規化したもの）の
+# 最大値です。そのため、ここでの k = 1 が表の `kl` の画像 AUROC と一致しなくても、コードの誤りではありません。
 
 # %%
 def image_score(maps, k):
