@@ -9,6 +9,7 @@ check raises, so a notebook with unanswered exercises runs to the end. The langu
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -83,6 +84,36 @@ def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float =
     expect(torch.allclose(value, reference, rtol=rtol, atol=atol),
            f"{name} differs from the expected values (largest relative error {err:.2g})",
            f"{name} が期待される値と一致しません（最大相対誤差 {err:.2g}）")
+
+
+def device_mismatch(error: str) -> bool:
+    """Whether ``error`` is a tensor on the CPU meeting tensors on another device (meta in a check,
+    CUDA on a GPU: "Expected all tensors to be on the same device")."""
+    return "same device" in error or ("device" in error and "cpu" in error and "meta" in error)
+
+
+def wrong_device(name: str) -> tuple[str, str]:
+    """The hint (en, ja) for an answer that creates a tensor on the CPU."""
+    return (f"{name} creates a tensor on the CPU: on a GPU (Colab) it fails with 'Expected all tensors to be "
+            "on the same device'. Create tensors on the images' device (torch.full_like(x, v), x.new_full(shape, "
+            "v)) or use .clamp(min=...) instead of a tensor of bounds",
+            f"{name} が CPU 上にテンソルを作っています: GPU（Colab）では 'Expected all tensors to be on the same "
+            "device' というエラーになります。テンソルは画像と同じデバイスに作るか（torch.full_like(x, v)、"
+            "x.new_full(shape, v)）、境界のテンソルの代わりに .clamp(min=...) を使いましょう")
+
+
+def on_meta(fn, name: str, *args) -> None:
+    """Call ``fn`` with copies of the networks and tensors of ``args`` on the meta device (shapes, no
+    values): a tensor ``fn`` creates on the CPU meets them as it would meet CUDA tensors on a GPU, so a
+    CPU-only check catches it; Wrong with :func:`wrong_device`'s hint then. Any other error (an operation
+    meta lacks, ``.item()``) is not the answer's fault and is ignored."""
+    meta = torch.device("meta")
+    moved = [copy.deepcopy(a).to(meta) if isinstance(a, torch.nn.Module) else a.detach().to(meta)
+             if isinstance(a, torch.Tensor) else a for a in args]
+    try:
+        fn(*moved)
+    except Exception as e:
+        expect(not device_mismatch(str(e)), *wrong_device(name))
 
 
 def outcome(body, *args) -> tuple[bool | None, str]:

@@ -146,6 +146,17 @@ def test_lecture_1_divergence_energy_mistakes(monkeypatch):
     through_x_only = lambda *a: divergence_energy(*a, detach=True)              # f_VAE, mu, log var detached
     assert "finite differences" in not_yet(hw01.check_divergence_energy, through_x_only)
     assert "no gradient" in not_yet(hw01.check_divergence_energy, lambda *a: divergence_energy(*a).detach())
+    def cpu_tensor(m, x_t, x_0, lam):   # right on the CPU; on a GPU torch.maximum meets a CPU tensor
+        eps = torch.full(x_t.shape, 1e-6, dtype=x_t.dtype)
+        return divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(u, torch.maximum(v, eps)))
+
+    assert "creates a tensor on the CPU" in not_yet(hw01.check_divergence_energy, cpu_tensor)
+    for right in (lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+            u, torch.maximum(v, x_t.new_full(x_t.shape, 1e-6)))),              # bounds made on x_t's device
+                  lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+            u, torch.maximum(v, torch.tensor(1e-6, dtype=v.dtype)))),         # a 0-dim CPU tensor works on a GPU
+                  lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam) * (x_t.max().item() <= 1)):   # meta: no .item()
+        assert hw01.check_divergence_energy(right) is True
     mean_l1 = lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, 0.0) + lam * (x_t - x_0).abs().flatten(1).mean(1)
     assert "worked out by hand" in not_yet(hw01.check_divergence_energy, mean_l1)
 

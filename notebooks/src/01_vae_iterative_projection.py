@@ -988,7 +988,8 @@ def judge(answer, collected, config):
 # (0 · log 0 = 0): `torch.xlogy(a, b)` computes a · log b that way, and `b.clamp(min=1e-6)` keeps its
 # gradient finite too. You may start from your `bernoulli_kl` of exercise 1 if it accepts such
 # pixels. Use only what `model(x_t)` returns and torch operations, and create no tensor on the CPU
-# (the images may live on the GPU). To project with it, add your energy and $f_{\mathrm{VAE}}(x_t)$ to
+# (the images may live on the GPU; the check also calls your energy on PyTorch's "meta" device, where
+# such a tensor fails as it would on a GPU). To project with it, add your energy and $f_{\mathrm{VAE}}(x_t)$ to
 # section 5's `ENERGIES` and run its loop:
 # `ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])`, then
 # `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`.
@@ -1009,7 +1010,8 @@ def judge(answer, collected, config):
 # 値を切り詰めます）、定義では確率 0 の結果は 0 と数えます（0 · log 0 = 0）。`torch.xlogy(a, b)` はそのように
 # a · log b を計算し、`b.clamp(min=1e-6)` とすれば勾配も有限に保てます。課題1の `bernoulli_kl` がこのような画素を
 # 扱えるなら、そこから始めてもかまいません。`model(x_t)` が返すものと torch の演算だけを使い、CPU 上に新しい
-# テンソルを作らないでください（画像は GPU 上にあるかもしれません）。これで反復射影をするには、5節のループに
+# テンソルを作らないでください（画像は GPU 上にあるかもしれません。チェックはあなたのエネルギーを PyTorch の
+# "meta" デバイスでも呼び出し、そのようなテンソルは GPU と同じように失敗します）。これで反復射影をするには、5節のループに
 # エネルギーと $f_{\mathrm{VAE}}(x_t)$ を5節の `ENERGIES` に加えてから、そのループを実行します:
 # `ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])` のあと
 # `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`。
@@ -1068,11 +1070,16 @@ def cases():
         out.append({"args": [net, edge, x_0, lam]})                     # values: 0 log 0 = 0 (kl_energy's clamp is not)
     x = image(9, (1, 1, 128, 128), 0.05, 0.95, torch.float32)
     out.append({"args": [{"net": LECTURE_VAE, "args": [9]}, x, x.flip(-1), 0.05], "grad": [1]})   # the lecture's VAE
+    x_t, x_0 = image(0, (2, 1, 3, 3), 0.05, 0.95), image(1, (2, 1, 3, 3), 0.0, 1.0)
+    out.append({"args": [{"net": TINY, "args": [0, 1, 3]}, x_t, x_0, 0.05], "device": "meta"})   # a CPU tensor fails
     return out
 
 
 def judge(records, cases):
     for record, case in zip(records, cases):
+        if case.get("device") == "meta":                                 # only a device mismatch counts there
+            hc.expect(not hc.device_mismatch(record.get("error", "")), *hc.wrong_device("divergence_energy"))
+            continue
         model, x_t, x_0, lam = [build_net(a) if isinstance(a, dict) else a for a in case["args"]]
         x = x_t.clone().requires_grad_(True)
         ref = definition(model, x, x_0, lam)
