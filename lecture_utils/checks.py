@@ -76,10 +76,23 @@ def number_of(answer, name: str) -> float:
     return value
 
 
-def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+# why a value of an energy exercise may be NaN or inf (``close(..., why=LOG_OF_ZERO)``)
+LOG_OF_ZERO = ("likely a log of 0 at pixels that are exactly 0 or 1: 0 * log 0 gives nan; torch.xlogy(a, b) "
+               "counts it as 0 and b.clamp(min=1e-6) keeps the log finite",
+               "おそらく、ちょうど 0 や 1 の画素での log 0 です: 0 * log 0 は nan になります。torch.xlogy(a, b) は"
+               "それを 0 と数え、b.clamp(min=1e-6) で log を有限に保てます")
+
+
+def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5,
+          why: tuple[str, str] | None = None) -> None:
     """Wrong (with the largest relative error, not the expected values) unless value ≈ reference
     (values worked out by hand or by finite differences in a public check; the instructor's
-    solution only in the grader's hidden checks)."""
+    solution only in the grader's hidden checks). NaN or inf in ``value`` is named as such, with
+    ``why`` (en, ja), the likely cause, if given."""
+    bad = int((~torch.isfinite(value)).sum())
+    en, ja = (f": {why[0]}", f": {why[1]}") if why else ("", "")
+    expect(bad == 0, f"{name}: your answer has NaN or inf values at {bad} of {value.numel()} entries{en}",
+           f"{name}: 解答の {value.numel()} 個の値のうち {bad} 個が NaN か inf です{ja}")
     err = ((value - reference).abs() / (reference.abs() + atol)).max().item() if value.numel() else 0.0
     expect(torch.allclose(value, reference, rtol=rtol, atol=atol),
            f"{name} differs from the expected values (largest relative error {err:.2g})",

@@ -142,7 +142,9 @@ def test_lecture_1_divergence_energy_mistakes(monkeypatch):
     exercise_1 = lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).sum(1)
     nan_at_0 = lambda m, x_t, x_0, lam: (exercise_1(x_t, m(x_t)[0])      # 0 * log 0 = nan at pixels of 0 and 1
                                          + divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: 0 * v))
-    assert "worked out by hand" in not_yet(hw01.check_divergence_energy, nan_at_0)
+    said = not_yet(hw01.check_divergence_energy, nan_at_0)
+    assert "worked out by hand" in said and "NaN or inf values at 1 of 2 entries" in said and "log of 0" in said
+    assert "relative error" not in said                                          # not "largest relative error nan"
     through_x_only = lambda *a: divergence_energy(*a, detach=True)              # f_VAE, mu, log var detached
     assert "finite differences" in not_yet(hw01.check_divergence_energy, through_x_only)
     assert "no gradient" in not_yet(hw01.check_divergence_energy, lambda *a: divergence_energy(*a).detach())
@@ -348,3 +350,17 @@ def test_moved_ratio_hidden_check_rejects_the_inverted_ratio_and_the_mean_of_per
     for wrong in (1 / ratio, per_image):
         with pytest.raises(checks.Wrong, match="lam = 0 distance divided by the lam distance"):
             ns["judge"](wrong, collected, config)
+
+
+@pytest.mark.parametrize("lang, said", [("en", "has NaN or inf values at 2 of 3 entries"),
+                                        ("ja", "3 個の値のうち 2 個が NaN か inf です")])
+def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
+    monkeypatch.setenv(checks.LANG_ENV, lang)
+    value, reference = torch.tensor([1.0, float("nan"), float("inf")]), torch.ones(3)
+    with pytest.raises(checks.Wrong) as plain:
+        checks.close(value, reference, "E")
+    assert said in str(plain.value) and "relative" not in str(plain.value) and "相対" not in str(plain.value)
+    with pytest.raises(checks.Wrong) as why:
+        checks.close(value, reference, "E", why=checks.LOG_OF_ZERO)
+    assert checks.LOG_OF_ZERO[lang == "ja"] in str(why.value)
+    checks.close(reference, reference, "E", why=checks.LOG_OF_ZERO)   # finite and right: no error
