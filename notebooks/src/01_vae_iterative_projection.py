@@ -993,8 +993,13 @@ def judge(answer, collected, config):
 # section 5's `ENERGIES` and run its loop:
 # `ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])`, then
 # `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`.
-# Then: which of the three terms reaches $x_t$ only through the encoder, and on which pixels does
-# your E differ from section 5's `kl_energy`?
+# Then: which of the three terms reaches $x_t$ only through the encoder? And on which pixels does
+# your E differ from section 5's `kl_energy`? With `x = x_0.to(device)`, print
+# `divergence_energy(model, x, x, 0.0) - kl_energy(model, x, x, 0.0)[0]`: no pixel of these images is
+# exactly 0 or 1. Then set a band of pixels to exactly 0 and another to exactly 1
+# (`x = x_0.to(device).clone(); x[..., :8, :] = 0; x[..., -8:, :] = 1`), print the difference again,
+# divide it by the number of values you set in each image (16 rows × 128 columns × channels) and
+# explain that number from the two formulas.
 # %% [markdown] lang="ja"
 # **課題5（実装、約25分）** 目標: 反復射影のエネルギーを、それが測るものから自分で書く。
 # 5節では `kl` エネルギーを VAE の損失から BCE − H として作りました。ここでは定義、つまりダイバージェンスの
@@ -1017,7 +1022,10 @@ def judge(answer, collected, config):
 # `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`。
 # そのあと考えましょう: 3つの項のうち
 # エンコーダだけを通って $x_t$ に届くのはどれでしょうか。また、あなたの E が5節の `kl_energy` と異なるのは
-# どの画素でしょうか。
+# どの画素でしょうか。`x = x_0.to(device)` として `divergence_energy(model, x, x, 0.0) - kl_energy(model, x, x, 0.0)[0]`
+# を表示しましょう: これらの画像には、ちょうど 0 や 1 の画素はありません。次に、画素の帯をちょうど 0 に、別の帯を
+# ちょうど 1 にして（`x = x_0.to(device).clone(); x[..., :8, :] = 0; x[..., -8:, :] = 1`）差をもう一度表示し、
+# 各画像で設定した値の数（16行 × 128列 × チャンネル数）で割って、その数を2つの式から説明しましょう。
 
 # %%
 def divergence_energy(model, x_t, x_0, lam):
@@ -1099,10 +1107,10 @@ def judge(records, cases):
 # **解答：**（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
-# **Model answer.** The Gaussian divergence depends on $x_t$ only through $\mu$ and $\log \sigma^2$, the encoder's outputs, so its gradient reaches $x_t$ only through the encoder; the Bernoulli term reaches $x_t$ directly and through $f_{\mathrm{VAE}}(x_t)$ (encoder and decoder), the L1 term directly. Your E equals `kl_energy` wherever every pixel lies inside [0.001, 0.999] (and $f_{\mathrm{VAE}}(x_t)$ is not rounded to exactly 0 or 1): there BCE − H is the Bernoulli divergence. They differ on pixels of exactly 0 or 1. The definition counts 0 · log 0 = 0 there, while `kl_energy` subtracts the entropy of the pixel clamped to 0.001 (or 0.999), H(0.001) ≈ 0.0079, so it is lower by about 0.0079 per such pixel. The gradients differ there too: a clamp passes no gradient outside its range, so `kl_energy` keeps only the BCE's −logit($f_{\mathrm{VAE}}(x_t)$) (plus the path through the VAE), whereas the divergence's own derivative, logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$), grows without bound at 0 and 1 and is only kept finite by your clamp.
+# **Model answer.** The Gaussian divergence depends on $x_t$ only through $\mu$ and $\log \sigma^2$, the encoder's outputs, so its gradient reaches $x_t$ only through the encoder; the Bernoulli term reaches $x_t$ directly and through $f_{\mathrm{VAE}}(x_t)$ (encoder and decoder), the L1 term directly. Your E equals `kl_energy` wherever every pixel lies inside [0.001, 0.999] (and $f_{\mathrm{VAE}}(x_t)$ is not rounded to exactly 0 or 1): there BCE − H is the Bernoulli divergence. On `x_0` the printed difference is at the level of float rounding: no pixel there is exactly 0 or 1. They differ on pixels of exactly 0 or 1. The definition counts 0 · log 0 = 0 there, while `kl_energy` subtracts the entropy of the pixel clamped to 0.001 (or 0.999), H(0.001) = −0.001 log 0.001 − 0.999 log 0.999, so it is lower by H(0.001) per such value: the difference divided by the number of values set is H(0.001), the same for every image whatever the VAE reconstructs. The gradients differ there too: a clamp passes no gradient outside its range, so `kl_energy` keeps only the BCE's −logit($f_{\mathrm{VAE}}(x_t)$) (plus the path through the VAE), whereas the divergence's own derivative, logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$), grows without bound at 0 and 1 and is only kept finite by your clamp.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** ガウス分布のダイバージェンスは $x_t$ にエンコーダの出力 $\mu$ と $\log \sigma^2$ を通してだけ依存するので、その勾配はエンコーダだけを通って $x_t$ に届きます。ベルヌーイ分布の項は $x_t$ に直接と $f_{\mathrm{VAE}}(x_t)$（エンコーダとデコーダ）を通して届き、L1 項は直接届きます。すべての画素が [0.001, 0.999] の中にあれば（そして $f_{\mathrm{VAE}}(x_t)$ がちょうど 0 や 1 に丸められていなければ）、あなたの E は `kl_energy` と等しくなります。そこでは BCE − H がベルヌーイ分布のダイバージェンスだからです。異なるのは、ちょうど 0 や 1 の画素です。定義ではそこで 0 · log 0 = 0 と数えますが、`kl_energy` は 0.001（または 0.999）に切り詰めた画素のエントロピー H(0.001) ≈ 0.0079 を引くので、そのような画素1つにつき約 0.0079 だけ小さくなります。勾配もそこで異なります。切り詰め（clamp）はその範囲の外では勾配を通さないので、`kl_energy` に残るのは BCE の −logit($f_{\mathrm{VAE}}(x_t)$)（と VAE を通る経路）だけです。一方ダイバージェンス自身の微分 logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$) は 0 と 1 で際限なく大きくなり、あなたの切り詰めによってだけ有限に保たれます。
+# **解答例：** ガウス分布のダイバージェンスは $x_t$ にエンコーダの出力 $\mu$ と $\log \sigma^2$ を通してだけ依存するので、その勾配はエンコーダだけを通って $x_t$ に届きます。ベルヌーイ分布の項は $x_t$ に直接と $f_{\mathrm{VAE}}(x_t)$（エンコーダとデコーダ）を通して届き、L1 項は直接届きます。すべての画素が [0.001, 0.999] の中にあれば（そして $f_{\mathrm{VAE}}(x_t)$ がちょうど 0 や 1 に丸められていなければ）、あなたの E は `kl_energy` と等しくなります。そこでは BCE − H がベルヌーイ分布のダイバージェンスだからです。`x_0` では、表示される差は浮動小数点の丸め程度です: そこにはちょうど 0 や 1 の画素がないからです。異なるのは、ちょうど 0 や 1 の画素です。定義ではそこで 0 · log 0 = 0 と数えますが、`kl_energy` は 0.001（または 0.999）に切り詰めた画素のエントロピー H(0.001) = −0.001 log 0.001 − 0.999 log 0.999 を引くので、そのような値1つにつき H(0.001) だけ小さくなります。差を設定した値の数で割ると H(0.001) になり、VAE が何を再構成しても、どの画像でも同じです。勾配もそこで異なります。切り詰め（clamp）はその範囲の外では勾配を通さないので、`kl_energy` に残るのは BCE の −logit($f_{\mathrm{VAE}}(x_t)$)（と VAE を通る経路）だけです。一方ダイバージェンス自身の微分 logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$) は 0 と 1 で際限なく大きくなり、あなたの切り詰めによってだけ有限に保たれます。
 
 # %% [markdown] lang="en"
 # **Experiment (about 10 minutes).** *Goal: see how the localisation forms over the iterations,
