@@ -237,11 +237,14 @@ def test_data_notebook_largest_defect_check():
     masks[3, 0, :3] = 1                  # crack: 13 of 16, so crack's mean 17/32 is above poke's 16/32
     masks[3, 0, 3, 0] = 1
     split = FakeSplit(masks, ["good", "crack", "poke", "crack"])
-    assert hw00.check_largest_defect("crack", split) is True
-    assert hw00.check_largest_defect("poke", split) is True         # a type of the set: only the grader knows
-    assert hw00.check_largest_defect("good", split) is False
-    assert hw00.check_largest_defect("scratch", split) is False
-    assert hw00.check_largest_defect(None, split) is None
+    assert hw00.check_largest_defect("crack", 17 / 32, split) is True
+    assert hw00.check_largest_defect("poke", 0.5, split) is True    # a type of the set: only the grader knows
+    assert hw00.check_largest_defect("good", 0.5, split) is False
+    assert hw00.check_largest_defect("scratch", 0.5, split) is False
+    for bad_share in (0.0, 1.5, -0.1, "0.5", torch.ones(2)):
+        assert hw00.check_largest_defect("crack", bad_share, split) is False
+    assert hw00.check_largest_defect(None, None, split) is None
+    assert hw00.check_largest_defect("crack", None, split) is None
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -314,17 +317,22 @@ def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_g
     split = FakeSplit(torch.zeros(3, 1, 2, 2), ["good", "crack", "poke"])
     said = []
     for kind in ("crack", "poke"):
-        assert hw00.check_largest_defect(kind, split) is True
+        assert hw00.check_largest_defect(kind, 0.05, split) is True
         said.append(capsys.readouterr().out.replace(kind, "TYPE"))
     assert said[0] == said[1], "the public check's message must not depend on which type is right"
     cells = build.parse((ROOT / "notebooks/src/00_datasets.py").read_text("utf-8"))
     (question,) = [q for q in build.bundle(cells, "00_datasets")["questions"] if q.get("value") == "largest_type"]
     ns = {}
     exec(question["code"], ns)
+    assert ns["COLLECT"] == {"largest_share": "largest_share"}
     share = {"crack": 0.02, "poke": 0.05}
-    assert "poke" in ns["judge"]("poke", {}, share)
+    assert "poke" in ns["judge"]("poke", {"largest_share": 0.05}, share)
+    assert "poke" in ns["judge"]("poke", {"largest_share": torch.tensor(0.05)}, share)
     with pytest.raises(checks.Wrong):
-        ns["judge"]("crack", {}, share)
+        ns["judge"]("crack", {"largest_share": 0.02}, share)
+    for guessed in ({}, {"largest_share": None}, {"largest_share": 0.02}, {"largest_share": 0.5}):
+        with pytest.raises(checks.Wrong, match="largest_share"):    # the right type guessed, its share not computed
+            ns["judge"]("poke", guessed, share)
 
 
 def test_moved_ratio_hidden_check_rejects_the_inverted_ratio_and_the_mean_of_per_image_ratios():
