@@ -336,14 +336,14 @@ def judge(records, cases):
 # With your `defect_fraction`, find the defect type of the capsule test set (`test` of section 2,
 # `test.defects` names each image's type) whose masks cover the largest share of the image on
 # average. Set `largest_type` to its name, e.g. `"crack"`, and `largest_share` to that average: the
-# mean of `defect_fraction` over the images of that type (a number in [0, 1], e.g. 0.5 for half the
-# image). Is even that share large?
+# mean of `defect_fraction` over the images of that type (a share of the image, a number in [0, 1]).
+# Is even that share large?
 # %% [markdown] lang="ja"
 # **課題2（分析、約10分）** 目標: 欠陥がどれほど小さいかを実感する。
 # 自分の `defect_fraction` を使って、カプセルのテストセット（2節の `test`。`test.defects` に各画像の種類があります）
 # のうち、マスクが平均して画像の最も大きな割合を占める欠陥の種類を求め、その名前（例: `"crack"`）を
-# `largest_type` に、その平均、つまりその種類の画像についての `defect_fraction` の平均（[0, 1] の数。画像の半分なら
-# 0.5）を `largest_share` に入れてください。その割合でさえ大きいと言えるでしょうか。
+# `largest_type` に、その平均、つまりその種類の画像についての `defect_fraction` の平均（画像に占める割合で、
+# [0, 1] の数）を `largest_share` に入れてください。その割合でさえ大きいと言えるでしょうか。
 
 # %%
 kinds = sorted(set(test.defects) - {"good"})
