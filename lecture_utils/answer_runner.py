@@ -10,6 +10,8 @@ that patches builtins, torch or this module here can only change its own answers
 
 An input is a tensor, a number, or a network spec ``{"net": "lecture_utils.MODULE:FUNCTION",
 "args": [...], "train": bool, "frozen": bool}``: a public factory that builds the same small network here and in the grader.
+A case with ``"device": "meta"`` gets its networks and tensors on the meta device (shapes, no values): a
+tensor the function creates on the CPU then fails as it would on a GPU.
 """
 from __future__ import annotations
 
@@ -29,9 +31,12 @@ def build_net(spec: dict) -> torch.nn.Module:
 
 
 def inputs(case: dict) -> list:
-    """The arguments of one call: network specs built, tensors cloned (the case stays the grader's)."""
-    return [build_net(a) if isinstance(a, dict) and "net" in a else a.clone() if torch.is_tensor(a) else a
+    """The arguments of one call: network specs built, tensors cloned (the case stays the grader's),
+    both moved to the case's ``device`` if it names one."""
+    args = [build_net(a) if isinstance(a, dict) and "net" in a else a.clone() if torch.is_tensor(a) else a
             for a in case["args"]]
+    device = case.get("device")
+    return [a.to(device) if device and isinstance(a, (torch.nn.Module, torch.Tensor)) else a for a in args]
 
 
 def definitions(source: str) -> str:

@@ -9,6 +9,7 @@ check raises, so a notebook with unanswered exercises runs to the end. The langu
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -75,14 +76,57 @@ def number_of(answer, name: str) -> float:
     return value
 
 
-def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5) -> None:
+# why a value of an energy exercise may be NaN or inf (``close(..., why=LOG_OF_ZERO)``)
+LOG_OF_ZERO = ("likely a log of 0 at pixels that are exactly 0 or 1: 0 * log 0 gives nan; torch.xlogy(a, b) "
+               "counts it as 0 and b.clamp(min=1e-6) keeps the log finite",
+               "おそらく、ちょうど 0 や 1 の画素での log 0 です: 0 * log 0 は nan になります。torch.xlogy(a, b) は"
+               "それを 0 と数え、b.clamp(min=1e-6) で log を有限に保てます")
+
+
+def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5,
+          why: tuple[str, str] | None = None) -> None:
     """Wrong (with the largest relative error, not the expected values) unless value ≈ reference
     (values worked out by hand or by finite differences in a public check; the instructor's
-    solution only in the grader's hidden checks)."""
+    solution only in the grader's hidden checks). NaN or inf in ``value`` is named as such, with
+    ``why`` (en, ja), the likely cause, if given."""
+    bad = int((~torch.isfinite(value)).sum())
+    en, ja = (f": {why[0]}", f": {why[1]}") if why else ("", "")
+    expect(bad == 0, f"{name}: your answer has NaN or inf values at {bad} of {value.numel()} entries{en}",
+           f"{name}: 解答の {value.numel()} 個の値のうち {bad} 個が NaN か inf です{ja}")
     err = ((value - reference).abs() / (reference.abs() + atol)).max().item() if value.numel() else 0.0
     expect(torch.allclose(value, reference, rtol=rtol, atol=atol),
            f"{name} differs from the expected values (largest relative error {err:.2g})",
            f"{name} が期待される値と一致しません（最大相対誤差 {err:.2g}）")
+
+
+def device_mismatch(error: str) -> bool:
+    """Whether ``error`` is a tensor on the CPU meeting tensors on another device (meta in a check,
+    CUDA on a GPU: "Expected all tensors to be on the same device")."""
+    return "same device" in error or ("device" in error and "cpu" in error and "meta" in error)
+
+
+def wrong_device(name: str) -> tuple[str, str]:
+    """The hint (en, ja) for an answer that creates a tensor on the CPU."""
+    return (f"{name} creates a tensor on the CPU: on a GPU (Colab) it fails with 'Expected all tensors to be "
+            "on the same device'. Create tensors on the images' device (torch.full_like(x, v), x.new_full(shape, "
+            "v)) or use .clamp(min=...) instead of a tensor of bounds",
+            f"{name} が CPU 上にテンソルを作っています: GPU（Colab）では 'Expected all tensors to be on the same "
+            "device' というエラーになります。テンソルは画像と同じデバイスに作るか（torch.full_like(x, v)、"
+            "x.new_full(shape, v)）、境界のテンソルの代わりに .clamp(min=...) を使いましょう")
+
+
+def on_meta(fn, name: str, *args) -> None:
+    """Call ``fn`` with copies of the networks and tensors of ``args`` on the meta device (shapes, no
+    values): a tensor ``fn`` creates on the CPU meets them as it would meet CUDA tensors on a GPU, so a
+    CPU-only check catches it; Wrong with :func:`wrong_device`'s hint then. Any other error (an operation
+    meta lacks, ``.item()``) is not the answer's fault and is ignored."""
+    meta = torch.device("meta")
+    moved = [copy.deepcopy(a).to(meta) if isinstance(a, torch.nn.Module) else a.detach().to(meta)
+             if isinstance(a, torch.Tensor) else a for a in args]
+    try:
+        fn(*moved)
+    except Exception as e:
+        expect(not device_mismatch(str(e)), *wrong_device(name))
 
 
 def outcome(body, *args) -> tuple[bool | None, str]:

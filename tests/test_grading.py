@@ -216,7 +216,7 @@ def exercises():
                 exec(solution.split("\n_ = ")[0], ns)
                 checks_ns = {}
                 exec(hidden, checks_ns)
-                yield h[3], ns[h[3]], [inputs(case) for case in checks_ns["cases"]()]
+                yield h[3], ns[h[3]], [inputs(case) for case in checks_ns["cases"]() if "device" not in case]
 
 
 def test_the_package_ships_no_hidden_check_and_no_function_that_computes_an_answer(tmp_path, monkeypatch):
@@ -290,6 +290,14 @@ DIVERGENCE_CHEATS = {   # each would pass a careless check: the package's energy
                     "    kl = p(x_t, x_t) - p(x_t, x_hat) + p(1 - x_t, 1 - x_t) - p(1 - x_t, 1 - x_hat)\n"
                     "    g = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)\n"
                     "    return kl.flatten(1).sum(1) + g + lam * (x_t - x_0).abs().flatten(1).sum(1)",
+    "cpu_tensor": "import torch\n"     # right values on the CPU, a device mismatch on a GPU
+                  "def divergence_energy(model, x_t, x_0, lam):\n"
+                  "    x_hat, mu, logvar = model(x_t)\n"
+                  "    eps = torch.full(x_t.shape, 1e-6, dtype=x_t.dtype)\n"
+                  "    p = lambda a, b: torch.xlogy(a, torch.maximum(b, eps))\n"
+                  "    kl = p(x_t, x_t) - p(x_t, x_hat) + p(1 - x_t, 1 - x_t) - p(1 - x_t, 1 - x_hat)\n"
+                  "    g = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)\n"
+                  "    return kl.flatten(1).sum(1) + g + lam * (x_t - x_0).abs().flatten(1).sum(1)",
 }
 
 

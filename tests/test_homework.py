@@ -142,10 +142,23 @@ def test_lecture_1_divergence_energy_mistakes(monkeypatch):
     exercise_1 = lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).sum(1)
     nan_at_0 = lambda m, x_t, x_0, lam: (exercise_1(x_t, m(x_t)[0])      # 0 * log 0 = nan at pixels of 0 and 1
                                          + divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: 0 * v))
-    assert "worked out by hand" in not_yet(hw01.check_divergence_energy, nan_at_0)
+    said = not_yet(hw01.check_divergence_energy, nan_at_0)
+    assert "worked out by hand" in said and "NaN or inf values at 1 of 2 entries" in said and "log of 0" in said
+    assert "relative error" not in said                                          # not "largest relative error nan"
     through_x_only = lambda *a: divergence_energy(*a, detach=True)              # f_VAE, mu, log var detached
     assert "finite differences" in not_yet(hw01.check_divergence_energy, through_x_only)
     assert "no gradient" in not_yet(hw01.check_divergence_energy, lambda *a: divergence_energy(*a).detach())
+    def cpu_tensor(m, x_t, x_0, lam):   # right on the CPU; on a GPU torch.maximum meets a CPU tensor
+        eps = torch.full(x_t.shape, 1e-6, dtype=x_t.dtype)
+        return divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(u, torch.maximum(v, eps)))
+
+    assert "creates a tensor on the CPU" in not_yet(hw01.check_divergence_energy, cpu_tensor)
+    for right in (lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+            u, torch.maximum(v, x_t.new_full(x_t.shape, 1e-6)))),              # bounds made on x_t's device
+                  lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+            u, torch.maximum(v, torch.tensor(1e-6, dtype=v.dtype)))),         # a 0-dim CPU tensor works on a GPU
+                  lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam) * (x_t.max().item() <= 1)):   # meta: no .item()
+        assert hw01.check_divergence_energy(right) is True
     mean_l1 = lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, 0.0) + lam * (x_t - x_0).abs().flatten(1).mean(1)
     assert "worked out by hand" in not_yet(hw01.check_divergence_energy, mean_l1)
 
@@ -174,6 +187,8 @@ def test_lecture_2_mistakes(monkeypatch):
         return s[-1] + 1 if allowed == 0 else (s[len(s) - 1 - allowed] + s[len(s) - allowed]) / 2
 
     assert hw02.check_threshold_at_fpr(midway) is True
+    no_epsilon = lambda s, fpr: s.sort().values[len(s) - 1 - int(fpr * len(s))]   # 0.29 * 100 = 28.999...: 28
+    assert "28.999999999999996 in floating point" in not_yet(hw02.check_threshold_at_fpr, no_epsilon)
     not_yet(hw02.check_ziz_loss, lambda E, G, z: (z - E(G(z))).pow(2).sum())
     assert "gradient for E" in not_yet(hw02.check_ziz_loss, lambda E, G, z: (z - E(G(z))).pow(2).mean().detach())
 
@@ -222,11 +237,14 @@ def test_data_notebook_largest_defect_check():
     masks[3, 0, :3] = 1                  # crack: 13 of 16, so crack's mean 17/32 is above poke's 16/32
     masks[3, 0, 3, 0] = 1
     split = FakeSplit(masks, ["good", "crack", "poke", "crack"])
-    assert hw00.check_largest_defect("crack", split) is True
-    assert hw00.check_largest_defect("poke", split) is True         # a type of the set: only the grader knows
-    assert hw00.check_largest_defect("good", split) is False
-    assert hw00.check_largest_defect("scratch", split) is False
-    assert hw00.check_largest_defect(None, split) is None
+    assert hw00.check_largest_defect("crack", 17 / 32, split) is True
+    assert hw00.check_largest_defect("poke", 0.5, split) is True    # a type of the set: only the grader knows
+    assert hw00.check_largest_defect("good", 0.5, split) is False
+    assert hw00.check_largest_defect("scratch", 0.5, split) is False
+    for bad_share in (0.0, 1.5, -0.1, "0.5", torch.ones(2)):
+        assert hw00.check_largest_defect("crack", bad_share, split) is False
+    assert hw00.check_largest_defect(None, None, split) is None
+    assert hw00.check_largest_defect("crack", None, split) is None
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -240,9 +258,11 @@ def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
 
 
 def kind_of_fpr_case(n: int, fpr: float) -> str:
-    """What a threshold case tests: no false positive allowed, fpr · n a whole number, or not one."""
+    """What a threshold case tests: no false positive allowed, fpr · n a whole number, one only up to
+    float rounding (where int(fpr * n) is one too few), or not one."""
     allowed = fpr * n
-    return "zero" if fpr == 0 else "whole" if abs(allowed - round(allowed)) < 1e-9 else "fraction"
+    return "zero" if fpr == 0 else "whole" if allowed == round(allowed) else \
+        "rounded" if abs(allowed - round(allowed)) < 1e-9 else "fraction"
 
 
 def test_threshold_public_check_covers_every_kind_of_hidden_case():
@@ -253,8 +273,21 @@ def test_threshold_public_check_covers_every_kind_of_hidden_case():
     hidden = {kind_of_fpr_case(len(c["args"][0]), c["args"][1]) for c in ns["cases"]()}
     handmade = {kind_of_fpr_case(len(scores), fpr) for scores, fpr, _ in hw02._THRESHOLDS}
     random = {kind_of_fpr_case(n, fpr) for _, n, fpr in hw02.RANDOM_THRESHOLDS}
-    assert hidden == {"zero", "whole", "fraction"}
+    assert hidden == {"zero", "whole", "rounded", "fraction"}
     assert hidden <= handmade and hidden <= random
+
+
+def test_threshold_hidden_check_fails_int_of_fpr_times_n():
+    """int(fpr * n) without a tolerance flags one image too few where fpr · n is whole only up to rounding."""
+    cells = build.parse((ROOT / "notebooks/src/02_anogan.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "02_anogan")["questions"] if q.get("function") == "threshold_at_fpr"]
+    ns = {}
+    exec(question["code"], ns)
+    cases = ns["cases"]()
+    fn = lambda s, fpr: s.sort().values[len(s) - 1 - int(fpr * len(s))]
+    records = [{"status": "ok", "value": fn(*c["args"])} for c in cases]
+    with pytest.raises(checks.Wrong, match="a lower threshold would do"):
+        ns["judge"](records, cases)
 
 
 def test_tpr_hidden_check_takes_the_threshold_from_the_held_out_normal_images_not_the_test_set():
@@ -284,14 +317,58 @@ def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_g
     split = FakeSplit(torch.zeros(3, 1, 2, 2), ["good", "crack", "poke"])
     said = []
     for kind in ("crack", "poke"):
-        assert hw00.check_largest_defect(kind, split) is True
+        assert hw00.check_largest_defect(kind, 0.05, split) is True
         said.append(capsys.readouterr().out.replace(kind, "TYPE"))
     assert said[0] == said[1], "the public check's message must not depend on which type is right"
     cells = build.parse((ROOT / "notebooks/src/00_datasets.py").read_text("utf-8"))
     (question,) = [q for q in build.bundle(cells, "00_datasets")["questions"] if q.get("value") == "largest_type"]
     ns = {}
     exec(question["code"], ns)
+    assert ns["COLLECT"] == {"largest_share": "largest_share"}
     share = {"crack": 0.02, "poke": 0.05}
-    assert "poke" in ns["judge"]("poke", {}, share)
+    assert "poke" in ns["judge"]("poke", {"largest_share": 0.05}, share)
+    assert "poke" in ns["judge"]("poke", {"largest_share": torch.tensor(0.05)}, share)
     with pytest.raises(checks.Wrong):
-        ns["judge"]("crack", {}, share)
+        ns["judge"]("crack", {"largest_share": 0.02}, share)
+    for guessed in ({}, {"largest_share": None}, {"largest_share": 0.02}, {"largest_share": 0.5}):
+        with pytest.raises(checks.Wrong, match="largest_share"):    # the right type guessed, its share not computed
+            ns["judge"]("poke", guessed, share)
+
+
+def test_moved_ratio_hidden_check_rejects_the_inverted_ratio_and_the_mean_of_per_image_ratios():
+    """The public check can only see a positive number; the grader recomputes the batch ratio
+    (λ = 0 total over λ total) and fails its inverse and a mean of per-image ratios."""
+    from dataclasses import replace
+    from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
+    cells = build.parse((ROOT / "notebooks/src/01_vae_iterative_projection.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, "01_vae_iterative_projection")["questions"]
+                   if q.get("value") == "moved_ratio"]
+    ns = {}
+    exec(question["code"], ns)
+    model = hw01.seeded_vae(0, z_dim=4, channels=1).eval()
+    contrast = torch.tensor([1.0, 0.5, 0.1]).view(3, 1, 1, 1)          # images unlike each other: per-image ratios differ
+    x_0 = torch.rand(3, 1, 128, 128, generator=torch.Generator().manual_seed(0)) * contrast
+    config = ProjectionConfig(iterations=3, alpha=0.5, lam=0.05)
+    collected = {"weights": model.state_dict(), "x_0": x_0, "z_dim": 4}
+    free, kl = (project(model, x_0, replace(config, lam=lam)).x for lam in (0.0, config.lam))
+    ratio = (free - x_0).abs().sum().item() / (kl - x_0).abs().sum().item()
+    per_image = (l1_term(free, x_0) / l1_term(kl, x_0)).mean().item()
+    assert abs(ratio - 1 / ratio) > 2e-3 * ratio and abs(ratio - per_image) > 2e-3 * ratio, (ratio, per_image)
+    assert "times as far" in ns["judge"](ratio, collected, config)
+    for wrong in (1 / ratio, per_image):
+        with pytest.raises(checks.Wrong, match="lam = 0 distance divided by the lam distance"):
+            ns["judge"](wrong, collected, config)
+
+
+@pytest.mark.parametrize("lang, said", [("en", "has NaN or inf values at 2 of 3 entries"),
+                                        ("ja", "3 個の値のうち 2 個が NaN か inf です")])
+def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
+    monkeypatch.setenv(checks.LANG_ENV, lang)
+    value, reference = torch.tensor([1.0, float("nan"), float("inf")]), torch.ones(3)
+    with pytest.raises(checks.Wrong) as plain:
+        checks.close(value, reference, "E")
+    assert said in str(plain.value) and "relative" not in str(plain.value) and "相対" not in str(plain.value)
+    with pytest.raises(checks.Wrong) as why:
+        checks.close(value, reference, "E", why=checks.LOG_OF_ZERO)
+    assert checks.LOG_OF_ZERO[lang == "ja"] in str(why.value)
+    checks.close(reference, reference, "E", why=checks.LOG_OF_ZERO)   # finite and right: no error

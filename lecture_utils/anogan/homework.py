@@ -24,10 +24,28 @@ from . import dcgan
 # 1. threshold_at_fpr ----------------------------------------------------------------------------
 
 # (normal scores, fpr, [lowest, highest) threshold that is right): worked out by hand; fpr · n is not
-# always a whole number (10 · 0.25 = 2.5: two images may be above t).
+# always a whole number (10 · 0.25 = 2.5: two images may be above t), and is one only up to float
+# rounding in the last (0.29 · 100 = 28.999999999999996: 29 images may be above t, not 28).
 _THRESHOLDS = [([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.1, (9, 10)), ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.25, (8, 9)),
                ([3, 1, 4, 1.5, 5, 9, 2, 6], 0.2, (6, 9)), ([3, 1, 4, 1.5, 5, 9, 2, 6], 0.5, (3, 4)),
-               ([2, 7, 5], 0.0, (7, float("inf")))]
+               ([2, 7, 5], 0.0, (7, float("inf"))), (list(range(1, 101)), 0.29, (71, 72))]
+
+
+def _rounding(fpr: float, n: int) -> tuple[str, str]:
+    """A note (en, ja) when fpr · n is a whole number only up to float rounding, else empty strings."""
+    allowed = fpr * n
+    if allowed == round(allowed) or abs(allowed - round(allowed)) > 1e-9:
+        return "", ""
+    return (f" (careful: fpr * N = {allowed!r} in floating point, not {round(allowed)})",
+            f"（注意: 浮動小数点では fpr * N = {allowed!r} で、{round(allowed)} ではありません）")
+
+
+def _too_few(fpr: float, n: int) -> tuple[str, str]:
+    """The hint (en, ja) for a threshold that flags fewer normal images than fpr allows."""
+    en, ja = _rounding(fpr, n)
+    return (f"with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
+            f"flag as many images as allowed{en}", f"fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその"
+            f"割合以下です: 許される範囲でできるだけ多くの画像を検出しましょう{ja}")
 
 
 def _one_number(got, name: str) -> float:
@@ -43,17 +61,14 @@ def _threshold_at_fpr(fn, cases) -> str:
         above = int((normal > t).sum())
         expect(t >= low, f"with fpr = {fpr}, {above} of {len(normal)} normal scores are above your threshold: too many",
                f"fpr = {fpr} のとき、{len(normal)} 個の正常スコアのうち {above} 個がしきい値を超えています: 多すぎます")
-        expect(t < high, f"with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
-               "flag as many images as allowed", f"fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその割合以下です: "
-               "許される範囲でできるだけ多くの画像を検出しましょう")
+        expect(t < high, *_too_few(fpr, len(normal)))
     for seed, n, fpr in cases:
         normal = torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10
         t = _one_number(call(fn, normal.clone(), fpr), "threshold_at_fpr")
         flagged, allowed = int((normal > t).sum()), fpr * n + 1e-9
         expect(flagged <= allowed, f"with fpr = {fpr}, {flagged / n:.1%} of the normal scores are above your threshold",
                f"fpr = {fpr} のとき、正常スコアの {flagged / n:.1%} がしきい値を超えています")
-        expect(flagged + 1 > allowed, f"with fpr = {fpr} a lower threshold would still flag at most that share",
-               f"fpr = {fpr} では、より低いしきい値でも誤検出はその割合以下です")
+        expect(flagged + 1 > allowed, *_too_few(fpr, n))
     return say("the threshold is an order statistic of the normal scores: only they fix the false alarms.",
                "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです。")
 
@@ -61,12 +76,13 @@ def _threshold_at_fpr(fn, cases) -> str:
 def check_threshold_at_fpr(fn) -> bool | None:
     """Exercise 1 (public): short score lists whose thresholds are known, then the count of flagged
     normal scores (at most fpr · n, and one more image would be too many) on random scores, with
-    fpr · n a whole number (5, 4), not one (33 · 0.2 = 6.6, 7 · 0.25 = 1.75) and 0."""
+    fpr · n a whole number (5, 4), one only up to float rounding (100 · 0.29), not one (33 · 0.2 = 6.6,
+    7 · 0.25 = 1.75) and 0."""
     return run(_threshold_at_fpr, fn, RANDOM_THRESHOLDS)
 
 
 # (seed, n, fpr) of the random normal scores of exercise 1's public check
-RANDOM_THRESHOLDS = [(0, 100, 0.05), (1, 40, 0.1), (5, 33, 0.2), (6, 7, 0.25), (8, 29, 0.0)]
+RANDOM_THRESHOLDS = [(0, 100, 0.05), (1, 40, 0.1), (5, 33, 0.2), (6, 7, 0.25), (8, 29, 0.0), (9, 100, 0.29)]
 
 
 # 2. tpr at 5 % fpr --------------------------------------------------------------------------------

@@ -3,13 +3,13 @@ the student); the grading checks are lecturer code in the bundle (``notebooks/gr
 A public check holds no reference solution: it tests properties and values worked out by hand.
 
 1. ``defect_fraction(masks)``: the share of defective pixels of each image.
-2. The defect type whose masks cover the largest share of the image on average.
+2. The defect type whose masks cover the largest share of the image on average, and that share.
 """
 from __future__ import annotations
 
 import torch
 
-from ..checks import NotAnswered, Plausible, call, close, expect, run, say, tensor_of
+from ..checks import NotAnswered, Plausible, call, close, expect, number_of, run, say, tensor_of
 
 
 def _defect_fraction(fn, cases) -> str:
@@ -30,15 +30,20 @@ def check_defect_fraction(fn) -> bool | None:
                                       (third, torch.tensor([1 / 3]))])
 
 
-def _largest_defect(answer, test) -> str:
+def _largest_defect(answer, share, test) -> str:
     if answer is None:
         raise NotAnswered
     kinds = sorted(set(test.defects) - {"good"})
     expect(answer in kinds, f"{answer!r} is not a defect type of this test set; choose from {kinds}",
            f"{answer!r} はこのテストセットの欠陥の種類ではありません。{kinds} から選んでください")
-    return Plausible(say(f"{answer} is a defect type of the test set.", f"{answer} はテストセットの欠陥の種類です。"))
+    value = number_of(share, "largest_share")
+    expect(0 < value <= 1, f"largest_share is a mean share of the image's pixels, a number in (0, 1], not {value:.3g}",
+           f"largest_share は画像の画素の割合の平均なので (0, 1] の数です（{value:.3g} ではありません）")
+    return Plausible(say(f"{answer} is a defect type of the test set and {value:.2%} a possible share.",
+                         f"{answer} はテストセットの欠陥の種類で、{value:.2%} はありうる割合です。"))
 
 
-def check_largest_defect(answer, test) -> bool | None:
-    """Exercise 2 (public): one of the defect types of ``test`` (the grader compares the shares)."""
-    return run(_largest_defect, answer, test)
+def check_largest_defect(answer, share, test) -> bool | None:
+    """Exercise 2 (public): one of the defect types of ``test`` and a share in (0, 1] (the grader
+    compares both with the shares of every type)."""
+    return run(_largest_defect, answer, share, test)

@@ -335,22 +335,29 @@ def judge(records, cases):
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: get a feel for how small defects are.*
 # With your `defect_fraction`, find the defect type of the capsule test set (`test` of section 2,
 # `test.defects` names each image's type) whose masks cover the largest share of the image on
-# average. Set `largest_type` to its name, e.g. `"crack"`. Is even that share large?
+# average. Set `largest_type` to its name, e.g. `"crack"`, and `largest_share` to that average: the
+# mean of `defect_fraction` over the images of that type (a share of the image, a number in [0, 1]).
+# Is even that share large?
 # %% [markdown] lang="ja"
 # **課題2（分析、約10分）** 目標: 欠陥がどれほど小さいかを実感する。
 # 自分の `defect_fraction` を使って、カプセルのテストセット（2節の `test`。`test.defects` に各画像の種類があります）
 # のうち、マスクが平均して画像の最も大きな割合を占める欠陥の種類を求め、その名前（例: `"crack"`）を
-# `largest_type` に入れてください。その割合でさえ大きいと言えるでしょうか。
+# `largest_type` に、その平均、つまりその種類の画像についての `defect_fraction` の平均（画像に占める割合で、
+# [0, 1] の数）を `largest_share` に入れてください。その割合でさえ大きいと言えるでしょうか。
 
 # %%
 kinds = sorted(set(test.defects) - {"good"})
 largest_type = max(kinds, key=lambda k: defect_fraction(test.masks[[d == k for d in test.defects]]).mean())  # SOLUTION
-_ = homework.check_largest_defect(largest_type, test)
+largest_share = defect_fraction(test.masks[[d == largest_type for d in test.defects]]).mean().item()  # SOLUTION
+_ = homework.check_largest_defect(largest_type, largest_share, test)
 
 # %%
 # HIDDEN CHECKS q2 points=1 value=largest_type
+import torch
 import lecture_utils.checks as hc
 from lecture_utils.data import mvtec, sources
+
+COLLECT = {"largest_share": "largest_share"}
 
 
 def reference():
@@ -368,7 +375,15 @@ def judge(answer, collected, share):
               f"{answer!r} はテストセットの欠陥の種類ではありません")
     hc.expect(answer == max(share, key=share.get), "compute the mean of defect_fraction for every type",
               "すべての種類について defect_fraction の平均を計算しましょう")
-    return hc.say(f"{answer} covers the largest share.", f"{answer} が最も大きな割合を占めます。")
+    given = collected.get("largest_share")
+    hc.expect(isinstance(given, (int, float)) and not isinstance(given, bool)
+              or torch.is_tensor(given) and given.numel() == 1, "largest_share must be one number",
+              "largest_share は1つの数である必要があります")
+    hc.expect(abs(float(given) - share[answer]) <= 1e-4 + 1e-3 * share[answer],
+              f"largest_share is not the mean of defect_fraction over the {answer} images",
+              f"largest_share が {answer} の画像についての defect_fraction の平均ではありません")
+    return hc.say(f"{answer} covers the largest share, {share[answer]:.2%} of the image.",
+                  f"{answer} が最も大きな割合（画像の {share[answer]:.2%}）を占めます。")
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -376,10 +391,10 @@ def judge(answer, collected, share):
 # **解答：**（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
-# **Model answer.** No. The share of the largest type, `defect_fraction(test.masks[[d == largest_type for d in test.defects]]).mean()`, is a small part of the image, and every other type covers less: a detector must find a few defective pixels among many normal ones. That is why the lectures score maps pixel by pixel and judge localisation by the pixel AUROC, not only one number per image.
+# **Model answer.** No. The share of the largest type, `largest_share`, is a small part of the image, and every other type covers less: a detector must find a few defective pixels among many normal ones. That is why the lectures score maps pixel by pixel and judge localisation by the pixel AUROC, not only one number per image.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** いいえ。最も大きい種類の割合 `defect_fraction(test.masks[[d == largest_type for d in test.defects]]).mean()` でも画像のごく一部で、ほかの種類はそれより小さくなります。検出器は多数の正常な画素の中から少数の欠陥の画素を見つけなければなりません。そのため講義では、画像ごとに1つの数だけでなく、マップを画素ごとに評価し、位置の特定を画素 AUROC で判定します。
+# **解答例：** いいえ。最も大きい種類の割合 `largest_share` でも画像のごく一部で、ほかの種類はそれより小さくなります。検出器は多数の正常な画素の中から少数の欠陥の画素を見つけなければなりません。そのため講義では、画像ごとに1つの数だけでなく、マップを画素ごとに評価し、位置の特定を画素 AUROC で判定します。
 
 # %% [markdown] lang="en"
 # ## Summary

@@ -609,8 +609,10 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
 #
 # **Exercise 1 (implement, about 15 minutes).** *Goal: turn a score into a decision.* An inspection
 # line must fix a threshold before it sees any defect, from normal images only. Write
-# `threshold_at_fpr(normal_scores, fpr)`: the lowest threshold t such that at most a share `fpr` of
-# the normal scores `[N]` are above t (an image is flagged when its score > t).
+# `threshold_at_fpr(normal_scores, fpr)`: a threshold t such that at most a share `fpr` of the
+# normal scores `[N]` are above t (an image is flagged when its score > t), and as many as that
+# share allows (one more normal score above t would be too many). Any t from the lowest such
+# threshold, a normal score, up to the next higher normal score flags the same images: each is right.
 # %% [markdown] lang="ja"
 # ## 7. 課題
 #
@@ -620,11 +622,13 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
 #
 # **課題1（実装、約15分）** 目標: スコアを判定に変える。検査ラインでは、欠陥を見る前に正常画像だけから
 # しきい値を決める必要があります。正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
-# `fpr` 以下になる最も低い t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください。
+# `fpr` 以下で、かつその割合が許す数だけ超える（あと1つ正常スコアが t を超えると多すぎる）しきい値 t を返す
+# `threshold_at_fpr(normal_scores, fpr)` を書いてください。そのような最も低いしきい値（正常スコアの1つ）から
+# 次に高い正常スコアの手前までのどの t も同じ画像を検出するので、どれも正解です。
 
 # %%
 def threshold_at_fpr(normal_scores, fpr):
-    """Lowest t with mean(normal_scores > t) <= fpr; normal_scores [N]."""
+    """A t with mean(normal_scores > t) <= fpr, one more score above t too many; normal_scores [N]."""
     # BEGIN SOLUTION
     s = normal_scores.sort().values                              # ascending
     allowed = int(fpr * len(s) + 1e-9)                           # normal images we may flag
@@ -642,7 +646,7 @@ import lecture_utils.checks as hc
 
 def cases():
     return [{"args": [torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10, fpr]}
-            for seed, n, fpr in ((0, 100, 0.05), (2, 37, 0.0), (3, 51, 0.2), (4, 10, 0.25))]
+            for seed, n, fpr in ((0, 100, 0.05), (2, 37, 0.0), (3, 51, 0.2), (4, 10, 0.25), (5, 100, 0.29))]
 
 
 def judge(records, cases):
@@ -658,7 +662,8 @@ def judge(records, cases):
                   f"fpr = {fpr} のとき、しきい値を超える正常スコアが多すぎます")
         above = s[s > ref]
         hc.expect(t >= ref and (len(above) == 0 or t < above[0].item()),
-                  f"with fpr = {fpr} a lower threshold would do", f"fpr = {fpr} ではより低いしきい値で十分です")
+                  f"with fpr = {fpr} a lower threshold would do (fpr * N = {fpr * len(s)!r} in floating point)",
+                  f"fpr = {fpr} ではより低いしきい値で十分です（浮動小数点では fpr * N = {fpr * len(s)!r}）")
     return hc.say("the threshold is an order statistic of the normal scores.", "しきい値は正常スコアの順序統計量です。")
 
 # %% [markdown] lang="en"
