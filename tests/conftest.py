@@ -1,12 +1,30 @@
-"""Shared test helpers; unit tests never touch the real cache in data/ and never see the developer's data overrides."""
-import importlib.util
-import io
-import zipfile
+"""Shared test helpers; unit tests never touch the real cache in data/ and never see the developer's data overrides.
+
+Every test process, and every kernel or subprocess it starts (they inherit the environment), computes
+on one CPU thread: parallel workers (pytest-xdist) then share the cores instead of fighting over them.
+"""
+import os
+
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import importlib.util  # noqa: E402
+import io  # noqa: E402
+import zipfile  # noqa: E402
 from pathlib import Path
 
-import pytest
+import pytest  # noqa: E402
 
-from lecture_utils import config
+from lecture_utils import config  # noqa: E402
+
+STRICT = config.switch("STRICT")   # set by .ci/run: a prerequisite that is missing fails instead of skipping
+
+
+def needs(ok: bool, what: str) -> None:
+    """Skip the test when ``ok`` is false (one line naming ``what`` is missing and how to install it),
+    or fail it under ``STRICT=1`` (CI), where every tier must run."""
+    if not ok:
+        (pytest.fail if STRICT else pytest.skip)(what)
 
 
 @pytest.fixture(autouse=True)
