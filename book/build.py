@@ -16,8 +16,11 @@ Steps, for each language:
    it; `make test` runs only the student notebooks under nbval), with this process's
    environment, so ``LECTURE_UTILS_REDUCED``, ``LECTURE_UTILS_DOWNLOAD``, ``LECTURE_UTILS_DATA``,
    ``LECTURE_UTILS_CAPSULE`` and ``LECTURE_UTILS_MNIST`` choose the settings and the data as in
-   ``make lectures``. An executed copy is kept in ``build/book/executed/{lang}`` and reused while
-   its notebook, the package and those variables are unchanged.
+   ``make lectures``. Executions are cached by jupyter-cache (``build/book/cache``), keyed on the
+   code cells and, through one cache per settings, on the package's code, those variables (the
+   data folder's name aside) and which real data the data folder holds: a change of text alone
+   reuses the outputs. The executed copy of each page is written to ``build/book/executed/{lang}``
+   (what tests/test_executed.py reads).
 3. Make the page: the Colab badge served from the site, a note saying which data the figures come
    from (the ``data:`` / ``source:`` lines the notebook printed), widget views removed (a static
    page has no kernel).
@@ -40,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,15 +54,14 @@ import nbformat
 BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
 LANGS = ("ja", "en")
-# The variables that choose the lectures' settings and data: executed copies are reused only
-# while they are unchanged.
-DATA_ENV = ("LECTURE_UTILS_REDUCED", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_DATA",
-            "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST")
+# The variables that choose the lectures' settings and data; LECTURE_UTILS_DATA only as what it holds
+SETTINGS_ENV = ("LECTURE_UTILS_REDUCED", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST")
 DATA_LINE = re.compile(r"^(?:capsule data|data|source): .+$", re.M)  # printed by the lectures' code
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in both books (written in English)
 OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+CACHE_LOCK = threading.Lock()   # jupyter-cache's database, shared by the lectures' worker threads
 # notebooks/build.py: the one place that says which cells are instructor-only, and the pinned repository
 _spec = importlib.util.spec_from_file_location("notebooks_build", ROOT / "notebooks" / "build.py")
 notebooks_build = importlib.util.module_from_spec(_spec)
@@ -121,7 +124,7 @@ def fold_solutions(nb, student, lang: str):
         theirs = next(theirs_in_order)
         if cell.cell_type == "code" and cell.source != theirs.source:
             shown = nbformat.v4.new_markdown_cell(f"{TEXT[lang]['exercise']}\n\n```python\n{theirs.source}\n```",
-                                                  id=f"{cell.id}-exercise")   # fixed ids: fingerprint() stays put
+                                                  id=f"{cell.id}-exercise")   # a fixed id: the page is the same each build
             cell.metadata.setdefault("tags", []).extend(["hide-input", "solution"])
             cell.metadata["mystnb"] = {"code_prompt_show": TEXT[lang]["show"],
                                        "code_prompt_hide": TEXT[lang]["hide"]}
@@ -140,13 +143,25 @@ def source(path: Path, lang: str, solutions: bool):
     return nb
 
 
-def fingerprint(nb) -> str:
-    """What an executed copy depends on: the notebook, the package's code and the data variables."""
-    h = hashlib.sha256(nbformat.writes(nb).encode())
+def real_data() -> dict:
+    """Which real data sets the data folder already holds (``DATA = "auto"`` picks them), by name."""
+    from lecture_utils.data import download
+    held = {name: download.unpacked(archive) is not None for name, archive in download.ARCHIVES.items()}
+    try:
+        held["mnist"] = download.find_mnist() is not None
+    except Exception as e:   # unreadable files: the notebook says so and uses the bundled digits
+        held["mnist"] = type(e).__name__
+    return held
+
+
+def settings() -> str:
+    """What an execution depends on besides its code cells: the package's code, the settings
+    variables and the real data at hand (not the data folder's name: `make test` makes a new one)."""
+    h = hashlib.sha256()
     for path in sorted((ROOT / "lecture_utils").rglob("*.py")):
         h.update(path.read_bytes())
-    h.update(json.dumps({k: os.environ.get(k, "") for k in DATA_ENV}).encode())
-    return h.hexdigest()
+    h.update(json.dumps({k: os.environ.get(k, "") for k in SETTINGS_ENV} | real_data(), sort_keys=True).encode())
+    return h.hexdigest()[:16]
 
 
 def shown(path: Path) -> str:
@@ -154,25 +169,34 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def execute(nb, cached: Path):
-    """``nb`` executed, or its copy in ``cached`` when that was executed from the same inputs."""
+def cell_timeout() -> int:
+    """Seconds one cell may run: an hour at the lecture's settings (a training cell on a CPU), five
+    minutes at the reduced ones, so a stalled cell (a widget waiting for a frontend) fails soon."""
+    from lecture_utils.config import is_reduced
+    return 300 if is_reduced() else 3600
+
+
+def execute(nb, cached: Path, cache):
+    """``nb`` executed, its outputs taken from ``cache`` (jupyter-cache) when it holds an execution of
+    the same code cells; the executed notebook is also written to ``cached``."""
+    from jupyter_cache.base import CacheBundleIn
     from nbclient import NotebookClient
 
-    key = fingerprint(nb)
-    if cached.exists():
-        old = nbformat.read(cached, as_version=4)
-        if old.metadata.get("book", {}).get("fingerprint") == key:
-            print(f"book: reusing {shown(cached)}", flush=True)
-            return old
     start = time.monotonic()
-    print(f"book: executing {shown(cached)} ...", flush=True)
-    with tempfile.TemporaryDirectory(prefix="book-") as work:  # notebooks write nothing here
-        NotebookClient(nb, timeout=3600, kernel_name="python3",
-                       resources={"metadata": {"path": work}}).execute()
-    nb.metadata["book"] = {"fingerprint": key}
+    try:
+        with CACHE_LOCK:
+            _, nb = cache.merge_match_into_notebook(nb, cell_meta=())   # the cells' tags stay this build's
+        print(f"book: reusing the execution of {shown(cached)}", flush=True)
+    except KeyError:
+        print(f"book: executing {shown(cached)} ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="book-") as work:  # notebooks write nothing here
+            NotebookClient(nb, timeout=cell_timeout(), kernel_name="python3", record_timing=False,  # timings
+                           resources={"metadata": {"path": work}}).execute()    # would change the cache key
+        with CACHE_LOCK:
+            cache.cache_notebook_bundle(CacheBundleIn(nb, str(cached)), overwrite=True)
+        print(f"book: executed {shown(cached)} in {time.monotonic() - start:.0f} s", flush=True)
     cached.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, cached)
-    print(f"book: executed {shown(cached)} in {time.monotonic() - start:.0f} s", flush=True)
     return nb
 
 
@@ -257,13 +281,18 @@ def main(argv=None) -> int:
         paths, solutions = chosen(lang)
         jobs += [(lang, p, solutions) for p in paths]
     # One worker per lecture runs its languages in turn: the second reuses the weights the first
-    # cached, and no two kernels ever write the same cache file at once.
+    # cached, and no two kernels ever write the same cache file at once. The last lectures train the
+    # most, so they start first.
     lectures = {}
-    for job in jobs:
+    for job in sorted(jobs, key=lambda job: job[1].name, reverse=True):
         lectures.setdefault(job[1].name, []).append(job)
 
+    from jupyter_cache import get_cache
+    cache = get_cache(out / "cache" / settings())   # one cache per settings; inside, keyed on the code cells
+
     def run(lecture):
-        return [execute(source(path, lang, sol), out / "executed" / lang / path.name) for lang, path, sol in lecture]
+        return [execute(source(path, lang, sol), out / "executed" / lang / path.name, cache)
+                for lang, path, sol in lecture]
 
     results = {}
     with ThreadPoolExecutor(args.jobs) as pool:

@@ -1,8 +1,8 @@
-"""The "Architecture" section of docs/contributing.md lists every module once and states the package's size truly, and the imports flow one way:
-shared modules import no lecture, ``data`` imports neither lecture, the lectures do not import
-each other, scoring never imports training, and no private ``_name`` crosses a module boundary."""
+"""The imports flow one way: shared modules import no lecture, ``data`` imports neither lecture, the
+lectures do not import each other, scoring never imports training, and no private ``_name`` crosses a
+module boundary. (That docs/contributing.md's "Architecture" lists every module and states the
+package's size truly is a rule of tools/lint.py.)"""
 import ast
-import re
 from pathlib import Path
 
 import pytest
@@ -19,80 +19,6 @@ def modules() -> dict:
     """{'vae.train': Path, ...} for every module except __init__ and __main__."""
     return {".".join(p.relative_to(PACKAGE).with_suffix("").parts): p for p in sorted(PACKAGE.rglob("*.py"))
             if p.stem not in ("__init__", "__main__")}
-
-
-def readme_tree(text: str) -> list[str]:
-    """Module paths ('vae/train.py') of the code block in the "## Architecture" section of docs/contributing.md:
-    top-level files indented by 2 spaces, folders as 'name/' lines, their files by 4."""
-    section = re.search(r"^## Architecture\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert section, "docs/contributing.md has no '## Architecture' section"
-    block = re.search(r"```\n(.*?)```", section.group(1), re.S)
-    assert block, "the Architecture section has no code block"
-    listed, folder = [], None
-    for line in block.group(1).splitlines():
-        m = re.match(r"^( +)(\w+)(\.py|/)(\s|$)", line)
-        if not m:
-            continue
-        indent, name, kind = len(m.group(1)), m.group(2), m.group(3)
-        if kind == "/":
-            folder = name
-        elif indent == 2:
-            listed.append(f"{name}.py")
-        else:
-            listed.append(f"{folder}/{name}.py")
-    return listed
-
-
-def test_readme_tree_parser_reads_folders_and_files():
-    text = "## Architecture\n```\nlecture_utils/\n  a.py   x\n  sub/   y\n    b.py z\n```\n## Next\n"
-    assert readme_tree(text) == ["a.py", "sub/b.py"]
-
-
-def test_readme_architecture_lists_every_module_once():
-    listed = readme_tree((ROOT / "docs" / "contributing.md").read_text(encoding="utf-8"))
-    on_disk = sorted(str(p.relative_to(PACKAGE).as_posix()) for p in modules().values())
-    assert sorted(set(listed)) == sorted(listed), f"listed twice: {sorted({x for x in listed if listed.count(x) > 1})}"
-    assert sorted(listed) == on_disk, (f"missing from docs/contributing.md: {sorted(set(on_disk) - set(listed))}; "
-                                       f"not on disk: {sorted(set(listed) - set(on_disk))}")
-
-
-ALGORITHMS = ("vae/model.py", "vae/projection.py", "vae/localization.py", "anogan/dcgan.py", "anogan/score.py",
-              "anogan/search.py", "metrics.py")
-
-
-def stated_size(text: str) -> tuple[int, int, int]:
-    """(lines, files, algorithm lines) as the Architecture section states them."""
-    total = re.search(r"\*\*([\d,]+) lines in (\d+) files\*\*", text)
-    algorithms = re.search(r"\*\*algorithms take ([\d,]+) lines\*\*", text)
-    assert total and algorithms, "the Architecture section states no size of the package"
-    return int(total.group(1).replace(",", "")), int(total.group(2)), int(algorithms.group(1).replace(",", ""))
-
-
-def size_problems(text: str) -> list[str]:
-    """Where the stated size is off: the file count exactly, the line counts by more than 3 %."""
-    files = sorted(PACKAGE.rglob("*.py"))
-    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in files)
-    algorithm_lines = sum(len((PACKAGE / name).read_text(encoding="utf-8").splitlines()) for name in ALGORITHMS)
-    stated_lines, stated_files, stated_algorithms = stated_size(text)
-    problems = [f"says {stated_files} files, the package has {len(files)}"] if stated_files != len(files) else []
-    problems += [f"says {stated} {what}, there are {real}" for stated, real, what in
-                 ((stated_lines, lines, "lines"), (stated_algorithms, algorithm_lines, "algorithm lines"))
-                 if abs(stated - real) > 0.03 * real]
-    return problems + [f"does not name {name}" for name in ALGORITHMS if f"`{name}`" not in text]
-
-
-def test_the_stated_size_of_the_package_and_of_its_algorithms_holds():
-    assert size_problems((ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")) == []
-
-
-def test_a_wrong_stated_size_is_caught():
-    text = (ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")
-    total = re.search(r"\*\*([\d,]+) lines in", text).group(1)
-    assert any("lines, there are" in p for p in size_problems(text.replace(f"**{total} lines", "**3,999 lines")))
-    assert any("files" in p for p in size_problems(re.sub(r"lines in \d+ files", "lines in 7 files", text)))
-    assert any("algorithm lines" in p for p in size_problems(re.sub(r"take [\d,]+ lines", "take 9 lines", text)))
-    with pytest.raises(AssertionError, match="states no size"):
-        stated_size("about six thousand lines")
 
 
 def imports(name: str, path: Path) -> list[tuple[str, str | None, int]]:

@@ -3,10 +3,10 @@
 A result number in a lecture's markdown is never this run's (the prose cannot know what a run on
 other data or in the reduced settings prints): it is labelled with its data set and the file that
 holds it, and the data-dependent verdicts are printed by a cell from this run's own numbers, in the
-words of ``metrics.versus`` (ahead / behind / level). Each lecture is run here, reduced, on its offline
-data and on real data where this machine has it, and its verdict lines are checked against the
-numbers it printed: lecture 1's (``vae.evaluate.verdict_lines``) against the table above them,
-lecture 2's (the last cell of its section 6) against the AUROCs and times of its sections 1 to 6.
+words of ``metrics.versus`` (ahead / behind / level). The checkers of those printed verdicts
+(tests/verdicts.py) are shown here to catch each kind of contradiction; tests/test_executed.py
+applies them to the lectures as the book's build executed them (offline data), and to executions
+on the real data (``make test-real-data``).
 
 **The rule** (``unlabelled_results``), per markdown paragraph (blocks between blank lines; a table
 belongs to the paragraph just before it, its caption), after fenced code, inline code and math are
@@ -28,7 +28,6 @@ Not caught: integers ("17 times", "4,000 images"), and a percentage result insid
 a threshold. ``tests/test_lecture_text.py`` checks, per cell, that every decimal is in the file cited.
 """
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -39,8 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "notebooks"))
 import build  # noqa: E402
 
-from lecture_utils.metrics import TIE, versus  # noqa: E402
-from lecture_utils.vae.evaluate import IMAGE_GRADES, MethodResult, comparison_table, verdict_lines  # noqa: E402
+from lecture_utils.metrics import versus  # noqa: E402
+from lecture_utils.vae.evaluate import MethodResult, comparison_table, verdict_lines  # noqa: E402
+from verdicts import contradictions, lecture_2_contradictions  # noqa: E402
 
 NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
 SOURCE_FILES = ("docs/results.md", "RESULTS_vae.md", "RESULTS_anogan.md")
@@ -135,59 +135,6 @@ def _result(image, pixel, n_defective=2):
                         pixel_auroc=pixel, per_defect={"crack": {"n": n_defective}}, seconds=1.0)
 
 
-TABLE_ROW = re.compile(r"^(\w+)\s+([\d.]+|-)\s+([\d.]+|-)\s+[\d.]+$")
-VERSUS = re.compile(r"(pixel|image) AUROC ([\d.]+) - ([\d.]+) = ([+-][\d.]+) \((ahead|behind|level)\)")
-VERDICT = re.compile(r"^([\w+]+) vs ([\w+]+): ")
-GRADE = re.compile(r"^image score: best image AUROC ([\d.]+) \((\w+)\): (.+?) \(")
-ROUNDING = 6e-4   # a printed AUROC (3 decimals) against another print of the same value
-
-
-def parse_table(text: str) -> dict:
-    """comparison_table's lines -> {method: {"image": float|None, "pixel": float|None}}."""
-    rows = {}
-    for line in text.splitlines():
-        m = TABLE_ROW.match(line.strip())
-        if m:
-            value = lambda s: None if s == "-" else float(s)  # noqa: E731
-            rows[m[1]] = {"image": value(m[2]), "pixel": value(m[3])}
-    return rows
-
-
-def versus_claims(rows: dict, line: str) -> list[bool]:
-    """For a verdict line ``NEW vs OLD: ...`` (``metrics.versus``), whether each ``LEVEL AUROC a - b = d
-    (word)`` in it agrees with ``rows`` ({method: {level: printed AUROC}}): a and b are NEW's and OLD's
-    AUROCs as printed there, d is a - b, and the word fits d (level: |d| < TIE, up to rounding);
-    [] for any other line. Shared by both lectures' verdicts."""
-    head = VERDICT.match(line)
-    if not head:
-        return []
-    claims = []
-    for level, new, old, diff, word in VERSUS.findall(line):
-        new, old, diff = float(new), float(old), float(diff)
-        printed = [rows.get(m, {}).get(level) for m in (head[1], head[2])]
-        claims.append(None not in printed and abs(printed[0] - new) < ROUNDING and abs(printed[1] - old) < ROUNDING
-                      and abs(diff - (new - old)) < 1.5e-3
-                      and {"ahead": diff >= TIE - ROUNDING, "behind": diff <= ROUNDING - TIE,
-                           "level": abs(diff) <= TIE + ROUNDING}[word])
-    return claims
-
-
-def contradictions(table: str, verdict: str) -> list[str]:
-    """Every verdict line that the printed table contradicts: wrong AUROCs, a difference that is not
-    their difference, ahead/behind against its sign, or a grade that is not the best image AUROC's."""
-    rows, bad, seen = parse_table(table), [], 0
-    for line in verdict.splitlines():
-        grade, claims = GRADE.match(line), versus_claims(rows, line)
-        seen += len(claims)
-        bad += [] if all(claims) else [line]
-        if grade:
-            seen += 1
-            best = max(r["image"] for r in rows.values() if r["image"] is not None)
-            bound = {word: b for b, word in IMAGE_GRADES}[grade[3]]
-            bad += [] if abs(float(grade[1]) - best) < 6e-4 and float(grade[1]) >= bound else [line]
-    return bad if seen else ["no verdict line"]
-
-
 def test_the_verdict_says_ahead_when_the_projection_is_ahead_and_behind_when_behind():
     ahead = {"residual": _result(0.70, 0.880), "kl": _result(0.78, 0.910), "lecture": _result(0.70, 0.882)}
     lines = verdict_lines(ahead, "capsule: synthetic, seed 1 (offline)")
@@ -217,120 +164,7 @@ def test_a_verdict_the_table_contradicts_is_caught():
     assert contradictions(table, "image score: best image AUROC 0.780 (kl): strong (") != []
 
 
-# --- lecture 1 run on each data source, reduced: the printed verdicts agree with the printed table --------
-
-REAL_CAPSULE = Path(os.environ.get("LECTURE_UTILS_CAPSULE") or ROOT.parent / "shared" / "datasets" / "capsule")
-
-
-def run_until(name: str, marker: str, tmp_path, monkeypatch, env: dict) -> list:
-    """Execute notebook ``name`` (en, reduced settings, a fresh data folder, no download) up to and
-    including the first code cell that contains ``marker``; ``env``: {variable: value, or None to
-    unset it}. The executed cells."""
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-    nb = nbformat.read(ROOT / "notebooks" / "en" / f"{name}.ipynb", as_version=4)
-    last = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and marker in c.source)
-    nb.cells = nb.cells[:last + 1]
-    monkeypatch.setenv("LECTURE_UTILS_REDUCED", "1")
-    monkeypatch.setenv("LECTURE_UTILS_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("LECTURE_UTILS_DOWNLOAD", raising=False)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    for key, value in env.items():
-        if value is None:
-            monkeypatch.delenv(key, raising=False)
-        else:
-            monkeypatch.setenv(key, value)
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
-    return nb.cells
-
-
-def printed(cell) -> str:
-    """What a code cell printed (stdout and stderr)."""
-    return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-
-
-def run_lecture_1_to_its_verdict(tmp_path, monkeypatch, capsule) -> tuple[str, str]:
-    """Execute notebook 01 (en, reduced) up to the verdict cell; the table's and the verdict's text."""
-    cells = run_until("01_vae_iterative_projection", "verdict_lines(", tmp_path, monkeypatch,
-                      {"LECTURE_UTILS_CAPSULE": str(capsule) if capsule is not None else None})
-    table = next(printed(c) for c in cells if c.cell_type == "code" and "print(comparison_table(results))" in c.source)
-    return table, printed(cells[-1])
-
-
-@pytest.mark.parametrize("source", ["synthetic", "real"])
-def test_lecture_1s_printed_verdicts_agree_with_its_printed_table(source, tmp_path, monkeypatch, capsys):
-    # the real capsule where this machine has it (../shared/datasets/capsule or $LECTURE_UTILS_CAPSULE), else skipped
-    if source == "real" and not (REAL_CAPSULE / "train" / "good").is_dir():
-        pytest.skip(f"no real capsule at {REAL_CAPSULE}")
-    table, verdict = run_lecture_1_to_its_verdict(tmp_path, monkeypatch, REAL_CAPSULE if source == "real" else None)
-    with capsys.disabled():
-        print(f"\n[{source}]\n{table}\n{verdict}")
-    assert ("capsule: synthetic, seed 1" in verdict) == (source == "synthetic"), verdict
-    assert contradictions(table, verdict) == [], (table, verdict)
-
-
-# --- lecture 2 run on each data source, reduced: its printed verdicts agree with its printed AUROCs ----------
-
-REAL_MNIST = Path(os.environ.get("LECTURE_UTILS_MNIST") or ROOT.parent / "shared" / "datasets" / "MNIST")
-# the lines notebook 02 prints in sections 1 to 6 (its data, the search, the AUROCs, the verdict)
-LECTURE_2 = {
-    "data": re.compile(r"^source: (\w+) \| train .* \| test (\d+) \((\d+) anomalies\)$"),
-    "search": re.compile(r"^searched (\d+) images x (\d+) steps in ([\d.]+) s"),
-    "aurocs": re.compile(r"^AUROC\s+A\(x\): ([\d.]+) \| residual only: ([\d.]+) \| discrimination only: ([\d.]+)$"),
-    "encoder": re.compile(r"^encoder: AUROC ([\d.]+) in ([\d.]+) s \((\d+)x faster than the search\)$"),
-    "refined": re.compile(r"^E\(x\) \+ (\d+) search steps: AUROC ([\d.]+) in ([\d.]+) s$"),
-    "this run": re.compile(r"^this run: (\w+) digits, (\d+) test images \((\d+) anomalies\), (\d+)-step search; "),
-    "reference": re.compile(r"^reference, real MNIST, full settings \(([\w/.]+)\): (.+)$"),
-}
-LECTURE_2_VERDICTS = ("encoder vs search", "encoder+search vs search")
-
-
-def lecture_2_lines(text: str) -> dict:
-    """{kind: regex match} of the LECTURE_2 lines in notebook 02's printed text, and "verdicts": its
-    ``NEW vs OLD:`` lines."""
-    lines = [line.strip() for line in text.splitlines()]
-    found = {kind: m for line in lines for kind, pattern in LECTURE_2.items() if (m := pattern.match(line))}
-    return found | {"verdicts": [line for line in lines if VERDICT.match(line)]}
-
-
-def faster_claim_holds(search_s: str, encoder_s: str, times: str) -> bool:
-    """'N x faster than the search' against the printed times (search 1 decimal, encoder 2): the
-    search took longer whatever the rounding, and N is their ratio rounded."""
-    s_lo, s_hi = float(search_s) - 0.05, float(search_s) + 0.05
-    e_lo, e_hi = max(float(encoder_s) - 0.005, 1e-9), float(encoder_s) + 0.005
-    return s_lo > e_hi and s_lo / e_hi - 0.5 <= int(times) <= s_hi / e_lo + 0.5
-
-
-def lecture_2_contradictions(text: str) -> list[str]:
-    """What notebook 02's printed text (sections 1 to 6) contradicts: a verdict line whose AUROCs are
-    not those printed in sections 5 and 6 or whose word (ahead / behind / level) is not their
-    difference's, a "this run" line naming other data or counts than section 1's, an "x faster" the
-    printed times deny, a reference figure not in the file it cites, or a line missing."""
-    found = lecture_2_lines(text)
-    bad = [f"no {kind} line" for kind in LECTURE_2 if kind not in found]
-    bad += [f"no {name} line" for name in LECTURE_2_VERDICTS
-            if not any(line.startswith(name + ":") for line in found["verdicts"])]
-    if bad:
-        return bad
-    data, run, search, encoder = found["data"], found["this run"], found["search"], found["encoder"]
-    if run.groups() != data.groups() + (search[2],):
-        bad.append(run.string)
-    rows = {"search": {"image": float(found["aurocs"][1])}, "encoder": {"image": float(encoder[1])},
-            "encoder+search": {"image": float(found["refined"][2])}}
-    bad += [line for line in found["verdicts"] if not (claims := versus_claims(rows, line)) or not all(claims)]
-    if not faster_claim_holds(search[3], encoder[2], encoder[3]):
-        bad.append(encoder.string)
-    if not in_the_file_cited(found["reference"][1], found["reference"][2]):
-        bad.append(found["reference"].string)
-    return bad
-
-
-def in_the_file_cited(path: str, figures: str) -> bool:
-    """Whether every decimal of ``figures`` is in the file ``path`` (relative to the repository)."""
-    cited = ROOT / path
-    text = cited.read_text(encoding="utf-8") if cited.is_file() else ""
-    return bool(text) and all(re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", text) for n in DECIMAL.findall(figures))
-
+# --- lecture 2's verdict lines and the numbers printed before them ---------------------------------------
 
 def _lecture_2_text(search=0.871, encoder=0.998, refined=0.997, quoted=None, source="bundled") -> str:
     """Notebook 02's lines as it prints them; the verdict quotes the AUROCs ``quoted`` gives instead."""
@@ -363,19 +197,3 @@ def test_a_lecture_2_verdict_the_printed_numbers_contradict_is_caught():
         assert lecture_2_contradictions(text), what
     assert lecture_2_contradictions(_lecture_2_text(quoted={"encoder": 0.990})) == [
         "encoder vs search: image AUROC 0.990 - 0.871 = +0.119 (ahead)"]
-
-
-@pytest.mark.parametrize("source", ["bundled", "mnist"])
-def test_lecture_2s_printed_verdicts_agree_with_its_printed_aurocs(source, tmp_path, monkeypatch, capsys):
-    # real MNIST where this machine has it (../shared/datasets/MNIST or $LECTURE_UTILS_MNIST), else skipped
-    if source == "mnist" and not (os.environ.get("LECTURE_UTILS_MNIST") or (REAL_MNIST / "raw").is_dir()):
-        pytest.skip(f"no real MNIST here: no {REAL_MNIST / 'raw'} and no $LECTURE_UTILS_MNIST")
-    cells = run_until("02_anogan", "versus(", tmp_path, monkeypatch,
-                      {"LECTURE_UTILS_MNIST": str(REAL_MNIST) if source == "mnist" else None})
-    text = "".join(printed(c) for c in cells if c.cell_type == "code")
-    found = lecture_2_lines(text)
-    with capsys.disabled():
-        print(f"\n[{source}]\n" + "\n".join(m.string for m in found.values() if isinstance(m, re.Match))
-              + "\n" + "\n".join(found["verdicts"]))
-    assert "data" in found and found["data"][1] == source, text
-    assert lecture_2_contradictions(text) == [], text
