@@ -145,19 +145,43 @@ def test_the_package_draws_text_progress_bars():
     assert not bad, bad
 
 
-def test_an_executed_progress_bar_is_saved_finished():
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-    cell = ("import torch\nfrom lecture_utils.anogan import dcgan, search\n"
-            "G, D = dcgan.Generator(z_dim=8, width=8), dcgan.Discriminator(width=8)\n"
-            "_ = search.latent_search(G, D, torch.rand(2, 1, 64, 64) * 2 - 1, search.SearchConfig(iterations=3))")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)], metadata={
-        "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
-    outputs = nb.cells[0].outputs
-    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
-    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    assert "100%" in text.split("\r")[-1] or "100%" in text.rstrip().splitlines()[-1], text
+def bar_outputs(outputs) -> list[dict]:
+    """The outputs that hold a progress bar (tqdm's ``NN%|``), streams and displays alike."""
+    return [o for o in outputs if "%|" in o.get("text", "") + o.get("data", {}).get("text/plain", "")]
+
+
+def test_an_executed_progress_bar_is_saved_as_one_finished_line():
+    """In a real kernel: the latent search's bar (and one updated hundreds of times, as the GAN's
+    ``set_postfix`` does each batch) is one output updated in place, saved at 100 %; a line printed
+    before it stays above it."""
+    pytest.importorskip("nbclient")
+    from conftest import run_in_kernel
+    search_cell = ("import torch\nfrom lecture_utils.anogan import dcgan, search\n"
+                   "G, D = dcgan.Generator(z_dim=8, width=8), dcgan.Discriminator(width=8)\n"
+                   "_ = search.latent_search(G, D, torch.rand(2, 1, 64, 64) * 2 - 1, search.SearchConfig(iterations=3))")
+    busy_cell = ("from lecture_utils.progress import bar\nprint('before the bar')\n"
+                 "with bar(total=300, desc='busy') as b:\n"
+                 "    for i in range(300):\n        b.set_postfix(step=i)\n        b.update()\n"
+                 "print('after the bar')")
+    searched, busy = run_in_kernel(search_cell, busy_cell, path=ROOT)
+    for outputs in (searched, busy):
+        assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+        [line] = bar_outputs(outputs)
+        assert line["output_type"] == "display_data", line
+        text = line["data"]["text/plain"]
+        assert "100%|" in text and "\n" not in text and "\r" not in text, text
+    assert "busy: 100%|" in busy[1]["data"]["text/plain"] and "step=299" in busy[1]["data"]["text/plain"]
+    assert [o.get("text") for o in busy if o["output_type"] == "stream"] == ["before the bar\n", "after the bar\n"]
+    assert busy.index(bar_outputs(busy)[0]) == 1, "the bar sits between the lines printed before and after it"
+
+
+def test_outside_a_kernel_the_bar_is_tqdms_text_on_stderr(capsys):
+    from lecture_utils import progress
+    assert not progress.in_kernel()
+    for _ in progress.bar(range(3), desc="loop"):
+        pass
+    err = capsys.readouterr().err
+    assert "\rloop: 100%|" in err and err.endswith("\n") and err.count("\n") == 1   # tqdm redraws with \r
 
 
 # calls whose value is the figure they already showed: a cell ending in one shows it twice (the
