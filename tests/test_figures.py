@@ -233,3 +233,29 @@ def test_no_cell_shows_its_line_or_figure_twice(path):
     bad = ["".join(c["source"]).strip().splitlines()[-1] for c in nb["cells"]
            if c["cell_type"] == "code" and shows_twice("".join(c["source"]))]
     assert not bad, f"end these cells with ';' (the line is printed, then shown again as the cell's value): {bad}"
+
+
+def test_the_t_sweep_shows_the_trend_of_t_at_least_1_and_t_0_apart():
+    """The 0.974 -> 0.969 fall from T to 2T fills a visible part of the axis; t = 0 (0.5 by
+    construction) is drawn apart, named in the legend, in ASCII."""
+    by_t = {0: 0.5, 1: 0.95, 10: 0.968, 25: 0.973, 50: 0.974, 100: 0.974, 200: 0.969}
+    fig = vae_plots.auroc_against_t(by_t, 0.962, 100, "pixel AUROC against t (42 test images, sigma = 4)")
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    assert (0.974 - 0.969) / (high - low) > 0.1, (low, high)     # was 0.01 of an axis from 0.5 to 0.97
+    assert low > 0.9 and high < 1.0
+    labels = ax.get_legend_handles_labels()[1]
+    apart = [label for label in labels if label.startswith("t = 0: 0.500")]
+    assert apart == ["t = 0: 0.500 (x_t = x_0, all pixels tie), below this scale"], labels
+    assert ax.get_xlabel() == "iteration t" and ax.get_ylabel() == "pixel AUROC" and "42 test images" in ax.get_title()
+    assert all(text.isascii() for text in labels + [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()])
+    line = next(line for line in ax.lines if line.get_label().startswith("kl projection"))
+    assert list(line.get_xdata()) == [1, 10, 25, 50, 100, 200], "t = 0 is not on the curve"
+
+
+def test_the_t_sweep_keeps_t_0_in_place_when_it_is_within_the_others():
+    """Reduced settings, an untrained VAE: every value near 0.5, so t = 0 sits on the axis, labelled."""
+    fig = vae_plots.auroc_against_t({0: 0.5, 1: 0.49, 2: 0.52, 4: 0.51}, 0.5, 2)
+    ax = fig.axes[0]
+    marker = next(line for line in ax.lines if line.get_label().startswith("t = 0"))
+    assert marker.get_label() == "t = 0: 0.500 (x_t = x_0, all pixels tie)" and list(marker.get_ydata()) == [0.5]

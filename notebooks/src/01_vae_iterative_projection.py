@@ -1144,14 +1144,7 @@ for t, value in by_t.items():
     print(f"t = {t:>3}: pixel AUROC {value:.3f}" + ("   <- the lecture's T" if t == T else ""))
 print(f"plain residual |x_0 - f_VAE(x_0)| on the same {len(part)} images: {plain:.3f}")
 print(f"change from t = T to t = 2T: {by_t[2 * T] - by_t[T]:+.3f}")
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(list(by_t), list(by_t.values()), marker="o", label="kl projection, map |x_0 - x_t|")
-ax.axhline(plain, color="gray", linestyle=":", label="plain residual |x_0 - f_VAE(x_0)|")
-ax.axvline(T, color="red", linestyle="--", label=f"lecture's T = {T}")
-ax.set_xlabel("iteration t")
-ax.set_ylabel("pixel AUROC")
-ax.set_title(f"pixel AUROC against t ({len(part)} test images, sigma = {sigma:g})")
-ax.legend()
+plots.auroc_against_t(by_t, plain, T, f"pixel AUROC against t ({len(part)} test images, sigma = {sigma:g})")
 plt.show()
 
 # %% [markdown] lang="en"
