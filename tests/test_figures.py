@@ -259,3 +259,7 @@ def test_the_t_sweep_keeps_t_0_in_place_when_it_is_within_the_others():
     ax = fig.axes[0]
     marker = next(line for line in ax.lines if line.get_label().startswith("t = 0"))
     assert marker.get_label() == "t = 0: 0.500 (x_t = x_0, all pixels tie)" and list(marker.get_ydata()) == [0.5]
+    fig = vae_plots.auroc_against_t({0: 0.5, 1: 0.34, 2: 0.32, 5: 0.29, 10: 0.27}, 0.25, 5)   # the book's reduced run
+    ax = fig.axes[0]
+    assert ax.get_ylim()[1] < 0.4 and "t = 0: 0.500 (x_t = x_0, all pixels tie), above this scale" in \
+        ax.get_legend_handles_labels()[1]
