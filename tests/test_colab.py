@@ -5,6 +5,7 @@ import importlib.metadata
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from unittest import mock
@@ -157,7 +158,8 @@ def test_a_failed_install_in_a_kernel_is_one_line_with_gits_reason(monkeypatch, 
     """The install cell run for real in a kernel (pip, git), with github.com sent to a closed port:
     one error line naming git's reason, no SystemExit banner, no warning, nothing else."""
     pytest.importorskip("nbclient")
-    from conftest import closed_port_url, run_in_kernel
+    from conftest import closed_port_url, needs, run_in_kernel
+    needs(shutil.which("git") is not None, "git is not installed (pip clones the repository with it)")
     nowhere = closed_port_url("/")
     for key, value in {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{nowhere}.insteadOf",
                        "GIT_CONFIG_VALUE_0": "https://github.com/", "GIT_TERMINAL_PROMPT": "0"}.items():
