@@ -236,19 +236,23 @@ def offline_data(nb) -> str | None:
     return f"it used the offline default: {offline[0]}" if offline else None
 
 
-def refuse_offline(pages) -> None:
+def refuse_offline(pages, executed_dir: Path) -> None:
     """With ``LECTURE_UTILS_DOWNLOAD`` on (``make book DOWNLOAD=1``, the publishing workflow), stop
     with one line unless every executed page of ``pages`` ([(lang, path, nb)]) used the real data:
-    a failed download must fail the build, not publish synthetic figures."""
+    a failed download must fail the build, not publish synthetic figures. The executed copies of
+    such pages (``executed_dir/LANG/NAME.ipynb``) are removed, so the next build runs them again
+    instead of reusing them."""
     from lecture_utils import config
 
     if not config.switch("LECTURE_UTILS_DOWNLOAD"):
         return
-    for lang, path, nb in pages:
-        why = offline_data(nb)
-        if why:
-            raise SystemExit(f"book: not published: LECTURE_UTILS_DOWNLOAD=1 asks for the real data, but "
-                             f"{lang}/{path.stem} {why} (a download failed? see its executed copy)")
+    refused = [(lang, path, why) for lang, path, nb in pages if (why := offline_data(nb))]
+    for lang, path, _ in refused:
+        (executed_dir / lang / path.name).unlink(missing_ok=True)
+    if refused:
+        lang, path, why = refused[0]
+        raise SystemExit(f"book: not published: LECTURE_UTILS_DOWNLOAD=1 asks for the real data, but {lang}/{path.stem} "
+                         f"{why} ({len(refused)} page(s); a download failed? their executed copies were removed)")
 
 
 def guide(name: str, lang: str = "en") -> str:
@@ -320,7 +324,7 @@ def main(argv=None) -> int:
         for lecture, nbs in zip(lectures.values(), pool.map(run, lectures.values())):
             results.update(zip(lecture, nbs))
     executed = [results[job] for job in jobs]
-    refuse_offline([(lang, path, nb) for (lang, path, _), nb in zip(jobs, executed)])
+    refuse_offline([(lang, path, nb) for (lang, path, _), nb in zip(jobs, executed)], out / "executed")
     manifest = {"languages": list(LANGS), "pages": {}, "solutions": {}, "guides": list(GUIDES)}
     for lang in LANGS:
         src = out / "src" / lang

@@ -311,24 +311,30 @@ def executed(lines: list[str]):
     (["source: bundled | train (200, 1, 64, 64)"], "source: bundled"),
     ([], "printed no data line"),
 ])
-def test_a_publishing_build_refuses_pages_made_without_the_real_data(monkeypatch, lines, why):
+def test_a_publishing_build_refuses_pages_made_without_the_real_data(monkeypatch, tmp_path, lines, why):
     monkeypatch.setenv("LECTURE_UTILS_DOWNLOAD", "1")
     real = executed(["data: lecture (/d/lecture/capsule)"])
+    copies = [tmp_path / "en" / "01_vae.ipynb", tmp_path / "ja" / "02_anogan.ipynb"]
+    for copy in copies:
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text("{}")
     with pytest.raises(SystemExit) as stop:
-        book_build.refuse_offline([("en", Path("01_vae.ipynb"), real), ("ja", Path("02_anogan.ipynb"), executed(lines))])
+        book_build.refuse_offline([("en", Path("01_vae.ipynb"), real), ("ja", Path("02_anogan.ipynb"), executed(lines))],
+                                  tmp_path)
     message = str(stop.value.code)
     assert "\n" not in message and message.startswith("book: not published: LECTURE_UTILS_DOWNLOAD=1")
-    assert "ja/02_anogan" in message and why in message
+    assert "ja/02_anogan" in message and why in message and "1 page(s)" in message
+    assert [c.exists() for c in copies] == [True, False], "the refused page is executed again next time"
 
 
-def test_a_build_with_the_real_data_or_without_the_opt_in_goes_on(monkeypatch):
+def test_a_build_with_the_real_data_or_without_the_opt_in_goes_on(monkeypatch, tmp_path):
     real = [("en", Path(p), executed([line])) for p, line in [
         ("00.ipynb", "capsule data: lecture (/synthetic/lecture/capsule) | digits: mnist"),
         ("01.ipynb", "data: mvtec (/d/mvtec_capsule/capsule)"), ("02.ipynb", "source: mnist | train (4000, 1, 64, 64)")]]
     monkeypatch.setenv("LECTURE_UTILS_DOWNLOAD", "1")
-    assert book_build.refuse_offline(real) is None
+    assert book_build.refuse_offline(real, tmp_path) is None
     monkeypatch.delenv("LECTURE_UTILS_DOWNLOAD")
-    assert book_build.refuse_offline([("en", Path("01.ipynb"), executed(["data: synthetic (/d)"]))]) is None
+    assert book_build.refuse_offline([("en", Path("01.ipynb"), executed(["data: synthetic (/d)"]))], tmp_path) is None
 
 
 def test_book_is_built():
