@@ -33,6 +33,7 @@ n-th section of a Japanese page is the n-th of its English page.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import hashlib
 import json
@@ -62,6 +63,8 @@ GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in bo
 OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CACHE_LOCK = threading.Lock()   # jupyter-cache's database, shared by the lectures' worker threads
+ANSWER_PLACEHOLDER = re.compile(r"^\*\*(Your answer|解答)[:：]\*\*\s*[(（][^)）]*[)）]\s*$")  # "(double-click this cell ...)"
+OFFLINE_DATA = re.compile(r"(?:^(?:capsule data|data|source)|\| digits): (synthetic|bundled)\b", re.M)
 # notebooks/build.py: the one place that says which cells are instructor-only, and the pinned repository
 _spec = importlib.util.spec_from_file_location("notebooks_build", ROOT / "notebooks" / "build.py")
 notebooks_build = importlib.util.module_from_spec(_spec)
@@ -79,7 +82,8 @@ TEXT = {
            "no_data": "ノートブックはデータの行を表示しませんでした。",
            "exercise": "**課題：** 受講者のノートブックでは、このセルは次のとおりです。",
            "show": "解答を表示", "hide": "解答を隠す", "answer": "解答例を表示",
-           "setup": "セットアップのセルを表示（Colab でパッケージをインストールします）"},
+           "setup": "セットアップのセルを表示（Colab でパッケージをインストールします）",
+           "english_only": ":::{note}\nこのガイドは英語だけで書かれています（日本語版はありません）。\n:::"},
 }
 
 
@@ -226,15 +230,68 @@ def page(nb, lang: str):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+        if "solution" in cell.metadata.get("tags", []):
+            cell.source = without_solution_marks(cell.source)
+    nb.cells = [c for c in nb.cells if not answer_placeholder(c)]
     nb.metadata.pop("widgets", None)
     return nb
 
 
-def guide(name: str) -> str:
+def without_solution_marks(code: str) -> str:
+    """A solution cell as the book shows it: without the ``# BEGIN SOLUTION`` / ``# END SOLUTION``
+    lines and ``# SOLUTION`` comments that notebooks/build.py reads (the code is unchanged)."""
+    marks = (notebooks_build.BEGIN, notebooks_build.END)
+    return "\n".join(re.sub(r"\s*# SOLUTION\s*$", "", line) if notebooks_build.ANSWER.match(line) else line
+                     for line in code.splitlines() if not any(m.match(line) for m in marks))
+
+
+def answer_placeholder(cell) -> bool:
+    """A student's empty answer cell ("**Your answer:** (double-click this cell and write here)"):
+    nothing to read on a page, where no cell can be edited."""
+    return cell.cell_type == "markdown" and bool(ANSWER_PLACEHOLDER.match(cell.source.strip()))
+
+
+def offline_data(nb) -> str | None:
+    """Why ``nb`` (executed) does not show the real data: the data line naming an offline default
+    (synthetic capsule, bundled digits), or that it printed no data line; None if it does."""
+    lines = data_lines(nb)
+    if not lines:
+        return "it printed no data line"
+    offline = [line for line in lines if OFFLINE_DATA.search(line)]
+    return f"it used the offline default: {offline[0]}" if offline else None
+
+
+def refuse_offline(pages, executed_dir: Path, cache) -> None:
+    """With ``LECTURE_UTILS_DOWNLOAD`` on (``make book DOWNLOAD=1``, the publishing workflow), stop
+    with one line unless every executed page of ``pages`` ([(lang, path, nb)]) used the real data:
+    a failed download must fail the build, not publish synthetic figures. Such pages' executions are
+    removed from ``cache`` and ``executed_dir/LANG/NAME.ipynb``, so the next build runs them (and
+    their downloads) again instead of reusing them."""
+    from lecture_utils import config
+
+    if not config.switch("LECTURE_UTILS_DOWNLOAD"):
+        return
+    refused = [(lang, path, nb, why) for lang, path, nb in pages if (why := offline_data(nb))]
+    for lang, path, nb, _ in refused:
+        (executed_dir / lang / path.name).unlink(missing_ok=True)
+        with contextlib.suppress(KeyError):
+            cache.remove_cache(cache.match_cache_notebook(nb).pk)
+    if refused:
+        lang, path, _, why = refused[0]
+        raise SystemExit(f"book: not published: LECTURE_UTILS_DOWNLOAD=1 asks for the real data, but {lang}/{path.stem} "
+                         f"{why} ({len(refused)} page(s); a download failed? their executions were removed)")
+
+
+def guide(name: str, lang: str = "en") -> str:
     """docs/NAME.md as a page of the book: its links to other files of the repository point at them
-    on GitHub, at the tag the badges pin."""
+    on GitHub, at the tag the badges pin. The guides are written in English: the Japanese book says
+    so under the title."""
     blob = f"https://github.com/{notebooks_build.REPO}/blob/{notebooks_build.REF}/"
-    return OUTSIDE_DOCS.sub(lambda m: f"]({blob}{m.group(1)}", (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8"))
+    text = OUTSIDE_DOCS.sub(lambda m: f"]({blob}{m.group(1)}", (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8"))
+    if lang == "en":
+        return text
+    title, _, rest = text.partition("\n")
+    return f"{title}\n\n{TEXT[lang]['english_only']}\n{rest}"
 
 
 def index(lang: str, names: list[str], solutions: bool) -> str:
@@ -299,6 +356,7 @@ def main(argv=None) -> int:
         for lecture, nbs in zip(lectures.values(), pool.map(run, lectures.values())):
             results.update(zip(lecture, nbs))
     executed = [results[job] for job in jobs]
+    refuse_offline([(lang, path, nb) for (lang, path, _), nb in zip(jobs, executed)], out / "executed", cache)
     manifest = {"languages": list(LANGS), "pages": {}, "solutions": {}, "guides": list(GUIDES)}
     for lang in LANGS:
         src = out / "src" / lang
@@ -312,7 +370,7 @@ def main(argv=None) -> int:
         solutions = chosen(lang)[1]
         (src / "index.md").write_text(index(lang, names, solutions), encoding="utf-8")
         for name in GUIDES:
-            (src / f"{name}.md").write_text(guide(name), encoding="utf-8")
+            (src / f"{name}.md").write_text(guide(name, lang), encoding="utf-8")
         sphinx(src, out / "html" / lang, lang)
         mathjax(out / "html" / lang)
         manifest["pages"][lang] = names

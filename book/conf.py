@@ -12,6 +12,10 @@ LANG_NAMES = {"ja": "日本語", "en": "English"}
 TITLES = {"ja": "教師なし画像異常検知", "en": "Unsupervised visual anomaly detection"}
 
 project = "lecture-utils"
+# The footer's "By ...": pyproject.toml's [project] authors, else the GitHub owner of the repository
+# (Sphinx's default is "Author name not set").
+author = ", ".join(a["name"] for a in _PROJECT["project"].get("authors", []) if a.get("name")) \
+    or _PROJECT["tool"]["lecture_utils"]["repository"].split("/")[0]
 release = version = _PROJECT["project"]["version"]
 language = "en"   # book/build.py overrides it per language
 extensions = ["myst_nb"]

@@ -4,7 +4,7 @@ One subpackage per lecture, beside what they share (imports flow one way: ``data
 ``anogan``; the shared modules import no lecture)::
 
     config.py checkpoint.py metrics.py batching.py viz.py widgets.py checks.py outputs.py
-    arguments.py grading.py answer_runner.py cli.py
+    arguments.py grading.py answer_runner.py progress.py errors.py cli.py
     data/    mvtec.py download.py synthetic.py digits.py sources.py plots.py homework.py cli.py
     vae/     model.py train.py projection.py localization.py evaluate.py plots.py homework.py cli.py
     anogan/  dcgan.py train.py score.py search.py plots.py homework.py published.py cli.py

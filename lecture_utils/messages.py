@@ -172,6 +172,10 @@ _DATA = {
         "en": "no details",
         "ja": "詳細不明",
     },
+    "download_wait": {
+        "en": "Downloading {what} from {host} (gives up if the server sends nothing for {seconds:g} s) ...",
+        "ja": "{host} から {what} をダウンロードします（サーバーから{seconds:g}秒間何も届かなければ中止します）…",
+    },
     "download_failed": {
         "en": "could not download {what}: {reason}.",
         "ja": "{what} をダウンロードできませんでした: {reason}。",

@@ -80,11 +80,11 @@ GPU_HINT = {
     "ja": "Colab では、実行する前に GPU を選びましょう: ［ランタイム］>［ランタイムのタイプを変更］> GPU（T4 など）。"
           "GPU がなくてもすべてのセルは動きますが、時間がかかります。",
 }
-INSTALL_FAILED = {
-    "en": "Could not install lecture_utils from github.com/{repo} at tag {ref}: check that the runtime "
-          "is online and that the tag exists (https://github.com/{repo}/tags).",
-    "ja": "github.com/{repo} のタグ {ref} から lecture_utils をインストールできませんでした。ランタイムが"
-          "インターネットにつながっているか、タグがあるか（https://github.com/{repo}/tags）を確かめてください。",
+INSTALL_FAILED = {   # {{reason}}: pip's reason, filled in by the install cell
+    "en": "Could not install lecture_utils from github.com/{repo} at tag {ref} (pip: {{reason}}): check that "
+          "the runtime is online and that the tag exists (https://github.com/{repo}/tags).",
+    "ja": "github.com/{repo} のタグ {ref} から lecture_utils をインストールできませんでした（pip: {{reason}}）。"
+          "ランタイムがインターネットにつながっているか、タグがあるか（https://github.com/{repo}/tags）を確かめてください。",
 }
 def language_lines(lang: str) -> str:
     """The only lines in which a notebook's code differs between languages: the language of the
@@ -110,10 +110,16 @@ import importlib.metadata as md, importlib.util, os, subprocess, sys, tempfile
             pass
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\\n".join(keep))
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", f.name,
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-color", "-c", f.name,
                           "git+https://github.com/{REPO}@{REF}"], capture_output=True, text=True)
-    if pip.returncode != 0:
-        sys.exit(INSTALL_FAILED)  # one line, instead of pip's output"""
+    if pip.returncode != 0:   # one line with pip's reason (git's, if cloning failed), not pip's output
+        said = [line.strip() for line in pip.stderr.splitlines()]
+        why = [line for line in said if line.startswith(("fatal:", "error:")) and "subprocess-exited" not in line]
+        why = (why or [line for line in said if line.startswith("ERROR:")] or [f"exit status {{pip.returncode}}"])[0]
+        class InstallFailed(Exception):
+            def _render_traceback_(self):   # what IPython shows: this line, no traceback
+                return [str(self)]
+        raise InstallFailed(INSTALL_FAILED.format(reason=why.split(":", 1)[-1].strip()))"""
 
 
 def badge(lang: str, name: str) -> str:

@@ -131,3 +131,15 @@ def benchmark_script(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_in_kernel(*cells: str, path=None, timeout: int = 120) -> list[list[dict]]:
+    """Execute ``cells`` in a real Jupyter kernel (nbclient, errors kept as outputs), in ``path`` (a
+    folder) if given; each cell's outputs as the saved notebook keeps them."""
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
+        "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    resources = {"metadata": {"path": str(path)}} if path is not None else {}
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, resources=resources).execute()
+    return [cell.outputs for cell in nb.cells]

@@ -179,6 +179,12 @@ def solution_cells(lang: str, name: str) -> int:
 SECTIONS = "[...document.querySelectorAll('article section[id]')].map(s => s.id)"
 
 
+def book_author() -> str:
+    """The author the book's footer names (book/conf.py)."""
+    names = [a["name"] for a in PROJECT["project"].get("authors", [])]
+    return ", ".join(names) or PROJECT["tool"]["lecture_utils"]["repository"].split("/")[0]
+
+
 # book/build.py's choices, checked without building (fast, no browser)
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -223,6 +229,120 @@ def test_data_note_comes_from_the_printed_lines():
     assert "colab-badge.svg)" in page.cells[0].source and book_build.COLAB_BADGE not in page.cells[0].source
 
 
+def instructor_notebooks(lang: str) -> list[Path]:
+    paths = sorted((ROOT / "notebooks" / "instructor" / lang).glob("*.ipynb"))
+    if not paths:
+        pytest.skip("the instructor notebooks are kept private (notebooks/build.py --private)")
+    return paths
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_pages_show_solutions_without_their_markers_and_no_answer_placeholders(lang):
+    for path in instructor_notebooks(lang):
+        nb = book_build.source(path, lang, solutions=True)
+        shown = book_build.page(nb, lang)
+        solutions = [c.source for c in shown.cells if "solution" in c.metadata.get("tags", [])]
+        assert solutions and not any(m in s for s in solutions for m in ("BEGIN SOLUTION", "END SOLUTION", "# SOLUTION"))
+        code = [line for c in nb.cells if "solution" in c.metadata.get("tags", []) for line in c.source.splitlines()
+                if "SOLUTION" not in line]
+        assert [line for s in solutions for line in s.splitlines() if line in code] == code, "the code itself is kept"
+        placeholders = [c for c in nb.cells if book_build.answer_placeholder(c)]
+        assert placeholders, f"{path.name}: the answer cells are no longer recognised"
+        text = "\n".join(c.source for c in shown.cells if c.cell_type == "markdown")
+        assert "double-click" not in text and "ダブルクリック" not in text
+        assert len(shown.cells) == len(book_build.page(nb, lang).cells) == \
+               len([c for c in nb.cells if not book_build.hidden(c)]) + 1 - len(placeholders)   # + the data note
+
+
+def test_solution_marks_go_and_the_code_stays():
+    code = "def f(x):\n    # BEGIN SOLUTION\n    y = x + 1  # SOLUTION?\n    return y\n    # END SOLUTION\n\nz = f(1)  # SOLUTION"
+    assert book_build.without_solution_marks(code) == "def f(x):\n    y = x + 1  # SOLUTION?\n    return y\n\nz = f(1)"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_references_are_a_list_one_item_per_reference(lang):
+    found = 0
+    for path in sorted((ROOT / "notebooks" / lang).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            _, heading, refs = cell.source.partition("## References" if lang == "en" else "## 参考文献")
+            if cell.cell_type != "markdown" or not heading:
+                continue
+            items = [line for line in refs.strip().splitlines() if line.strip()]
+            assert items and all(re.match(r"- \[\d+\] \S", line) for line in items), items
+            assert [int(re.match(r"- \[(\d+)\]", line).group(1)) for line in items] == list(range(1, len(items) + 1))
+            found += 1
+    assert found == 2, "lectures 1 and 2 end with their references"
+
+
+def test_every_lecture_title_has_one_pattern():
+    titles = [next(line for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+                   for line in c.source.splitlines() if line.startswith("# "))
+              for lang in ("ja", "en") for path in sorted((ROOT / "notebooks" / lang).glob("*.ipynb"))]
+    assert len(titles) == 6 and all(re.match(r"# \d\d · \S", t) for t in titles), titles
+    assert {t[2:4] for t in titles} == {"00", "01", "02"}
+
+
+def test_the_japanese_book_says_its_guides_are_in_english():
+    for name in book_build.GUIDES:
+        title, note = book_build.guide(name, "ja").split("\n\n")[:2]
+        assert title.startswith("# ") and "英語だけで書かれています" in note and note.startswith(":::{note}")
+        assert book_build.guide(name, "en") == book_build.guide(name)
+        assert "英語" not in book_build.guide(name, "en")
+
+
+def test_the_book_names_its_author():
+    spec = importlib.util.spec_from_file_location("book_conf", ROOT / "book" / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert conf.author == book_author() and conf.author and "not set" not in conf.author
+
+
+def executed(lines: list[str]):
+    """A notebook that printed ``lines`` (as the lectures' code prints its data lines)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(...)")])
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="".join(f"{l}\n" for l in lines))]
+    return nb
+
+
+@pytest.mark.parametrize("lines, why", [
+    (["capsule data: synthetic (/d/synthetic_capsule) | digits: mnist"], "capsule data: synthetic"),
+    (["capsule data: lecture (/d/lecture/capsule) | digits: bundled"], "digits: bundled"),
+    (["data: synthetic (/d/capsule)"], "data: synthetic"),
+    (["source: bundled | train (200, 1, 64, 64)"], "source: bundled"),
+    ([], "printed no data line"),
+])
+def test_a_publishing_build_refuses_pages_made_without_the_real_data(monkeypatch, tmp_path, lines, why):
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    monkeypatch.setenv("LECTURE_UTILS_DOWNLOAD", "1")
+    real, offline, cache = executed(["data: lecture (/d/lecture/capsule)"]), executed(lines), get_cache(tmp_path / "cache")
+    offline.cells[0].source, offline.cells[0].execution_count = "print('offline')", 1
+    cache.cache_notebook_bundle(CacheBundleIn(offline, "02_anogan"))
+    copies = [tmp_path / "en" / "01_vae.ipynb", tmp_path / "ja" / "02_anogan.ipynb"]
+    for copy in copies:
+        copy.parent.mkdir(exist_ok=True)
+        copy.write_text("{}")
+    with pytest.raises(SystemExit) as stop:
+        book_build.refuse_offline([("en", Path("01_vae.ipynb"), real), ("ja", Path("02_anogan.ipynb"), offline)],
+                                  tmp_path, cache)
+    message = str(stop.value.code)
+    assert "\n" not in message and message.startswith("book: not published: LECTURE_UTILS_DOWNLOAD=1")
+    assert "ja/02_anogan" in message and why in message and "1 page(s)" in message
+    assert [c.exists() for c in copies] == [True, False], "the refused page is executed again next time"
+    with pytest.raises(KeyError):    # ... and not taken from the cache: its downloads are tried again
+        cache.match_cache_notebook(offline)
+
+
+def test_a_build_with_the_real_data_or_without_the_opt_in_goes_on(monkeypatch, tmp_path):
+    real = [("en", Path(p), executed([line])) for p, line in [
+        ("00.ipynb", "capsule data: lecture (/synthetic/lecture/capsule) | digits: mnist"),
+        ("01.ipynb", "data: mvtec (/d/mvtec_capsule/capsule)"), ("02.ipynb", "source: mnist | train (4000, 1, 64, 64)")]]
+    monkeypatch.setenv("LECTURE_UTILS_DOWNLOAD", "1")
+    assert book_build.refuse_offline(real, tmp_path, None) is None
+    monkeypatch.delenv("LECTURE_UTILS_DOWNLOAD")
+    assert book_build.refuse_offline([("en", Path("01.ipynb"), executed(["data: synthetic (/d)"]))], tmp_path, None) is None
+
+
 def test_book_is_built():
     need(MANIFEST is not None, f"the book is not built ({HTML}): run `make book REDUCED=1`")
     assert MANIFEST["languages"] == ["ja", "en"]
@@ -249,6 +369,13 @@ def test_page_in_the_browser(page, site, lang, name):
     assert all(formulas), f"{formulas.count(False)} of {len(formulas)} formulas not typeset"
     text = page.js("document.querySelector('article').innerText")
     assert not lecture or ("HIDDEN CHECKS" not in text and "hidden_" not in text)   # guides document the marker
+    byline = page.js("(document.querySelector('.component-author') || {}).innerText")
+    assert byline == {"en": "By ", "ja": "著者 "}[lang] + book_author(), byline    # Sphinx's default: "Author name not set"
+    wide = page.js("[...document.querySelectorAll('div.cell_output pre')].filter(p => p.offsetParent)"
+                   ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.slice(0, 80))")
+    assert wide == [], f"output lines that scroll instead of wrapping: {wide}"
+    if name in MANIFEST.get("guides", []):
+        assert ("英語だけで書かれています" in text[:600]) == (lang == "ja"), "the ja book says its guides are English"
     SHOTS.mkdir(parents=True, exist_ok=True)
     shot = page.send("Page.captureScreenshot", format="png")["data"]
     (SHOTS / f"{lang}-{name}.png").write_bytes(base64.b64decode(shot))
@@ -268,8 +395,14 @@ def test_page_in_the_browser(page, site, lang, name):
         expected = solution_cells(lang, name) if MANIFEST["solutions"][lang] else 0
         assert folded == [False] * expected, "each solution folded, none shown, none missing"
         assert not page.js("[...document.querySelectorAll('details.model-answer')].some(d => d.open)")
-        if not MANIFEST["solutions"][lang]:
-            assert "BEGIN SOLUTION" not in text
+        everything = page.js("document.querySelector('article').textContent")   # folded parts too
+        assert not [m for m in ("BEGIN SOLUTION", "END SOLUTION", "# SOLUTION") if m in everything]
+        assert "double-click" not in everything and "ダブルクリック" not in everything
+        assert re.match(r"\d\d · \S", page.js("document.querySelector('article h1').innerText")), "one title pattern"
+        refs = page.js("(s => s ? [s.querySelectorAll('li').length, [...s.querySelectorAll('p')].filter(p => "
+                       "/^\\[\\d+\\]/.test(p.innerText) && !p.closest('li')).length] : null)([...document.querySelectorAll("
+                       "'article section')].find(s => /^(References|参考文献)/.test((s.querySelector('h2') || {}).innerText || '')))")
+        assert refs is None or (refs[0] >= 5 and refs[1] == 0), f"references as a list, one item each: {refs}"
 
     # the switch, from a section in the middle of the page, to the same section of the other language
     ids = page.js(SECTIONS)

@@ -5,6 +5,7 @@ import importlib.metadata
 import importlib.util
 import json
 import re
+import shutil
 import subprocess
 import sys
 from unittest import mock
@@ -142,13 +143,36 @@ def run_install_cell(monkeypatch, installed: bool, lang: str = "en", pip_exit: i
 
 
 @pytest.mark.parametrize("lang, words", [("en", "Could not install"), ("ja", "インストールできませんでした")])
-def test_a_failed_install_says_which_repository_and_tag_in_one_line(monkeypatch, capsys, lang, words):
-    with pytest.raises(SystemExit) as stop:
+def test_a_failed_install_says_which_repository_tag_and_why_in_one_line(monkeypatch, capsys, lang, words):
+    with pytest.raises(Exception) as stop:
         run_install_cell(monkeypatch, installed=False, lang=lang, pip_exit=1)
     repo, version = PYPROJECT["tool"]["lecture_utils"]["repository"], PYPROJECT["project"]["version"]
-    line = str(stop.value.code)
+    [line] = stop.value._render_traceback_()          # what IPython shows instead of a traceback
     assert "\n" not in line and words in line and repo in line and f"v{version}" in line
-    assert "Traceback" not in capsys.readouterr().out + line         # pip's output is not shown
+    assert "pip: Could not find a version that satisfies the requirement" in line       # pip's reason
+    assert not isinstance(stop.value, SystemExit)     # IPython prints a banner and a warning for those
+    assert "Traceback" not in capsys.readouterr().out + line         # the rest of pip's output is not shown
+
+
+def test_a_failed_install_in_a_kernel_is_one_line_with_gits_reason(monkeypatch, tmp_path):
+    """The install cell run for real in a kernel (pip, git), with github.com sent to a closed port:
+    one error line naming git's reason, no SystemExit banner, no warning, nothing else."""
+    pytest.importorskip("nbclient")
+    from conftest import closed_port_url, needs, run_in_kernel
+    needs(shutil.which("git") is not None, "git is not installed (pip clones the repository with it)")
+    nowhere = closed_port_url("/")
+    for key, value in {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{nowhere}.insteadOf",
+                       "GIT_CONFIG_VALUE_0": "https://github.com/", "GIT_TERMINAL_PROMPT": "0"}.items():
+        monkeypatch.setenv(key, value)
+    _, setup = first_cells("en", NAMES[0])
+    not_installed = ("import importlib.util\nfind = importlib.util.find_spec\n"
+                     "importlib.util.find_spec = lambda name, *a: None if name == 'lecture_utils' else find(name, *a)")
+    _, outputs = run_in_kernel(not_installed, "".join(setup["source"]), path=tmp_path, timeout=300)
+    [error] = outputs
+    assert error["output_type"] == "error" and len(error["traceback"]) == 1, outputs
+    line = error["traceback"][0]
+    assert line.startswith("Could not install lecture_utils") and "(pip: unable to access" in line, line
+    assert "127.0.0.1" in line and "SystemExit" not in line
 
 
 def test_install_cell_keeps_the_installed_packages(monkeypatch):

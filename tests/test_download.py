@@ -1,6 +1,8 @@
 """Downloads: the real gdown and torchvision against a local HTTP server (`conftest.LocalServer`);
 checking, unpacking, caching and loading run for real."""
 import gzip
+import re
+import sys
 import hashlib
 import io
 import struct
@@ -340,3 +342,95 @@ def test_a_stalled_mnist_download_times_out(server, monkeypatch, cache, stall):
     with pytest.raises(DownloadError) as err:
         download.mnist_root(download=True)
     assert time.perf_counter() - t0 < 5 and err.value.reason == "no answer within 0.5 s"
+
+
+# --- what a notebook shows: the wait announced, one line per failure, one line per bar ------------
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.mark.parametrize("stall", STALLS)
+def test_the_wait_is_announced_before_it_with_the_host_and_the_timeout(server, monkeypatch, cache, stall):
+    """The line is on stderr before the server is asked, so a silent server leaves no silent cell."""
+    server.files["/big.bin"] = b"x" * 200_000
+    monkeypatch.setattr(download, "TIMEOUT", 0.5)
+    monkeypatch.setenv(LECTURE.env, server.url(stall + LECTURE.filename))
+    seen = []        # (line, the server's requests so far)
+
+    class Stderr(io.StringIO):
+        def write(self, text):
+            seen.append((text, list(server.hits)))
+            return len(text)
+    monkeypatch.setattr(sys, "stderr", Stderr())
+    with pytest.raises(DownloadError):
+        download.fetch("lecture")
+    line, hits = seen[0]
+    host = server.url("/").split("/")[2]
+    assert hits == [] and line.startswith(f"Downloading {LECTURE.filename} from {host} ") and "0.5 s" in line
+
+
+def test_the_mnist_wait_names_the_mirrors(server, monkeypatch, cache, capsys):
+    serve_mnist(server, monkeypatch)
+    download.mnist_root(download=True)
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"Downloading MNIST from {server.url('/').split('/')[2]} ") and "60 s" in first
+
+
+def kernel_cells(*cells):
+    """``cells`` run in a real kernel (lecture_utils as installed); per cell, its error line(s) without
+    colours, the stream lines, and the bars saved."""
+    from conftest import run_in_kernel
+    shown = []
+    for outputs in run_in_kernel(*cells):
+        errors = [ANSI.sub("", line) for o in outputs if o["output_type"] == "error" for line in o["traceback"]]
+        streams = "".join(o["text"] for o in outputs if o["output_type"] == "stream").splitlines()
+        bars = [o["data"]["text/plain"] for o in outputs if o["output_type"] == "display_data"]
+        shown.append((errors, streams, bars))
+    return shown
+
+
+@pytest.mark.parametrize("choice, reason", [
+    ("lecture", "no network"), ("mvtec", "no network"), ("lecture", "no answer within 0.5 s")])
+def test_a_named_choice_that_cannot_be_downloaded_is_one_line_in_a_notebook(server, monkeypatch, choice, reason):
+    """DATA = "lecture" / "mvtec" (and "mnist") in a real kernel: the wait line, then one error line
+    (IPython shows `_render_traceback_`): no traceback, no chained causes."""
+    pytest.importorskip("nbclient")
+    url = server.url("/silent/x.zip") if "answer" in reason else closed_port_url()
+    monkeypatch.setenv(LECTURE.env, url)
+    monkeypatch.setenv(MVTEC_CAPSULE.env, url)
+    [(errors, streams, bars)] = kernel_cells(
+        "from lecture_utils.data import download, sources\ndownload.TIMEOUT = 0.5\n"
+        f"root, source = sources.capsule({choice!r})")
+    assert len(errors) == 1 and "\n" not in errors[0], errors
+    assert errors[0].startswith("DownloadError: could not download ") and f": {reason}. By hand: " in errors[0]
+    assert len(streams) == 1 and streams[0].startswith("Downloading ") and "0.5 s" in streams[0], streams
+    assert bars == []
+
+
+def test_a_forced_mnist_that_cannot_be_downloaded_is_one_line_in_a_notebook(monkeypatch):
+    pytest.importorskip("nbclient")
+    [(errors, _, _)] = kernel_cells(
+        "import torchvision\nfrom lecture_utils.data import sources\n"
+        f"torchvision.datasets.MNIST.mirrors = [{closed_port_url('/mnist/')!r}]\nsources.digits('mnist')")
+    assert len(errors) == 1 and errors[0].startswith("DownloadError: could not download MNIST: no network."), errors
+
+
+def test_a_dataset_error_is_one_line_in_ipython():
+    [line] = DatasetError("the folder /x has no train/good")._render_traceback_()
+    assert ANSI.sub("", line) == "DatasetError: the folder /x has no train/good"
+
+
+def test_download_bars_in_a_notebook_are_one_line_each(server, monkeypatch):
+    """gdown's and torchvision's bars (drawn by them on stderr) are kept as one finished line each;
+    their messages stay."""
+    pytest.importorskip("nbclient")
+    serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
+    serve_mnist(server, monkeypatch)
+    mirrors, resources = [server.url("/mnist/")], [tuple(r) for r in __import__("torchvision").datasets.MNIST.resources]
+    [(errors, streams, bars), (errors2, _, mnist_bars)] = kernel_cells(
+        "from lecture_utils.data import download\nfolder = download.fetch('lecture')",
+        f"import torchvision\ntorchvision.datasets.MNIST.mirrors = {mirrors!r}\n"
+        f"torchvision.datasets.MNIST.resources = {resources!r}\ndownload.mnist_root(download=True)")
+    assert errors == errors2 == []
+    assert len(bars) == 1 and "100%|" in bars[0] and "\r" not in bars[0], bars
+    assert not any("%|" in line for line in streams) and any(line.startswith("Downloading ") for line in streams)
+    assert len(mnist_bars) == len(download.MNIST_FILES) and all("100%|" in b for b in mnist_bars), mnist_bars

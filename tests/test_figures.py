@@ -145,19 +145,43 @@ def test_the_package_draws_text_progress_bars():
     assert not bad, bad
 
 
-def test_an_executed_progress_bar_is_saved_finished():
-    nbformat = pytest.importorskip("nbformat")
-    from nbclient import NotebookClient
-    cell = ("import torch\nfrom lecture_utils.anogan import dcgan, search\n"
-            "G, D = dcgan.Generator(z_dim=8, width=8), dcgan.Discriminator(width=8)\n"
-            "_ = search.latent_search(G, D, torch.rand(2, 1, 64, 64) * 2 - 1, search.SearchConfig(iterations=3))")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)], metadata={
-        "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
-    outputs = nb.cells[0].outputs
-    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
-    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    assert "100%" in text.split("\r")[-1] or "100%" in text.rstrip().splitlines()[-1], text
+def bar_outputs(outputs) -> list[dict]:
+    """The outputs that hold a progress bar (tqdm's ``NN%|``), streams and displays alike."""
+    return [o for o in outputs if "%|" in o.get("text", "") + o.get("data", {}).get("text/plain", "")]
+
+
+def test_an_executed_progress_bar_is_saved_as_one_finished_line():
+    """In a real kernel: the latent search's bar (and one updated hundreds of times, as the GAN's
+    ``set_postfix`` does each batch) is one output updated in place, saved at 100 %; a line printed
+    before it stays above it."""
+    pytest.importorskip("nbclient")
+    from conftest import run_in_kernel
+    search_cell = ("import torch\nfrom lecture_utils.anogan import dcgan, search\n"
+                   "G, D = dcgan.Generator(z_dim=8, width=8), dcgan.Discriminator(width=8)\n"
+                   "_ = search.latent_search(G, D, torch.rand(2, 1, 64, 64) * 2 - 1, search.SearchConfig(iterations=3))")
+    busy_cell = ("from lecture_utils.progress import bar\nprint('before the bar')\n"
+                 "with bar(total=300, desc='busy') as b:\n"
+                 "    for i in range(300):\n        b.set_postfix(step=i)\n        b.update()\n"
+                 "print('after the bar')")
+    searched, busy = run_in_kernel(search_cell, busy_cell, path=ROOT)
+    for outputs in (searched, busy):
+        assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+        [line] = bar_outputs(outputs)
+        assert line["output_type"] == "display_data", line
+        text = line["data"]["text/plain"]
+        assert "100%|" in text and "\n" not in text and "\r" not in text, text
+    assert "busy: 100%|" in busy[1]["data"]["text/plain"] and "step=299" in busy[1]["data"]["text/plain"]
+    assert [o.get("text") for o in busy if o["output_type"] == "stream"] == ["before the bar\n", "after the bar\n"]
+    assert busy.index(bar_outputs(busy)[0]) == 1, "the bar sits between the lines printed before and after it"
+
+
+def test_outside_a_kernel_the_bar_is_tqdms_text_on_stderr(capsys):
+    from lecture_utils import progress
+    assert not progress.in_kernel()
+    for _ in progress.bar(range(3), desc="loop"):
+        pass
+    err = capsys.readouterr().err
+    assert "\rloop: 100%|" in err and err.endswith("\n") and err.count("\n") == 1   # tqdm redraws with \r
 
 
 # calls whose value is the figure they already showed: a cell ending in one shows it twice (the
@@ -209,3 +233,33 @@ def test_no_cell_shows_its_line_or_figure_twice(path):
     bad = ["".join(c["source"]).strip().splitlines()[-1] for c in nb["cells"]
            if c["cell_type"] == "code" and shows_twice("".join(c["source"]))]
     assert not bad, f"end these cells with ';' (the line is printed, then shown again as the cell's value): {bad}"
+
+
+def test_the_t_sweep_shows_the_trend_of_t_at_least_1_and_t_0_apart():
+    """The 0.974 -> 0.969 fall from T to 2T fills a visible part of the axis; t = 0 (0.5 by
+    construction) is drawn apart, named in the legend, in ASCII."""
+    by_t = {0: 0.5, 1: 0.95, 10: 0.968, 25: 0.973, 50: 0.974, 100: 0.974, 200: 0.969}
+    fig = vae_plots.auroc_against_t(by_t, 0.962, 100, "pixel AUROC against t (42 test images, sigma = 4)")
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    assert (0.974 - 0.969) / (high - low) > 0.1, (low, high)     # was 0.01 of an axis from 0.5 to 0.97
+    assert low > 0.9 and high < 1.0
+    labels = ax.get_legend_handles_labels()[1]
+    apart = [label for label in labels if label.startswith("t = 0: 0.500")]
+    assert apart == ["t = 0: 0.500 (x_t = x_0, all pixels tie), below this scale"], labels
+    assert ax.get_xlabel() == "iteration t" and ax.get_ylabel() == "pixel AUROC" and "42 test images" in ax.get_title()
+    assert all(text.isascii() for text in labels + [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()])
+    line = next(line for line in ax.lines if line.get_label().startswith("kl projection"))
+    assert list(line.get_xdata()) == [1, 10, 25, 50, 100, 200], "t = 0 is not on the curve"
+
+
+def test_the_t_sweep_keeps_t_0_in_place_when_it_is_within_the_others():
+    """Reduced settings, an untrained VAE: every value near 0.5, so t = 0 sits on the axis, labelled."""
+    fig = vae_plots.auroc_against_t({0: 0.5, 1: 0.49, 2: 0.52, 4: 0.51}, 0.5, 2)
+    ax = fig.axes[0]
+    marker = next(line for line in ax.lines if line.get_label().startswith("t = 0"))
+    assert marker.get_label() == "t = 0: 0.500 (x_t = x_0, all pixels tie)" and list(marker.get_ydata()) == [0.5]
+    fig = vae_plots.auroc_against_t({0: 0.5, 1: 0.34, 2: 0.32, 5: 0.29, 10: 0.27}, 0.25, 5)   # the book's reduced run
+    ax = fig.axes[0]
+    assert ax.get_ylim()[1] < 0.4 and "t = 0: 0.500 (x_t = x_0, all pixels tie), above this scale" in \
+        ax.get_legend_handles_labels()[1]

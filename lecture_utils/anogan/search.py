@@ -15,10 +15,10 @@ import time
 from dataclasses import dataclass, field
 
 import torch
-from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
 from ..config import pick
 from ..messages import say
+from ..progress import bar as progress_bar
 from .score import SearchResult, anomaly_score, freeze, score_latents
 
 
@@ -90,7 +90,7 @@ def latent_search(G, D, images: torch.Tensor, cfg: SearchConfig | None = None, z
     t0 = time.perf_counter()
     zs, hists = [], []
     chunks = range(0, len(x_all), cfg.batch_size)
-    with tqdm(total=len(chunks) * cfg.iterations, desc=say("bar_search"), disable=not progress) as bar:
+    with progress_bar(total=len(chunks) * cfg.iterations, desc=say("bar_search"), disable=not progress) as bar:
         for i in chunks:
             z, h, _ = search_z(G, D, x_all[i:i + cfg.batch_size].to(device),
                                z0[i:i + cfg.batch_size].to(device), cfg, bar=bar)

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
 from ..checkpoint import (LastCheckpoint, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
                           resume_from, save_checkpoint, stop_names_last_checkpoint, tensor_identity)
 from ..config import pick, pick_device
 from ..messages import say, tell
+from ..progress import bar as progress_bar
 from .score import freeze, izi_f
 
 
@@ -170,7 +170,7 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
         last.epoch = epoch
 
     z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
-    bar = tqdm(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
+    bar = progress_bar(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
     epoch = start
     with stop_names_last_checkpoint("GAN", last, lambda: epoch):
         if partial is not None and state is None:
@@ -229,7 +229,7 @@ def train_encoder(E, G, D, images: torch.Tensor, cfg: EncoderConfig | None = Non
     steps = max(1, cfg.epochs * math.ceil(len(images) / cfg.batch_size))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if cfg.cosine else None
     history, t0 = {"loss": [], "lr": []}, time.perf_counter()
-    for epoch in tqdm(range(cfg.epochs), desc=say("bar_encoder"), disable=not progress):
+    for epoch in progress_bar(range(cfg.epochs), desc=say("bar_encoder"), disable=not progress):
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
         for idx in _batches(len(images), cfg.batch_size, gen):
             loss = loss_fn(E, G, D, images[idx].to(device), cfg.kappa)

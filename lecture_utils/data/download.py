@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
+from ..errors import OneLineError
 from ..messages import say
+from ..progress import one_line_bars
 from .mvtec import DatasetError
 
 COMPLETE = ".complete"   # written inside an unpacked folder once it is whole
@@ -33,9 +35,9 @@ TIMEOUT = 60.0           # seconds to wait for a server to connect or send the n
 COLAB_ROOT = Path("/content")   # what Colab's Files panel shows
 
 
-class DownloadError(OSError):
+class DownloadError(OneLineError, OSError):
     """A download or its check failed; ``reason`` says what (one clause), the message adds how to
-    go on by hand."""
+    go on by hand (a notebook shows it as one line)."""
 
     def __init__(self, message: str, reason: str | None = None):
         super().__init__(message)
@@ -145,6 +147,7 @@ def _download(archive: Archive, part: Path) -> None:
     (``part`` removed)."""
     drive = drive_id(archive.location())
     where = {"id": drive} if drive else {"url": archive.location()}
+    waiting(archive.filename, ["drive.google.com" if drive else archive.location()])
     try:
         import gdown
         limit = contextlib.nullcontext()
@@ -152,7 +155,7 @@ def _download(archive: Archive, part: Path) -> None:
             where["timeout"] = TIMEOUT
         else:
             limit = requests_timeout(TIMEOUT)
-        with limit, open(part, "wb") as out:
+        with limit, open(part, "wb") as out, one_line_bars():
             gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
     except BaseException as e:  # network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
@@ -161,6 +164,14 @@ def _download(archive: Archive, part: Path) -> None:
         reason = why(e)
         raise DownloadError(say("download_failed", what=archive.filename, reason=reason) + " "
                             + _manual(archive, part.with_name(archive.filename)), reason) from e
+
+
+def waiting(what: str, servers: list[str]) -> None:
+    """One line on stderr before a download starts: what, from which hosts, and how long a silent
+    server is waited for (else a server that never answers leaves the cell silent)."""
+    hosts = [urllib.parse.urlsplit(s).netloc or s for s in servers]
+    print(say("download_wait", what=what, host=", ".join(dict.fromkeys(hosts)), seconds=TIMEOUT),
+          file=sys.stderr, flush=True)
 
 
 def takes_timeout(function) -> bool:
@@ -476,8 +487,9 @@ def download_mnist(folder=None) -> Path:
     checked like any cache entry; failures become one DownloadError."""
     import torchvision
     cache = cache_dir(folder) / "mnist"
+    waiting("MNIST", torchvision.datasets.MNIST.mirrors)
     try:
-        with _socket_timeout(TIMEOUT):
+        with _socket_timeout(TIMEOUT), one_line_bars():
             torchvision.datasets.MNIST(str(cache), train=True, download=True)
         if find_mnist(cache, folder) is None:
             raise DatasetError(say("mnist_incomplete"))

@@ -23,13 +23,16 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..errors import OneLineError
+
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", "__macosx"}
 SPLITS = ("train", "test")
 
 
-class DatasetError(ValueError):
-    """A folder that is not a usable MVTec-layout data set; the message names the path."""
+class DatasetError(OneLineError, ValueError):
+    """A folder that is not a usable MVTec-layout data set; the message names the path (a notebook
+    shows it as one line)."""
 
 
 def _visible(path: Path) -> bool:

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
-from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
 from .. import config
 from ..messages import say
 from ..outputs import write_folder
+from ..progress import bar as progress_bar
 
 DEFECTS = ("crack", "faulty_imprint", "poke", "scratch", "squeeze")
 REF = 256            # geometry below is in pixels of a 256x256 image
@@ -381,7 +381,7 @@ def write_synthetic_capsule(out, spec: CapsuleSpec | None = None, progress: bool
     spec = spec or default_spec()
 
     def fill(tmp: Path) -> None:
-        for rel, mask_rel, kind, key in tqdm(_jobs(spec), desc=say("bar_synthetic"), disable=not progress):
+        for rel, mask_rel, kind, key in progress_bar(_jobs(spec), desc=say("bar_synthetic"), disable=not progress):
             image, mask = sample(np.random.default_rng([spec.seed, *key]), spec.size, kind)
             _save(tmp / rel, image)
             if mask_rel:

@@ -73,6 +73,41 @@ def energy_curves(energies: torch.Tensor, labels=None, title: str = "energy E(x_
     return fig
 
 
+def auroc_against_t(by_t: dict, plain: float, T: int, title: str = "pixel AUROC against t"):
+    """The pixel AUROC of the map |x_0 - x_t| against the iteration t (``by_t``: {t: AUROC}), the plain
+    residual's (dotted) and the lecture's T (dashed).  At t = 0, x_t = x_0: the map is 0, every pixel
+    ties and the AUROC is 1/2 by construction; that point is drawn apart (a marker on the lower edge,
+    named in the legend, when it lies below the rest), so the axis spans the values of t >= 1 and
+    their trend is readable."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    later = {t: v for t, v in by_t.items() if t > 0}
+    ax.plot(list(later), list(later.values()), marker="o", label="kl projection, map |x_0 - x_t|")
+    ax.axhline(plain, color="gray", linestyle=":", label="plain residual |x_0 - f_VAE(x_0)|")
+    ax.axvline(T, color="red", linestyle="--", label=f"lecture's T = {T}")
+    ax.margins(y=0.15)
+    if 0 in by_t:
+        _t0_apart(ax, by_t[0])
+    ax.set(title=title, xlabel="iteration t", ylabel="pixel AUROC")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _t0_apart(ax, value: float) -> None:
+    """The t = 0 point, named in the legend: in place if it lies within the axis, else a marker on the
+    edge it lies beyond (the axis keeps the range of the other points)."""
+    low, high = ax.get_ylim()
+    label = f"t = 0: {value:.3f} (x_t = x_0, all pixels tie)"
+    if low <= value <= high:
+        ax.plot([0], [value], marker="s", color="gray", linestyle="none", label=label)
+        return
+    below = value < low
+    ax.plot([0], [0 if below else 1], marker="v" if below else "^", color="gray", markersize=10, linestyle="none",
+            transform=ax.get_xaxis_transform(), clip_on=False,   # x in data, y on the axis' edge
+            label=f"{label}, {'below' if below else 'above'} this scale")
+    ax.set_ylim(low, high)
+
+
 def localization(x0, target, maps: dict, masks, titles=None, suptitle: str = "anomaly maps",
                  target_name: str = "x_T"):
     """Columns per image; rows: input, normal-looking image, one row per map of ``maps``

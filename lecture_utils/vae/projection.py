@@ -137,8 +137,8 @@ def project(model, x_0: torch.Tensor, config: ProjectionConfig | None = None, re
 def project_all(model, images: torch.Tensor, config: ProjectionConfig | None = None, batch_size: int = 32,
                 progress: bool = True) -> ProjectionResult:
     """:func:`project` over a whole set [N, C, H, W], ``batch_size`` images at a time (no trajectory)."""
-    from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
+    from ..progress import bar as progress_bar
     parts = [project(model, images[i:i + batch_size], config)
-             for i in tqdm(range(0, len(images), batch_size), desc=say("bar_projection"), disable=not progress)]
+             for i in progress_bar(range(0, len(images), batch_size), desc=say("bar_projection"), disable=not progress)]
     return ProjectionResult(torch.cat([p.x for p in parts]), torch.cat([p.x_hat for p in parts]),
                             torch.cat([p.energies for p in parts], 1), torch.cat([p.steps for p in parts]))

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm  # text bar: saved notebooks keep its 100 % (tqdm.auto saves a 0 % widget)
 
 from ..checkpoint import (LastCheckpoint, cache_file, check_finite, partial_path, resume_from, save_checkpoint,
                           stop_names_last_checkpoint, tensor_identity)
 from ..config import pick, pick_device, seed_everything
 from ..messages import tell
+from ..progress import bar as progress_bar
 from .model import VAE, vae_loss
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=
         last.epoch = epoch
 
     images = images.to(device)
-    bar = tqdm(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
+    bar = progress_bar(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
     epoch = start
     with stop_names_last_checkpoint("VAE", last, lambda: epoch, hint=" (try a lower --lr)"):
         if partial is not None and last.epoch is None:

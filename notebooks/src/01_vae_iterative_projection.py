@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown] lang="en"
-# # Lecture 1: anomaly detection by iterative projection with a VAE
+# # 01 · Anomaly detection by iterative projection with a VAE
 #
 # **Goal.** A variational autoencoder (VAE) trained only on *good* capsules reconstructs what a
 # good capsule looks like. Following Dehaene et al. (ICLR 2020), we move a test image x_0 step by
@@ -27,7 +27,7 @@
 # The algorithm itself (the energy, one update step, the loop over t) is written out in section 5;
 # data loading, training and the whole-test-set evaluation come from the `lecture_utils` package.
 # %% [markdown] lang="ja"
-# # 第1回: VAEを用いた反復射影による異常検知
+# # 01 · VAE を用いた反復射影による異常検知
 #
 # **目的** 正常なカプセル画像**だけ**で学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
 # 再構成します。Dehaeneら（ICLR 2020）に従い、テスト画像 x_0 を少しずつ動かして、VAEが説明できる画像
@@ -1144,14 +1144,7 @@ for t, value in by_t.items():
     print(f"t = {t:>3}: pixel AUROC {value:.3f}" + ("   <- the lecture's T" if t == T else ""))
 print(f"plain residual |x_0 - f_VAE(x_0)| on the same {len(part)} images: {plain:.3f}")
 print(f"change from t = T to t = 2T: {by_t[2 * T] - by_t[T]:+.3f}")
-fig, ax = plt.subplots(figsize=(6, 4))
-ax.plot(list(by_t), list(by_t.values()), marker="o", label="kl projection, map |x_0 - x_t|")
-ax.axhline(plain, color="gray", linestyle=":", label="plain residual |x_0 - f_VAE(x_0)|")
-ax.axvline(T, color="red", linestyle="--", label=f"lecture's T = {T}")
-ax.set_xlabel("iteration t")
-ax.set_ylabel("pixel AUROC")
-ax.set_title(f"pixel AUROC against t ({len(part)} test images, sigma = {sigma:g})")
-ax.legend()
+plots.auroc_against_t(by_t, plain, T, f"pixel AUROC against t ({len(part)} test images, sigma = {sigma:g})")
 plt.show()
 
 # %% [markdown] lang="en"
@@ -1233,20 +1226,14 @@ plt.show()
 # with the closest normal image the model can make", to a GAN.
 #
 # ## References
-# [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal
-# data manifold for anomaly localization", ICLR 2020.
-# [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
-# [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
-# for unsupervised anomaly detection", CVPR 2019; and P. Bergmann, K. Batzner, M. Fauser,
-# D. Sattlegger, C. Steger, IJCV 2021 (the PRO score).
-# [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error
-# visibility to structural similarity" (SSIM), IEEE TIP 2004.
-# [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
-# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
-# framework for anomaly detection and localization", ICPR Workshops 2021.
-# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
-# industrial anomaly detection" (PatchCore), CVPR 2022.
-# [8] The original lecture: MPRG, "繰り返し処理による異常検知" (MPRGDeepLearningLectureNotebook).
+# - [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal data manifold for anomaly localization", ICLR 2020.
+# - [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
+# - [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset for unsupervised anomaly detection", CVPR 2019; and P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, IJCV 2021 (the PRO score).
+# - [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error visibility to structural similarity" (SSIM), IEEE TIP 2004.
+# - [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
+# - [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling framework for anomaly detection and localization", ICPR Workshops 2021.
+# - [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in industrial anomaly detection" (PatchCore), CVPR 2022.
+# - [8] The original lecture: MPRG, "繰り返し処理による異常検知" (MPRGDeepLearningLectureNotebook).
 # %% [markdown] lang="ja"
 # ## 10. まとめ、限界、次に学ぶこと
 #
@@ -1283,17 +1270,11 @@ plt.show()
 # 第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
 #
 # ## 参考文献
-# [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal
-# data manifold for anomaly localization", ICLR 2020.
-# [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
-# [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset
-# for unsupervised anomaly detection", CVPR 2019; P. Bergmann, K. Batzner, M. Fauser,
-# D. Sattlegger, C. Steger, IJCV 2021（PRO スコア）。
-# [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error
-# visibility to structural similarity"（SSIM）、IEEE TIP 2004.
-# [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
-# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
-# framework for anomaly detection and localization", ICPR Workshops 2021.
-# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
-# industrial anomaly detection"（PatchCore）、CVPR 2022.
-# [8] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。
+# - [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal data manifold for anomaly localization", ICLR 2020.
+# - [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
+# - [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset for unsupervised anomaly detection", CVPR 2019; P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, IJCV 2021（PRO スコア）。
+# - [4] Z. Wang, A. C. Bovik, H. R. Sheikh, E. P. Simoncelli, "Image quality assessment: from error visibility to structural similarity"（SSIM）、IEEE TIP 2004.
+# - [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
+# - [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling framework for anomaly detection and localization", ICPR Workshops 2021.
+# - [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in industrial anomaly detection"（PatchCore）、CVPR 2022.
+# - [8] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。

@@ -1004,20 +1004,14 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # them) and check the miss rate on the few defects you have, as exercise 2 did.
 #
 # ## References
-# [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly
-# detection with generative adversarial networks to guide marker discovery", IPMI 2017.
-# [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast
-# unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
-# [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional
-# generative adversarial networks" (DCGAN), ICLR 2016.
-# [4] I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014.
-# [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版, 2019, 第6章.
-# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
-# framework for anomaly detection and localization", ICPR Workshops 2021.
-# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
-# industrial anomaly detection" (PatchCore), CVPR 2022.
-# [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection
-# dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
+# - [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly detection with generative adversarial networks to guide marker discovery", IPMI 2017.
+# - [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
+# - [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional generative adversarial networks" (DCGAN), ICLR 2016.
+# - [4] I. Goodfellow et al., "Generative adversarial nets", NeurIPS 2014.
+# - [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版, 2019, 第6章.
+# - [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling framework for anomaly detection and localization", ICPR Workshops 2021.
+# - [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in industrial anomaly detection" (PatchCore), CVPR 2022.
+# - [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
 
 # %% [markdown] lang="ja"
 # ## 9. 第1回と第2回の比較
@@ -1054,17 +1048,11 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # 行ったとおりです。
 #
 # ## 参考文献
-# [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly
-# detection with generative adversarial networks to guide marker discovery", IPMI 2017.
-# [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast
-# unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
-# [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional
-# generative adversarial networks" (DCGAN), ICLR 2016.
-# [4] I. Goodfellow ら、"Generative adversarial nets", NeurIPS 2014.
-# [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版、2019年、第6章。
-# [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling
-# framework for anomaly detection and localization", ICPR Workshops 2021.
-# [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in
-# industrial anomaly detection" (PatchCore), CVPR 2022.
-# [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection
-# dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
+# - [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly detection with generative adversarial networks to guide marker discovery", IPMI 2017.
+# - [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
+# - [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional generative adversarial networks" (DCGAN), ICLR 2016.
+# - [4] I. Goodfellow ら、"Generative adversarial nets", NeurIPS 2014.
+# - [5] 小川雄太郎『つくりながら学ぶ! PyTorchによる発展ディープラーニング』マイナビ出版、2019年、第6章。
+# - [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling framework for anomaly detection and localization", ICPR Workshops 2021.
+# - [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in industrial anomaly detection" (PatchCore), CVPR 2022.
+# - [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
