@@ -870,7 +870,21 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # Both compare x with "the closest normal image the model can make", and both fail in the same way:
 # whatever the model cannot reproduce on *normal* images (lecture 1: the print; here: unusual but
 # normal handwriting) looks anomalous too.
+
+# %% [markdown] lang="ja"
+# ## 9. 第1回と第2回の比較
 #
+# | | 第1回：VAE + 反復射影 | 第2回：AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
+# | 探索する場所 | 画像の中：$x_t$ を画素ごとに動かす | 潜在空間：$z$ を動かす（または E を1回通す） |
+# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
+# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam `SEARCH.iterations` ステップ（通常の設定では 50）、または E を1回 |
+# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
+#
+# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも再現できないもの（第1回：印字、ここ：珍しいが正常な筆跡）も異常に見えてしまうのです。
+
+# %% [markdown] lang="en"
 # ## 10. Summary, limitations and next steps
 #
 # **What we learned.** A GAN trained on normal data only can be turned into an anomaly detector by
@@ -909,18 +923,6 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
 
 # %% [markdown] lang="ja"
-# ## 9. 第1回と第2回の比較
-#
-# | | 第1回：VAE + 反復射影 | 第2回：AnoGAN / f-AnoGAN |
-# |---|---|---|
-# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
-# | 探索する場所 | 画像の中：$x_t$ を画素ごとに動かす | 潜在空間：$z$ を動かす（または E を1回通す） |
-# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
-# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam `SEARCH.iterations` ステップ（通常の設定では 50）、または E を1回 |
-# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
-#
-# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも再現できないもの（第1回：印字、ここ：珍しいが正常な筆跡）も異常に見えてしまうのです。
-#
 # ## 10. まとめ、限界、次に学ぶこと
 #
 # **学んだこと**　正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで異常検知器になります。スコアは画素の残差と識別器の特徴の差を組み合わせたものです。難しいのは GAN の学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は1回の順伝播で済みます。
