@@ -523,6 +523,53 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
       "encoder + 30 steps 0.957")
 
 # %% [markdown] lang="en"
+# ## 8. Explorer: watch the search
+#
+# Pick a test image and a search step: G(z) moves from its random start towards the closest image
+# G can draw (a 7 or an 8, once G is well trained).
+# Without ipywidgets (or in a headless run) you see the last step of the first image. The path is
+# the very search that was scored (same starting z); the score A(x) printed above is the lowest L
+# along it, so it can be slightly below the L shown at the last step.
+
+# %% [markdown] lang="ja"
+# ## 8. エクスプローラ：探索の様子を見る
+#
+# テスト画像と探索ステップを選ぶと、G(z) がランダムな出発点から、G が描ける最も近い画像（G が十分に学習していれば 7 か 8）へ動いていく様子が見られます。ipywidgets がない環境（やヘッドレス実行）では、最初の画像の最終ステップを表示します。この経路は採点した探索そのもの（同じ出発点 z）です。上に表示したスコア A(x) は経路上で最も低い L なので、最後のステップで表示される L より少し低いことがあります。
+
+# %%
+few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
+plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
+                  every=every, iterations=SEARCH.iterations, labels=y_test[few]);
+
+# %% [markdown] lang="en"
+# ## 9. Lecture 1 and lecture 2 side by side
+#
+# | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | what is trained | one VAE (encoder + decoder), one loss, stable | G and D against each other (a balance that can tip), then an encoder |
+# | where the search happens | in the image: $x_t$ moves, pixel by pixel | in the latent space: $z$ moves (or one pass of E) |
+# | what it finds | *where* the defect is (a pixel map), and whether there is one | *whether* the image is anomalous (one score per image); the residual map is a by-product |
+# | cost per test image | $T$ gradient steps through the VAE | `SEARCH.iterations` Adam steps through G and D (50 in the full settings), or one pass of E |
+# | needs | good images only, aligned objects | good images only; here a small, centred digit |
+#
+# Both compare x with "the closest normal image the model can make", and both fail in the same way:
+# whatever the model cannot reproduce on *normal* images (lecture 1: the print; here: unusual but
+# normal handwriting) looks anomalous too.
+
+# %% [markdown] lang="ja"
+# ## 9. 第1回と第2回の比較
+#
+# | | 第1回：VAE + 反復射影 | 第2回：AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
+# | 探索する場所 | 画像の中：$x_t$ を画素ごとに動かす | 潜在空間：$z$ を動かす（または E を1回通す） |
+# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
+# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam `SEARCH.iterations` ステップ（通常の設定では 50）、または E を1回 |
+# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
+#
+# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも再現できないもの（第1回：印字、ここ：珍しいが正常な筆跡）も異常に見えてしまうのです。
+
+# %% [markdown] lang="en"
 # ## 7. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
@@ -836,53 +883,6 @@ plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
 # encoder's AUROCs with the reference on real MNIST (`docs/results.md`: encoder 0.948).
 # %% [markdown] lang="ja"
 # **発展課題（任意、採点なし）**　課題3の `ziz_loss` を `izi_f` の代わりに使って、2つ目のエンコーダを学習しましょう。`gan_train.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))` と専用のキャッシュのパス（例：`cache_file("anogan/encoder-ziz", ...)`）を渡し、`encoder_scores` でテストセットを採点して、同じデータで 6節に表示された izi_f のエンコーダの AUROC と比べます。AUROC を測り、正常なテスト画像の再構成 G(E(x)) を数枚見てください（`plots.plot_reconstructions`）。ziz のエンコーダは本物の数字を同じくらい再現できるでしょうか。あるいは `DIGITS` の数字を変え（例：正常 1 と 4、異常 9）、探索とエンコーダの AUROC を実物の MNIST での参考値（`docs/results.md`: エンコーダ 0.948）と比べましょう。
-
-# %% [markdown] lang="en"
-# ## 8. Explorer: watch the search
-#
-# Pick a test image and a search step: G(z) moves from its random start towards the closest image
-# G can draw (a 7 or an 8, once G is well trained).
-# Without ipywidgets (or in a headless run) you see the last step of the first image. The path is
-# the very search that was scored (same starting z); the score A(x) printed above is the lowest L
-# along it, so it can be slightly below the L shown at the last step.
-
-# %% [markdown] lang="ja"
-# ## 8. エクスプローラ：探索の様子を見る
-#
-# テスト画像と探索ステップを選ぶと、G(z) がランダムな出発点から、G が描ける最も近い画像（G が十分に学習していれば 7 か 8）へ動いていく様子が見られます。ipywidgets がない環境（やヘッドレス実行）では、最初の画像の最終ステップを表示します。この経路は採点した探索そのもの（同じ出発点 z）です。上に表示したスコア A(x) は経路上で最も低い L なので、最後のステップで表示される L より少し低いことがあります。
-
-# %%
-few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
-                  every=every, iterations=SEARCH.iterations, labels=y_test[few]);
-
-# %% [markdown] lang="en"
-# ## 9. Lecture 1 and lecture 2 side by side
-#
-# | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
-# |---|---|---|
-# | what is trained | one VAE (encoder + decoder), one loss, stable | G and D against each other (a balance that can tip), then an encoder |
-# | where the search happens | in the image: $x_t$ moves, pixel by pixel | in the latent space: $z$ moves (or one pass of E) |
-# | what it finds | *where* the defect is (a pixel map), and whether there is one | *whether* the image is anomalous (one score per image); the residual map is a by-product |
-# | cost per test image | $T$ gradient steps through the VAE | `SEARCH.iterations` Adam steps through G and D (50 in the full settings), or one pass of E |
-# | needs | good images only, aligned objects | good images only; here a small, centred digit |
-#
-# Both compare x with "the closest normal image the model can make", and both fail in the same way:
-# whatever the model cannot reproduce on *normal* images (lecture 1: the print; here: unusual but
-# normal handwriting) looks anomalous too.
-
-# %% [markdown] lang="ja"
-# ## 9. 第1回と第2回の比較
-#
-# | | 第1回：VAE + 反復射影 | 第2回：AnoGAN / f-AnoGAN |
-# |---|---|---|
-# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
-# | 探索する場所 | 画像の中：$x_t$ を画素ごとに動かす | 潜在空間：$z$ を動かす（または E を1回通す） |
-# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
-# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam `SEARCH.iterations` ステップ（通常の設定では 50）、または E を1回 |
-# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
-#
-# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも再現できないもの（第1回：印字、ここ：珍しいが正常な筆跡）も異常に見えてしまうのです。
 
 # %% [markdown] lang="en"
 # ## 10. Summary, limitations and next steps
