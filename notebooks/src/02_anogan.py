@@ -85,11 +85,11 @@ if USE_DRIVE:
 # **From lecture 1.** There a VAE learned good capsules, and a test image was *moved* (the iterative
 # projection) toward an image the VAE explains; the pixels that moved were the defect. AnoGAN keeps
 # the idea "compare x with the closest normal image the model can make" but changes where the search
-# happens: not in the image, but in the generator's latent space z. Section 9 compares the two
+# happens: not in the image, but in the generator's latent space z. Section 8 compares the two
 # methods side by side. The ROC curve and the AUROC were introduced in lecture 1, section 7.
 
 # %% [markdown] lang="ja"
-# **第1回からのつながり**　第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ**動かし**ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で探します。9節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
+# **第1回からのつながり**　第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ**動かし**ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で探します。8節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
 
 # %% [markdown] lang="en"
 # ## 1. Data: normal 7s and 8s, anomalous 2s
@@ -319,10 +319,10 @@ plots.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by e
 # %% [markdown] lang="en"
 # A(x) and the search, written out: `anomaly_score` and `search_z` have the names, arguments and
 # results of the package's functions (a test keeps each equal to its twin). Every figure of sections
-# 4 and 5, and the explorer of section 8, show this run; the package's `latent_search` does this for
+# 4 and 5, and the explorer of section 7, show this run; the package's `latent_search` does this for
 # the whole test set (in chunks, with optional restarts).
 # %% [markdown] lang="ja"
-# A(x) と探索を書き下します。`anomaly_score` と `search_z` は、パッケージの同名の関数と名前・引数・戻り値が同じです（テストで両者が一致することを確かめています）。4節と 5節の図、8節のエクスプローラはすべてこの実行結果です。パッケージの `latent_search` はこれをテストセット全体に対して行います（分割して、必要なら複数の初期値から）。
+# A(x) と探索を書き下します。`anomaly_score` と `search_z` は、パッケージの同名の関数と名前・引数・戻り値が同じです（テストで両者が一致することを確かめています）。4節と 5節の図、7節のエクスプローラはすべてこの実行結果です。パッケージの `latent_search` はこれをテストセット全体に対して行います（分割して、必要なら複数の初期値から）。
 
 # %%
 # core: anomaly_score
@@ -523,7 +523,7 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
       "encoder + 30 steps 0.957")
 
 # %% [markdown] lang="en"
-# ## 8. Explorer: watch the search
+# ## 7. Explorer: watch the search
 #
 # Pick a test image and a search step: G(z) moves from its random start towards the closest image
 # G can draw (a 7 or an 8, once G is well trained).
@@ -532,7 +532,7 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
 # along it, so it can be slightly below the L shown at the last step.
 
 # %% [markdown] lang="ja"
-# ## 8. エクスプローラ：探索の様子を見る
+# ## 7. エクスプローラ：探索の様子を見る
 #
 # テスト画像と探索ステップを選ぶと、G(z) がランダムな出発点から、G が描ける最も近い画像（G が十分に学習していれば 7 か 8）へ動いていく様子が見られます。ipywidgets がない環境（やヘッドレス実行）では、最初の画像の最終ステップを表示します。この経路は採点した探索そのもの（同じ出発点 z）です。上に表示したスコア A(x) は経路上で最も低い L なので、最後のステップで表示される L より少し低いことがあります。
 
@@ -542,7 +542,7 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
                   every=every, iterations=SEARCH.iterations, labels=y_test[few]);
 
 # %% [markdown] lang="en"
-# ## 9. Lecture 1 and lecture 2 side by side
+# ## 8. Lecture 1 and lecture 2 side by side
 #
 # | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
 # |---|---|---|
@@ -557,7 +557,7 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # normal handwriting) looks anomalous too.
 
 # %% [markdown] lang="ja"
-# ## 9. 第1回と第2回の比較
+# ## 8. 第1回と第2回の比較
 #
 # | | 第1回：VAE + 反復射影 | 第2回：AnoGAN / f-AnoGAN |
 # |---|---|---|
@@ -570,7 +570,7 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも再現できないもの（第1回：印字、ここ：珍しいが正常な筆跡）も異常に見えてしまうのです。
 
 # %% [markdown] lang="en"
-# ## 7. Exercises
+# ## 9. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
 # "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
@@ -584,7 +584,7 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # share allows (one more normal score above t would be too many). Any t from the lowest such
 # threshold, a normal score, up to the next higher normal score flags the same images: each is right.
 # %% [markdown] lang="ja"
-# ## 7. 課題
+# ## 9. 課題
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
 #
