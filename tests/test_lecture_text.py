@@ -235,7 +235,9 @@ def test_japanese_in_code_has_no_stray_spaces():
     book = ast.parse((ROOT / "book" / "build.py").read_text(encoding="utf-8"))
     text = next(ast.literal_eval(node.value) for node in book.body
                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "TEXT")
-    shown = [*_catalogue().values(), *map(style.rendered_text, text["ja"].values()),
+    from lecture_utils.messages import MESSAGES
+    sentences = [MESSAGES[key]["ja"].format(detail="例です。", hint="例です。") for key in ("check_plausible", "check_right")]
+    shown = [*_catalogue().values(), *sentences, *map(style.rendered_text, text["ja"].values()),
              style.rendered_text(build.GPU_HINT["ja"]), build.INSTALL_FAILED["ja"]]
     assert [s for line in shown for s in style.stray_spaces(line)] == []
     assert [p for line in [*text["ja"].values(), build.GPU_HINT["ja"]] for p in style.problems(line)] == []
