@@ -209,3 +209,17 @@ def test_no_cell_shows_its_line_or_figure_twice(path):
     bad = ["".join(c["source"]).strip().splitlines()[-1] for c in nb["cells"]
            if c["cell_type"] == "code" and shows_twice("".join(c["source"]))]
     assert not bad, f"end these cells with ';' (the line is printed, then shown again as the cell's value): {bad}"
+
+
+def test_notebook_0s_detector_figure_shows_scores_by_type_and_where_good_images_look_unusual():
+    from lecture_utils.data import plots as data_plots
+    defects = ["crack", "good", "good", "poke", "good"]
+    scores, maps = torch.tensor([3.0, 1.0, 1.5, 1.2, 0.5]), torch.rand(5, 16, 16)
+    fig = data_plots.show_scores_by_type(scores, maps, defects, "Distance to the mean image")
+    left, right = fig.axes[:2]
+    assert [t.get_text() for t in left.get_xticklabels()] == ["good", "crack", "poke"]   # good first
+    assert left.get_xlabel() and left.get_ylabel() == "image score"
+    dashed = [line for line in left.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_ydata()[0] == 1.5            # the highest good score
+    assert maps_without_scale(fig) == [] and right.images                 # the good images' mean map, with its scale
+    assert torch.allclose(torch.tensor(right.images[0].get_array()), maps[[1, 2, 4]].mean(0))

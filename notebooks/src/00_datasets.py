@@ -348,6 +348,53 @@ def judge(answer, collected, share):
 # **解答例**：いいえ。最も大きい種類の割合 `largest_share` でも画像のごく一部で、ほかの種類はそれより小さくなります。検出器は多数の正常な画素の中から少数の欠陥の画素を見つけなければなりません。そのため講義では、画像ごとに1つの数だけでなく、マップを画素ごとに評価し、位置の特定を画素 AUROC で判定します。
 
 # %% [markdown] lang="en"
+# **Experiment (about 10 minutes, not graded): the simplest detector.** *Goal: see how far "normal
+# is the mean image" goes, and where it fails.* The cell below scores every test capsule by how far
+# its pixels are from normal: its map $|x - \mu| / (\sigma + 0.1)$ compares each pixel with the mean
+# μ and the standard deviation σ of the training images (section 3's figure; the added $0.1$ keeps the
+# nearly constant background from dividing by almost zero), and the image's score is the mean of the map's
+# 50 largest values. The figure's title gives this run's image and pixel AUROC; the left panel shows
+# each test image's score in the column of its type, the highest score of a good image dashed; the
+# right panel, where good test capsules get high values. Which defect types rise above the dashed
+# line, and which stay among the good capsules? Are they the types that cover the largest share of
+# the image (exercise 2)? Where do good capsules look unusual to this detector, and why?
+# %% [markdown] lang="ja"
+# **実験（約10分、採点なし）：いちばん単純な検出器**　目標：「正常とは平均の画像のこと」と考えてどこまで検出できるか、どこで失敗するかを確かめる。下のセルは、各テスト画像の画素が正常からどれだけ離れているかでスコアを付けます。マップ $|x - \mu| / (\sigma + 0.1)$ は、各画素を学習画像の平均 μ と標準偏差 σ（3節の図）と比べたものです（$0.1$ を足すのは、ほとんど変化しない背景でほぼ 0 で割らないためです）。画像のスコアは、マップの大きい方から50個の値の平均です。図のタイトルには、この実行の画像単位と画素単位の AUROC が表示されます。左の図は各テスト画像のスコアを種類ごとの列に点で示し、正常画像のスコアの最大値を破線で示します。右の図は、正常なテスト画像でマップの値が大きくなる場所です。破線より上に出る欠陥の種類はどれで、正常なカプセルに紛れてしまう種類はどれでしょうか。それは画像に占める割合が大きい種類（課題2）と同じでしょうか。この検出器から見て、正常なカプセルはどこが「いつもと違う」のでしょうか。それはなぜでしょうか。
+
+# %%
+# the simplest detector: each pixel against the mean and the spread of the normal training images
+from lecture_utils.metrics import auroc, pixel_auroc
+
+mean, std = train.images.mean(0), train.images.std(0)       # [3, H, W]: mu and sigma of section 3's figure
+maps = ((test.images - mean).abs() / (std + 0.1)).mean(1)   # [N, H, W]: |x - mu| / (sigma + 0.1), channels averaged
+scores = maps.flatten(1).topk(50, dim=1).values.mean(1)     # [N]: the mean of each map's 50 largest values
+fig = plots.show_scores_by_type(scores, maps, test.defects, f"Distance to the mean image ({source}): image AUROC "
+                                f"{auroc(test.labels, scores):.3f}, pixel AUROC {pixel_auroc(test.masks, maps):.3f}")
+plt.show()
+
+# %% [markdown] lang="en"
+# **Your answer:** (double-click this cell and write here)
+# %% [markdown] lang="ja"
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
+# %% [markdown] lang="en"
+# <!-- SOLUTION -->
+# **Model answer.** Read the figure of your run. Defects that change the capsule's outline or many pixels rise above the dashed line; small or faint ones stay among the good capsules, because a few changed pixels weigh little against the variation of a good capsule's outline and print. So the share of the image (exercise 2) is not all: what counts is how much a defect differs from the spread of normal pixels at its place. The right panel is bright along the outline and the print, where section 3's spread is largest: a capsule shifted or tilted a little differs there from the *mean* capsule though it is normal. A better detector compares an image with the *closest* normal image rather than with the average one, so that a shift is not an anomaly; lecture 1 builds that closest normal image with a VAE (and moves the test image towards it), lecture 2 with a GAN.
+# %% [markdown] lang="ja"
+# <!-- SOLUTION -->
+# **解答例**：自分の実行の図を読みましょう。カプセルの輪郭を変える欠陥や多くの画素を変える欠陥は破線より上に出ます。小さい欠陥や薄い欠陥は正常なカプセルに紛れます。変わった画素が少ないと、正常なカプセルでも輪郭や印字がばらつく分に比べて、スコアにほとんど効かないからです。つまり画像に占める割合（課題2）だけでは決まらず、欠陥がその場所の正常な画素のばらつきに比べてどれだけ違うかが効きます。右の図は輪郭と印字に沿って明るくなります。3節の図でばらつきが最も大きい場所です。少しずれたり傾いたりしたカプセルは、正常でも、そこで**平均の**カプセルと違って見えます。よりよい検出器は、画像を平均の画像ではなく**最も近い**正常画像と比べ、ずれを異常と見なさないようにします。第1回は VAE でその最も近い正常画像を作り（テスト画像をそこへ動かし）、第2回は GAN で作ります。
+
+# %% [markdown] lang="en"
+# **Stretch task (optional, not graded).** Compare each test image with its *nearest* training image
+# instead of the mean: `torch.cdist(test.images.flatten(1), train.images.flatten(1)).min(1).values` is
+# each test image's distance to the closest good training image. Is its AUROC against `test.labels`
+# higher than the mean image's? (Lectures 1 and 2 build the same idea with a model, which can also
+# make normal images that are not in the training set.) Or run the cell above on the digits of
+# section 4 (`sets.train.images`, `sets.test.images`, `sets.test.labels`): which digits score highest,
+# and what does that suggest for lecture 2?
+# %% [markdown] lang="ja"
+# **発展課題（任意、採点なし）**　平均の画像の代わりに、各テスト画像を**最も近い**学習画像と比べてみましょう。`torch.cdist(test.images.flatten(1), train.images.flatten(1)).min(1).values` は、各テスト画像から最も近い正常な学習画像までの距離です。`test.labels` に対するその AUROC は、平均の画像を使った場合より高いでしょうか（第1回と第2回は同じ考えをモデルで実現します。モデルなら、学習セットにない正常画像も作れます）。あるいは上のセルを4節の数字（`sets.train.images`、`sets.test.images`、`sets.test.labels`）で実行してみましょう。どの数字のスコアが高くなり、それは第2回について何を示しているでしょうか。
+
+# %% [markdown] lang="en"
 # ## Summary
 #
 # - Unsupervised anomaly detection trains on normal data only; labels and masks serve only to
@@ -356,6 +403,9 @@ def judge(answer, collected, share):
 #   `lecture_utils.data.mvtec` reads any such folder into images, labels, masks and types.
 # - Offline, the synthetic capsule and scikit-learn's digits stand in for MVTec AD and MNIST; the
 #   same code runs on the real data once it is downloaded.
+# - The simplest detector, each pixel against the mean normal image, finds defects that change many
+#   pixels but also flags normal variation (a shift, a tilt): the lectures compare an image with the
+#   closest normal image a model can make instead.
 #
 # Next: the VAE lecture learns a model of the normal capsules and localises defects.
 
@@ -365,5 +415,6 @@ def judge(answer, collected, share):
 # - 教師なし異常検知は正常データだけで学習します。ラベルとマスクは評価にだけ使います。
 # - ここで使う画像データはすべて MVTec 形式（`train/good`, `test/<種類>`, `ground_truth`）で、`lecture_utils.data.mvtec` はそのようなフォルダを画像・ラベル・マスク・種類として読み込みます。
 # - オフラインでは、合成カプセルと scikit-learn の数字が MVTec AD と MNIST の代わりになります。実データをダウンロードすれば、同じコードがそのまま実データで動きます。
+# - 画素ごとに平均の正常画像と比べるだけの最も単純な検出器は、多くの画素を変える欠陥は見つけますが、正常なばらつき（ずれや傾き）も異常と判定します。講義では代わりに、モデルが作れる最も近い正常画像と比べます。
 #
 # 次は VAE の講義です。正常なカプセルのモデルを学習し、欠陥の位置を特定します。
