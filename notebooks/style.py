@@ -54,6 +54,8 @@ GLOSSARY = {
     "画素": ("ピクセル",),
     "学習": ("訓練",),
     "層": ("レイヤー", "レイヤ"),
+    "カプセルの実データ": ("実物のカプセル",),   # "the real capsule": a data set's name (tests/test_results_text.py)
+    "MNIST": ("実物の MNIST", "本物の MNIST"),
 }
 VARIANTS = {v: term for term, variants in GLOSSARY.items() for v in variants}
 # Japanese: CJK punctuation 、。「」 and the full-width space, kana, kanji, full-width forms （）：
@@ -79,22 +81,27 @@ ORDINAL_SPACE = re.compile(r"(?<=第) (?=\d)")
 ITALIC = re.compile(r"(?<![*\\])\*(?![*\s])([^*\n]+?)(?<![\s*])\*(?!\*)"
                     r"|(?<![A-Za-z0-9_\\])_(?![_\s])([^_\n]+?)(?<!\s)_(?![A-Za-z0-9_])")
 # a bold label that ends with a period: **注意。** or **注意.** (then a space: the label of a paragraph)
-BOLD_PERIOD = re.compile(r"\*\*(?!\s)([^*\n]+?)[。.]\*\*")   # (an opening ** is followed by no space)
+# (every bold span is matched, left to right, so that a closing ** never pairs with the next opening one)
+BOLD_PERIOD = re.compile(r"\*\*([^*\n]+?)\*\*")
 # a space between two Japanese characters (「ダウンロード し」), outside `code` and $math$
 JA_SPACE = re.compile(rf"(?<=[{JA}])[ \t]+(?=[{JA}])")
 # a Japanese letter touching a Latin word, `code` or $math$ (through ** of bold): 「VAEを」「を`x`」
 LATIN_AFTER_JA = re.compile(rf"(?<=[{JA_LETTER}])(?=(?:\*\*)?[0-9_(]*[{LATIN}{WORD}])")
 JA_AFTER_LATIN = re.compile(rf"((?:[{LATIN}][0-9_]*|{WORD})[)\]]*(?:\*\*)?)(?=[{JA_LETTER}])")
 # an ASCII colon after Japanese (through the ** of a bold label), a full-width one that ends a bold
-# label (it goes after the label), and the spaces after either: 「目標: 読む」「**注意：** 次」 -> 「目標：読む」「**注意**：次」
-COLON = re.compile(rf"(?<=[{JA}])(\*\*)?:(\*\*)?[ \t]*|(?<=[{JA}])：(\*\*)[ \t]*|：[ \t]+")
+# label (it goes after the label), an ASCII one before Japanese, and the spaces after any of them:
+# 「目標: 読む」「**注意：** 次」「`DATA`: 選ぶ」 -> 「目標：読む」「**注意**：次」「`DATA`：選ぶ」
+COLON = re.compile(rf"(?<=[{JA}])(\*\*)?:(\*\*)?[ \t]*|(?<=[{JA}])：(\*\*)[ \t]*|：[ \t]+"
+                   rf"|(?<=[^\s:*])(\*\*)?:(\*\*)?[ \t]+(?=[{JA}])")   # and 「`x`: 説明」 -> 「`x`：説明」
 
 
 def _bold_without_period(m: re.Match) -> str:
     """``**X。**``: ``**X**`` before a space or a line's end (a label), ``**X**。`` before other text
-    (a bold sentence keeps its 。)."""
-    after = m.string[m.end():m.end() + 1]
-    return f"**{m.group(1)}**" + ("" if after in ("", " ", "\n", "\u3000") else "。")
+    (a bold sentence keeps its 。); other bold spans as they are."""
+    body, after = m.group(1), m.string[m.end():m.end() + 1]
+    if body[-1] not in "。." or body[0].isspace():
+        return m.group(0)
+    return f"**{body[:-1]}**" + ("" if after in ("", " ", "\n", "\u3000") else "。")
 
 
 RULES = (  # (pattern, replacement, what a problem says), applied in this order outside the kept spans
@@ -163,8 +170,8 @@ def problems(text: str, markdown: bool = True) -> list[str]:
     parts = KEEP.split(text)[::2]  # the prose between kept spans, piece by piece (as fix_text sees it)
     found = [f"{old!r} (use {new!r})" for old, new in {**PUNCTUATION, **VARIANTS}.items()
              if any(old in part for part in parts)]
-    found += [message.format(m.group(0)) for pattern, _, message in RULES
-              for part in parts for m in pattern.finditer(part)]
+    found += [message.format(m.group(0)) for pattern, replacement, message in RULES
+              for part in parts for m in pattern.finditer(part) if _replaced(m, replacement) != m.group(0)]
     masked = _masked(text)[0]
     found += [message.format(_unmasked_snippet(masked, m)) for pattern, _, message in SPACING + MARKDOWN * markdown
               for m in pattern.finditer(masked)]
@@ -185,6 +192,11 @@ def unfixable(markdown: str) -> list[str]:
             + [f"bold that does not render: {line!r}" for line in seen.splitlines() if "**" in line])
 
 
+def _replaced(m: re.Match, replacement) -> str:
+    """What ``pattern.sub`` puts in place of the match ``m``."""
+    return replacement(m) if callable(replacement) else m.expand(replacement)
+
+
 def _unmasked_snippet(masked: str, m: re.Match) -> str:
     """A few characters around a match of the masked text (units shown as … )."""
     return masked[max(0, m.start() - 6):m.end() + 6].replace(WORD, "…").replace(TITLE, "『…』")
@@ -195,15 +207,7 @@ def _unmasked_snippet(masked: str, m: re.Match) -> str:
 # quote, or a numbered reference "[1] ..."
 BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|\||```|\$\$|<|>|\[\d+\]\s)")
 OWN_LINE = re.compile(r"^\s*(?:#{1,6}\s|\||```|\$\$|<)|(?: {2}|\\)$")   # ends its line (or a hard break)
-
-
-def _soft_break(before: str, after: str) -> bool:
-    """Whether a line break between the lines ``before`` and ``after`` is a soft one (rendered as a
-    space) that touches Japanese."""
-    if not before.strip() or not after.strip() or OWN_LINE.search(before) or BLOCK_START.match(after):
-        return False
-    left, right = before.rstrip().rstrip("*_")[-1:], after.lstrip().lstrip("*_")[:1]
-    return bool(re.match(f"[{JA}]", left) or re.match(f"[{JA}]", right))
+REFERENCE = re.compile(r"^\s*\[\d+\]\s")   # "[1] D. Dehaene, ...": a reference keeps its lines (as in English)
 
 
 def _lines_outside_fences(text: str):
@@ -219,26 +223,45 @@ def _lines_outside_fences(text: str):
             inside = None
 
 
+def _paragraphs(text: str) -> list[list[str]]:
+    """``text`` as runs of lines that markdown renders as one paragraph (or one list item): lines
+    joined by soft breaks. Blank lines, fenced blocks, headings and tables are runs of one line."""
+    runs: list[list[str]] = []
+    prev_open = False                     # whether the last run may continue on the next line
+    for line, fenced in _lines_outside_fences(text):
+        if prev_open and not fenced and line.strip() and not BLOCK_START.match(line):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+        prev_open = not fenced and bool(line.strip()) and not OWN_LINE.search(line)
+    return runs
+
+
+def _wrapped_japanese(run: list[str]) -> bool:
+    """A paragraph of several lines with Japanese in it (not a numbered reference): a hard wrap."""
+    return len(run) > 1 and not REFERENCE.match(run[0]) and bool(re.search(f"[{JA}]", "".join(run)))
+
+
 def hard_wraps(text: str) -> list[str]:
-    """Each soft line break of ``text`` that touches Japanese, as 'end of line⏎start of next'."""
-    lines = list(_lines_outside_fences(text))
-    return [f"{a[-8:]}⏎{b.lstrip()[:8]}" for (a, fa), (b, fb) in zip(lines, lines[1:])
-            if not fa and not fb and _soft_break(a, b)]
+    """Each line break inside a Japanese paragraph of ``text``, as 'end of line⏎start of next'."""
+    return [f"{a.rstrip()[-8:]}⏎{b.lstrip()[:8]}" for run in _paragraphs(text) if _wrapped_japanese(run)
+            for a, b in zip(run, run[1:])]
 
 
 def joined_lines(text: str) -> str:
-    """``text`` with every soft line break that touches Japanese removed: the next line's text
-    follows, with no space after Japanese or before Japanese punctuation (the spacing rules add one
-    before a Latin word; after emphasis, ``_bold`` decides)."""
-    out, prev_fenced = [], True
-    for line, fenced in _lines_outside_fences(text):
-        if out and not fenced and not prev_fenced and _soft_break(out[-1], line):
-            before, after = out[-1].rstrip(), line.lstrip()
-            japanese = re.search(f"[{JA}]$", before) or re.match(f"[{JA}]", after) and _punct(after[0])
-            out[-1] = before + ("" if japanese else " ") + after
-        else:
-            out.append(line)
-        prev_fenced = fenced
+    """``text`` with each Japanese paragraph on one line: a line follows the one before it with no
+    space after Japanese or before Japanese punctuation, else one space (the spacing rules then add
+    the space before a Latin word; beside emphasis, ``_bold`` decides)."""
+    out = []
+    for run in _paragraphs(text):
+        if not _wrapped_japanese(run):
+            out.extend(run)
+            continue
+        line = run[0].rstrip()
+        for after in (part.strip() for part in run[1:]):
+            japanese = re.search(f"[{JA}]$", line) or re.match(f"[{JA}]", after) and _punct(after[0])
+            line += ("" if japanese else " ") + after
+        out.append(line)
     return "\n".join(out)
 
 

@@ -180,8 +180,9 @@ def test_japanese_paragraphs_are_joined_into_one_line_and_blocks_are_kept():
     _caught_and_fixed("正常画像だけで\n学習し、\n  `DATA` で選び、GPU\nを使います。",
                       "正常画像だけで学習し、`DATA` で選び、GPU を使います。")
     _caught_and_fixed("- **テスト**: 正常画像と\n  欠陥画像を使います。\n- 次の項目", "- **テスト**：正常画像と欠陥画像を使います。\n- 次の項目")
+    _caught_and_fixed("勾配 $g$\n`[B]` を返します。", "勾配 $g$ `[B]` を返します。")   # a break between Latin words too
     for kept in ("1. 学習する。\n2. 探索する。", "| 列 | 値 |\n|---|---|\n| 学習 | 1 |", "```\ncapsule/\n  正常画像のみ\n```",
-                 "$$\nL = 1\n$$\n\n次の文。", "## 見出し\n本文です。", "[4] I. Goodfellow ら、NeurIPS 2014.\n[5] 小川雄太郎、2019年。",
+                 "$$\nL = 1\n$$\n\n次の文。", "## 見出し\n本文です。", "[4] I. Goodfellow ら、NeurIPS 2014.\n[5] 小川雄太郎、2019年。", "[3] P. Bergmann, CVPR 2019;\nIJCV 2021（PRO スコア）。",
                  "detection with generative adversarial\nnetworks", "段落です。\n\n次の段落です。"):
         assert style.fix_text(kept) == kept and not style.problems(kept), kept
 
@@ -199,6 +200,7 @@ def test_japanese_sentences_use_japanese_colons():
     _caught_and_fixed("**注意:** 次の節", "**注意**：次の節")
     _caught_and_fixed("**解答例：** いいえ。", "**解答例**：いいえ。")
     _caught_and_fixed("書き出せます:\n`python -m lecture_utils`", "書き出せます：`python -m lecture_utils`")
+    _caught_and_fixed("`docs/results.md`: エンコーダ、λ = 0: 残差", "`docs/results.md`：エンコーダ、λ = 0：残差")
     for kept in ("`a: b` と", "https://github.com/x の", "ROC: a curve", "$p: q$ の"):
         assert style.fix_text(kept) == kept and not style.problems(kept), kept
 

@@ -82,7 +82,7 @@ if USE_DRIVE:
 
 # %% [markdown] lang="ja"
 # ### どのデータを使うか
-# `DATA` でカプセル画像を選びます：`"auto"`、`"lecture"`（講義用アーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（合成カプセル）。`DIGITS_DATA` で数字を選びます：`"auto"`、`"mnist"`、`"bundled"`（scikit-learn 同梱の 8x8 の数字）。`"auto"` では、このマシンにすでにある実データを使い、Colab ではダウンロードします（それ以外の環境では `LECTURE_UTILS_DOWNLOAD=1`、例えば `make lectures DOWNLOAD=1` のときだけ）。実データが手に入らなければオフライン用の代わりのデータを使い、その理由と実データの入手方法を1行で表示します。名前で指定したデータ（`"lecture"`、`"mvtec"`、`"mnist"`）は必要ならダウンロードし、手に入らなければエラーで止まります。
+# `DATA` はカプセル画像の選択で、`"auto"`、`"lecture"`（講義用アーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（合成カプセル）のどれかです。`DIGITS_DATA` は数字の選択で、`"auto"`、`"mnist"`、`"bundled"`（scikit-learn 同梱の 8x8 の数字）のどれかです。`"auto"` では、このマシンにすでにある実データを使い、Colab ではダウンロードします（それ以外の環境では `LECTURE_UTILS_DOWNLOAD=1`、例えば `make lectures DOWNLOAD=1` のときだけ）。実データが手に入らなければオフライン用の代わりのデータを使い、その理由と実データの入手方法を1行で表示します。名前で指定したデータ（`"lecture"`、`"mvtec"`、`"mnist"`）は必要ならダウンロードし、手に入らなければエラーで止まります。
 
 # %%
 DATA = "auto"  # capsule: "auto" | "lecture" | "mvtec" | "synthetic"
@@ -144,7 +144,7 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 # %% [markdown] lang="ja"
 # ## 2. 正常なカプセルと欠陥のあるカプセル
 #
-# `mvtec.load_split` は1つの分割をテンソルに読み込みます。`images` は `[N, 3, H, W]`（値は [0, 1]）、`labels`（0 = 正常、1 = 欠陥）、`masks` は `[N, 1, H, W]`（正常画像ではすべて 0）、そして各画像の欠陥の種類です。下に、種類ごとにテスト画像を1枚ずつ示します。ほとんどの欠陥はカプセル全体に比べてとても小さいことに注目してください。モデルはわずかな画素の違いに気づく必要があり、マスクはそれがどの画素かを正確に示します。
+# `mvtec.load_split` は1つの分割をテンソルに読み込みます。中身は `images` `[N, 3, H, W]`（値は [0, 1]）、`labels`（0 = 正常、1 = 欠陥）、`masks` `[N, 1, H, W]`（正常画像ではすべて 0）と、各画像の欠陥の種類です。下に、種類ごとにテスト画像を1枚ずつ示します。ほとんどの欠陥はカプセル全体に比べてとても小さいことに注目してください。モデルはわずかな画素の違いに気づく必要があり、マスクはそれがどの画素かを正確に示します。
 
 # %%
 test = mvtec.load_split(capsule, "test", image_size=128)
@@ -189,10 +189,11 @@ plt.show()
 # ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
 #
 # The AnoGAN lecture starts with digits. `digits.digit_sets` selects them: the training set holds
-# only the normal digits (the lecture asks for 200 sevens and 200 eights, `digits.default_counts()`;
-# MNIST has that many, the bundled digits fewer, and the reduced settings ask for fewer, so the
-# `train` shape printed below gives the count of this run); the test set holds *other* normal
-# digits (never seen in training) and the anomaly digit 2, half each (the printed counts). The
+# only the normal digits. This notebook takes 200 sevens and 200 eights, the book's counts
+# (`digits.default_counts()`; lecture 2 trains on more). The bundled digits have fewer, and the
+# reduced settings take fewer, so the `train` shape printed below gives the count of this run. The
+# test set holds *other* normal digits (never seen in training) and the anomaly digit 2, half each
+# (the printed counts). The
 # images come from MNIST when it is on disk (`python -m lecture_utils data download mnist`), else
 # from scikit-learn's bundled digits (real handwriting, but only 8x8 pixels, hence blurrier). Every
 # image is 64x64 with values in [0, 1]. Note the title of the figure: it says which source was
@@ -201,7 +202,7 @@ plt.show()
 # %% [markdown] lang="ja"
 # ## 4. 手書き数字：7 と 8 が正常、2 が異常
 #
-# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです（講義では 7 を200枚、8 を200枚求めます（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字はそれより少なく、縮小設定でも少なくなるので、この実行の枚数は下に表示される `train` の形で分かります）。テストセットには、学習では使っていない別の正常な数字と、異常である 2 を半分ずつ含みます（枚数は表示されます）。画像は、MNIST がディスクにあればそこから（`python -m lecture_utils data download mnist`）、なければ scikit-learn に同梱の数字（本物の手書きですが 8x8 画素しかないため、ぼやけています）から作ります。どの画像も 64x64 で、値は [0, 1] です。図のタイトルに、どちらのデータを使ったかが表示されます。
+# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです。このノートブックでは書籍と同じく 7 と 8 を200枚ずつ使います（`digits.default_counts()`。第2回はもっと多くの数字で学習します）。同梱の数字はそれより少なく、縮小設定でも減らすので、この実行の枚数は下に表示される `train` の形で確かめてください。テストセットは、学習に使っていない別の正常な数字と異常な 2 を半分ずつ含みます（枚数も表示されます）。画像は、MNIST がディスクにあればそこから（`python -m lecture_utils data download mnist`）、なければ scikit-learn 同梱の数字から作ります。同梱の数字も実際の手書きですが、8x8 画素しかないためぼやけています。どの画像も 64x64 で、値は [0, 1] です。図のタイトルに、どちらのデータを使ったかが表示されます。
 
 # %%
 sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), source=digit_source, **digits.default_counts())
@@ -228,10 +229,9 @@ plt.show()
 # %% [markdown] lang="ja"
 # ## 5. 自分の画像を使う
 #
-# 2つの講義の手法は、MVTec 形式のフォルダであれば**どれでも**動くので、自分で撮った写真でも試せます。正常画像を `train/good` と `test/good` に、欠陥画像を `test/<種類>` に入れ、（必要なら）マスクを `ground_truth/<種類>/<名前>_mask.png` に置きます。`ground_truth` フォルダがなければ、画像単位のデータセット（画素マスクなし）として扱います。ファイルは名前順に並べ、隠しファイル（`.DS_Store`,
-# `Thumbs.db`, `.ipynb_checkpoints`）や画像以外のファイルは無視し、グレースケール・RGBA・パレット・16ビットの画像は変換します。
+# 2つの講義の手法は、MVTec 形式のフォルダであれば**どれでも**動くので、自分で撮った写真でも試せます。正常画像を `train/good` と `test/good` に、欠陥画像を `test/<種類>` に入れ、（必要なら）マスクを `ground_truth/<種類>/<名前>_mask.png` に置きます。`ground_truth` フォルダがなければ、画像単位のデータセット（画素マスクなし）として扱います。ファイルは名前順に並べ、隠しファイル（`.DS_Store`、`Thumbs.db`、`.ipynb_checkpoints`）や画像以外のファイルは無視し、グレースケール・RGBA・パレット・16ビットの画像は変換します。
 #
-# 学習の前に `python -m lecture_utils data info DIR`（または `mvtec.summarize`）でフォルダを確認しましょう。分割と種類ごとの枚数を数え、各マスクの大きさが画像と一致するかを調べます。ここでは、上の数字を一時フォルダにこの形式で書き出して確認します。コマンドラインでも書き出せます：`python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`
+# 学習の前に `python -m lecture_utils data info DIR`（または `mvtec.summarize`）でフォルダを確認しましょう。分割と種類ごとの枚数を数え、各マスクの大きさが画像と一致するかを調べます。ここでは、上の数字を一時フォルダにこの形式で書き出して確認します。コマンドラインでは `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2` で書き出せます。
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:
@@ -255,7 +255,7 @@ with tempfile.TemporaryDirectory() as tmp:
 #
 # 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、ヒント付きの「まだです」、または「まだ解答されていません」を表示します。課題を解かなくてもノートブックの残りは実行できます。
 #
-# **課題1（実装、約10分）**　目標：正解マスクをテンソルとして読めるようになる。`defect_fraction(masks)` を書いてください：マスク `[N, 1, H, W]`（1 = 欠陥の画素）に対して、各画像の画素のうち欠陥である割合を並べた `[N]` のテンソルを返します（正常画像では 0）。
+# **課題1（実装、約10分）**　目標：正解マスクをテンソルとして読めるようになること。マスク `[N, 1, H, W]`（1 = 欠陥の画素）を受け取り、各画像で欠陥の画素が占める割合を並べた `[N]` のテンソルを返す関数 `defect_fraction(masks)` を書いてください（正常画像では 0 です）。
 
 # %%
 from lecture_utils.data import homework
@@ -297,7 +297,7 @@ def judge(records, cases):
 # mean of `defect_fraction` over the images of that type (a share of the image, a number in [0, 1]).
 # Is even that share large?
 # %% [markdown] lang="ja"
-# **課題2（分析、約10分）**　目標：欠陥がどれほど小さいかを実感する。自分の `defect_fraction` を使って、カプセルのテストセット（2節の `test`。`test.defects` に各画像の種類があります）のうち、マスクが平均して画像の最も大きな割合を占める欠陥の種類を求め、その名前（例：`"crack"`）を `largest_type` に、その平均、つまりその種類の画像についての `defect_fraction` の平均（画像に占める割合で、[0, 1] の数）を `largest_share` に入れてください。その割合でさえ大きいと言えるでしょうか。
+# **課題2（分析、約10分）**　目標：欠陥がどれほど小さいかを実感すること。自分の `defect_fraction` を使い、カプセルのテストセット（2節の `test`。各画像の種類は `test.defects` にあります）で、マスクが画像に占める割合の平均が最も大きい欠陥の種類を求めてください。その名前（例：`"crack"`）を `largest_type` に、その種類の画像についての `defect_fraction` の平均（画像に占める割合。[0, 1] の数）を `largest_share` に入れます。その割合でさえ、大きいと言えるでしょうか。
 
 # %%
 kinds = sorted(set(test.defects) - {"good"})
@@ -359,7 +359,7 @@ def judge(answer, collected, share):
 # line, and which stay among the good capsules? Are they the types that cover the largest share of
 # the image (exercise 2)? Where do good capsules look unusual to this detector, and why?
 # %% [markdown] lang="ja"
-# **実験（約10分、採点なし）：いちばん単純な検出器**　目標：「正常とは平均の画像のこと」と考えてどこまで検出できるか、どこで失敗するかを確かめる。下のセルは、各テスト画像の画素が正常からどれだけ離れているかでスコアを付けます。マップ $|x - \mu| / (\sigma + 0.1)$ は、各画素を学習画像の平均 μ と標準偏差 σ（3節の図）と比べたものです（$0.1$ を足すのは、ほとんど変化しない背景でほぼ 0 で割らないためです）。画像のスコアは、マップの大きい方から50個の値の平均です。図のタイトルには、この実行の画像単位と画素単位の AUROC が表示されます。左の図は各テスト画像のスコアを種類ごとの列に点で示し、正常画像のスコアの最大値を破線で示します。右の図は、正常なテスト画像でマップの値が大きくなる場所です。破線より上に出る欠陥の種類はどれで、正常なカプセルに紛れてしまう種類はどれでしょうか。それは画像に占める割合が大きい種類（課題2）と同じでしょうか。この検出器から見て、正常なカプセルはどこが「いつもと違う」のでしょうか。それはなぜでしょうか。
+# **実験（約10分、採点なし）：いちばん単純な検出器**　目標：「正常とは平均の画像のこと」と考えてどこまで検出でき、どこで失敗するかを確かめること。下のセルは、各テスト画像の画素が正常からどれだけ離れているかでスコアを付けます。マップ $|x - \mu| / (\sigma + 0.1)$ は、各画素を学習画像の平均 μ と標準偏差 σ（3節の図）と比べたものです（$0.1$ を足すのは、ほとんど変化しない背景でほぼ 0 で割らないためです）。画像のスコアは、マップの大きい方から50個の値の平均です。図のタイトルには、この実行の画像単位と画素単位の AUROC が表示されます。左の図は各テスト画像のスコアを種類ごとの列に点で示し、正常画像のスコアの最大値を破線で示します。右の図は、正常なテスト画像でマップの値が大きくなる場所です。破線より上に出る欠陥の種類はどれで、正常なカプセルに紛れてしまう種類はどれでしょうか。それは画像に占める割合が大きい種類（課題2）と同じでしょうか。この検出器から見て、正常なカプセルはどこが「いつもと違う」のでしょうか。それはなぜでしょうか。
 
 # %%
 # the simplest detector: each pixel against the mean and the spread of the normal training images
