@@ -63,7 +63,7 @@ GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in bo
 OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CACHE_LOCK = threading.Lock()   # jupyter-cache's database, shared by the lectures' worker threads
-ANSWER_PLACEHOLDER = re.compile(r"^\*\*(Your answer|解答)[:：]\*\*\s*[(（][^)）]*[)）]\s*$")  # "(double-click this cell ...)"
+ANSWER_PLACEHOLDER = re.compile(r"^\*\*(?:Your answer:\*\*|解答\*\*：)\s*[(（][^)）]*[)）]\s*$")  # "(double-click this cell ...)"
 OFFLINE_DATA = re.compile(r"(?:^(?:capsule data|data|source)|\| digits): (synthetic|bundled)\b", re.M)
 # notebooks/build.py: the one place that says which cells are instructor-only, and the pinned repository
 _spec = importlib.util.spec_from_file_location("notebooks_build", ROOT / "notebooks" / "build.py")
@@ -80,7 +80,7 @@ TEXT = {
     "ja": {"data": "このページの図のデータ",
            "data_intro": "このページを作ったとき、ノートブックは次のように表示しました：",
            "no_data": "ノートブックはデータの行を表示しませんでした。",
-           "exercise": "**課題：** 受講者のノートブックでは、このセルは次のとおりです。",
+           "exercise": "**課題**：受講者のノートブックでは、このセルは次のとおりです。",
            "show": "解答を表示", "hide": "解答を隠す", "answer": "解答例を表示",
            "setup": "セットアップのセルを表示（Colab でパッケージをインストールします）",
            "english_only": ":::{note}\nこのガイドは英語だけで書かれています（日本語版はありません）。\n:::"},

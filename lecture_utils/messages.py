@@ -98,7 +98,7 @@ _RUNTIME = {
     "bar_synthetic": {"en": "synthetic capsule", "ja": "合成カプセル"},
     "check_plausible": {
         "en": "Plausible: {detail} Only the grader checks the value itself.",
-        "ja": "妥当な値です: {detail} 値そのものは採点で確かめます。",
+        "ja": "妥当な値です: {detail}値そのものは採点で確かめます。",  # {detail} ends with 。
     },
     "env_switch": {
         "en": "{name}={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off or empty)",

@@ -77,7 +77,7 @@ BADGE = "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.
 GPU_HINT = {
     "en": "In Colab, choose a GPU before running anything: *Runtime > Change runtime type > GPU* (e.g. T4). "
           "Without one every cell still runs, only slower.",
-    "ja": "Colab では、実行する前に GPU を選びましょう: ［ランタイム］>［ランタイムのタイプを変更］> GPU（T4 など）。"
+    "ja": "Colab では、実行する前に［ランタイム］>［ランタイムのタイプを変更］で GPU（T4 など）を選びましょう。"
           "GPU がなくてもすべてのセルは動きますが、時間がかかります。",
 }
 INSTALL_FAILED = {   # {{reason}}: pip's reason, filled in by the install cell

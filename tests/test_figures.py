@@ -263,3 +263,17 @@ def test_the_t_sweep_keeps_t_0_in_place_when_it_is_within_the_others():
     ax = fig.axes[0]
     assert ax.get_ylim()[1] < 0.4 and "t = 0: 0.500 (x_t = x_0, all pixels tie), above this scale" in \
         ax.get_legend_handles_labels()[1]
+
+
+def test_notebook_0s_detector_figure_shows_scores_by_type_and_where_good_images_look_unusual():
+    from lecture_utils.data import plots as data_plots
+    defects = ["crack", "good", "good", "poke", "good"]
+    scores, maps = torch.tensor([3.0, 1.0, 1.5, 1.2, 0.5]), torch.rand(5, 16, 16)
+    fig = data_plots.show_scores_by_type(scores, maps, defects, "Distance to the mean image")
+    left, right = fig.axes[:2]
+    assert [t.get_text() for t in left.get_xticklabels()] == ["good", "crack", "poke"]   # good first
+    assert left.get_xlabel() and left.get_ylabel() == "image score"
+    dashed = [line for line in left.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_ydata()[0] == 1.5            # the highest good score
+    assert maps_without_scale(fig) == [] and right.images                 # the good images' mean map, with its scale
+    assert torch.allclose(torch.tensor(right.images[0].get_array()), maps[[1, 2, 4]].mean(0))

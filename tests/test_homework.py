@@ -254,7 +254,7 @@ def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
     ja = [t for k, lang, t in cells if k == "markdown" and lang == "ja" and "**課題" in t]
     assert len(en) == len(ja) >= 2
     assert all("*Goal:" in t and "minutes)" in t for t in en)
-    assert all("目標:" in t and re.search(r"約\d+分", t) for t in ja)
+    assert all("目標：" in t and re.search(r"約\d+分", t) for t in ja)
 
 
 def kind_of_fpr_case(n: int, fpr: float) -> str:

@@ -77,7 +77,7 @@ def test_model_answers_are_in_instructor_notebooks_only_each_after_an_answer_cel
     assert sum(t.startswith(ANSWER_CELL[lang]) for t in texts) == len(models)
 
 
-ANSWER_CELL = {"en": "**Your answer:**", "ja": "**解答：**"}
+ANSWER_CELL = {"en": "**Your answer:**", "ja": "**解答**："}
 
 
 def test_markdown_model_answer_is_dropped_from_the_student_notebook_only():

@@ -1,11 +1,12 @@
-"""Figures of the datasets notebook: example images per type with their masks, digits, and the
-spread of the normal training images."""
+"""Figures of the datasets notebook: example images per type with their masks, digits, the
+spread of the normal training images, and a detector's scores by defect type."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import torch
 
 from .mvtec import ImageSet
-from ..viz import image_grid, show_image, to_numpy_image
+from ..viz import image_grid, show_image, show_map, to_numpy_image
 
 
 def show_types_with_masks(images: ImageSet, title: str, per_type: int = 1):
@@ -66,6 +67,27 @@ def show_mean_and_spread(images: ImageSet, title: str):
     for ax in axes:
         ax.set_xlabel("x (pixel)")
         ax.set_ylabel("y (pixel)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_scores_by_type(scores, maps, defects, title: str):
+    """A detector's results on the test set. Left: each image's score [N] as a dot in the column of its
+    type (``good`` first), the highest score of a good image dashed (the lowest threshold that flags no
+    good image). Right: the mean of the good images' maps [N, H, W]: where normal images look unusual."""
+    types = sorted(set(defects), key=lambda t: (t != "good", t))
+    scores, good = torch.as_tensor(scores).float(), torch.tensor([d == "good" for d in defects])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [1.6, 1]})
+    for col, kind in enumerate(types):
+        ys = scores[[d == kind for d in defects]]
+        xs = col + torch.linspace(-0.2, 0.2, len(ys)) if len(ys) > 1 else torch.full((1,), float(col))
+        left.plot(xs, ys, "o", alpha=0.6, color="tab:blue" if kind == "good" else "tab:red")
+    left.axhline(float(scores[good].max()), color="gray", linestyle="--", label="highest score of a good image")
+    left.set_xticks(range(len(types)), types, rotation=30)
+    left.set(xlabel="test images by type", ylabel="image score")
+    left.legend(loc="upper left", fontsize=8)
+    show_map(right, maps[good].mean(0), "mean map of the good test images")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -29,16 +29,11 @@
 # %% [markdown] lang="ja"
 # # 01 · VAE を用いた反復射影による異常検知
 #
-# **目的** 正常なカプセル画像**だけ**で学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を
-# 再構成します。Dehaeneら（ICLR 2020）に従い、テスト画像 x_0 を少しずつ動かして、VAEが説明できる画像
-# （**正常データ多様体**）に近づけます。動かす必要があった画素が欠陥です。最後に、この方法が欠陥をどれだけ
-# 見つけられるかを**テストセット全体**で測ります。
+# **目的**　正常なカプセル画像**だけ**で学習した変分オートエンコーダ（VAE）は、「正常なカプセルの見た目」を再構成します。Dehaene ら（ICLR 2020）に従い、テスト画像 x_0 を少しずつ動かして、VAE が説明できる画像（**正常データ多様体**）に近づけます。動かす必要があった画素が欠陥です。最後に、この方法が欠陥をどれだけ見つけられるかを**テストセット全体**で測ります。
 #
-# 流れ: データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 反復射影 → DSSIMによる
-# 異常箇所の可視化 → 全体評価 → エクスプローラ → 課題。
+# 流れ：データ → モデル → 学習（または講義の学習済み重み） → 再構成 → 反復射影 → DSSIM による異常箇所の可視化 → 全体評価 → エクスプローラ → 課題。
 #
-# アルゴリズムそのもの（エネルギー、1回の更新、t についてのループ）は5節に書き下します。データの読み込み、
-# 学習、テストセット全体での評価は `lecture_utils` パッケージの関数を使います。
+# アルゴリズムそのもの（エネルギー、1回の更新、t についてのループ）は5節に書き下します。データの読み込み、学習、テストセット全体での評価は `lecture_utils` パッケージの関数を使います。
 
 # %%
 from dataclasses import replace
@@ -66,10 +61,8 @@ config.show_device(device)
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 # %% [markdown] lang="ja"
-# ### 任意: ファイルを Google ドライブに保存する
-# Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
-# 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
-# `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
+# ### 任意：ファイルを Google ドライブに保存する
+# Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
 
 # %%
 USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on Google Drive (Colab only)
@@ -87,13 +80,7 @@ if USE_DRIVE:
 # Every image is decoded once, resized to 128x128 and kept as one tensor.
 # %% [markdown] lang="ja"
 # ## 1. データ
-# MVTec AD の capsule（カプセル）を使います。学習データは正常なカプセルのみ、テストセットには正常品と5種類の欠陥品が
-# あり、欠陥品には欠陥の位置を示す画素単位のマスクがあります。`DATA` で画像を選びます: `"lecture"`（講義の
-# アーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（オフラインで描く合成
-# カプセル）、または `"auto"`: 手元にある実データ（`$LECTURE_UTILS_CAPSULE` かキャッシュ）、なければ Colab では
-# ダウンロード（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して
-# 合成カプセルを使います。名前で指定したデータが手に入らなければエラーで止まります。
-# 画像は一度だけ読み込み、128x128 に縮小して1つのテンソルとして保持します。
+# MVTec AD の capsule（カプセル）を使います。学習データは正常なカプセルだけで、テストセットには正常品と5種類の欠陥品があり、欠陥品には欠陥の位置を示す画素単位のマスクが付いています。`DATA` で画像を選びます。`"lecture"`（講義のアーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（オフラインで描く合成カプセル）のほかに `"auto"` を指定でき、`"auto"` では手元にある実データ（`$LECTURE_UTILS_CAPSULE` かキャッシュ）を使い、なければ Colab ではダウンロードし（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して合成カプセルを使います。名前で指定したデータが手に入らなければ、エラーで止まります。画像は一度だけ読み込み、128x128 に縮小して1つのテンソルとして保持します。
 
 # %%
 DATA = "auto"  # "auto" | "lecture" | "mvtec" | "synthetic"
@@ -109,8 +96,7 @@ print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(
 # One test image of each type. Look for the defect: some are obvious (crack, squeeze), some are
 # a few pixels wide at this resolution (scratch, poke).
 # %% [markdown] lang="ja"
-# 各種類のテスト画像を1枚ずつ表示します。欠陥を探してみましょう: はっきり見えるもの（crack, squeeze）も
-# あれば、この解像度では数画素の幅しかないもの（scratch, poke）もあります。
+# 各種類のテスト画像を1枚ずつ表示します。欠陥を探してみましょう。はっきり見えるもの（crack、squeeze）もあれば、この解像度では数画素の幅しかないもの（scratch、poke）もあります。
 
 # %%
 one_each = test.first_per_type(1)
@@ -147,29 +133,17 @@ plt.show()
 # layers and counts the convolutions of each half.
 # %% [markdown] lang="ja"
 # ## 2. モデル
-# **予備知識: VAE とその損失（Kingma & Welling, 2014）** オートエンコーダは画像 $x$ を小さな符号 $z$ に
-# 圧縮し、そこから画像を復元します。**変分**オートエンコーダ（VAE）では符号が確率的です: エンコーダは
-# ガウス分布 $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$ を出力し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を
-# 画像に戻します（ここでは画素ごとのベルヌーイ分布の平均、つまり $(0, 1)$ の値）。学習では
-# $\log p(x)$ の**変分下界**（ELBO）を最大化します:
+# **予備知識：VAE とその損失（Kingma & Welling, 2014）**　オートエンコーダは画像 $x$ を小さな符号 $z$ に圧縮し、そこから画像を復元します。**変分**オートエンコーダ（VAE）では、この符号が確率的です。エンコーダはガウス分布 $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$ を出力し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を画像に戻します（ここでは画素ごとのベルヌーイ分布の平均、つまり $(0, 1)$ の値です）。学習では、$\log p(x)$ の**変分下界**（ELBO）を最大化します。
 #
 # $$\log p(x) \ge \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
 #
-# 第1項は良い再構成を求め（ベルヌーイ分布の画素では、$x$ と $f_{\mathrm{VAE}}(z)$ の二値交差エントロピー
-# BCE の符号を反転したもの）、第2項はすべての画像の符号を標準正規分布の近くに保ちます。そのため $z$ の
-# 空間に穴がなく、どの $z$ からももっともらしい画像が復元されます。ELBO の符号を反転したものが講義の
-# 損失（画像ごと）です:
+# 第1項は再構成の良さを表し（画素をベルヌーイ分布とみなすと、$x$ と $f_{\mathrm{VAE}}(z)$ の二値交差エントロピー BCE の符号を反転したものになります）、第2項はすべての画像の符号を標準正規分布の近くに保ちます。そのため $z$ の空間に穴がなく、どの $z$ からももっともらしい画像が復元されます。ELBO の符号を反転したものが、講義の損失（画像ごと）です。
 #
 # $$L_{\mathrm{VAE}}(x) = \mathrm{BCE}(f_{\mathrm{VAE}}(x), x) + \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
 #
-# 正常なカプセルだけで学習した VAE は、正常なカプセルに小さな $L_{\mathrm{VAE}}$ を与えます。欠陥とは
-# VAE が再現できない部分です。4節と5節はまさにこれを使います。
+# 正常なカプセルだけで学習した VAE は、正常なカプセルに小さな $L_{\mathrm{VAE}}$ を与えます。欠陥とは VAE が再現できない部分です。4節と5節はまさにこれを使います。
 #
-# ネットワークは講義の畳み込み VAE を層ごとにそのまま使います。エンコーダは 3x128x128 の画像を100次元の
-# $z$ の平均 $\mu$ と対数分散 $\log \sigma^2$ に写し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を画像に戻します。
-# `forward` は $(\hat x, \mu, \log \sigma^2)$ を返します。評価時は $z = \mu$（サンプリングしない）なので、
-# 同じ画像からは常に同じ再構成が得られます。層の名前は講義のコードと同じなので、公開されている
-# `trained_model.pt` をそのまま読み込めます。下のセルは層を表示し、それぞれの畳み込み層の数を数えます。
+# ネットワークは講義の畳み込み VAE を層ごとにそのまま使います。エンコーダは 3x128x128 の画像を100次元の $z$ の平均 $\mu$ と対数分散 $\log \sigma^2$ に写し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を画像に戻します。`forward` は $(\hat x, \mu, \log \sigma^2)$ を返します。評価時は $z = \mu$（サンプリングしない）なので、同じ画像からは常に同じ再構成が得られます。層の名前は講義のコードと同じなので、公開されている `trained_model.pt` をそのまま読み込めます。下のセルは層を表示し、それぞれの畳み込み層の数を数えます。
 
 # %%
 vae = VAE(z_dim=100, input_c=3)
@@ -201,24 +175,16 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # instead, that model was trained with the lecture's augmentation. The figure shows what the three settings produce:
 # rows are the originals, the light and the lecture's augmentation.
 # %% [markdown] lang="ja"
-# ### データ拡張: この物体に必要なものは？
-# 元の講義では学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルは
-# すべて正立し、中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転は VAE に
-# 評価では決して現れない画像を覚えさせ、小さな潜在空間がそのために使われるため、再構成がぼやけます。
-# これを**学習データだけ**で測りました: 正常な学習画像の 4/5 で 40エポック学習し、残りの 1/5 を
-# 再構成の平均二乗誤差で評価しました（小さいほど良い。実物のカプセルで測った値で、
-# `benchmarks/RESULTS_vae.md` にあります）:
+# ### データ拡張：この物体に必要なものは？
+# 元の講義では、学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルはすべて正立して中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転を加えると、VAE は評価で一度も現れない画像まで覚えることになり、小さな潜在空間がそのために使われて、再構成がぼやけます。この影響を**学習データだけ**で測りました。正常な学習画像の 4/5 で 40エポック学習し、残りの 1/5 の再構成の平均二乗誤差を比べたものです（小さいほど良い値です。カプセルの実データで測った値で、`benchmarks/RESULTS_vae.md` にあります）。
 #
 # | データ拡張 | 検証用画像の MSE |
 # |---|---|
 # | なし | 0.0012 |
-# | 軽い拡張: 平行移動 ≤ 3 %、拡大縮小 0.95〜1.05、回転 ≤ 2°、反転なし | 0.0024 |
-# | 講義の拡張: 回転 ±60°、拡大縮小 0.5〜1.5、平行移動 10 %、反転 | 0.0201 |
+# | 軽い拡張：平行移動 ≤ 3 %、拡大縮小 0.95〜1.05、回転 ≤ 2°、反転なし | 0.0024 |
+# | 講義の拡張：回転 ±60°、拡大縮小 0.5〜1.5、平行移動 10 %、反転 | 0.0201 |
 #
-# 実物のカプセルでは、講義の拡張で、学習に使っていない正常なカプセルの再構成誤差が約17倍になります。
-# 軽い拡張もここでは役に立ちません: カプセルはもともと位置が揃っているので、**データ拡張なし**で学習します
-# （`VAEConfig.augment = "none"`）。ただし3節で講義の `trained_model.pt` を読み込む場合、そのモデルは講義の拡張で
-# 学習されています。下の図は3つの設定の結果で、各行は元画像、軽い拡張、講義の拡張です。
+# カプセルの実データでは、講義の拡張を使うと、学習に使っていない正常なカプセルの再構成誤差が約17倍になります。軽い拡張もここでは役に立ちません。カプセルはもともと位置がそろっているので、このノートブックは**データ拡張なし**で学習します（`VAEConfig.augment = "none"`）。ただし、3節で講義の `trained_model.pt` を読み込んだ場合、そのモデルは講義の拡張で学習されています。下の図は3つの設定で作られる画像で、行は上から元画像、軽い拡張、講義の拡張です。
 
 # %%
 g = torch.Generator().manual_seed(0)
@@ -237,12 +203,7 @@ plt.show()
 # running the other language's notebook, reuses them, and an interrupted run resumes.
 # %% [markdown] lang="ja"
 # ## 3. 学習、または講義の学習済み重み
-# 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec`）講義のアーカイブが手元にあれば、その
-# `trained_model.pt`（講義の拡張で1000エポック学習）を読み込みます。自分で学習したいときは `TRAIN = True`
-# にします。それ以外では 100エポック学習します（ノートPCの CPU で約6分。GPU ならずっと短くなります（ここでは未計測）。縮小設定では数エポックです）。
-# 重みは設定から作った名前でデータフォルダに保存され、10エポックごとにチェックポイントを書きます。
-# このセルを再実行したり、もう一方の言語のノートブックを実行したりすると再利用され、中断した学習は
-# 続きから再開します。
+# 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec` を選び）、講義のアーカイブが手元にあれば、その `trained_model.pt`（講義の拡張で1000エポック学習したもの）を読み込みます。自分で学習したいときは `TRAIN = True` にします。それ以外の場合は 100エポック学習します。ノート PC の CPU で約6分かかり（GPU ならずっと短くなりますが、ここでは測っていません）、縮小設定では数エポックです。重みは設定から作った名前でデータフォルダに保存し、10エポックごとにチェックポイントを書きます。このセルを再実行したり、もう一方の言語のノートブックを実行したりすると重みが再利用され、中断した学習は続きから再開します。
 
 # %%
 vae_config = VAEConfig(epochs=pick(100, 2))
@@ -275,8 +236,7 @@ if history:
 # only on the defect: the plain residual is a noisy detector.
 # %% [markdown] lang="ja"
 # ## 4. 再構成
-# 各種類1枚の入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$、正解（白が欠陥）です。再構成は全体にぼやけているため、残差は
-# 欠陥だけでなく輪郭や印字でも大きくなります。単純な残差は雑音の多い検出器です。
+# 各種類1枚について、入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$、正解（白が欠陥）を示します。再構成は全体にぼやけているため、残差は欠陥だけでなく輪郭や印字でも大きくなります。残差をそのまま異常マップに使うと、欠陥のない場所でも値が大きくなり、誤検出が多くなるのです。
 
 # %%
 x_hat = reconstruct(model, test.images[one_each])
@@ -311,28 +271,15 @@ plt.show()
 # an energy you edit here is the one it uses.
 # %% [markdown] lang="ja"
 # ## 5. 反復射影を1ステップずつ
-# テスト画像を x_0 として、画像 x_t のエネルギーを次のように定義します:
+# テスト画像を x_0 とし、画像 x_t のエネルギーを次のように定義します。
 #
 # $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
 #
-# 第1項は VAE が x_t をうまく説明できるとき小さく、第2項は x_t を x_0 の近くに留めます。ここで1つ注意があります:
-# $L_{\mathrm{VAE}}$ の $\mathrm{BCE}(f_{\mathrm{VAE}}(x_t), x_t)$ は画像 $x_t$ について線形なので、$x_t = f_{\mathrm{VAE}}(x_t)$ ではなく画素値 0 か 1 で最小に
-# なります。そこで画像自身のエントロピー $H(x_t) = -\sum [x_t \log x_t + (1 - x_t) \log(1 - x_t)]$（完全な再構成の
-# BCE）を引きます。これは VAE の重みに依存しないので学習は変わらず、BCE − H はベルヌーイ分布の KL ダイバージェンス
-# $\mathrm{KL}(x_t \,\|\, f_{\mathrm{VAE}}(x_t))$ となり、VAE が x_t を再現するところでちょうど 0 かつ平坦になります。E の勾配降下だけでは
-# すべての画素が変わってしまうため、Dehaeneらは勾配を残差の2乗で重み付けし、VAE がすでに再構成できている
-# 画素は動かないようにします:
+# 第1項は VAE が x_t をうまく説明できるときに小さくなり、第2項は x_t を x_0 の近くに留めます。ここで1つ注意があります。$L_{\mathrm{VAE}}$ の $\mathrm{BCE}(f_{\mathrm{VAE}}(x_t), x_t)$ は画像 $x_t$ について線形なので、$x_t = f_{\mathrm{VAE}}(x_t)$ ではなく画素値 0 か 1 で最小になります。そこで、画像自身のエントロピー $H(x_t) = -\sum [x_t \log x_t + (1 - x_t) \log(1 - x_t)]$（完全な再構成での BCE）を引きます。これは VAE の重みに依存しないので学習は変わらず、BCE − H はベルヌーイ分布の KL ダイバージェンス $\mathrm{KL}(x_t \,\|\, f_{\mathrm{VAE}}(x_t))$ になります。これは VAE が x_t を再現するところでちょうど 0 になり、そこで平坦です。E の勾配降下だけではすべての画素が変わってしまうため、Dehaene らは勾配を残差の2乗で重み付けし、VAE がすでに再構成できている画素は動かないようにします。
 #
 # $$x_{t+1} = x_t - \alpha \cdot \left(\nabla E(x_t) \odot (x_t - f_{\mathrm{VAE}}(x_t))^2\right)$$
 #
-# $\nabla E$ は VAE（エンコーダとデコーダ）を**通して**計算します。元の講義コードは代わりに
-# $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は
-# 「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。
-# 以下にエネルギー、1回の更新、ループを書き下します。この節の図と8節のエクスプローラはすべてこのループの
-# 実行結果です。セルを書き換えてこの節を再実行すると、何が変わるかを確かめられます。各関数は
-# `lecture_utils.vae.projection` の同名の関数と同じ名前と引数を持ちます。パッケージの `project` はこれをテストセット
-# 全体に対して（7節）バッチで行い、エネルギーが十分小さくなった画像をそれぞれ止めることもできます。`project` は
-# エネルギーを名前で `ENERGIES` から探すので、ここで書き換えたエネルギーがそのまま使われます。
+# $\nabla E$ は VAE（エンコーダとデコーダ）を**通して**計算します。元の講義コードは代わりに $E = \|x_t - f_{\mathrm{VAE}}(x_t)\|^2 + \lambda \|x_t - x_0\|_1$ を使い、f_VAE(x_t) を定数として扱っていたため、勾配は「現在の再構成に近づけ」という意味しか持ちません。比較のためこれを `lecture` 版として残します。以下にエネルギー、1回の更新、ループを書き下します。この節の図と8節のエクスプローラはすべてこのループの実行結果です。セルを書き換えてこの節を再実行すると、何が変わるかを確かめられます。各関数は `lecture_utils.vae.projection` の同名の関数と同じ名前と引数を持ちます。パッケージの `project` はこれをテストセット全体に対して（7節）バッチで行い、エネルギーが十分小さくなった画像をそれぞれ止めることもできます。`project` はエネルギーを名前で `ENERGIES` から探すので、ここで書き換えたエネルギーがそのまま使われます。
 
 # %%
 # core: kl_energy
@@ -409,11 +356,7 @@ def project(model, x_0, config=None, record=False):
 # `tests/test_notebook_core.py`), but in float32 the rounding of T steps through a trained VAE can add
 # up to a few thousandths of a pixel value.
 # %% [markdown] lang="ja"
-# 各欠陥種類1枚ずつをまとめて（バッチで）、講義と同じ α = 0.5、λ = 0.05 で、エネルギーごとにこのループを実行します。
-# パッケージの `project`（`projection.project`: 同じループを7節でテストセット全体にバッチで適用し、画像ごとの停止も選べるもの）が
-# 丸め誤差を除いて同じ画像を返すことも確かめます。両者は同じ演算をしますが（float64 では最後の桁まで一致します。
-# `tests/test_notebook_core.py`）、float32 では学習済み VAE を通る T ステップの丸め誤差が積み重なり、画素値で
-# 1000分の数程度の差になることがあります。
+# 欠陥の種類ごとに1枚ずつをまとめて（バッチで）、講義と同じ α = 0.5、λ = 0.05 で、エネルギーごとにこのループを実行します。パッケージの `project`（`projection.project`。7節で同じループをテストセット全体にバッチで適用し、画像ごとに止めることもできる関数です）が、丸め誤差を除いて同じ画像を返すことも確かめます。両者は同じ演算をしますが（float64 では最後の桁まで一致します。`tests/test_notebook_core.py`）、float32 では学習済み VAE を通る T ステップの丸め誤差が積み重なり、画素値で1000分の数程度の差になることがあります。
 
 # %%
 demo = [i for i in one_each if test.defects[i] != "good"]
@@ -443,18 +386,9 @@ print(f"same x_T as project() up to float32 rounding: {bool(diff < 1e-2)} (large
 # AUROC was the higher one, 0.673 against 0.620 (`benchmarks/RESULTS_vae.md`, "The paper's energy
 # without the BCE's pull toward 0 and 1").
 # %% [markdown] lang="ja"
-# 1枚目の画像の反復の様子です（列: t = 0 … T）。x_t がどれだけ鮮明さを保つかは VAE 次第です。データ拡張なしで
-# 学習した VAE なら、上のぼやけた再構成とは異なり x_0 の輪郭を保ちますが、講義の拡張で学習した重み（3節）では
-# カプセル全体がぼやけることがあります。どちらの場合も、動くのは欠陥だけではありません。この VAE が正常なカプセルでも再現できない部分、特に
-# 印字「500」やロゴも薄れていきます（最初と最後の列を比べましょう）。x_t がどこで動いたかは6節のマップで
-# 分かります。2つ目の図は、論文のとおり BCE をそのまま残したエネルギー（`paper`）で
-# 同じ更新をしたものです: 色が飽和し（黒い部分はより黒く、橙色は赤く）、背景に斑点が出ます。BCE を小さくする方向に画素を
-# 動かすと、残差が十分小さくない画素は 0 か 1 へ押しやられるからです。
+# 1枚目の画像の反復の様子です（列は t = 0 … T）。x_t がどれだけ鮮明さを保つかは VAE 次第です。データ拡張なしで学習した VAE なら、上のぼやけた再構成とは違って x_0 の輪郭を保ちますが、講義の拡張で学習した重み（3節）ではカプセル全体がぼやけることがあります。どちらの場合も、動くのは欠陥だけではありません。この VAE が正常なカプセルでも再現できない部分、特に印字「500」やロゴも薄れていきます（最初と最後の列を比べましょう）。x_t がどこで動いたかは6節のマップで分かります。2つ目の図は、論文のとおり BCE をそのまま残したエネルギー（`paper`）で同じ更新をしたものです。色が飽和し（黒い部分はより黒く、橙色は赤く）、背景に斑点が出ます。BCE を小さくする方向に画素を動かすと、残差が十分小さくない画素は 0 か 1 へ押しやられるからです。
 #
-# その影響はこの実行ではなく別に測ったものです（7節で評価するのは `residual`、`lecture`、`kl` だけで、`paper` は
-# `vae evaluate --methods paper` で評価します）: 設定を選んだシード 0 の合成カプセルでは、補正なしのエネルギーの画素 AUROC は
-# `kl` の 0.968 に対して 0.935、画像 AUROC は 0.83 に対して 0.66 でした。実物のカプセルでは逆に画像 AUROC が高く、
-# 0.620 に対して 0.673 でした（`benchmarks/RESULTS_vae.md` の "The paper's energy without the BCE's pull toward 0 and 1" 節）。
+# その影響は、この実行ではなく別に測りました（7節で評価するのは `residual`、`lecture`、`kl` だけで、`paper` は `vae evaluate --methods paper` で評価します）。設定を選んだシード 0 の合成カプセルでは、補正なしのエネルギーの画素 AUROC は `kl` の 0.968 に対して 0.935、画像 AUROC は 0.83 に対して 0.66 でした。カプセルの実データでは逆に画像 AUROC が高く、0.620 に対して 0.673 でした（`benchmarks/RESULTS_vae.md` の "The paper's energy without the BCE's pull toward 0 and 1" 節）。
 
 # %%
 T = len(kl.trajectory) - 1
@@ -469,8 +403,7 @@ plt.show()
 # image the VAE reproduces exactly and that equals x_0 (with the entropy removed, the `kl` energy
 # is a sum of divergences).
 # %% [markdown] lang="ja"
-# 各画像のエネルギー（初期値に対する比）です。どちらも毎ステップ下がります。VAE が完全に再現でき、x_0 と
-# 等しい画像ではどちらも 0 になります（エントロピーを引いたので、`kl` エネルギーはダイバージェンスの和です）。
+# 各画像のエネルギー（初期値に対する比）です。どちらも毎ステップ下がります。VAE が完全に再現でき、x_0 と等しい画像ではどちらも 0 になります（エントロピーを引いたので、`kl` エネルギーはダイバージェンスの和です）。
 
 # %%
 labels = [test.defects[i] for i in demo]
@@ -489,14 +422,8 @@ plt.show()
 # $|x_0 - x_T|$ is large only where the projection really moved pixels, on the defect and on the
 # print alike.
 # %% [markdown] lang="ja"
-# ## 6. 異常箇所の特定: DSSIM と残差マップ
-# 画像のどこを変える必要があったのでしょうか。講義では $x_0$ と射影後の $x_T$ を構造的非類似度
-# $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$（scikit-image、11x11 の窓、`channel_axis`、`data_range=1`）で
-# 比べます。ここでは単純な残差 $|x_0 - x_T|$ も表示します。どちらもガウシアン（$\sigma$ = 4画素）で
-# ぼかします: 欠陥は1画素ではなく領域であり、ぼかしは 128x128 の画像の細かなノイズを取り除きます。
-# 2種類のマップを正解と比べてみましょう: SSIM は局所的なコントラストで割るため、平坦な背景ではわずかな
-# 変化でも DSSIM が大きくなります。一方 $|x_0 - x_T|$ は、反復射影で実際に画素が動いた場所でだけ
-# 大きくなります。欠陥でも印字でも同じです。
+# ## 6. 異常箇所の特定：DSSIM と残差マップ
+# 画像のどこを変える必要があったのでしょうか。講義では、$x_0$ と射影後の $x_T$ を構造的非類似度 $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$（scikit-image、11x11 の窓、`channel_axis`、`data_range=1`）で比べます。ここでは単純な残差 $|x_0 - x_T|$ も表示します。どちらもガウシアン（$\sigma$ = 4画素）でぼかします。欠陥は1画素ではなく領域であり、ぼかすと 128x128 の画像の細かなノイズが取り除かれるからです。2種類のマップを正解と比べてみましょう。SSIM は局所的なコントラストで割るため、平坦な背景ではわずかな変化でも DSSIM が大きくなります。一方 $|x_0 - x_T|$ は、反復射影で実際に画素が動いた場所でだけ大きくなります。それが欠陥でも印字でも同じです。
 
 # %%
 sigma = 4.0
@@ -535,28 +462,11 @@ plt.show()
 # The projection is batched: minutes, not an hour.
 # %% [markdown] lang="ja"
 # ## 7. テストセット全体での評価
-# **予備知識: ROC と AUROC** 検出器は画像（または画素）ごとにスコア、**異常スコア（異常度）**を出します。スコアにしきい値を決めると、
-# それを超えるものが「欠陥あり」と判定されます。**ROC 曲線**は、すべてのしきい値について、真陽性率（見つけた
-# 欠陥の割合）を偽陽性率（誤って欠陥とした正常品の割合）に対して描いたものです。その下の面積 **AUROC** は、
-# ランダムに選んだ欠陥画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1.0 = 完全、
-# 0.5 = 偶然）。しきい値を決めずに比べられるので論文で使われますが、工場では結局しきい値を決める
-# 必要があります（この講義の最後を参照）。
+# **予備知識：ROC と AUROC**　検出器は画像（または画素）ごとにスコア、つまり**異常スコア**（**異常度**）を出します。しきい値を決めると、スコアがそれを超えるものが「欠陥あり」と判定されます。**ROC 曲線**は、すべてのしきい値について、真陽性率（見つけた欠陥の割合）を偽陽性率（誤って欠陥とした正常品の割合）に対して描いたものです。その下の面積 **AUROC** は、ランダムに選んだ欠陥画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1.0 = 完全に分離、0.5 = ランダムな判定と同じ）。しきい値を決めずに比べられるので論文で使われますが、工場では結局しきい値を決める必要があります（この講義の最後を参照）。
 #
-# 同じ VAE と**同じ**後処理で3つの方法を比べます: 単純な再構成（`residual`: $x_0$ と $f_{\mathrm{VAE}}(x_0)$
-# の比較）、講義版の反復射影（`lecture`）、エントロピーを引いた論文の方法（`kl`）。いずれも残差マップを
-# 使います。**画素 AUROC** は 128x128 のテスト画素をすべてまとめ、マップ（$\sigma$ = 4）が欠陥画素と他の画素を
-# どれだけ分けられるかを表します。**画像 AUROC** は画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを
-# 表します。正常なカプセルでも VAE は同じ場所（輪郭や印字）を再現しきれないため、画像スコアでは各マップ
-# （小さな欠陥が埋もれないよう $\sigma$ = 2 で弱めにぼかしたもの）を正常な**学習**画像 40枚のマップと画素ごとに
-# 比べ、(マップ − 平均) / ばらつき の最大値をとります。
+# 比べるのは3つの方法です。単純な再構成（`residual`。$x_0$ を $f_{\mathrm{VAE}}(x_0)$ と比べます）、講義版の反復射影（`lecture`）、エントロピーを引いた論文の方法（`kl`）で、どれも同じ VAE と**同じ**後処理で残差マップを作ります。**画素 AUROC** は 128x128 のテスト画素をすべてまとめ、マップ（$\sigma$ = 4）が欠陥の画素とほかの画素をどれだけ分けられるかを表します。**画像 AUROC** は、画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを表します。正常なカプセルでも VAE は同じ場所（輪郭や印字）を再現しきれないため、画像スコアでは各マップ（小さな欠陥が埋もれないよう $\sigma$ = 2 で弱めにぼかしたもの）を正常な**学習**画像 40枚のマップと画素ごとに比べ、（マップ − 平均）/ ばらつきの最大値をスコアとします。
 #
-# 各設定の決め方: $\alpha$、$\lambda$、$T$ は講義の値です。`kl` エネルギー、残差マップ、$\sigma$ = 4 と 2、
-# 正規化は、シード 0 で生成した合成カプセルで選びました。実データがないとき、このノートブックは別の合成カプセル
-# （シード 1、`sources.LECTURE_SEED`）で学習・評価します。その画像は設定の選択に一切使っていません。
-# 別のアブレーションでは、テストセットではないデータ（実物のカプセルの正常な
-# **学習**画像の一部を取り分け、合成の欠陥を貼り付けたもの）ですべての設定を選び直し、実物のテストセットで
-# 測りました: `benchmarks/projection_vs_residual.py`、`benchmarks/RESULTS_vae.md` の "Ablation" 節です。
-# 反復射影はバッチで行うので、1時間ではなく数分で終わります。
+# 各設定の決め方は次のとおりです。$\alpha$、$\lambda$、$T$ は講義の値です。`kl` エネルギー、残差マップ、$\sigma$ = 4 と 2、正規化は、シード 0 で生成した合成カプセルで選びました。実データがないとき、このノートブックは別の合成カプセル（シード 1、`sources.LECTURE_SEED`）で学習・評価します。その画像は設定の選択に一切使っていません。別のアブレーションでは、テストセットではないデータ（カプセルの実データの正常な**学習**画像の一部を取り分け、合成の欠陥を貼り付けたもの）ですべての設定を選び直し、実データのテストセットで測りました（`benchmarks/projection_vs_residual.py`、`benchmarks/RESULTS_vae.md` の "Ablation" 節）。反復射影はバッチで行うので、1時間ではなく数分で終わります。
 
 # %%
 eval_config = EvalConfig(projection=proj_config, map_kind="residual", sigma=sigma, score="max",
@@ -571,10 +481,7 @@ print(comparison_table(results))
 # Compare them with the images of section 1: is the hardest type small, low in contrast, or
 # something the VAE cannot reconstruct on good capsules either?
 # %% [markdown] lang="ja"
-# 欠陥の種類ごとの結果です（`kl` の反復射影と単純な残差。各種類を正常品と比較）。どの種類が難しいかは
-# データとこの VAE の性質であって、決まりではありません。最後の行に、**この**テストセットでの画素 AUROC が
-# 最も低い種類と最も高い種類を表示します。1節の画像と比べましょう: 最も難しい種類は小さいのか、
-# コントラストが低いのか、それとも正常なカプセルでも VAE が再構成できないものなのでしょうか。
+# 欠陥の種類ごとの結果です（`kl` の反復射影と単純な残差。各種類を正常品と比べます）。どの種類が難しいかはデータとこの VAE の性質によるもので、決まったものではありません。最後の行に、**この**テストセットで画素 AUROC が最も低い種類と最も高い種類を表示します。1節の画像と比べましょう。最も難しい種類は、小さいのでしょうか、コントラストが低いのでしょうか、それとも正常なカプセルでも VAE が再構成できないものなのでしょうか。
 
 # %%
 for method in ("kl", "residual"):
@@ -612,12 +519,7 @@ plt.show()
 # projection's map (each row on its own colour scale) and the ground truth.
 # %% [markdown] lang="ja"
 # ### 反復射影で何が得られるのか
-# 上の表は同じ後処理（同じマップ、ぼかし、正規化）で方法を比べているので、違いは $x_0$ と比べる画像の
-# 違いだけから生じます。各マップがどこで大きいかを見ましょう: 正常画像、欠陥画像の正常な画素、欠陥の画素です。
-# 残差 $|x_0 - f_{\mathrm{VAE}}(x_0)|$ はぼやけた再構成が細部を失うところすべてで大きくなります。反復射影は
-# 必要なところだけを動かしますが、そこには欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も
-# 含まれます。下のセルは、この実行の各方法について、正常画像、欠陥画像の正常な画素、欠陥の画素でのマップの平均値を
-# 表示します。図は各種類1枚ずつで、行は $x_0$、残差マップ、反復射影のマップ（行ごとに色の範囲が違います）、正解です。
+# 上の表は同じ後処理（同じマップ、ぼかし、正規化）で方法を比べているので、違いは $x_0$ と比べる画像の違いだけから生じます。各マップがどこで大きいかを、正常画像、欠陥画像の正常な画素、欠陥の画素に分けて見ましょう。残差 $|x_0 - f_{\mathrm{VAE}}(x_0)|$ は、ぼやけた再構成が細部を失うところすべてで大きくなります。反復射影は必要なところだけを動かしますが、そこには欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も含まれます。下のセルは、この実行の各方法について、正常画像、欠陥画像の正常な画素、欠陥の画素でのマップの平均値を表示します。図は各種類1枚ずつで、行は上から $x_0$、残差マップ、反復射影のマップ（行ごとに色の範囲が違います）、正解です。
 
 # %%
 good = torch.tensor([d == "good" for d in test.defects])
@@ -649,12 +551,7 @@ plt.show()
 # differ, and one test set gives no interval, so a difference of a few thousandths may be noise.
 # The two paragraphs after it are the reference, measured on the real capsule, not in this run.
 # %% [markdown] lang="ja"
-# **この実行で分かること** 下のセルは、この実行の `results` から、データによって変わる結論を表示します: 反復射影
-# それぞれについて、画素 AUROC と画像 AUROC から残差の値を引いた差（"ahead" = 上回る、"behind" = 下回る、
-# $|d|$ < 0.005 なら "level" = 同等）と、最もよい画像スコアがどの程度よいかです。最初の行にデータセットの名前が
-# 出ます。これは**この**実行の結果です: 別のデータセット（オフラインの合成カプセル、実物のカプセル）、別の重み、
-# 縮小設定では変わることがあります。テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かも
-# しれません。その後の2つの段落は参考値で、この実行ではなく実物のカプセルで測ったものです。
+# **この実行で分かること**　下のセルは、この実行の `results` から、データによって変わる結論を表示します。反復射影それぞれについて画素 AUROC と画像 AUROC から残差の値を引いた差（"ahead" = 上回る、"behind" = 下回る、$|d|$ < 0.005 なら "level" = 同等）と、最もよい画像スコアの評価です。最初の行にデータセットの名前が出ます。これは**この**実行の結果で、別のデータセット（オフラインの合成カプセル、カプセルの実データ）、別の重み、縮小設定では変わることがあります。テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かもしれません。その後の2つの段落は参考値で、この実行ではなくカプセルの実データで測ったものです。
 
 # %%
 for line in verdict_lines(results, sources.describe(source, root)):
@@ -678,19 +575,9 @@ for line in verdict_lines(results, sources.describe(source, root)):
 # ablation, did it come out ahead (+0.009 [+0.002, +0.017]); the image AUROC did not change
 # (−0.005 [−0.018, +0.008]).
 # %% [markdown] lang="ja"
-# **参考値: この節の設定での実物のカプセル**（この実行ではありません。`benchmarks/RESULTS_vae.md` の
-# "Detection on the real capsule" 節と `docs/results.md`）。100エポック学習し、この節の残差マップとスコアで
-# 1回だけ測った値（区間なし）: 画素 AUROC は残差 0.899、`lecture` 0.912、`kl` 0.904、画像 AUROC は 0.621、
-# 0.625、0.620 でした。画素では反復射影がわずかに上回り、画像では同等で、画像スコアは弱いものでした。
+# **参考値：この節の設定でのカプセルの実データ**（この実行ではありません。`benchmarks/RESULTS_vae.md` の "Detection on the real capsule" 節と `docs/results.md`）。100エポック学習し、この節の残差マップとスコアで1回だけ測った値（区間なし）は、画素 AUROC が残差 0.899、`lecture` 0.912、`kl` 0.904、画像 AUROC が 0.621、0.625、0.620 でした。画素では反復射影がわずかに上回り、画像では同等で、画像スコアは弱いものでした。
 #
-# **参考値: 実物のカプセルでのアブレーション**（この実行ではありません。表とコマンドは
-# `benchmarks/RESULTS_vae.md` の "Ablation" 節）。すべての設定を、合成の欠陥を貼った取り分けの学習画像で選び
-# （テストセットでは一切選ばず）、同じ後処理で1回だけ比べ、95 % の対応のあるブートストラップ区間を求めると、
-# 反復射影は残差に**勝ちませんでした**: 画素 AUROC の差は、選んだ後処理で −0.036 [−0.067, −0.014]、正規化しない
-# DSSIM マップで −0.022 [−0.040, −0.011]（0.928 に対して 0.905）です。最も負けるのは scratch です（−0.101）。
-# 細い傷は残差が小さく、各ステップは残差の2乗で重み付けされるので、反復射影ではほとんど動きません。
-# そのアブレーションでどちらにとってもずっと弱かった $\sigma$ = 4 の残差マップでだけ、反復射影が上回りました
-# （+0.009 [+0.002, +0.017]）。画像 AUROC は変わりませんでした（−0.005 [−0.018, +0.008]）。
+# **参考値：カプセルの実データでのアブレーション**（この実行ではありません。表とコマンドは `benchmarks/RESULTS_vae.md` の "Ablation" 節）。すべての設定を、合成の欠陥を貼った取り分けの学習画像で選び（テストセットでは一切選ばず）、同じ後処理で1回だけ比べ、95 % の対応のあるブートストラップ区間を求めると、反復射影は残差に**勝ちませんでした**。画素 AUROC の差は、選んだ後処理で −0.036 [−0.067, −0.014]、正規化しない DSSIM マップで −0.022 [−0.040, −0.011]（0.928 に対して 0.905）です。最も負けるのは scratch です（−0.101）。細い傷は残差が小さく、各ステップは残差の2乗で重み付けされるので、反復射影ではほとんど動きません。そのアブレーションでどちらにとってもずっと弱かった $\sigma$ = 4 の残差マップでだけ、反復射影が上回りました（+0.009 [+0.002, +0.017]）。画像 AUROC は変わりませんでした（−0.005 [−0.018, +0.008]）。
 
 # %% [markdown] lang="en"
 # ## 8. Explorer
@@ -704,12 +591,7 @@ for line in verdict_lines(results, sources.describe(source, root)):
 # default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown] lang="ja"
 # ## 8. エクスプローラ
-# 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。
-# 両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の
-# 99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。メニューの先頭は、
-# このしきい値で欠陥の画素が最も多く赤くなる欠陥画像です。重みによっては、その画像でも赤い画素が欠陥以外（その VAE が
-# うまく再構成できない背景など）に出ます。t やしきい値を動かして、緑の正解と比べましょう。下の図は初期値で描いたもので、
-# Jupyter や Colab ではスライダーで再描画できます。
+# 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。メニューの先頭は、このしきい値で欠陥の画素が最も多く赤くなる欠陥画像です。重みによっては、その画像でも赤い画素が欠陥以外（その VAE がうまく再構成できない背景など）に出ます。t やしきい値を動かして、緑の正解と比べましょう。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
 trajectories = {i: plots.frames_of(kl.trajectory, k) for k, i in enumerate(demo)}
@@ -734,17 +616,9 @@ ui = plots.vae_explorer(test, results, trajectories, demo)
 # %% [markdown] lang="ja"
 # ## 9. 課題
 #
-# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
-# ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
-# 実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
+# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
 #
-# **課題1（実装、約20分）** 目標: `kl` エネルギーが VAE の再現できる画像で止まる理由を理解する。
-# (0, 1) の画素値 x をベルヌーイ分布とみなします: 画素は確率 x で 1、確率 1 − x で 0 になります。同じ結果 k の上の
-# 2つの分布 p, q の KL ダイバージェンスは KL(p ‖ q) = Σ_k p(k) log(p(k) / q(k)) です。p = Bernoulli(x)、
-# q = Bernoulli(x̂) のときにこれが何になるかを導き、画像ごとに画素について和をとったそのダイバージェンスを返す
-# `bernoulli_kl(x, x_hat)` を書いてください。x, x̂ は値が (0, 1) の `[B, C, H, W]`、戻り値は `[B]` です。
-# これが上の `kl_energy` の再構成項 BCE(x̂, x) − H(x) と等しいことを紙の上で確かめましょう。x̂ = x で 0 になり、
-# x への勾配が流れる（torch の演算だけを使う）必要があります。
+# **課題1（実装、約20分）**　目標：`kl` エネルギーが、VAE の再現できる画像で止まる理由を理解すること。(0, 1) の画素値 x をベルヌーイ分布とみなします。つまり、画素は確率 x で 1、確率 1 − x で 0 になります。同じ結果 k をとる2つの分布 p、q の KL ダイバージェンスは KL(p ‖ q) = Σ_k p(k) log(p(k) / q(k)) です。p = Bernoulli(x)、q = Bernoulli(x̂) のときにこれが何になるかを導き、そのダイバージェンスを画像ごとに画素について足し合わせて返す `bernoulli_kl(x, x_hat)` を書いてください。x、x̂ は値が (0, 1) の `[B, C, H, W]`、戻り値は `[B]` です。これが上の `kl_energy` の再構成項 BCE(x̂, x) − H(x) と等しいことを、紙の上で確かめましょう。x̂ = x で 0 になり、x への勾配が流れる（torch の演算だけを使う）必要があります。
 
 # %%
 def bernoulli_kl(x, x_hat):
@@ -794,10 +668,7 @@ def judge(records, cases):
 # `[B, C, H, W]` in closed form, without autograd. The check compares it with finite differences of the energy.
 # Then look at `step`: what does the residual weighting do to this gradient?
 # %% [markdown] lang="ja"
-# **課題2（実装、約20分）** 目標: 勾配を手で導き、autograd と同じく数値で確かめる。
-# 講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$
-# `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。
-# チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
+# **課題2（実装、約20分）**　目標：勾配を手で導き、autograd と同じように数値で確かめること。講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$ `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするかを考えましょう。`[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
 
 # %%
 def lecture_grad(x_t, x_hat, x_0, lam):
@@ -837,13 +708,13 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** `step` multiplies this gradient, pixel by pixel, by the squared residual (x_t − f_VAE(x_t))². Where the VAE already reproduces a pixel the residual is near 0, so that pixel hardly moves whatever its gradient; where the VAE cannot reproduce it (a defect) the step is large. The weighting changes the direction of the step, so the update is no longer plain gradient descent on E: it concentrates the change on the pixels the VAE cannot explain.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** `step` はこの勾配に、画素ごとに残差の2乗 (x_t − f_VAE(x_t))² を掛けます。VAE がすでに再現できている画素では残差がほぼ 0 なので、勾配が何であってもその画素はほとんど動きません。VAE が再現できない画素（欠陥）では大きく動きます。重み付けは更新の向きを変えるので、更新はもはや E の単純な勾配降下ではなく、VAE が説明できない画素に変化を集中させます。
+# **解答例**：`step` はこの勾配に、画素ごとに残差の2乗 (x_t − f_VAE(x_t))² を掛けます。VAE がすでに再現できている画素では残差がほぼ 0 なので、勾配が何であってもその画素はほとんど動きません。VAE が再現できない画素（欠陥）では大きく動きます。重み付けは更新の向きを変えるので、更新はもはや E の単純な勾配降下ではなく、VAE が説明できない画素に変化を集中させます。
 
 # %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: turn an anomaly map into one score per
@@ -856,14 +727,7 @@ def judge(records, cases):
 # ($\sigma$ = 2) and normalised pixel by pixel against the maps of good training images. So k = 1 here
 # need not give the table's image AUROC for `kl`: a different number is expected, not a bug in your code.
 # %% [markdown] lang="ja"
-# **課題3（実装、約15分）** 目標: 異常マップを画像ごとの1つのスコアにする。
-# マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の
-# 平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。そのあと、正常画像も
-# 含む7節のマップで試しましょう: `lecture_utils.metrics` の `auroc` を使い、k = 1、100、128·128 について
-# `auroc(test.labels, image_score(results["kl"].maps, k))` を比べます。欠陥画像と正常画像を最もよく分けるのは
-# どの k でしょうか。それはなぜでしょうか。これらは画素 AUROC のマップ（$\sigma$ = 4、正規化なし）です。7節の
-# 画像スコアは別のマップ（$\sigma$ = 2 で弱めにぼかし、正常な学習画像のマップと画素ごとに比べて正規化したもの）の
-# 最大値です。そのため、ここでの k = 1 が表の `kl` の画像 AUROC と一致しなくても、コードの誤りではありません。
+# **課題3（実装、約15分）**　目標：異常マップを画像ごとの1つのスコアにまとめること。マップ `[B, H, W]` に対して、各マップの大きい方から k 個の値の平均 `[B]` を返す `image_score(maps, k)` を書いてください（k = 1 なら最大値、k = H·W なら平均）。そのあと、正常画像も含む7節のマップで試しましょう。`lecture_utils.metrics` の `auroc` を使い、k = 1、100、128·128 について `auroc(test.labels, image_score(results["kl"].maps, k))` を比べます。欠陥画像と正常画像を最もよく分けるのはどの k でしょうか。それはなぜでしょうか。これらは画素 AUROC 用のマップ（$\sigma$ = 4、正規化なし）です。7節の画像スコアは別のマップ（$\sigma$ = 2 で弱めにぼかし、正常な学習画像のマップと画素ごとに比べて正規化したもの）の最大値です。そのため、ここでの k = 1 が表の `kl` の画像 AUROC と一致しなくても、コードの誤りではありません。
 
 # %%
 def image_score(maps, k):
@@ -896,13 +760,13 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** Compare the three AUROCs your cell printed; the reasoning is what counts. k = 128·128 averages the whole map, so a defect covering a small part of the image is diluted among the normal pixels and the score mostly measures how much the normal parts moved (the print, the edges). k = 1 keeps the defect, but also the single highest pixel of a good image, so one noisy spot can make a good capsule look defective. A k of about the size of a defect (here k = 100 pixels, after the blur) averages over the defect only, which is why it is worth trying; whether it wins on this data is what your three printed AUROCs say.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** セルが表示した3つの AUROC を比べましょう。大事なのは理由です。k = 128·128 はマップ全体を平均するので、画像のごく一部しか占めない欠陥は正常な画素の中に薄まり、スコアはおもに正常な部分（印字や輪郭）がどれだけ動いたかを測ることになります。k = 1 は欠陥を残しますが、正常画像で最も高い1画素も残すので、1か所のノイズで正常なカプセルが欠陥に見えることがあります。欠陥の大きさ程度の k（ここでは、ぼかした後の k = 100画素）は欠陥の上だけを平均するので、試す価値があります。このデータで本当にいちばんよいかどうかは、表示された3つの AUROC が教えてくれます。
+# **解答例**：セルが表示した3つの AUROC を比べましょう。大事なのは理由です。k = 128·128 はマップ全体を平均するので、画像のごく一部しか占めない欠陥は正常な画素の中に薄まり、スコアはおもに正常な部分（印字や輪郭）がどれだけ動いたかを測ることになります。k = 1 は欠陥を残しますが、正常画像で最も高い1画素も残すので、1か所のノイズで正常なカプセルが欠陥に見えることがあります。欠陥の大きさ程度の k（ここでは、ぼかした後の k = 100画素）は欠陥の上だけを平均するので、試す価値があります。このデータで本当にいちばんよいかどうかは、表示された3つの AUROC が教えてくれます。
 
 # %% [markdown] lang="en"
 # **Exercise 4 (analysis, about 15 minutes).** *Goal: see what the L1 term of the energy does.* Run
@@ -915,13 +779,7 @@ def judge(records, cases):
 # Which pixels moved that should not have (compare where |x_T − x_0| grew with the defect masks
 # `test.masks[demo]`)?
 # %% [markdown] lang="ja"
-# **課題4（分析、約15分）** 目標: エネルギーの L1 項の役割を確かめる。5節の `project` ループを同じ画像
-# （`x_0`）に `kl` エネルギー、λ = 0（他は `proj_config` の設定のまま。`replace` で変えます）で実行し、
-# `project` が返すもの（`ProjectionResult`。`free.x` がその x_T です）を `free` に入れてください。`moved_ratio` には
-# バッチ全体での2つの合計の比を1つの数として入れます: 分子は λ = 0 の実行（`free`）の $\sum \|x_T - x_0\|_1$ を
-# `x_0` のすべての画像のすべての画素で合計したもの、分母は5節の実行 `kl`（λ = 0.05）での同じ合計です。
-# 画像ごとの比の平均ではなく、λ = 0 の実行が分子です。1 より大きいでしょうか。動くべきでないのに動いたのは
-# どの画素でしょうか（|x_T − x_0| が大きくなった場所を欠陥マスク `test.masks[demo]` と比べましょう）。
+# **課題4（分析、約15分）**　目標：エネルギーの L1 項の役割を確かめること。5節の `project` ループを、同じ画像（`x_0`）に対して `kl` エネルギー、λ = 0（ほかは `proj_config` の設定のまま。`replace` で変えます）で実行し、`project` が返すもの（`ProjectionResult`。`free.x` がその x_T です）を `free` に入れてください。`moved_ratio` には、バッチ全体での2つの合計の比を1つの数として入れます。分子は λ = 0 の実行（`free`）での $\sum \|x_T - x_0\|_1$ を `x_0` のすべての画像のすべての画素で合計したもの、分母は5節の実行 `kl`（λ = 0.05）での同じ合計です。画像ごとの比の平均ではなく、λ = 0 の実行が分子です。比は 1 より大きいでしょうか。動くべきでないのに動いたのはどの画素でしょうか（|x_T − x_0| が大きくなった場所を欠陥マスク `test.masks[demo]` と比べましょう）。
 
 # %%
 free = project(model, x_0, replace(proj_config, lam=0.0))  # SOLUTION
@@ -963,13 +821,13 @@ def judge(answer, collected, config):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** With λ = 0 nothing holds x_t near x_0, so x_T moves further from x_0: `moved_ratio` above 1 (the check under the answer prints the ratio of this run). The extra movement is not only on the defects: the pixels that also move on good capsules, those this VAE cannot reproduce (the printed "500", the logo and the outline), are pulled toward the blurry reconstruction. The L1 term keeps them near x_0, which is what makes |x_0 − x_T| small on normal pixels.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** λ = 0 では x_t を x_0 の近くに留めるものがないので、x_T は x_0 からより遠くへ動き、`moved_ratio` は 1 より大きくなります（この実行での比は、解答の下のチェックが表示します）。余分に動くのは欠陥だけではありません。正常なカプセルでも動く画素、つまりこの VAE が再現できない画素（印字「500」、ロゴ、輪郭）がぼやけた再構成の方へ引っ張られます。L1 項がそれらを x_0 の近くに留めるので、正常な画素では |x_0 − x_T| が小さくなります。
+# **解答例**：λ = 0 では x_t を x_0 の近くに留めるものがないので、x_T は x_0 からより遠くへ動き、`moved_ratio` は 1 より大きくなります（この実行での比は、解答の下のチェックが表示します）。余分に動くのは欠陥だけではありません。正常なカプセルでも動く画素、つまりこの VAE が再現できない画素（印字「500」、ロゴ、輪郭）がぼやけた再構成の方へ引っ張られます。L1 項がそれらを x_0 の近くに留めるので、正常な画素では |x_0 − x_T| が小さくなります。
 
 # %% [markdown] lang="en"
 # **Exercise 5 (implement, about 25 minutes).** *Goal: write the projection's energy yourself, from
@@ -1001,31 +859,11 @@ def judge(answer, collected, config):
 # divide it by the number of values you set in each image (16 rows × 128 columns × channels) and
 # explain that number from the two formulas.
 # %% [markdown] lang="ja"
-# **課題5（実装、約25分）** 目標: 反復射影のエネルギーを、それが測るものから自分で書く。
-# 5節では `kl` エネルギーを VAE の損失から BCE − H として作りました。ここでは定義、つまりダイバージェンスの
-# 和として書きます: 画像 $x_t$ について $(f_{\mathrm{VAE}}(x_t), \mu, \log \sigma^2)$ = `model(x_t)` とすると、
+# **課題5（実装、約25分）**　目標：反復射影のエネルギーを、それが測るものから自分で書くこと。5節では `kl` エネルギーを VAE の損失から BCE − H として作りました。ここでは定義どおり、ダイバージェンスの和として書きます。画像 $x_t$ について $(f_{\mathrm{VAE}}(x_t), \mu, \log \sigma^2)$ = `model(x_t)` とすると、エネルギーは次の式です。
 #
 # $$E(x_t) = \sum_{\text{pixels}} \mathrm{KL}\big(\mathrm{Bernoulli}(x_t) \,\|\, \mathrm{Bernoulli}(f_{\mathrm{VAE}}(x_t))\big) + \mathrm{KL}\big(\mathcal{N}(\mu, \sigma^2) \,\|\, \mathcal{N}(0, I)\big) + \lambda \|x_t - x_0\|_1$$
 #
-# です。$z$ の1つの次元についてガウス分布のダイバージェンスを定義
-# $\mathrm{KL}(p \,\|\, q) = \mathbb{E}_p[\log p - \log q]$ から導き（次元どうしは独立なので、ダイバージェンスは
-# 足し合わせられます）、画像ごとの E `[B]` を返す `divergence_energy(model, x_t, x_0, lam)` を書いてください。
-# 注意が2つあります。勾配は VAE を**通って**流れる必要があります（`.detach()` も `torch.no_grad()` も使わない）。
-# 反復射影は E を $x_t$ で微分するからです。また $x_t$ の画素はちょうど 0 や 1 になることがあり（`step` がそこで
-# 値を切り詰めます）、定義では確率 0 の結果は 0 と数えます（0 · log 0 = 0）。`torch.xlogy(a, b)` はそのように
-# a · log b を計算し、`b.clamp(min=1e-6)` とすれば勾配も有限に保てます。課題1の `bernoulli_kl` がこのような画素を
-# 扱えるなら、そこから始めてもかまいません。`model(x_t)` が返すものと torch の演算だけを使い、CPU 上に新しい
-# テンソルを作らないでください（画像は GPU 上にあるかもしれません。チェックはあなたのエネルギーを PyTorch の
-# "meta" デバイスでも呼び出し、そのようなテンソルは GPU と同じように失敗します）。これで反復射影をするには、5節のループに
-# エネルギーと $f_{\mathrm{VAE}}(x_t)$ を5節の `ENERGIES` に加えてから、そのループを実行します:
-# `ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])` のあと
-# `project(model, x_0, replace(proj_config, energy="divergence"), record=True)`。
-# そのあと考えましょう: 3つの項のうち
-# エンコーダだけを通って $x_t$ に届くのはどれでしょうか。また、あなたの E が5節の `kl_energy` と異なるのは
-# どの画素でしょうか。`x = x_0.to(device)` として `divergence_energy(model, x, x, 0.0) - kl_energy(model, x, x, 0.0)[0]`
-# を表示しましょう: これらの画像には、ちょうど 0 や 1 の画素はありません。次に、画素の帯をちょうど 0 に、別の帯を
-# ちょうど 1 にして（`x = x_0.to(device).clone(); x[..., :8, :] = 0; x[..., -8:, :] = 1`）差をもう一度表示し、
-# 各画像で設定した値の数（16行 × 128列 × チャンネル数）で割って、その数を2つの式から説明しましょう。
+# $z$ の1つの次元について、ガウス分布のダイバージェンスを定義 $\mathrm{KL}(p \,\|\, q) = \mathbb{E}_p[\log p - \log q]$ から導き（次元どうしは独立なので、ダイバージェンスは足し合わせられます）、画像ごとの E `[B]` を返す `divergence_energy(model, x_t, x_0, lam)` を書いてください。注意が2つあります。1つ目に、勾配は VAE を**通って**流れる必要があります（`.detach()` も `torch.no_grad()` も使いません）。反復射影は E を $x_t$ で微分するからです。2つ目に、$x_t$ の画素はちょうど 0 や 1 になることがあり（`step` がそこで値を切り詰めます）、定義では確率 0 の結果を 0 と数えます（0 · log 0 = 0）。`torch.xlogy(a, b)` はそのように a · log b を計算し、`b.clamp(min=1e-6)` とすれば勾配も有限に保てます。課題1の `bernoulli_kl` がこのような画素を扱えるなら、そこから始めてもかまいません。`model(x_t)` が返すものと torch の演算だけを使い、CPU 上に新しいテンソルを作らないでください（画像は GPU 上にあるかもしれません。チェックはあなたのエネルギーを PyTorch の "meta" デバイスでも呼び出し、そこではそのようなテンソルが GPU と同じように失敗します）。このエネルギーで反復射影をするには、5節の `ENERGIES` に、E と $f_{\mathrm{VAE}}(x_t)$ を返す関数として登録してから、`project` を呼びます。`ENERGIES["divergence"] = lambda m, x, x0, lam: (divergence_energy(m, x, x0, lam), m(x)[0])` と登録し、`project(model, x_0, replace(proj_config, energy="divergence"), record=True)` を実行します。そのあと考えましょう。3つの項のうち、エンコーダだけを通って $x_t$ に届くのはどれでしょうか。また、あなたの E が5節の `kl_energy` と異なるのはどの画素でしょうか。`x = x_0.to(device)` として `divergence_energy(model, x, x, 0.0) - kl_energy(model, x, x, 0.0)[0]` を表示しましょう。これらの画像には、ちょうど 0 や 1 の画素はありません。次に、画素の帯をちょうど 0 に、別の帯をちょうど 1 にして（`x = x_0.to(device).clone(); x[..., :8, :] = 0; x[..., -8:, :] = 1`）差をもう一度表示し、各画像で設定した値の数（16行 × 128列 × チャンネル数）で割って、その数を2つの式から説明しましょう。
 
 # %%
 def divergence_energy(model, x_t, x_0, lam):
@@ -1104,13 +942,13 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** The Gaussian divergence depends on $x_t$ only through $\mu$ and $\log \sigma^2$, the encoder's outputs, so its gradient reaches $x_t$ only through the encoder; the Bernoulli term reaches $x_t$ directly and through $f_{\mathrm{VAE}}(x_t)$ (encoder and decoder), the L1 term directly. Your E equals `kl_energy` wherever every pixel lies inside [0.001, 0.999] (and $f_{\mathrm{VAE}}(x_t)$ is not rounded to exactly 0 or 1): there BCE − H is the Bernoulli divergence. On `x_0` the printed difference is at the level of float rounding: no pixel there is exactly 0 or 1. They differ on pixels of exactly 0 or 1. The definition counts 0 · log 0 = 0 there, while `kl_energy` subtracts the entropy of the pixel clamped to 0.001 (or 0.999), H(0.001) = −0.001 log 0.001 − 0.999 log 0.999, so it is lower by H(0.001) per such value: the difference divided by the number of values set is H(0.001), the same for every image whatever the VAE reconstructs. The gradients differ there too: a clamp passes no gradient outside its range, so `kl_energy` keeps only the BCE's −logit($f_{\mathrm{VAE}}(x_t)$) (plus the path through the VAE), whereas the divergence's own derivative, logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$), grows without bound at 0 and 1 and is only kept finite by your clamp.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** ガウス分布のダイバージェンスは $x_t$ にエンコーダの出力 $\mu$ と $\log \sigma^2$ を通してだけ依存するので、その勾配はエンコーダだけを通って $x_t$ に届きます。ベルヌーイ分布の項は $x_t$ に直接と $f_{\mathrm{VAE}}(x_t)$（エンコーダとデコーダ）を通して届き、L1 項は直接届きます。すべての画素が [0.001, 0.999] の中にあれば（そして $f_{\mathrm{VAE}}(x_t)$ がちょうど 0 や 1 に丸められていなければ）、あなたの E は `kl_energy` と等しくなります。そこでは BCE − H がベルヌーイ分布のダイバージェンスだからです。`x_0` では、表示される差は浮動小数点の丸め程度です: そこにはちょうど 0 や 1 の画素がないからです。異なるのは、ちょうど 0 や 1 の画素です。定義ではそこで 0 · log 0 = 0 と数えますが、`kl_energy` は 0.001（または 0.999）に切り詰めた画素のエントロピー H(0.001) = −0.001 log 0.001 − 0.999 log 0.999 を引くので、そのような値1つにつき H(0.001) だけ小さくなります。差を設定した値の数で割ると H(0.001) になり、VAE が何を再構成しても、どの画像でも同じです。勾配もそこで異なります。切り詰め（clamp）はその範囲の外では勾配を通さないので、`kl_energy` に残るのは BCE の −logit($f_{\mathrm{VAE}}(x_t)$)（と VAE を通る経路）だけです。一方ダイバージェンス自身の微分 logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$) は 0 と 1 で際限なく大きくなり、あなたの切り詰めによってだけ有限に保たれます。
+# **解答例**：ガウス分布のダイバージェンスは $x_t$ にエンコーダの出力 $\mu$ と $\log \sigma^2$ を通してだけ依存するので、その勾配はエンコーダだけを通って $x_t$ に届きます。ベルヌーイ分布の項は $x_t$ に直接と $f_{\mathrm{VAE}}(x_t)$（エンコーダとデコーダ）を通して届き、L1 項は直接届きます。すべての画素が [0.001, 0.999] の中にあれば（そして $f_{\mathrm{VAE}}(x_t)$ がちょうど 0 や 1 に丸められていなければ）、あなたの E は `kl_energy` と等しくなります。そこでは BCE − H がベルヌーイ分布のダイバージェンスだからです。`x_0` では、表示される差は浮動小数点の丸め程度です。そこにはちょうど 0 や 1 の画素がないからです。異なるのは、ちょうど 0 や 1 の画素です。定義ではそこで 0 · log 0 = 0 と数えますが、`kl_energy` は 0.001（または 0.999）に切り詰めた画素のエントロピー H(0.001) = −0.001 log 0.001 − 0.999 log 0.999 を引くので、そのような値1つにつき H(0.001) だけ小さくなります。差を設定した値の数で割ると H(0.001) になり、VAE が何を再構成しても、どの画像でも同じです。勾配もそこで異なります。切り詰め（clamp）はその範囲の外では勾配を通さないので、`kl_energy` に残るのは BCE の −logit($f_{\mathrm{VAE}}(x_t)$)（と VAE を通る経路）だけです。一方ダイバージェンス自身の微分 logit($x_t$) − logit($f_{\mathrm{VAE}}(x_t)$) は 0 と 1 で際限なく大きくなり、あなたの切り詰めによってだけ有限に保たれます。
 
 # %% [markdown] lang="en"
 # **Experiment (about 10 minutes).** *Goal: see how the localisation forms over the iterations,
@@ -1123,13 +961,7 @@ def judge(records, cases):
 # the curve: how fast does it rise, has it levelled off at the lecture's T (the dashed line), and is
 # it above or below the dotted line?
 # %% [markdown] lang="ja"
-# **実験（約10分）** 目標: 反復とともに異常箇所の特定がどう形作られるか、講義の T で十分かを確かめる。
-# 下のセルは各種類の数枚のテスト画像を `kl` エネルギーで講義の T の2倍まで1回だけ射影し、いくつかの t での
-# $x_t$ を残して、各 t でのマップ $|x_0 - x_t|$（7節と同じくぼかしたもの）の画素 AUROC を表示します
-# （`pixel_auroc_by_iteration`。`evaluate` と同じ反復射影とマップです）。t = 0 はまだ1回も更新していない状態です。
-# $x_t = x_0$ なのでマップはどこでも 0 になり、すべての画素が同点で、AUROC は定義上 $1/2$ です。これは単純な残差
-# ではありません。単純な残差は $x_0$ を $f_{\mathrm{VAE}}(x_0)$ と比べるもので、同じ画像での値を点線で示します。
-# 曲線を読みましょう: どれくらい速く上がるか、講義の T（破線）で横ばいになっているか、点線より上か下か。
+# **実験（約10分）**　目標：反復とともに異常箇所の特定がどう形作られるか、講義の T で十分かを確かめること。下のセルは、各種類の数枚のテスト画像を `kl` エネルギーで講義の T の2倍まで1回だけ射影していくつかの t での $x_t$ を残し、各 t でのマップ $|x_0 - x_t|$（7節と同じくぼかしたもの）の画素 AUROC を表示します（`pixel_auroc_by_iteration`。`evaluate` と同じ反復射影とマップです）。t = 0 はまだ1回も更新していない状態です。$x_t = x_0$ なのでマップはどこでも 0 になり、すべての画素が同点で、AUROC は定義上 $1/2$ です。これは単純な残差ではありません。単純な残差は $x_0$ を $f_{\mathrm{VAE}}(x_0)$ と比べるもので、同じ画像での値を点線で示します。曲線を読みましょう。どれくらい速く上がるか、講義の T（破線）で横ばいになっているか、点線より上か下かを見ます。
 
 # %%
 from lecture_utils.metrics import pixel_auroc
@@ -1150,13 +982,13 @@ plt.show()
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** Read three things off the printed values. How fast: compare the values at t = 1 and T/10 with the value at T; each step is scaled by the squared residual $(x_t - f_{\mathrm{VAE}}(x_t))^2$, which shrinks as $x_t$ gets closer to $f_{\mathrm{VAE}}(x_t)$. Whether T is enough: the printed change from T to 2T; near 0 means the projection has levelled off and more iterations buy nothing, a clear rise that T stops early, a fall that the extra steps move normal pixels (the print, the outline) more than the defects. Against the dotted line: above it, the projection's map localises the defects of these images better than the plain residual at this blur; below it, worse (section 7's table compares the two on the whole test set). With a few images per type, and in the reduced settings a handful of iterations, differences of a few thousandths are noise, not a finding.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** 表示された値から3つのことを読み取ります。速さ: t = 1 と T/10 での値を T での値と比べます。各ステップは残差の2乗 $(x_t - f_{\mathrm{VAE}}(x_t))^2$ で重み付けされ、これは $x_t$ が $f_{\mathrm{VAE}}(x_t)$ に近づくにつれて小さくなります。T で十分か: 表示された T から 2T への変化を見ます。ほぼ 0 なら反復射影は横ばいになっていて、反復を増やしても得るものはありません。はっきり上がるなら T では早く止めすぎで、下がるなら追加のステップが欠陥よりも正常な画素（印字や輪郭）を動かしています。点線との比較: 上なら、このぼかしでは反復射影のマップの方が単純な残差よりこれらの画像の欠陥をよく特定し、下なら劣ります（テストセット全体での比較は7節の表にあります）。各種類数枚の画像で、しかも縮小設定では反復がわずかなので、1000分の数程度の差はノイズであり、結論ではありません。
+# **解答例**：表示された値から3つのことを読み取ります。速さ：t = 1 と T/10 での値を T での値と比べます。各ステップは残差の2乗 $(x_t - f_{\mathrm{VAE}}(x_t))^2$ で重み付けされ、これは $x_t$ が $f_{\mathrm{VAE}}(x_t)$ に近づくにつれて小さくなります。T で十分か：表示された T から 2T への変化を見ます。ほぼ 0 なら反復射影は横ばいになっていて、反復を増やしても得るものはありません。はっきり上がるなら T では早く止めすぎで、下がるなら追加のステップが欠陥よりも正常な画素（印字や輪郭）を動かしています。点線との比較：上なら、このぼかしでは反復射影のマップの方が単純な残差よりこれらの画像の欠陥をよく特定し、下なら劣ります（テストセット全体での比較は7節の表にあります）。各種類数枚の画像で、しかも縮小設定では反復がわずかなので、1000分の数程度の差はノイズであり、結論ではありません。
 
 # %% [markdown] lang="en"
 # **Stretch task (optional, not graded).** *Goal: test section 2's choice of augmentation on the
@@ -1173,16 +1005,7 @@ plt.show()
 # blurrier reconstructions, and why? Use the full settings (section 3 says how long they train): the
 # reduced ones train for 2 epochs.
 # %% [markdown] lang="ja"
-# **発展課題（任意、採点なし）** 目標: 2節のデータ拡張の選択を、異常検知そのもので確かめる。
-# 2節では、実物のカプセルで（`docs/results.md`）講義の拡張（最大 ±60° の回転、0.5〜1.5倍の拡大縮小、反転）で検証用画像の再構成の MSE が約17倍に
-# なったので、拡張なしで学習しています。これは欠陥の検出にもあてはまるでしょうか。
-# `VAEConfig(epochs=vae_config.epochs, augment="lecture")` と `train_vae` で2つ目の VAE を学習します
-# （キャッシュファイルは別になります: `cached_weights(config, source, root)`）。3節で講義の `trained_model.pt`
-# （この拡張で学習したもの）を読み込んだ場合は、もう一方の `augment="none"` を学習します。同じテストセットで
-# 同じ `eval_config` と `train_images` を使って `evaluate` を実行し、2つのモデルを比べましょう: `residual` と `kl`
-# の画像 AUROC と画素 AUROC（`comparison_table`）、欠陥の種類ごとの表、正常なテスト画像での再構成の平均二乗誤差です。
-# 先に予想しましょう: ぼやけた再構成でより悪くなるのはどちらの AUROC でしょうか。それはなぜでしょうか。
-# 縮小しない設定を使いましょう（学習にかかる時間は3節にあります）。縮小設定の学習は 2エポックだけです。
+# **発展課題（任意、採点なし）**　目標：2節のデータ拡張の選択を、異常検知そのもので確かめること。2節では、カプセルの実データで（`docs/results.md`）講義の拡張（最大 ±60° の回転、0.5〜1.5倍の拡大縮小、反転）を使うと検証用画像の再構成の MSE が約17倍になったので、拡張なしで学習しています。これは欠陥の検出にもあてはまるでしょうか。`VAEConfig(epochs=vae_config.epochs, augment="lecture")` と `train_vae` で2つ目の VAE を学習します（キャッシュファイルは別になります。`cached_weights(config, source, root)`）。3節で講義の `trained_model.pt`（この拡張で学習したもの）を読み込んだ場合は、逆に `augment="none"` を学習します。同じテストセットで同じ `eval_config` と `train_images` を使って `evaluate` を実行し、2つのモデルの `residual` と `kl` の画像 AUROC と画素 AUROC（`comparison_table`）、欠陥の種類ごとの表、正常なテスト画像での再構成の平均二乗誤差を比べましょう。先に予想しましょう。ぼやけた再構成でより悪くなるのは、どちらの AUROC でしょうか。それはなぜでしょうか。縮小しない設定を使いましょう（学習にかかる時間は3節にあります）。縮小設定の学習は 2エポックだけです。
 
 # %% [markdown] lang="en"
 # ## 10. Summary, limitations and next steps
@@ -1237,37 +1060,13 @@ plt.show()
 # %% [markdown] lang="ja"
 # ## 10. まとめ、限界、次に学ぶこと
 #
-# **学んだこと** 正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。
-# 反復射影はテスト画像 $x_0$ を VAE が説明できる画像へ動かし、各ステップを残差の2乗で重み付けするので、
-# よく再構成できている画素は動きません。マップ $|x_0 - x_T|$ は動く必要があった場所を示し、AUROC は
-# しきい値なしで、マップやスコアが欠陥と正常品をどれだけ分けられるかを測ります。
+# **学んだこと**　正常な画像だけで学習した VAE（2節の ELBO）は、正常なカプセルの見た目を再構成します。反復射影はテスト画像 $x_0$ を VAE が説明できる画像へ動かし、各ステップを残差の2乗で重み付けするので、よく再構成できている画素は動きません。マップ $|x_0 - x_T|$ は動く必要があった場所を示し、AUROC はしきい値なしで、マップやスコアが欠陥と正常品をどれだけ分けられるかを測ります。
 #
-# **反復射影で得られるもの、得られないもの** この実行のデータについては、7節の結論の行が示しています: 反復射影
-# それぞれが残差を上回ったかどうか、画像スコアがどの程度よかったかです。参考値は実物のカプセルで公正に測ったもの
-# です（すべての設定を合成の欠陥を貼った取り分けの学習画像で選び、実物のテストセットで同じ後処理のもと1回だけ
-# 比較し、対応のあるブートストラップで区間を求める。`benchmarks/RESULTS_vae.md` の "Ablation" 節）。そこでは講義の
-# VAE の反復射影は単純な再構成より欠陥をうまく特定**できません**でした: 選んだ後処理で画素 AUROC の差は
-# −0.036 [−0.067, −0.014]、DSSIM マップのままで −0.022 [−0.040, −0.011] で、画像 AUROC は変わりません。その理由は
-# このノートブックの図でも探せます。反復射影は VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も動かし、
-# 細くコントラストの低い欠陥はほとんど動かしません。各ステップが残差の2乗で重み付けされるからです。得られるもの:
-# $x_T$ は再構成より鮮明なままでいられるので輪郭でのマップが低くなりえます（7節で表示したマップの平均値を比べましょう）。また、
-# モデルが何を正常とみなすかが見えます。Dehaeneらは独自の VAE と損失で明確な改善を報告していますが、この小さな
-# VAE では実物のカプセルで改善は現れませんでした。調整についての教訓もあります: 貼り付けた欠陥で勝った画素ごとの
-# 正規化は、印字の上にある実物の欠陥では失敗しました。
+# **反復射影で得られるもの、得られないもの**　この実行のデータについては、7節の結論の行が示しています。反復射影それぞれが残差を上回ったかどうか、画像スコアがどの程度よかったかです。参考値はカプセルの実データで公正に測ったものです（すべての設定を、合成の欠陥を貼った取り分けの学習画像で選び、実データのテストセットで同じ後処理のもと1回だけ比べ、対応のあるブートストラップで区間を求めました。`benchmarks/RESULTS_vae.md` の "Ablation" 節）。そこでは、講義の VAE の反復射影は単純な再構成より欠陥をうまく特定**できません**でした。選んだ後処理で画素 AUROC の差は −0.036 [−0.067, −0.014]、DSSIM マップのままで −0.022 [−0.040, −0.011] で、画像 AUROC は変わりません。その理由はこのノートブックの図でも探せます。反復射影は VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も動かし、細くコントラストの低い欠陥はほとんど動かしません。各ステップが残差の2乗で重み付けされるからです。得られるものもあります。$x_T$ は再構成より鮮明なままでいられるので、輪郭でのマップの値が低くなることがあります（7節で表示したマップの平均値を比べましょう）。また、モデルが何を正常とみなすかが見えます。Dehaene らは独自の VAE と損失で明確な改善を報告していますが、この小さな VAE では、カプセルの実データで改善は現れませんでした。調整についての教訓もあります。貼り付けた欠陥で勝った画素ごとの正規化は、印字の上にある実際の欠陥では失敗しました。
 #
-# **限界** 実物の MVTec AD カプセル（この実行ではありません。`docs/results.md`、コマンドは `benchmarks/RESULTS_vae.md`）
-# では、データ拡張なしで100エポック学習したこの小さな VAE の画素 AUROC は約 0.90（残差 0.899、`lecture` 0.912、`kl` 0.904）ですが、画像 AUROC は
-# 0.62〜0.67 にとどまります。そこでは欠陥が**どこに**あるかは分かっても、カプセルが欠陥品**かどうか**はうまく
-# 分かりません。VAE が正確に再構成できない印字や輪郭のせいで、正常なカプセルでもどこかに高いスコアが出るから
-# です（この実行の画像スコアの評価は7節の結論の最後の行に、今回使った重みでの AUROC は7節の表にあります）。また 128x128 画素では細い scratch が
-# 見えにくくなります。
+# **限界**　MVTec AD のカプセルの実データ（この実行ではありません。`docs/results.md`、コマンドは `benchmarks/RESULTS_vae.md`）では、データ拡張なしで100エポック学習したこの小さな VAE の画素 AUROC は約 0.90（残差 0.899、`lecture` 0.912、`kl` 0.904）ですが、画像 AUROC は 0.62〜0.67 にとどまります。欠陥が**どこに**あるかは分かっても、カプセルが欠陥品**かどうか**はうまく分からないのです。VAE が正確に再構成できない印字や輪郭のせいで、正常なカプセルでもどこかに高いスコアが出るからです（この実行の画像スコアの評価は7節の結論の最後の行に、今回使った重みでの AUROC は7節の表にあります）。また、128x128 画素では細い scratch が見えにくくなります。
 #
-# **次に学ぶこと** ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM
-# （Defard ら、2021）や PatchCore（Roth ら、2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。
-# 異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら、2021）を使います
-# （画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく**しきい値**です。
-# 取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元の欠陥で見逃し率を確かめます。
-# 第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
+# **次に学ぶこと**　ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM（Defard ら、2021）や PatchCore（Roth ら、2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら、2021）を使います（画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく**しきい値**です。取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元の欠陥で見逃し率を確かめます。第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
 #
 # ## 参考文献
 # - [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal data manifold for anomaly localization", ICLR 2020.
@@ -1277,4 +1076,4 @@ plt.show()
 # - [5] T. Fawcett, "An introduction to ROC analysis", Pattern Recognition Letters 27, 2006.
 # - [6] T. Defard, A. Setkaliyev, A.-M. Loesch, R. Audigier, "PaDiM: a patch distribution modeling framework for anomaly detection and localization", ICPR Workshops 2021.
 # - [7] K. Roth, L. Pemula, J. Zepeda, B. Schölkopf, T. Brox, P. Gehler, "Towards total recall in industrial anomaly detection"（PatchCore）、CVPR 2022.
-# - [8] 元の講義: MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。
+# - [8] 元の講義：MPRG「繰り返し処理による異常検知」（MPRGDeepLearningLectureNotebook）。

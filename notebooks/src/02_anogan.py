@@ -36,22 +36,15 @@
 # %% [markdown] lang="ja"
 # # 02 · AnoGAN: GAN による異常検知
 #
-# **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を生成できるように学習します。
-# 正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら、2017）はこれを
-# 異常検知に使います。
+# **GAN**（敵対的生成ネットワーク）は、学習画像に似た画像を生成できるように学習します。正常画像だけで学習すれば、GAN が描けるのは正常画像だけです。AnoGAN（Schlegl ら、2017）はこれを異常検知に使います。
 #
-# 1. 正常な数字（7 と 8）だけで DCGAN（生成器 G と識別器 D）を学習する。
-# 2. テスト画像 x に対して、G(z) が x に最も似るような潜在変数 z を **探索** する。
-# 3. 最も良い G(z) でも x と違うなら、x は G が学習しなかったもの、つまり **異常**（2）である。
+# 1. 正常な数字（7 と 8）だけで DCGAN（生成器 G と識別器 D）を学習します。
+# 2. テスト画像 x に対して、G(z) が x に最も似るような潜在変数 z を**探索**します。
+# 3. 最も似た G(z) でも x と違うなら、x は G が学習しなかったもの、つまり**異常**（2）です。
 #
-# 学習画像と直接比べるのではなく GAN を使う理由は、G が「正常画像全体」を 20個の数 z で滑らかに
-# 表現し、見たことのない 7 や 8 も描けること、そして D が「x と G(z) の特徴が同じか」という
-# もう一つの観点を与えることです。
+# 学習画像と直接比べずに GAN を使う理由は2つあります。G は「正常画像全体」を20次元の潜在変数 z で滑らかに表し、学習で見たことのない 7 や 8 も描けます。そして D は「x と G(z) の特徴が同じか」という、もう一つの観点を与えます。
 #
-# この講義は『つくりながら学ぶ! PyTorchによる発展ディープラーニング』第6章に沿い、足りない部分を
-# 補います。`BCEWithLogitsLoss` のための float のラベル、探索中は G と D を eval モードで固定、
-# テストセット全体をまとめて探索するバッチ処理、テストセット全体での AUROC（通常の設定では実物の MNIST の
-# 200枚。この実行の枚数は1節で表示します）、そして探索を置き換える高速なエンコーダです。
+# この講義は『つくりながら学ぶ! PyTorchによる発展ディープラーニング』第6章に沿い、足りない部分を補います。補うのは、`BCEWithLogitsLoss` のための float のラベル、探索中に G と D を eval モードで固定すること、テストセット全体をまとめて探索するバッチ処理、テストセット全体での AUROC（通常の設定では MNIST の200枚。この実行の枚数は1節で表示します）、そして探索を置き換える高速なエンコーダです。
 
 # %%
 import torch
@@ -80,10 +73,8 @@ warn_if_slow(device)
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 
 # %% [markdown] lang="ja"
-# ### 任意: ファイルを Google ドライブに保存する
-# Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、
-# 学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの
-# `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
+# ### 任意：ファイルを Google ドライブに保存する
+# Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
 
 # %%
 USE_DRIVE = False  # True: keep the cache (downloads, weights, checkpoints) on Google Drive (Colab only)
@@ -94,14 +85,11 @@ if USE_DRIVE:
 # **From lecture 1.** There a VAE learned good capsules, and a test image was *moved* (the iterative
 # projection) toward an image the VAE explains; the pixels that moved were the defect. AnoGAN keeps
 # the idea "compare x with the closest normal image the model can make" but changes where the search
-# happens: not in the image, but in the generator's latent space z. Section 9 compares the two
+# happens: not in the image, but in the generator's latent space z. Section 8 compares the two
 # methods side by side. The ROC curve and the AUROC were introduced in lecture 1, section 7.
 
 # %% [markdown] lang="ja"
-# **第1回からのつながり** 第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ
-# **動かし**ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と
-# 比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で
-# 探します。9節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
+# **第1回からのつながり**　第1回では VAE が正常なカプセルを学習し、テスト画像を VAE が説明できる画像へ**動かし**ました（反復射影）。動いた画素が欠陥でした。AnoGAN も「x を、モデルが作れる最も近い正常画像と比べる」という考えは同じですが、探す場所が違います。画像の中ではなく、生成器の潜在変数 z の空間で探します。8節で2つの方法を並べて比べます。ROC 曲線と AUROC は第1回の7節で説明しました。
 
 # %% [markdown] lang="en"
 # ## 1. Data: normal 7s and 8s, anomalous 2s
@@ -118,18 +106,9 @@ if USE_DRIVE:
 # out (`sets.val`, never used for training) to choose a threshold in exercise 2. Check the source and the counts.
 
 # %% [markdown] lang="ja"
-# ## 1. データ: 正常な 7 と 8、異常な 2
+# ## 1. データ：正常な 7 と 8、異常な 2
 #
-# 学習には正常な数字だけを使います。テストセットは MNIST の**テスト**分割（学習では見ていない）の
-# 正常な数字と 2 を混ぜたものです。`DATA` で数字を選びます: `"mnist"`、`"bundled"`（scikit-learn 付属の
-# 8x8 の数字、ダウンロード不要）、または `"auto"`: MNIST が手元にあればそれを、なければ Colab ではダウンロード
-# し（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して付属の数字で
-# 代用します。`"mnist"` を指定して MNIST が手に入らなければエラーで止まります。
-# 通常の設定では、書籍の 400枚の 10倍の 4,000枚の MNIST の数字で学習します。1分あたりに GAN が見る画像の
-# 枚数は同じですが、多様な画像の方が暗記を防げます（3節）。縮小した設定や同梱の数字ではもっと少なくなります
-# （この実行の枚数は下に表示されます）。画像は G の出力 `tanh` の範囲 [-1, 1] に変換します。
-# 学習分割の正常な数字のうち少しを取り分けておき（`sets.val`、学習には使いません）、課題2でしきい値を
-# 決めるのに使います。どのデータを何枚使うかを確認しましょう。
+# 学習には正常な数字だけを使います。テストセットは、MNIST の**テスト**分割（学習では見ていないもの）の正常な数字と 2 を混ぜたものです。`DATA` で数字を選びます。`"mnist"`、`"bundled"`（scikit-learn 同梱の 8x8 の数字。ダウンロード不要）のほかに `"auto"` を指定でき、`"auto"` では MNIST が手元にあればそれを使い、なければ Colab ではダウンロードし（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して同梱の数字で代用します。`"mnist"` を指定して MNIST が手に入らなければ、エラーで止まります。通常の設定では、書籍の 400枚の 10倍にあたる MNIST の数字 4,000枚で学習します。GAN が1分あたりに見る画像の枚数は同じですが、画像が多様なほど暗記を防げます（3節）。縮小設定や同梱の数字では枚数が少なくなります（この実行の枚数は下に表示されます）。画像は G の出力 `tanh` の範囲 [-1, 1] に変換します。学習分割の正常な数字の一部を取り分けておき（`sets.val`。学習には使いません）、課題2でしきい値を決めるのに使います。どのデータを何枚使うかを確認しましょう。
 
 # %%
 DATA = "auto"  # "auto" | "mnist" | "bundled"
@@ -156,13 +135,9 @@ plots.show_images(x_test[y_test == 1], "test anomalies");
 # what AnoGAN's discrimination term compares. Look at the shapes.
 
 # %% [markdown] lang="ja"
-# ## 2. DCGAN: 生成器 G と識別器 D
+# ## 2. DCGAN：生成器 G と識別器 D
 #
-# 書籍のネットワークを、その層の名前（`layer1` ... `layer4`, `last`）のまま使います。書籍の学習済み
-# 重みもそのまま読み込めます。G は z（20個の数）を 4つの転置畳み込みで 64x64 の画像にします
-# （4 -> 8 -> 16 -> 32 -> 64画素）。D はその逆で、2つの値を返します。**ロジット**（本物か偽物か）と、
-# ロジットの直前の 512x4x4 のマップである **特徴** f_D(x) です。AnoGAN の識別損失はこの特徴を比べます。
-# 形状を確認しましょう。
+# 書籍のネットワークを、その層の名前（`layer1` ... `layer4`、`last`）のまま使うので、書籍の学習済み重みもそのまま読み込めます。G は z（20次元のベクトル）を 4つの転置畳み込みで 64x64 の画像にします（4 -> 8 -> 16 -> 32 -> 64画素）。D はその逆向きで、2つの値を返します。**ロジット**（本物か偽物か）と、ロジットの直前の 512x4x4 のマップである**特徴** f_D(x) です。AnoGAN の識別損失はこの特徴を比べます。形状を確認しましょう。
 
 # %%
 G, D = dcgan.build(z_dim=20, width=64, seed=0)
@@ -215,31 +190,14 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 #
 # $$L_D = \mathrm{BCE}(D(x), 1) + \mathrm{BCE}(D(G(z)), 0), \qquad L_G = \mathrm{BCE}(D(G(z)), 1).$$
 #
-# 書籍は 7 と 8 を 200枚ずつ、D の学習率を G の 4倍（4e-4 と 1e-4）にして何エポックも学習します。
-# GAN の学習は綱引きで、この設定では簡単に崩れます。D が勝つと **L_D が 0 に近づき**（もうだまされない）、
-# G の勾配が消えて **L_G が上がり続けます**。すると G はどの z に対しても同じ形しか描かなくなり
-# （**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります。書籍のレシピを実物の MNIST の 400枚で
-# 15エポックに縮めて学習したときは D が勝ち（`docs/results.md`、`benchmarks/original_recipes.py`: 最後の
-# エポックの L_D は 0.002、L_G は 7.2）、AUROC は 0.701 でした。この実行はもっと短いので、どうなるかを学習中に
-# 次の 2つの図で確認します。
+# 書籍は 7 と 8 を 200枚ずつ使い、D の学習率を G の 4倍（4e-4 と 1e-4）にして何エポックも学習します。GAN の学習は綱引きで、この設定では簡単に崩れます。D が勝つと、つまり D がもうだまされなくなると、**L_D が 0 に近づき**、G の勾配が消えて **L_G が上がり続けます**。すると G はどの z に対しても同じ形しか描かなくなり（**モード崩壊**）、AnoGAN は正常な数字すら再現できなくなります。書籍のレシピを MNIST の 400枚で15エポックに縮めて学習したときは D が勝ち（`docs/results.md`、`benchmarks/original_recipes.py`。最後のエポックの L_D は 0.002、L_G は 7.2）、AUROC は 0.701 でした。この実行はもっと短いので、どうなるかを学習中に次の 2つの図で確かめます。
 #
-# - **損失曲線**: 健全な学習では $L_D$ は $2 \ln 2 \approx 1.4$（D が当てずっぽう）から $0.5$ 程度に留まります。
-# - **サンプルの格子**: エポックごとに**同じ** 8個の z から描いた G(z)。同じ画像やノイズばかりの行は崩壊のサインです。
+# - **損失曲線**：健全な学習では、$L_D$ は $0.5$ 程度から $2 \ln 2 \approx 1.4$（D が当てずっぽうで判定するときの値）までの範囲にとどまります。
+# - **サンプルの格子**：エポックごとに、**同じ** 8個の z から描いた G(z) を並べたものです。同じ画像やノイズばかりが並ぶ行は、崩壊のサインです。
 #
-# 効くのは、同じステップ数でも **学習画像を増やす**（400枚ではなく 4,000枚の MNIST の 7 と 8。D が暗記できない）、
-# **小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4、Adam の
-# betas は DCGAN の 0.5 と 0.999）、片側 **ラベル平滑化**（本物のラベルを 0.9 に）、D の入力に少しの
-# **インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000枚で、学習で見る画像の延べ枚数を同じ 16,000枚にそろえると、
-# エンコーダの AUROC は書籍の設定で 0.836、これらの変更で 0.941 でした（`benchmarks/RESULTS_anogan.md` の
-# "Training recipes" 節。実物の MNIST での探索的な実験で、使い捨てのスクリプトは残っていません。この
-# ノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400枚で短く学習し
-# （枚数は図のタイトルにあります。同梱の数字はもっと少ない）、次に私たちのレシピで学習します。学習済みの重みは
-# データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
+# 効くのは、同じステップ数でも**学習画像を増やす**（MNIST の 7 と 8 を 400枚ではなく 4,000枚。D が暗記できなくなります）、**小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4。Adam の betas は DCGAN の 0.5 と 0.999）、片側**ラベル平滑化**を使う（本物のラベルを 0.9 に）、D の入力に少しの**インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000枚で、学習で見る画像の延べ枚数を同じ 16,000枚にそろえると、エンコーダの AUROC は書籍の設定で 0.836、これらの工夫で 0.941 でした（`benchmarks/RESULTS_anogan.md` の "Training recipes" 節。MNIST での探索的な実験で、使い捨てのスクリプトは残っていません。このノートブックでは再計算しません）。以下では、まず書籍のレシピで学習画像のうち最大 400枚を短く学習し（枚数は図のタイトルにあります。同梱の数字ではもっと少なくなります）、次に私たちのレシピで学習します。学習済みの重みはデータフォルダにキャッシュされるので、再実行したときや、もう一方の言語のノートブックでは読み込むだけです。
 #
-# **公開された重み** Colab で実物の MNIST を使うときは、講師がこの設定と同じ数字で学習して講義のリリースで
-# 公開した重み（ここでの 2つの GAN と 6節のエンコーダ。このノートブック自身が学習したもの）をダウンロードし、
-# 学習せずに読み込みます（その旨を1行表示します）。ここで学習するには `TRAIN = True` にします。オフライン、
-# 同梱の数字、別の設定では、これまでどおりここで学習します。
+# **公開された重み**　Colab で MNIST を使うときは、講師がこの設定と同じ数字で学習し、講義のリリースで公開した重み（ここでの 2つの GAN と 6節のエンコーダ。このノートブック自身が学習したもの）をダウンロードし、学習せずに読み込みます（その旨を1行表示します）。ここで学習するには `TRAIN = True` にします。オフライン、同梱の数字、別の設定のときは、これまでどおりここで学習します。
 
 # %% [markdown] lang="en"
 # One training step, written out: D is updated first on a real batch and on G's images (detached,
@@ -248,11 +206,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # changes the training you see. Trained weights are cached (or published): to see an edit, set
 # `TRAIN = True` below and delete the cached file printed below, or change a setting.
 # %% [markdown] lang="ja"
-# 1回の学習ステップを書き下します。まず本物のバッチと G の画像（detach するので、この更新は G を変えません）で
-# D を更新し、次に D が G の画像を本物と判定するように G を更新します。下の `train_gan` はバッチごとにまさに
-# この関数を呼びます（`step=gan_step` として渡します）。書き換えれば学習そのものが変わります。学習済みの重みは
-# キャッシュされる（または公開されている）ので、変更を反映させるには下で `TRAIN = True` にして表示される
-# ファイルを削除するか、設定を変えてください。
+# 1回の学習ステップを書き下します。まず本物のバッチと G の画像（detach するので、この更新は G を変えません）で D を更新し、次に D が G の画像を本物と判定するように G を更新します。下の `train_gan` はバッチごとにまさにこの関数を呼びます（`step=gan_step` として渡します）。書き換えれば学習そのものが変わります。学習済みの重みはキャッシュされる（または公開されている）ので、変更を反映させるには下で `TRAIN = True` にして表示されるファイルを削除するか、設定を変えてください。
 
 # %%
 # core: gan_step
@@ -312,10 +266,7 @@ plots.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, ep
 # and at the two loss curves to tell which case this run shows.
 
 # %% [markdown] lang="ja"
-# 格子は何を示しているでしょうか。3つの場合は見た目が違います。列ごとに違う数字が並ぶなら、G は学習できています。
-# 灰色の地に市松模様（転置畳み込みの跡）が見えるなら、G は崩壊したのではなく**学習不足**です。
-# D が勝った後（L_D が 0 に近く、L_G が上がり続ける）、ある行のどの列にもくっきりとした同じ画像が並ぶなら
-# **モード崩壊**です。格子の最後の行と2本の損失曲線を見て、この実行がどの場合かを見分けましょう。
+# 格子は何を示しているでしょうか。3つの場合は見た目が違います。列ごとに違う数字が並ぶなら、G は学習できています。灰色の地に市松模様（転置畳み込みの跡）が見えるなら、G は崩壊したのではなく**学習不足**です。D が勝った後（L_D が 0 に近く、L_G が上がり続ける）、ある行のどの列にもくっきりとした同じ画像が並ぶなら**モード崩壊**です。格子の最後の行と2本の損失曲線を見て、この実行がどの場合かを見分けましょう。
 
 # %% [markdown] lang="en"
 # Now our recipe (the defaults of `GANConfig`) on all training images, for as many epochs as it
@@ -324,9 +275,7 @@ plots.plot_sample_grids(book_history, title="Book's recipe: G(z) for fixed z, ep
 # shows both losses; compare the curves and the grid with the book's.
 
 # %% [markdown] lang="ja"
-# 次に私たちのレシピ（`GANConfig` の既定値）ですべての学習画像を使い、G が約 32,000枚の画像を見るまで
-# 学習します（MNIST の 4,000枚なら 8エポック。同梱の数字は枚数が少ないのでエポック数が増えます。下に表示される
-# 設定にその数があります）。進捗バーに両方の損失が表示されます。曲線と格子を書籍のものと比べましょう。
+# 次に私たちのレシピ（`GANConfig` の既定値）ですべての学習画像を使い、G が約 32,000枚の画像を見るまで学習します（MNIST の 4,000枚なら 8エポック。同梱の数字は枚数が少ないのでエポック数が増えます。下に表示される設定にその数があります）。進捗バーに両方の損失が表示されます。曲線と格子を書籍のものと比べましょう。
 
 # %%
 GAN = gan_train.GANConfig.for_images(len(x_train))
@@ -365,24 +314,15 @@ plots.plot_sample_grids(history, title="Our recipe: G(z) for fixed z, epoch by e
 #
 # $$L(z) = (1-\lambda)\sum |x - G(z)| + \lambda \sum |f_D(x) - f_D(G(z))|, \qquad \lambda = 0.1.$$
 #
-# 第1項（**残差損失**）は画素を、第2項（**識別損失**）は D の特徴を比べます。異常スコア（異常度）は見つけた
-# 最良の z での値 $A(x) = L(z^*)$ です。G と D は eval モードで固定します。書籍では G の BatchNorm が
-# 学習モードのままで、画像のスコアが同じバッチの他の画像に左右されていました。L は画像ごとの項の和で、
-# Adam は z の要素ごとに別々のモーメントを持つので、テスト画像すべてをまとめて 1回探索しても 1枚ずつの探索と
-# 同じ結果が、より短い時間で得られます（実物の MNIST で 1スレッドの CPU では 1.9倍速い、`docs/results.md`）。
-# 2本の曲線を見ましょう。どちらも L が下がるでしょうか。異常の曲線は高いままでしょうか。（最後のスコアが
-# どれだけ両者を分けるかは 5節で測ります。）
+# 第1項（**残差損失**）は画素を、第2項（**識別損失**）は D の特徴を比べます。異常スコア（異常度）は、見つけた最良の z での値 $A(x) = L(z^*)$ です。G と D は eval モードで固定します。書籍では G の BatchNorm が学習モードのままで、画像のスコアが同じバッチのほかの画像に左右されていました。L は画像ごとの項の和で、Adam は z の要素ごとに別々のモーメントを持つので、テスト画像すべてをまとめて 1回探索しても、1枚ずつ探索したのと同じ結果がより短い時間で得られます（MNIST で 1スレッドの CPU なら 1.9倍速くなります。`docs/results.md`）。2本の曲線を見ましょう。どちらも L が下がるでしょうか。異常の曲線は高いままでしょうか。（最後のスコアがどれだけ両者を分けるかは、5節で測ります。）
 
 # %% [markdown] lang="en"
 # A(x) and the search, written out: `anomaly_score` and `search_z` have the names, arguments and
 # results of the package's functions (a test keeps each equal to its twin). Every figure of sections
-# 4 and 5, and the explorer of section 8, show this run; the package's `latent_search` does this for
+# 4 and 5, and the explorer of section 7, show this run; the package's `latent_search` does this for
 # the whole test set (in chunks, with optional restarts).
 # %% [markdown] lang="ja"
-# A(x) と探索を書き下します。`anomaly_score` と `search_z` は、パッケージの同名の関数と名前・引数・戻り値が
-# 同じです（テストで両者が一致することを確かめています）。4節と 5節の図、8節のエクスプローラはすべてこの
-# 実行結果です。パッケージの `latent_search` はこれをテストセット全体に対して行います（分割して、必要なら
-# 複数の初期値から）。
+# A(x) と探索を書き下します。`anomaly_score` と `search_z` は、パッケージの同名の関数と名前・引数・戻り値が同じです（テストで両者が一致することを確かめています）。4節と 5節の図、7節のエクスプローラはすべてこの実行結果です。パッケージの `latent_search` はこれをテストセット全体に対して行います（分割して、必要なら複数の初期値から）。
 
 # %%
 # core: anomaly_score
@@ -461,9 +401,7 @@ plots.plot_search_history(search.history, y_test);
 # settings G has trained only briefly.)
 
 # %% [markdown] lang="ja"
-# G の学習に使ったのは 7 と 8 だけです。2（右）に対して G にできるのは、G が描ける最も近い画像（G が十分に
-# 学習していれば 7 か 8）を描くことまでで、残差マップ |x - G(z)| は両者が異なる場所で明るくなります。
-# この実行では、正常な数字（左）の方がよく再現されているでしょうか。（縮小した設定では G の学習は短時間です。）
+# G の学習に使ったのは 7 と 8 だけです。2（右）に対して G にできるのは、G が描ける最も近い画像（G が十分に学習していれば 7 か 8）を描くことまでで、残差マップ |x - G(z)| は両者が異なる場所で明るくなります。この実行では、正常な数字（左）の方がよく再現されているでしょうか。（縮小設定では、G は短時間しか学習していません。）
 
 # %%
 normal_idx = torch.nonzero(y_test == 0).flatten()[:4].tolist()
@@ -479,11 +417,9 @@ plots.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal a
 # every trade-off between false alarms and missed anomalies. We also score each term alone.
 
 # %% [markdown] lang="ja"
-# ## 5. 評価: スコアは 2 と 7・8 をどれだけ分けられるか
+# ## 5. 評価：スコアは 2 と 7・8 をどれだけ分けられるか
 #
-# **AUROC** は、ランダムに選んだ異常画像のスコアがランダムに選んだ正常画像のスコアより高い確率です
-# （1 = 完全、0.5 = 偶然）。ヒストグラムはその背後の重なりを、ROC 曲線は誤検出と見逃しのすべての
-# トレードオフを示します。各項だけのスコアも評価します。
+# **AUROC** は、ランダムに選んだ異常画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1 = 完全に分離、0.5 = ランダムな判定と同じ）。ヒストグラムはその背後にあるスコアの重なりを、ROC 曲線は誤検出と見逃しのすべてのトレードオフを示します。各項だけのスコアも評価します。
 
 # %%
 print(f"AUROC  A(x): {auroc(y_test, search.scores):.3f} | residual only: "
@@ -496,9 +432,7 @@ plots.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the laten
 # among the highest? What do they look like?
 
 # %% [markdown] lang="ja"
-# スコアが最も低い画像（最も正常に見える）と最も高い画像を、残差マップとともに示します。各列の上の文字が
-# 正解です（normal は正常、anomaly は異常）。
-# スコアが高い方に正常な数字は混じっていますか？それはどんな数字でしょうか？
+# スコアが最も低い画像（最も正常に見える画像）と最も高い画像を、残差マップとともに示します。各列の上の文字が正解です（normal は正常、anomaly は異常）。スコアが高い方に正常な数字は混じっているでしょうか。それはどんな数字でしょうか。
 
 # %%
 plots.plot_best_worst(x_test, y_test, search, k=4);
@@ -531,28 +465,17 @@ plots.plot_best_worst(x_test, y_test, search, k=4);
 # a difference of a few thousandths may be noise.
 
 # %% [markdown] lang="ja"
-# ## 6. 高速版: 探索の代わりにエンコーダ
+# ## 6. 高速版：探索の代わりにエンコーダ
 #
-# 探索は画像 1枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に
-# G と D を固定して **エンコーダ** E: x -> z を 1度だけ学習します（"izi_f"）。
+# 探索では、画像 1枚ごとに何度も順伝播と逆伝播を繰り返します。f-AnoGAN（Schlegl ら、2019）は、G の学習後に G と D を固定して、**エンコーダ** E: x -> z を 1度だけ学習します（"izi_f"）。
 #
 # $$L_E = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}.$$
 #
-# （Adam の学習率はコサインに沿って 0 まで下げます。一定のままだと E は最後の揺れた更新の位置で終わり、
-# 実物の MNIST（`benchmarks/RESULTS_anogan.md`）では検証セットの AUROC が 0.950 ではなく 0.937 でした。）
-# するとスコアは 1回の順伝播で求まります。この画像 1枚についての同じ 2つの項です（f-AnoGAN のスコア）:
+# （Adam の学習率はコサインに沿って 0 まで下げます。一定のままだと E は最後の揺れた更新の位置で終わり、MNIST（`benchmarks/RESULTS_anogan.md`）では検証セットの AUROC が 0.950 ではなく 0.937 でした。）するとスコアは 1回の順伝播で求まります。f-AnoGAN のスコアは、同じ 2つの項をこの画像 1枚について計算したものです。
 #
 # $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
 #
-# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2乗は、正常な
-# 数字の輪郭に沿った小さなずれの多さよりも、欠けた一画（大きな誤差）を重く見ます。
-# （実物の MNIST（`benchmarks/RESULTS_anogan.md`）では、E(x) を探索の L1 損失で採点すると、テストセットで 0.959 に対して
-# 0.943、MNIST の**学習**分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を損失 L による
-# 短い探索の出発点にする方法も試します。AUROC と時間を比べましょう。この節の最後のセルは、この実行のスコアから、
-# エンコーダとエンコーダ + 短い探索の AUROC から探索の AUROC を引いた差（"ahead" = 上回る、"behind" = 下回る、
-# $|d|$ < 0.005 なら "level" = 同等）を、実物の MNIST での値と並べて表示します。最初の行にデータの名前が出ます。
-# 同梱の数字や縮小設定では結論が変わることがあり、テストセット1つでは区間が得られないので、1000分の数程度の差は
-# 偶然かもしれません。
+# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2乗を使うと、正常な数字の輪郭に沿った多数の小さなずれよりも、欠けた一画（大きな誤差）が重く数えられます。（MNIST（`benchmarks/RESULTS_anogan.md`）では、E(x) のスコアを探索の L1 損失で計算すると、テストセットで 0.959 に対して 0.943、MNIST の**学習**分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を、損失 L による短い探索の出発点にする方法も試します。AUROC と時間を比べましょう。この節の最後のセルは、この実行のスコアから、エンコーダとエンコーダ + 短い探索の AUROC から探索の AUROC を引いた差（"ahead" = 上回る、"behind" = 下回る、$|d|$ < 0.005 なら "level" = 同等）を、MNIST（通常の設定）での値と並べて表示します。最初の行にデータの名前が出ます。同梱の数字や縮小設定では結論が変わることがあり、テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かもしれません。
 
 # %%
 # core: izi_f
@@ -600,7 +523,54 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
       "encoder + 30 steps 0.957")
 
 # %% [markdown] lang="en"
-# ## 7. Exercises
+# ## 7. Explorer: watch the search
+#
+# Pick a test image and a search step: G(z) moves from its random start towards the closest image
+# G can draw (a 7 or an 8, once G is well trained).
+# Without ipywidgets (or in a headless run) you see the last step of the first image. The path is
+# the very search that was scored (same starting z); the score A(x) printed above is the lowest L
+# along it, so it can be slightly below the L shown at the last step.
+
+# %% [markdown] lang="ja"
+# ## 7. エクスプローラ：探索の様子を見る
+#
+# テスト画像と探索ステップを選ぶと、G(z) がランダムな出発点から、G が描ける最も近い画像（G が十分に学習していれば 7 か 8）へ動いていく様子が見られます。ipywidgets がない環境やヘッドレス実行では、最初の画像の最終ステップを表示します。この経路は、スコアを計算した探索そのもの（同じ出発点 z）です。上に表示したスコア A(x) は経路上で最も低い L なので、最後のステップで表示される L より少し低いことがあります。
+
+# %%
+few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
+plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
+                  every=every, iterations=SEARCH.iterations, labels=y_test[few]);
+
+# %% [markdown] lang="en"
+# ## 8. Lecture 1 and lecture 2 side by side
+#
+# | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | what is trained | one VAE (encoder + decoder), one loss, stable | G and D against each other (a balance that can tip), then an encoder |
+# | where the search happens | in the image: $x_t$ moves, pixel by pixel | in the latent space: $z$ moves (or one pass of E) |
+# | what it finds | *where* the defect is (a pixel map), and whether there is one | *whether* the image is anomalous (one score per image); the residual map is a by-product |
+# | cost per test image | $T$ gradient steps through the VAE | `SEARCH.iterations` Adam steps through G and D (50 in the full settings), or one pass of E |
+# | needs | good images only, aligned objects | good images only; here a small, centred digit |
+#
+# Both compare x with "the closest normal image the model can make", and both fail in the same way:
+# whatever the model cannot reproduce on *normal* images (lecture 1: the print; here: unusual but
+# normal handwriting) looks anomalous too.
+
+# %% [markdown] lang="ja"
+# ## 8. 第1回と第2回の比較
+#
+# | | 第1回：VAE + 反復射影 | 第2回：AnoGAN / f-AnoGAN |
+# |---|---|---|
+# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
+# | 探索する場所 | 画像の中：$x_t$ を画素ごとに動かす | 潜在空間：$z$ を動かす（または E を1回通す） |
+# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
+# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam `SEARCH.iterations` ステップ（通常の設定では 50）、または E を1回 |
+# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
+#
+# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも再現できないもの（第1回：印字、ここ：珍しいが正常な筆跡）も異常に見えてしまうのです。
+
+# %% [markdown] lang="en"
+# ## 9. Exercises
 #
 # Replace each `raise NotImplementedError(...)` or `None` by your code; the check below it prints
 # "Correct", "Not yet" with a hint, or "Not answered yet" (the rest of the notebook runs either way).
@@ -608,23 +578,19 @@ print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.
 # further checks are run on your notebook.
 #
 # **Exercise 1 (implement, about 15 minutes).** *Goal: turn a score into a decision.* An inspection
-# line must fix a threshold before it sees any defect, from normal images only. Write
-# `threshold_at_fpr(normal_scores, fpr)`: a threshold t such that at most a share `fpr` of the
-# normal scores `[N]` are above t (an image is flagged when its score > t), and as many as that
-# share allows (one more normal score above t would be too many). Any t from the lowest such
-# threshold, a normal score, up to the next higher normal score flags the same images: each is right.
+# line must fix its threshold t before it sees any defect, from normal images only: it flags an
+# image whose score is above t, and it accepts false alarms on a share `fpr` of the normal images.
+# Write `threshold_at_fpr(normal_scores, fpr)`, which returns t for the normal scores `[N]`. You may
+# flag k = ⌊fpr · N⌋ normal images (fpr · N rounded down): return the lowest t that leaves at most k
+# normal scores above it, which is the (k + 1)-th highest normal score. For example, with 20 normal
+# scores and `fpr=0.1`, k = 2 and t is the third highest score. Any t from that score up to (not
+# including) the next higher normal score flags the same images, and the check accepts it.
 # %% [markdown] lang="ja"
-# ## 7. 課題
+# ## 9. 課題
 #
-# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、
-# ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは
-# 実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
+# 各 `raise NotImplementedError(...)` や `None` を自分のコードに書き換えてください。その下のチェックが「正解」、ヒント付きの「まだです」、または「まだ解答されていません」を表示します（課題を解かなくてもノートブックの残りは実行できます）。チェックは解答の性質と手で計算した小さな例を確かめます。採点ではさらに別のチェックも実行します。
 #
-# **課題1（実装、約15分）** 目標: スコアを判定に変える。検査ラインでは、欠陥を見る前に正常画像だけから
-# しきい値を決める必要があります。正常スコア `[N]` のうちしきい値 t を超えるもの（スコア > t なら検出）の割合が
-# `fpr` 以下で、かつその割合が許す数だけ超える（あと1つ正常スコアが t を超えると多すぎる）しきい値 t を返す
-# `threshold_at_fpr(normal_scores, fpr)` を書いてください。そのような最も低いしきい値（正常スコアの1つ）から
-# 次に高い正常スコアの手前までのどの t も同じ画像を検出するので、どれも正解です。
+# **課題1（実装、約15分）**　目標：スコアを判定に変えること。検査ラインでは、欠陥を見る前に、正常画像だけからしきい値 t を決めておく必要があります。スコアが t を超えた画像を検出し、正常画像のうち割合 `fpr` までは誤検出を許すことにします。正常スコア `[N]` からしきい値 t を返す `threshold_at_fpr(normal_scores, fpr)` を書いてください。検出してよい正常画像の数は k = ⌊fpr · N⌋（fpr · N の小数点以下を切り捨てた数）です。t を超える正常スコアが k 個以下になる最も低い t、つまり正常スコアのうち大きい方から k + 1番目の値を返します。例えば正常スコアが20個で `fpr=0.1` なら k = 2 で、t は3番目に大きいスコアです。その値から、次に大きい正常スコアの手前までのどの t も同じ画像を検出するので、チェックはどれも正解とします。
 
 # %%
 def threshold_at_fpr(normal_scores, fpr):
@@ -677,14 +643,7 @@ def judge(records, cases):
 # score is above it (a number in [0, 1]). How does it compare with the AUROC? What share of the
 # normal *test* images is above this threshold, and why is it not exactly 5 %?
 # %% [markdown] lang="ja"
-# **課題2（分析、約10分）** 目標: テストセットを見る前に決めたしきい値で、1つの動作点から検出器を読む。
-# **テスト**画像のうち正常なもののスコアからしきい値を決めると、テストセットが自分でしきい値を選ぶことになります
-# （リーク）。テストセットでの誤検出率は、作り方からして 5 % になってしまいます。代わりに、1節で取り分けた正常な
-# 数字（`x_val`: 学習分割の画像で、G、D、E の学習には使っていません）を使います。下のセルが同じ探索で採点します
-# （`val_search.scores`）。これらのスコアから自分の `threshold_at_fpr` で誤検出率 5 % のしきい値を決め、
-# テストの異常画像（`search.scores`、`y_test == 1`）のうちスコアがそれを超える割合（[0, 1] の数）を
-# `tpr_at_5` に入れてください。AUROC と比べてどうでしょうか。正常な**テスト**画像のうちこのしきい値を超えるのは
-# 何割で、なぜちょうど 5 % ではないのでしょうか。
+# **課題2（分析、約10分）**　目標：テストセットを見る前に決めたしきい値で、検出器を1つの動作点で評価すること。**テスト**画像のうち正常なもののスコアからしきい値を決めると、テストセットが自分でしきい値を選ぶことになります（リーク）。そうするとテストセットでの誤検出率は、作り方からして 5 % になってしまいます。代わりに、1節で取り分けた正常な数字（`x_val`。学習分割の画像で、G、D、E の学習には使っていません）を使います。下のセルが、同じ探索でこれらの画像のスコアを計算します（`val_search.scores`）。これらのスコアから自分の `threshold_at_fpr` で誤検出率 5 % のしきい値を決め、テストの異常画像（`search.scores`、`y_test == 1`）のうちスコアがそれを超える割合（[0, 1] の数）を `tpr_at_5` に入れてください。AUROC と比べてどうでしょうか。正常な**テスト**画像のうちこのしきい値を超えるのは何割で、なぜちょうど 5 % ではないのでしょうか。
 
 # %%
 val_search = latent_search(G, D, x_val, SEARCH)  # the search of section 4 (same settings, seeded start)
@@ -744,13 +703,13 @@ def judge(answer, collected, reference):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** The AUROC is the probability that an anomaly scores above a normal image, an average over every threshold; `tpr_at_5` is one point of the ROC curve, the one an inspection line runs at. It is lower than the AUROC whenever the detector's good separation comes from thresholds with many false alarms, so a high AUROC does not promise that most anomalies are found at 5 % false alarms: report the operating point too. The share of normal test images above the threshold, `(search.scores[y_test == 0] > t).float().mean()`, is only near 5 %: the threshold is an order statistic of a few dozen other normal images (`len(x_val)` of them: with 5 % of them allowed above it, it is one of their few highest scores), and the test normals are a different sample. That gap is what a factory sees too; a threshold read off the test normals would hide it by making the test false-positive rate 5 % by construction.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** AUROC は異常画像のスコアが正常画像のスコアより高くなる確率で、すべてのしきい値についての平均です。`tpr_at_5` は ROC 曲線の1点、つまり検査ラインが実際に使う動作点です。検出器の分離のよさが誤検出の多いしきい値から来ている場合、`tpr_at_5` は AUROC より低くなります。AUROC が高くても、誤検出率 5 % で異常の大部分を見つけられるとは限らないので、動作点も報告しましょう。しきい値を超える正常なテスト画像の割合 `(search.scores[y_test == 0] > t).float().mean()` は 5 % に近いだけです。しきい値は別の数十枚の正常画像（`len(x_val)` 枚）の順序統計量で（その 5 % が超えてよいので、それらの最も高いスコアの1つです）、テストの正常画像は別の標本だからです。この差は工場でも現れます。テストの正常画像からしきい値を決めると、テストでの誤検出率が作り方からして 5 % になり、この差が隠れてしまいます。
+# **解答例**：AUROC は異常画像のスコアが正常画像のスコアより高くなる確率で、すべてのしきい値についての平均です。`tpr_at_5` は ROC 曲線の1点、つまり検査ラインが実際に使う動作点です。検出器の分離のよさが誤検出の多いしきい値から来ている場合、`tpr_at_5` は AUROC より低くなります。AUROC が高くても、誤検出率 5 % で異常の大部分を見つけられるとは限らないので、動作点も報告しましょう。しきい値を超える正常なテスト画像の割合 `(search.scores[y_test == 0] > t).float().mean()` は 5 % に近いだけです。しきい値は別の数十枚の正常画像（`len(x_val)` 枚）の順序統計量で（その 5 % が超えてよいので、それらの最も高いスコアの1つです）、テストの正常画像は別の標本だからです。この差は工場でも現れます。テストの正常画像からしきい値を決めると、テストでの誤検出率が作り方からして 5 % になり、この差が隠れてしまいます。
 
 # %% [markdown] lang="en"
 # **Exercise 3 (implement, about 15 minutes).** *Goal: know the other way to train an encoder.*
@@ -759,10 +718,7 @@ def judge(answer, collected, reference):
 # `[B, z_dim]`; it must be a scalar tensor whose gradient reaches E's weights. Compare with `izi_f`:
 # which one ever looks at a real image?
 # %% [markdown] lang="ja"
-# **課題3（実装、約15分）** 目標: エンコーダのもう1つの学習法を知る。f-AnoGAN は "ziz" も試しました:
-# z を引いて G(z) を生成し、E が z を返すように学習します。z `[B, z_dim]` に対し、バッチと潜在次元について
-# (z − E(G(z)))² を平均した `ziz_loss(E, G, z)` を書いてください。E の重みまで勾配が届くスカラーのテンソルを
-# 返す必要があります。`izi_f` と比べて、本物の画像を見るのはどちらでしょうか。
+# **課題3（実装、約15分）**　目標：エンコーダのもう1つの学習法を知ること。f-AnoGAN の論文では "ziz" という方法も試されています。z をサンプリングして G(z) を生成し、E がその z を返すように学習する方法です。z `[B, z_dim]` に対して、(z − E(G(z)))² をバッチと潜在次元について平均した `ziz_loss(E, G, z)` を書いてください。E の重みまで勾配が届くスカラーのテンソルを返す必要があります。`izi_f` と比べて、本物の画像を見るのはどちらでしょうか。
 
 # %%
 def ziz_loss(E, G, z):
@@ -803,13 +759,13 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** Only `izi_f`. `ziz` trains E on generated images G(z) alone, so E never sees a real image and learns to invert G only where G's samples lie; `izi_f` encodes real training images x and compares x with G(E(x)) and D's features of both, so E learns to map real images, the ones it must encode at test time.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** `izi_f` だけです。`ziz` は生成画像 G(z) だけで E を学習するので、E は本物の画像を一度も見ず、G のサンプルがある場所でだけ G を逆にすることを学びます。`izi_f` は本物の学習画像 x を符号化し、x と G(E(x))、そして両者の D の特徴を比べるので、E はテスト時に符号化すべき本物の画像を写すことを学びます。
+# **解答例**：`izi_f` だけです。`ziz` は生成画像 G(z) だけで E を学習するので、E は本物の画像を一度も見ず、G のサンプルがある場所でだけ G を逆にすることを学びます。`izi_f` は本物の学習画像 x を符号化し、x と G(E(x))、そして両者の D の特徴を比べるので、E はテスト時に符号化すべき本物の画像を写すことを学びます。
 
 # %% [markdown] lang="en"
 # **Exercise 4 (implement, about 25 minutes).** *Goal: write the search loop yourself and see what
@@ -819,10 +775,7 @@ def judge(records, cases):
 # return the final z `[B, z_dim]`. Then run it on a few test images and compare A(x) with
 # `search_z` after the same number of steps.
 # %% [markdown] lang="ja"
-# **課題4（実装、約25分）** 目標: 探索ループを自分で書き、Adam が何を加えるかを知る。
-# z0 から単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行う `sgd_search(G, D, x, z0, lr, iterations, lam)`
-# を書いてください（4節の A(x) [B] `anomaly_score(G, D, x, z, lam).score` を使い、G と D は eval モードで
-# 固定し、z0 は変更しない）。最後の z `[B, z_dim]` を返します。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
+# **課題4（実装、約25分）**　目標：探索ループを自分で書き、Adam が何を加えるかを知ること。z0 から始めて単純な勾配降下 z ← z − lr · ∇_z Σ_i A(x_i) を `iterations` 回行い、最後の z `[B, z_dim]` を返す `sgd_search(G, D, x, z0, lr, iterations, lam)` を書いてください。A(x) `[B]` は4節の `anomaly_score(G, D, x, z, lam).score` です。G と D は eval モードで固定し、z0 は書き換えないでください。そのあと数枚のテスト画像で実行し、同じステップ数の `search_z` と A(x) を比べましょう。
 
 # %%
 def sgd_search(G, D, x, z0, lr, iterations, lam=0.1):
@@ -880,13 +833,13 @@ def judge(records, cases):
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** Compare the A(x) values your cell printed for the same number of steps; the explanation is what counts. Plain gradient descent moves z by lr times the gradient, so its step depends on the gradient's scale: tiny where the gradient is small, too large where it is steep, the same lr for every coordinate. Adam divides each coordinate's gradient by a running estimate of its size, so every coordinate of z moves by about lr per step whatever the scale. Which one lowers A(x) more in a few steps depends on lr and on the gradient's scale; Adam is the one that needs no tuning of lr to that scale.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** 同じステップ数でセルが表示した A(x) を比べましょう。大事なのは説明です。単純な勾配降下は z を lr と勾配の積だけ動かすので、歩幅は勾配の大きさ次第です。勾配が小さいところではわずかしか動かず、急なところでは動きすぎ、すべての座標に同じ lr を使います。Adam は各座標の勾配をその大きさの移動平均で割るので、スケールによらず z の各座標が1ステップあたりおよそ lr ずつ動きます。少ないステップで A(x) をより下げるのがどちらかは、lr と勾配のスケールによります。Adam は lr をそのスケールに合わせる必要がない方です。
+# **解答例**：同じステップ数でセルが表示した A(x) を比べましょう。大事なのは説明です。単純な勾配降下は z を lr と勾配の積だけ動かすので、歩幅は勾配の大きさ次第です。勾配が小さいところではわずかしか動かず、急なところでは動きすぎ、すべての座標に同じ lr を使います。Adam は各座標の勾配をその大きさの移動平均で割るので、スケールによらず z の各座標が1ステップあたりおよそ lr ずつ動きます。少ないステップで A(x) をより下げるのがどちらかは、lr と勾配のスケールによります。Adam は lr をそのスケールに合わせる必要がない方です。
 
 # %% [markdown] lang="en"
 # **Experiment (about 10 minutes, not graded): AUROC against λ.** *Goal: see what each term of A(x)
@@ -898,13 +851,7 @@ def judge(records, cases):
 # λ would give. Run the cell: what does the curve show? Which term separates the 2s better on its
 # own (λ = 0: the residual alone; λ = 1: the discrimination alone), and does a mix beat both ends?
 # %% [markdown] lang="ja"
-# **実験（約10分、採点なし）: λ に対する AUROC** 目標: A(x) の各項が何を担っているかを見る。スコアは残差損失と
-# 識別損失を λ で重み付けします。`search` は見つけた z での各テスト画像の2つの項（`search.residual`、
-# `search.discrimination`）を持っているので、ほかの λ での (1 − λ)·残差 + λ·識別 の AUROC は探索をやり直さずに
-# 求まります。注意: z は λ = 0.1（`SEARCH.lam`）で探索したもので、探索そのものが λ に依存します（別の λ なら
-# 別の z で終わります）。この曲線は z を固定したまま2つの項の重みを変えたもので、λ ごとに探索し直した結果では
-# ありません。セルを実行しましょう。曲線は何を示していますか。単独で 2 をよりよく分けるのはどちらの項でしょうか
-# （λ = 0: 残差だけ、λ = 1: 識別だけ）。混ぜると両端より良くなりますか。
+# **実験（約10分、採点なし）：λ による AUROC の変化**　目標：A(x) の各項が何を担っているかを見ること。スコアは残差損失と識別損失を λ で重み付けします。`search` は見つけた z での各テスト画像の2つの項（`search.residual`、`search.discrimination`）を持っているので、ほかの λ での (1 − λ)·残差 + λ·識別の AUROC は、探索をやり直さずに求まります。注意があります。z は λ = 0.1（`SEARCH.lam`）で探索したもので、探索そのものが λ に依存します（別の λ なら別の z で終わります）。この曲線は z を固定したまま2つの項の重みを変えたもので、λ ごとに探索し直した結果ではありません。セルを実行しましょう。曲線は何を示しているでしょうか。単独で 2 をよりよく分けるのはどちらの項でしょうか（λ = 0 は残差だけ、λ = 1 は識別だけ）。混ぜると両端より良くなるでしょうか。
 
 # %%
 from lecture_utils.anogan.score import auroc_by_lambda
@@ -919,13 +866,13 @@ plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
 # %% [markdown] lang="ja"
-# **解答：**（このセルをダブルクリックして、ここに書いてください）
+# **解答**：（このセルをダブルクリックして、ここに書いてください）
 # %% [markdown] lang="en"
 # <!-- SOLUTION -->
 # **Model answer.** Read the printed values: the ends of the curve are section 5's "residual only" (λ = 0) and "discrimination only" (λ = 1) AUROCs, and the points between show how the sum moves from one ranking to the other. The two terms have very different scales (a sum over 4,096 pixels against a sum over 8,192 features of D), so λ = 0.5 does not weigh them equally: the curve can stay near one end's value for a wide range of λ and change only where the weighted terms become comparable. If the AUROC at the lecture's λ = 0.1 is close to the residual's, the residual dominates the score there; if some λ between the ends is above both, the terms carry different information about the 2s. Whatever the shape, it describes these z only: a search with λ = 1 would look for a z that matches D's features rather than the pixels, so its terms, and its AUROC, would differ. To compare λ honestly, run the search again with `SearchConfig(lam=...)` for each λ and compare those AUROCs.
 # %% [markdown] lang="ja"
 # <!-- SOLUTION -->
-# **解答例：** 表示された値を読みましょう。曲線の両端は 5節の「残差だけ」（λ = 0）と「識別だけ」（λ = 1）の AUROC で、その間の点は、和の順位が一方の項の順位からもう一方へどう移るかを示します。2つの項はスケールが大きく違う（4,096画素の和と、D の 8,192個の特徴の和）ので、λ = 0.5 でも両者を同じ重さで扱うわけではありません。曲線は広い範囲の λ で一方の端の値の近くに留まり、重みを掛けた2つの項が同じくらいの大きさになるところでだけ変わることがあります。講義の λ = 0.1 での AUROC が残差の値に近ければ、そこでは残差がスコアを支配しています。両端の間のある λ で両端より高くなるなら、2つの項は 2 について別々の情報を持っています。どんな形でも、それはこの z についてだけの話です。λ = 1 の探索なら画素ではなく D の特徴が合う z を探すので、項の値も AUROC も変わります。λ を公平に比べるには、λ ごとに `SearchConfig(lam=...)` で探索し直して AUROC を比べましょう。
+# **解答例**：表示された値を読みましょう。曲線の両端は 5節の「残差だけ」（λ = 0）と「識別だけ」（λ = 1）の AUROC で、その間の点は、和の順位が一方の項の順位からもう一方へどう移るかを示します。2つの項はスケールが大きく違う（4,096画素の和と、D の 8,192個の特徴の和）ので、λ = 0.5 でも両者を同じ重さで扱うわけではありません。曲線は広い範囲の λ で一方の端の値の近くに留まり、重みを掛けた2つの項が同じくらいの大きさになるところでだけ変わることがあります。講義の λ = 0.1 での AUROC が残差の値に近ければ、そこでは残差がスコアを支配しています。両端の間のある λ で両端より高くなるなら、2つの項は 2 について別々の情報を持っています。どんな形でも、それはこの z についてだけの話です。λ = 1 の探索なら画素ではなく D の特徴が合う z を探すので、項の値も AUROC も変わります。λ を公平に比べるには、λ ごとに `SearchConfig(lam=...)` で探索し直して AUROC を比べましょう。
 
 # %% [markdown] lang="en"
 # **Stretch task (optional, not graded).** Train a second encoder with your `ziz_loss` of exercise 3
@@ -937,51 +884,9 @@ plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
 # change the digits in `DIGITS` (e.g. normal 1 and 4, anomaly 9) and compare the search's and the
 # encoder's AUROCs with the reference on real MNIST (`docs/results.md`: encoder 0.948).
 # %% [markdown] lang="ja"
-# **発展課題（任意、採点なし）** 課題3の `ziz_loss` を `izi_f` の代わりに使って、2つ目のエンコーダを学習しましょう。
-# `gan_train.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))`
-# と専用のキャッシュのパス（例: `cache_file("anogan/encoder-ziz", ...)`）を渡し、`encoder_scores` でテストセットを
-# 採点して、同じデータで 6節に表示された izi_f のエンコーダの AUROC と比べます。AUROC を測り、正常なテスト画像の
-# 再構成 G(E(x)) を数枚見てください（`plots.plot_reconstructions`）。ziz のエンコーダは本物の数字を同じくらい
-# 再現できるでしょうか。あるいは `DIGITS` の数字を変え（例: 正常 1 と 4、異常 9）、探索とエンコーダの AUROC を
-# 実物の MNIST での参考値（`docs/results.md`: エンコーダ 0.948）と比べましょう。
+# **発展課題（任意、採点なし）**　課題3の `ziz_loss` を `izi_f` の代わりに使って、2つ目のエンコーダを学習しましょう。`gan_train.train_encoder_cached` に `loss=lambda E, G, D, x, kappa: ziz_loss(E, G, torch.randn(len(x), G.z_dim, device=x.device))` と専用のキャッシュのパス（例：`cache_file("anogan/encoder-ziz", ...)`）を渡し、`encoder_scores` でテストセットのスコアを求めて、同じデータで 6節に表示された izi_f のエンコーダの AUROC と比べます。AUROC を測り、正常なテスト画像の再構成 G(E(x)) を数枚見てください（`plots.plot_reconstructions`）。ziz のエンコーダは、本物の数字を同じくらい再現できるでしょうか。あるいは `DIGITS` の数字を変え（例：正常 1 と 4、異常 9）、探索とエンコーダの AUROC を MNIST（通常の設定）での参考値（`docs/results.md`。エンコーダ 0.948）と比べましょう。
 
 # %% [markdown] lang="en"
-# ## 8. Explorer: watch the search
-#
-# Pick a test image and a search step: G(z) moves from its random start towards the closest image
-# G can draw (a 7 or an 8, once G is well trained).
-# Without ipywidgets (or in a headless run) you see the last step of the first image. The path is
-# the very search that was scored (same starting z); the score A(x) printed above is the lowest L
-# along it, so it can be slightly below the L shown at the last step.
-
-# %% [markdown] lang="ja"
-# ## 8. エクスプローラ: 探索の様子を見る
-#
-# テスト画像と探索ステップを選ぶと、G(z) がランダムな出発点から、G が描ける最も近い画像（G が十分に学習して
-# いれば 7 か 8）へ動いていく様子が見られます。ipywidgets がない環境（やヘッドレス実行）では、最初の画像の最終ステップを表示します。
-# この経路は採点した探索そのもの（同じ出発点 z）です。上に表示したスコア A(x) は経路上で最も低い L なので、
-# 最後のステップで表示される L より少し低いことがあります。
-
-# %%
-few = torch.tensor(normal_idx[:3] + anomaly_idx[:3])
-plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  # the path of the search scored in section 4
-                  every=every, iterations=SEARCH.iterations, labels=y_test[few]);
-
-# %% [markdown] lang="en"
-# ## 9. Lecture 1 and lecture 2 side by side
-#
-# | | lecture 1: VAE + iterative projection | lecture 2: AnoGAN / f-AnoGAN |
-# |---|---|---|
-# | what is trained | one VAE (encoder + decoder), one loss, stable | G and D against each other (a balance that can tip), then an encoder |
-# | where the search happens | in the image: $x_t$ moves, pixel by pixel | in the latent space: $z$ moves (or one pass of E) |
-# | what it finds | *where* the defect is (a pixel map), and whether there is one | *whether* the image is anomalous (one score per image); the residual map is a by-product |
-# | cost per test image | $T$ gradient steps through the VAE | `SEARCH.iterations` Adam steps through G and D (50 in the full settings), or one pass of E |
-# | needs | good images only, aligned objects | good images only; here a small, centred digit |
-#
-# Both compare x with "the closest normal image the model can make", and both fail in the same way:
-# whatever the model cannot reproduce on *normal* images (lecture 1: the print; here: unusual but
-# normal handwriting) looks anomalous too.
-#
 # ## 10. Summary, limitations and next steps
 #
 # **What we learned.** A GAN trained on normal data only can be turned into an anomaly detector by
@@ -1014,38 +919,13 @@ plots.search_explorer(G, D, x_test[few], [z[few] for z in z_path], SEARCH.lam,  
 # - [8] P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, "The MVTec anomaly detection dataset: a comprehensive real-world dataset for unsupervised anomaly detection", IJCV 2021 (PRO).
 
 # %% [markdown] lang="ja"
-# ## 9. 第1回と第2回の比較
-#
-# | | 第1回: VAE + 反復射影 | 第2回: AnoGAN / f-AnoGAN |
-# |---|---|---|
-# | 学習するもの | VAE 1つ（エンコーダ + デコーダ）、損失は1つで安定 | G と D を競わせる（崩れやすい綱引き）、その後エンコーダ |
-# | 探索する場所 | 画像の中: $x_t$ を画素ごとに動かす | 潜在空間: $z$ を動かす（または E を1回通す） |
-# | 分かること | 欠陥が**どこに**あるか（画素のマップ）と、あるかどうか | 画像が異常**かどうか**（画像ごとのスコア）。残差マップはその副産物 |
-# | テスト画像1枚あたりの計算 | VAE を通る勾配ステップ $T$ 回 | G と D を通る Adam `SEARCH.iterations` ステップ（通常の設定では 50）、または E を1回 |
-# | 必要なもの | 正常画像だけ。位置の揃った物体 | 正常画像だけ。ここでは小さく中央にある数字 |
-#
-# どちらも x を「モデルが作れる最も近い正常画像」と比べ、同じように失敗します。モデルが**正常**画像でも
-# 再現できないもの（第1回: 印字、ここ: 珍しいが正常な筆跡）も異常に見えてしまうのです。
-#
 # ## 10. まとめ、限界、次に学ぶこと
 #
-# **学んだこと** 正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで
-# 異常検知器になります。スコアは画素の残差と識別器の特徴の差を組み合わせたものです。難しいのは GAN の
-# 学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は
-# 1回の順伝播で済みます。
+# **学んだこと**　正常データだけで学習した GAN は、テスト画像に最も近い $G(z)$ を与える $z$ を探すことで異常検知器になります。スコアは画素の残差と識別器の特徴の差を組み合わせたものです。難しいのは GAN の学習で、損失曲線と固定した $z$ の $G(z)$ の格子を見て確かめます。エンコーダ（f-AnoGAN）を使えば探索は1回の順伝播で済みます。
 #
-# **限界** 通常の設定の実物の MNIST（正常 7 と 8、異常 2。`docs/results.md`、コマンドは
-# `benchmarks/RESULTS_anogan.md`）では、50ステップの探索で AUROC 0.878、エンコーダで 0.967 です。この実行の
-# データと設定での値は 6節の最後に表示しました。数字は小さく中央にある灰色の画像ですが、
-# 実際の検査画像はもっと大きく模様があり、GAN の学習も難しくなります。他の数字の組では値が変わります
-# （実物の MNIST で、1 と 4 に対する 9 のエンコーダ: 0.948）。
+# **限界**　通常の設定での MNIST（正常 7 と 8、異常 2。`docs/results.md`、コマンドは `benchmarks/RESULTS_anogan.md`）では、50ステップの探索で AUROC 0.878、エンコーダで 0.967 です。この実行のデータと設定での値は、6節の最後に表示しました。ここでの数字は小さく中央にある灰色の画像ですが、実際の検査画像はもっと大きく模様があり、GAN の学習も難しくなります。ほかの数字の組では値が変わります（MNIST で 1 と 4 を正常、9 を異常としたエンコーダの AUROC は 0.948）。
 #
-# **次に学ぶこと** ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や
-# PatchCore（Roth ら、2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。
-# 異常箇所の評価では、PRO スコア（Bergmann ら、2021）が欠陥領域を1つずつ同じ重みで扱います（画素
-# AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく**しきい値**です。取り分けておいた
-# 正常画像で決め（例えばその 1 % が超えるスコア）、手元にある少数の欠陥で見逃し率を確かめます。課題2で
-# 行ったとおりです。
+# **次に学ぶこと**　ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や PatchCore（Roth ら、2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。異常箇所の評価では、PRO スコア（Bergmann ら、2021）が欠陥領域を1つずつ同じ重みで扱います（画素 AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく**しきい値**です。取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元にある少数の欠陥で見逃し率を確かめます。課題2で行ったとおりです。
 #
 # ## 参考文献
 # - [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly detection with generative adversarial networks to guide marker discovery", IPMI 2017.
