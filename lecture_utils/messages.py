@@ -49,18 +49,30 @@ _RUNTIME = {
         "ja": "重み: {path}",
     },
     "trained": {
-        "en": "training took {seconds:.0f} s (cached in {name})",
-        "ja": "学習時間 {seconds:.0f}秒（{name} に保存）",
+        "en": "{what}: training took {seconds:.0f} s (cached in {name})",
+        "ja": "{what}: 学習時間 {seconds:.0f}秒（{name} に保存）",
     },
     "resumed": {
         "en": "{what}: continuing from epoch {epoch} of {epochs} ({path})",
         "ja": "{what}: {path} のエポック {epoch} から続けて、{epochs}エポックまで学習します",
     },
     "weights_published": {
-        "en": "The lecturer's published weights (release {tag}) fit these settings and data: copied to {path}, "
+        "en": "The lecturer's published weights ({origin}) fit these settings and data: copied to {path}, "
               "loaded instead of trained (TRAIN = True trains here).",
-        "ja": "講師が公開した重み（リリース {tag}）がこの設定とデータに合うので、{path} にコピーし、学習せずに"
+        "ja": "講師が公開した重み（{origin}）がこの設定とデータに合うので、{path} にコピーし、学習せずに"
               "読み込みます（ここで学習するには TRAIN = True）。",
+    },
+    "origin_release": {
+        "en": "release {tag}, downloaded from {url}",
+        "ja": "リリース {tag}。{url} からダウンロード",
+    },
+    "origin_mirror": {
+        "en": "downloaded from the mirror {url} set in ${env}",
+        "ja": "${env} に設定されたミラー {url} からダウンロード",
+    },
+    "origin_cache": {
+        "en": "the archive {path} already in the cache",
+        "ja": "キャッシュにあったアーカイブ {path}",
     },
     "weights_other": {
         "en": "The published weights belong to other data or settings than {name}; training here.",
@@ -128,8 +140,8 @@ _CHECKS = {
 # The data: which source a notebook uses, and why it fell back (data/sources.py, data/download.py).
 _DATA = {
     "bad_choice": {
-        "en": "DATA must be one of {allowed}, got {choice}",
-        "ja": "DATA は {allowed} のどれかにしてください（{choice} が指定されました）",
+        "en": "{variable} must be one of {allowed}, got {choice}",
+        "ja": "{variable} は {allowed} のどれかにしてください（{choice} が指定されました）",
     },
     "drive_outside_colab": {
         "en": "use_drive() needs Google Colab; elsewhere set LECTURE_UTILS_DATA to a folder",
@@ -274,10 +286,10 @@ _DATA = {
     },
     "digits_off": {
         "en": "Using scikit-learn's bundled 8x8 digits (no MNIST in {folder}, and downloads are off outside "
-              "Colab). For MNIST: set DATA = 'mnist' or {env}=1, or run python -m lecture_utils data "
+              "Colab). For MNIST: set {variable} = 'mnist' or {env}=1, or run python -m lecture_utils data "
               "download mnist.",
         "ja": "scikit-learn 付属の 8x8 の数字画像を使います（{folder} に MNIST がなく、Colab 以外ではダウンロード"
-              "しません）。MNIST を使うには DATA = 'mnist' か {env}=1 を設定するか、"
+              "しません）。MNIST を使うには {variable} = 'mnist' か {env}=1 を設定するか、"
               "python -m lecture_utils data download mnist を実行してください。",
     },
     "digits_failed": {
@@ -297,12 +309,21 @@ _DATA = {
         "ja": "{url} をダウンロードして {folder} に保存し、再実行してください。",
     },
     "mnist_upload": {
-        "en": "download the 4 .gz files at {url}, upload them to {folder} (Files panel), rerun.",
-        "ja": "{url} の4つの .gz ファイルをダウンロードし、「ファイル」パネルで {folder} にアップロードして再実行してください。",
+        "en": "download {files} from {url}, upload them to {folder} (Files panel), rerun.",
+        "ja": "{url} から {files} をダウンロードし、「ファイル」パネルで {folder} にアップロードして"
+              "再実行してください。",
     },
     "mnist_save": {
-        "en": "download the 4 .gz files at {url}, save them in {folder}, rerun.",
-        "ja": "{url} の4つの .gz ファイルをダウンロードして {folder} に保存し、再実行してください。",
+        "en": "download {files} from {url}, save them in {folder}, rerun.",
+        "ja": "{url} から {files} をダウンロードして {folder} に保存し、再実行してください。",
+    },
+    "download_start": {
+        "en": "Downloading {what}",
+        "ja": "{what} をダウンロードしています",
+    },
+    "download_to": {
+        "en": "To: {path}",
+        "ja": "保存先: {path}",
     },
     "drive_cache": {
         "en": "cache folder: {folder}",

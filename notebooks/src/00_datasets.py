@@ -100,8 +100,8 @@ if USE_DRIVE:
 DATA = "auto"  # capsule: "auto" | "lecture" | "mvtec" | "synthetic"
 DIGITS_DATA = "auto"  # digits: "auto" | "mnist" | "bundled"
 capsule, source = sources.capsule(DATA)
-digit_source = sources.digits(DIGITS_DATA)
-print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
+digit_source = sources.digits(DIGITS_DATA, variable="DIGITS_DATA")
+tell("data_chosen", capsule=source, folder=capsule, digits=digit_source)
 
 # %% [markdown] lang="en"
 # ## 1. The MVTec layout
@@ -142,10 +142,10 @@ print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
 
 # %%
 info = mvtec.summarize(capsule)
-print(f"capsule data: {source} ({capsule})")
+tell("data_capsule", capsule=source, folder=capsule)
 for split, counts in info["splits"].items():
     print(f"  {split:5s}", counts)
-print("  masks:", info["masks"], "| image size:", info["image_size"])
+tell("data_masks", masks=info["masks"], size=info["image_size"])
 
 # %% [markdown] lang="en"
 # ## 2. Good and defective capsules
@@ -166,8 +166,8 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 
 # %%
 test = mvtec.load_split(capsule, "test", image_size=128)
-print(test.images.shape, "labels:", test.labels.tolist().count(1), "defective,",
-      test.labels.tolist().count(0), "good")
+tell("test_labels", shape=test.images.shape, defective=test.labels.tolist().count(1),
+     good=test.labels.tolist().count(0))
 fig = plots.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
 plt.show()
 
@@ -215,7 +215,7 @@ plt.show()
 # ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
 #
 # The AnoGAN lecture starts with digits. `digits.digit_sets` selects them: the training set holds
-# only the normal digits (the lecture asks for 200 sevens and 200 eights, `digits.default_counts()`;
+# only the normal digits (the AnoGAN lecture trains on 2,000 sevens and 2,000 eights, `digits.default_counts()`;
 # MNIST has that many, the bundled digits fewer, and the reduced settings ask for fewer, so the
 # `train` shape printed below gives the count of this run); the test set holds *other* normal
 # digits (never seen in training) and the anomaly digit 2, half each (the printed counts). The
@@ -228,7 +228,7 @@ plt.show()
 # ## 4. 手書き数字: 7 と 8 が正常、2 が異常
 #
 # AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです
-# （講義では 7 を200枚、8 を200枚求めます（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字は
+# （AnoGAN の講義では 7 と 8 を2,000枚ずつ学習に使います（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字は
 # それより少なく、縮小設定でも少なくなるので、この実行の枚数は下に表示される `train` の形で分かります）。
 # テストセットには、学習では使っていない別の正常な数字と、異常である 2 を半分ずつ含みます（枚数は表示されます）。画像は、MNIST がディスクにあればそこから
 # （`python -m lecture_utils data download mnist`）、なければ scikit-learn に同梱の数字
@@ -237,8 +237,8 @@ plt.show()
 
 # %%
 sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), source=digit_source, **digits.default_counts())
-print("source:", sets.source, "| train:", tuple(sets.train.images.shape),
-      "| test:", len(sets.test), "images,", int(sets.test.labels.sum()), "anomalies")
+tell("digit_sets", source=sets.source, train=tuple(sets.train.images.shape), test=len(sets.test),
+     anomalies=int(sets.test.labels.sum()))
 fig = plots.show_digit_sets(sets)
 plt.show()
 
@@ -276,8 +276,7 @@ with tempfile.TemporaryDirectory() as tmp:
     folder = digits.write_digit_folder(f"{tmp}/digits", sets)
     print(mvtec.summarize(folder)["splits"])
     mine = mvtec.load_split(folder, "test", image_size=64, channels=1)
-    print("loaded back:", tuple(mine.images.shape), "| anomalies:", int(mine.labels.sum()),
-          "| has masks:", mine.has_masks)
+    tell("loaded_back", shape=tuple(mine.images.shape), anomalies=int(mine.labels.sum()), masks=mine.has_masks)
 
 # %% [markdown] lang="en"
 # ## 6. Exercises

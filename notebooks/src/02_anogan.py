@@ -139,8 +139,8 @@ x_train = to_unit(sets.train.images)          # [N, 1, 64, 64] in [-1, 1]
 x_test = to_unit(sets.test.images)
 y_test = sets.test.labels                             # 1 = anomaly (a 2)
 x_val = to_unit(sets.val.images[sets.val.labels == 0])  # held-out normal digits of the training split
-print(f"source: {sets.source} | train {tuple(x_train.shape)} | held-out normal {len(x_val)} | "
-      f"test {len(x_test)} ({int(y_test.sum())} anomalies)")
+tell("gan_data", source=sets.source, train=tuple(x_train.shape), val=len(x_val), test=len(x_test),
+     anomalies=int(y_test.sum()))
 
 # %%
 plots.show_images(x_train, "training images (normal only)");
@@ -169,8 +169,7 @@ G, D = dcgan.build(z_dim=20, width=64, seed=0)
 z = torch.randn(4, 20)
 fake = G(z)
 logit, feature = D(fake)
-print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(logit.shape),
-      "feature", tuple(feature.shape))
+tell("gan_shapes", z=tuple(z.shape), fake=tuple(fake.shape), logit=tuple(logit.shape), feature=tuple(feature.shape))
 
 # %% [markdown] lang="en"
 # ## 3. Training, and how to see it fail
@@ -334,7 +333,6 @@ print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 published.provide(gan_path, GAN, x_train, sets.source, train=TRAIN)
 history = gan_train.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
-tell("trained", seconds=history["seconds"], name=gan_path.name)
 
 # %%
 plots.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
@@ -448,8 +446,7 @@ every = max(1, SEARCH.iterations // 20)                          # z kept every 
 z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH, every=every)
 found = score_latents(G, D, x_test, z_best, SEARCH.lam)         # A(x), G(z) and |x - G(z)| at the best z
 search = SearchResult(**vars(found), history=search_history.cpu(), seconds=time.perf_counter() - t0)
-print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
-      f"({len(x_test) / search.seconds:.1f} images/s)")
+tell("searched", n=len(x_test), steps=SEARCH.iterations, seconds=search.seconds, rate=len(x_test) / search.seconds)
 
 # %%
 plots.plot_search_history(search.history, y_test);
@@ -486,8 +483,8 @@ plots.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal a
 # トレードオフを示します。各項だけのスコアも評価します。
 
 # %%
-print(f"AUROC  A(x): {auroc(y_test, search.scores):.3f} | residual only: "
-      f"{auroc(y_test, search.residual):.3f} | discrimination only: {auroc(y_test, search.discrimination):.3f}")
+tell("gan_aurocs", score=auroc(y_test, search.scores), residual=auroc(y_test, search.residual),
+     discrimination=auroc(y_test, search.discrimination))
 plots.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
 
 # %% [markdown] lang="en"
@@ -549,8 +546,8 @@ plots.plot_best_worst(x_test, y_test, search, k=4);
 # （実物の MNIST（`benchmarks/RESULTS_anogan.md`）では、E(x) を探索の L1 損失で採点すると、テストセットで 0.959 に対して
 # 0.943、MNIST の**学習**分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を損失 L による
 # 短い探索の出発点にする方法も試します。AUROC と時間を比べましょう。この節の最後のセルは、この実行のスコアから、
-# エンコーダとエンコーダ + 短い探索の AUROC から探索の AUROC を引いた差（"ahead" = 上回る、"behind" = 下回る、
-# $|d|$ < 0.005 なら "level" = 同等）を、実物の MNIST での値と並べて表示します。最初の行にデータの名前が出ます。
+# エンコーダとエンコーダ + 短い探索の AUROC から探索の AUROC を引いた差（「上回る」、「下回る」、
+# $|d|$ < 0.005 なら「同等」）を、実物の MNIST での値と並べて表示します。最初の行にデータの名前が出ます。
 # 同梱の数字や縮小設定では結論が変わることがあり、テストセット1つでは区間が得られないので、1000分の数程度の差は
 # 偶然かもしれません。
 
@@ -574,14 +571,13 @@ published.provide(enc_path, ENC, x_train, sets.source, train=TRAIN, trained_with
 enc_history = gan_train.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
                                              loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)
-print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
-      f"({search.seconds / fast.seconds:.0f}x faster than the search)")
+tell("encoder_auroc", auroc=auroc(y_test, fast.scores), seconds=fast.seconds, times=search.seconds / fast.seconds)
 
 # %%
 SHORT = SearchConfig(iterations=pick(30, 5), lr=0.01)
 refined = latent_search(G, D, x_test, SHORT, z0=fast.z)               # starts at z = E(x)
-print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.scores):.3f} "
-      f"in {refined.seconds + fast.seconds:.1f} s")
+tell("refined_auroc", steps=SHORT.iterations, auroc=auroc(y_test, refined.scores),
+     seconds=refined.seconds + fast.seconds)
 
 # %%
 roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.scores,
@@ -592,12 +588,10 @@ from lecture_utils.metrics import versus
 
 aurocs = {"search": auroc(y_test, search.scores), "encoder": auroc(y_test, fast.scores),
           "encoder+search": auroc(y_test, refined.scores)}
-print(f"this run: {sets.source} digits, {len(x_test)} test images ({int(y_test.sum())} anomalies), "
-      f"{SEARCH.iterations}-step search; one test set, no interval")
+tell("gan_this_run", source=sets.source, n=len(x_test), anomalies=int(y_test.sum()), steps=SEARCH.iterations)
 for method in ("encoder", "encoder+search"):
-    print(f"{method} vs search: image AUROC {versus(aurocs[method], aurocs['search'])}")
-print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.878, encoder 0.967, "
-      "encoder + 30 steps 0.957")
+    tell("versus_image", new=method, old="search", image=versus(aurocs[method], aurocs["search"]))
+tell("gan_reference", **published.FULL_RUN)  # this notebook at full settings on real MNIST
 
 # %% [markdown] lang="en"
 # ## 7. Exercises
@@ -688,7 +682,7 @@ def judge(records, cases):
 
 # %%
 val_search = latent_search(G, D, x_val, SEARCH)  # the search of section 4 (same settings, seeded start)
-print(f"held-out normal images: {len(x_val)} searched in {val_search.seconds:.1f} s")
+tell("val_searched", n=len(x_val), seconds=val_search.seconds)
 
 # %%
 tpr_at_5 = (search.scores[y_test == 1] > threshold_at_fpr(val_search.scores, 0.05)).float().mean().item()  # SOLUTION
@@ -911,8 +905,7 @@ from lecture_utils.anogan.score import auroc_by_lambda
 
 LAMBDAS = [0.0, 0.05, 0.1, 0.2, 0.5, 1.0]
 by_lambda = auroc_by_lambda(y_test, search.residual, search.discrimination, LAMBDAS)
-print(f"AUROC at the z searched with lambda = {SEARCH.lam}, re-weighted: "
-      + " | ".join(f"lambda {lam:g}: {a:.3f}" for lam, a in zip(LAMBDAS, by_lambda)))
+tell("by_lambda", lam=SEARCH.lam, values=" | ".join(f"lambda {lam:g}: {a:.3f}" for lam, a in zip(LAMBDAS, by_lambda)))
 plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
                            f"AUROC against lambda (z searched with lambda = {SEARCH.lam})");
 
