@@ -196,9 +196,9 @@ tell("gan_shapes", z=tuple(z.shape), fake=tuple(fake.shape), logit=tuple(logit.s
 # a D that learns no faster than G (both 2e-4, with DCGAN's Adam betas 0.5 and 0.999), one-sided
 # **label smoothing** (real label 0.9) and a little **instance noise** on D's inputs (annealed to
 # zero). With the same 16,000 image-steps on 4,000 MNIST images, the book's settings gave an encoder
-# AUROC of 0.836 and these 0.941 (`benchmarks/RESULTS_anogan.md`, section "Training recipes":
-# exploratory runs on real MNIST whose throw-away script was not kept; this notebook does not
-# recompute them). Below we first run the book's recipe briefly on at most 400 of our training
+# AUROC of 0.836 and these 0.941 (`benchmarks/RESULTS_anogan.md`, section "Training recipes": real
+# MNIST, measured with `benchmarks/bench_anogan.py` and these `GANConfig` fields at commit 725ac20,
+# each row's command given there (`--gan ...`); this notebook does not recompute them). Below we first run the book's recipe briefly on at most 400 of our training
 # images (the plot's title gives the number: the bundled digits have fewer), then ours. Trained weights are cached
 # in the data folder, so a re-run (or the other language's notebook) loads them.
 #
@@ -230,8 +230,8 @@ tell("gan_shapes", z=tuple(z.shape), fake=tuple(fake.shape), logit=tuple(logit.s
 # betas は DCGAN の 0.5 と 0.999）、片側 **ラベル平滑化**（本物のラベルを 0.9 に）、D の入力に少しの
 # **インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000枚で、学習で見る画像の延べ枚数を同じ 16,000枚にそろえると、
 # エンコーダの AUROC は書籍の設定で 0.836、これらの変更で 0.941 でした（`benchmarks/RESULTS_anogan.md` の
-# "Training recipes" 節。実物の MNIST での探索的な実験で、使い捨てのスクリプトは残っていません。この
-# ノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400枚で短く学習し
+# "Training recipes" 節。実物の MNIST で、`benchmarks/bench_anogan.py` にこれらの `GANConfig` の値を与えて
+# コミット 725ac20 の時点で測ったもので、各行のコマンド（`--gan ...`）もそこにあります。このノートブックでは再計算しません）。以下では、まず書籍のレシピを学習画像のうち最大 400枚で短く学習し
 # （枚数は図のタイトルにあります。同梱の数字はもっと少ない）、次に私たちのレシピで学習します。学習済みの重みは
 # データフォルダにキャッシュされるので、再実行時（やもう一方の言語のノートブック）は読み込むだけです。
 #
