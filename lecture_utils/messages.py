@@ -64,7 +64,7 @@ _RUNTIME = {
     },
     "origin_release": {
         "en": "release {tag}, downloaded from {url}",
-        "ja": "リリース {tag}。{url} からダウンロード",
+        "ja": "リリース {tag}、{url} からダウンロード",
     },
     "origin_mirror": {
         "en": "downloaded from the mirror {url} set in ${env}",

@@ -99,7 +99,7 @@ NOT_SENTENCES = [
     "residual         0.450       0.252      0.6",
     "encoder+search   0.528 ",
     "z (4, 20) -> G(z) (4, 1, 64, 64) -> D: ロジット (4, 1, 1, 1)、特徴 (4, 8192)",
-    "講師が公開した重み（リリース v0.1.0。https://github.com/o/r/releases/download/v0.1.0/anogan_weights.zip から"
+    "講師が公開した重み（リリース v0.1.0、https://github.com/o/r/releases/download/v0.1.0/anogan_weights.zip から"
     "ダウンロード）がこの設定とデータに合うので、/content/lecture_utils_data/anogan/gan-1.pt にコピーし、学習せずに読み込みます",
 ]
 
