@@ -57,14 +57,15 @@ ROOT = BOOK.parent
 LANGS = ("ja", "en")
 # The variables that choose the lectures' settings and data; LECTURE_UTILS_DATA only as what it holds
 SETTINGS_ENV = ("LECTURE_UTILS_REDUCED", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST")
-DATA_LINE = re.compile(r"^(?:capsule data|data|source): .+$", re.M)  # printed by the lectures' code
+# the data lines the lectures print (lecture_utils/messages_results.py: data_capsule, data_both, gan_data, ...)
+DATA_LINE = re.compile(r"^(?:capsule data|data|source|カプセルのデータ|データ): .+$", re.M)
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in both books (written in English)
 OUTSIDE_DOCS = re.compile(r"\]\(\.\./([^)#\s]+)")           # a link from docs/ to another file of the repository
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CACHE_LOCK = threading.Lock()   # jupyter-cache's database, shared by the lectures' worker threads
 ANSWER_PLACEHOLDER = re.compile(r"^\*\*(?:Your answer:\*\*|解答\*\*：)\s*[(（][^)）]*[)）]\s*$")  # "(double-click this cell ...)"
-OFFLINE_DATA = re.compile(r"(?:^(?:capsule data|data|source)|\| digits): (synthetic|bundled)\b", re.M)
+OFFLINE_DATA = re.compile(r"(?:^(?:capsule data|data|source|カプセルのデータ|データ)|\| (?:digits|数字)): (synthetic|bundled)\b", re.M)
 # notebooks/build.py: the one place that says which cells are instructor-only, and the pinned repository
 _spec = importlib.util.spec_from_file_location("notebooks_build", ROOT / "notebooks" / "build.py")
 notebooks_build = importlib.util.module_from_spec(_spec)

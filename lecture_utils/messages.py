@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
+
+from .messages_results import RESULTS
 
 LANG_ENV = "LECTURE_UTILS_LANG"
 LANGS = ("en", "ja")
@@ -46,18 +49,30 @@ _RUNTIME = {
         "ja": "重み: {path}",
     },
     "trained": {
-        "en": "training took {seconds:.0f} s (cached in {name})",
-        "ja": "学習時間 {seconds:.0f}秒（{name} に保存）",
+        "en": "{what}: training took {seconds:.0f} s (cached in {name})",
+        "ja": "{what}: 学習時間 {seconds:.0f}秒（{name} に保存）",
     },
     "resumed": {
         "en": "{what}: continuing from epoch {epoch} of {epochs} ({path})",
         "ja": "{what}: {path} のエポック {epoch} から続けて、{epochs}エポックまで学習します",
     },
     "weights_published": {
-        "en": "The lecturer's published weights (release {tag}) fit these settings and data: copied to {path}, "
+        "en": "The lecturer's published weights ({origin}) fit these settings and data: copied to {path}, "
               "loaded instead of trained (TRAIN = True trains here).",
-        "ja": "講師が公開した重み（リリース {tag}）がこの設定とデータに合うので、{path} にコピーし、学習せずに"
+        "ja": "講師が公開した重み（{origin}）がこの設定とデータに合うので、{path} にコピーし、学習せずに"
               "読み込みます（ここで学習するには TRAIN = True）。",
+    },
+    "origin_release": {
+        "en": "release {tag}, downloaded from {url}",
+        "ja": "リリース {tag}、{url} からダウンロード",
+    },
+    "origin_mirror": {
+        "en": "downloaded from the mirror {url} set in ${env}",
+        "ja": "${env} に設定されたミラー {url} からダウンロード",
+    },
+    "origin_cache": {
+        "en": "the archive {path} already in the cache",
+        "ja": "キャッシュにあったアーカイブ {path}",
     },
     "weights_other": {
         "en": "The published weights belong to other data or settings than {name}; training here.",
@@ -102,7 +117,7 @@ _RUNTIME = {
     },
     "env_switch": {
         "en": "{name}={value!r} is neither on (1, true, yes, on) nor off (0, false, no, off or empty)",
-        "ja": "{name}={value!r} はオン（1, true, yes, on）でもオフ（0, false, no, off または空）でもありません",
+        "ja": "{name}={value!r} はオン（1、true、yes、on）でもオフ（0、false、no、off または空）でもありません",
     },
     "why_missing": {"en": "it does not exist", "ja": "存在しません"},
     "why_no_train_good": {"en": "it holds no train/good folder", "ja": "train/good フォルダがありません"},
@@ -125,8 +140,8 @@ _CHECKS = {
 # The data: which source a notebook uses, and why it fell back (data/sources.py, data/download.py).
 _DATA = {
     "bad_choice": {
-        "en": "DATA must be one of {allowed}, got {choice}",
-        "ja": "DATA は {allowed} のどれかにしてください（{choice} が指定されました）",
+        "en": "{variable} must be one of {allowed}, got {choice}",
+        "ja": "{variable} は {allowed} のどれかにしてください（{choice} が指定されました）",
     },
     "drive_outside_colab": {
         "en": "use_drive() needs Google Colab; elsewhere set LECTURE_UTILS_DATA to a folder",
@@ -275,10 +290,10 @@ _DATA = {
     },
     "digits_off": {
         "en": "Using scikit-learn's bundled 8x8 digits (no MNIST in {folder}, and downloads are off outside "
-              "Colab). For MNIST: set DATA = 'mnist' or {env}=1, or run python -m lecture_utils data "
+              "Colab). For MNIST: set {variable} = 'mnist' or {env}=1, or run python -m lecture_utils data "
               "download mnist.",
         "ja": "scikit-learn 付属の 8x8 の数字画像を使います（{folder} に MNIST がなく、Colab 以外ではダウンロード"
-              "しません）。MNIST を使うには DATA = 'mnist' か {env}=1 を設定するか、"
+              "しません）。MNIST を使うには {variable} = 'mnist' か {env}=1 を設定するか、"
               "python -m lecture_utils data download mnist を実行してください。",
     },
     "digits_failed": {
@@ -298,12 +313,21 @@ _DATA = {
         "ja": "{url} をダウンロードして {folder} に保存し、再実行してください。",
     },
     "mnist_upload": {
-        "en": "download the 4 .gz files at {url}, upload them to {folder} (Files panel), rerun.",
-        "ja": "{url} の4つの .gz ファイルをダウンロードし、「ファイル」パネルで {folder} にアップロードして再実行してください。",
+        "en": "download {files} from {url}, upload them to {folder} (Files panel), rerun.",
+        "ja": "{url} から {files} をダウンロードし、「ファイル」パネルで {folder} にアップロードして"
+              "再実行してください。",
     },
     "mnist_save": {
-        "en": "download the 4 .gz files at {url}, save them in {folder}, rerun.",
-        "ja": "{url} の4つの .gz ファイルをダウンロードして {folder} に保存し、再実行してください。",
+        "en": "download {files} from {url}, save them in {folder}, rerun.",
+        "ja": "{url} から {files} をダウンロードして {folder} に保存し、再実行してください。",
+    },
+    "download_start": {
+        "en": "Downloading {what}",
+        "ja": "{what} をダウンロードしています",
+    },
+    "download_to": {
+        "en": "To: {path}",
+        "ja": "保存先: {path}",
     },
     "drive_cache": {
         "en": "cache folder: {folder}",
@@ -311,7 +335,7 @@ _DATA = {
     },
 }
 
-MESSAGES = {**_RUNTIME, **_CHECKS, **_DATA}
+MESSAGES = {**_RUNTIME, **_CHECKS, **_DATA, **RESULTS}
 
 
 def language() -> str:
@@ -330,6 +354,23 @@ def tell(key: str, **fields) -> None:
     print(say(key, **fields))
 
 
+def width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font: a Japanese (wide) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def columns(*cells: tuple[str, int, bool]) -> str:
+    """A table's header line in the notebook's language: ``cells`` (text, columns, right-aligned)
+    placed as the rows' f-string cells of those widths, one space apart, are (a right-aligned cell
+    ends where the rows' cell ends); a cell wider than its column takes room from the spaces before it."""
+    line, end = "", -1
+    for text, cols, right in cells:
+        start, end = end + 1, end + 1 + cols
+        gap = (end - width(line) - width(text)) if right else (start - width(line))
+        line += " " * max(1 if line else 0, gap) + text
+    return line
+
+
 def _longest_words(template: str) -> str:
     """The longest literal stretch of a template (between its {fields})."""
     return max((part.strip() for part in re.split(r"\{[^}]*\}", template)), key=len)
@@ -340,3 +381,48 @@ def english_in(text: str) -> list[str]:
     characters) appears in ``text``: what a Japanese notebook's output must never contain."""
     return sorted(key for key, m in MESSAGES.items()
                   if " " in (words := _longest_words(m["en"])) and len(words) >= 12 and words in text)
+
+
+# An English sentence in a Japanese notebook's output (notebooks/conftest.py): three or more different
+# English-looking words in a row, in a line's stretch between Japanese characters.  Neutral (neither a
+# word nor a break): numbers, symbols, single letters (x, t, z) and acronyms (AUROC, VAE, MNIST, DATA).
+# A break: code (identifiers with _ or digits, CamelCase, calls and keywords like ``Conv2d(`` or
+# ``epoch=1``, paths, file names).  Removed first: quoted strings (reprs, ``DATA = 'mnist'``), URLs
+# and commands (``python -m lecture_utils data download mnist``, ``pip install ipywidgets``).
+_JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]+")
+_QUOTED_OR_COMMAND = re.compile(r"(?<!\w)(?:'[^'\n]*'|\"[^\"\n]*\")(?!\w)|\b[a-z][a-z+.-]*://\S+|"
+                                r"(?<![\w-])!?(?:python3?|pip)\s+-?[^\n\u3000-\uffff]*")
+_WORD = re.compile(r"[A-Za-z][a-z]+(?:['-][a-z]+)*")   # English-looking: lower case or Capitalised
+_NEUTRAL = re.compile(r"[A-Z][A-Z0-9]+|[A-Za-z]|[^A-Za-z]*")   # acronym, one letter, no letter at all
+_OPENING, _CLOSING = "([{<", ")]}>,;:.!?"
+ENGLISH_WORDS = 3   # different words in a row that make a sentence
+
+
+def _word_or_break(token: str) -> str | None:
+    """The lower-cased word ``token`` is (after its brackets and punctuation), '' if it is neutral,
+    None if it is code (a break)."""
+    core = token.lstrip(_OPENING).rstrip(_CLOSING)
+    if _WORD.fullmatch(core):
+        return core.lower()
+    return "" if _NEUTRAL.fullmatch(core) else None
+
+
+def _has_sentence(stretch: str) -> bool:
+    """Whether ``stretch`` (text without Japanese) holds ``ENGLISH_WORDS`` different words in a row."""
+    run: set[str] = set()
+    for token in stretch.split():
+        word = _word_or_break(token)
+        if word is None:
+            run = set()
+        elif word:
+            run.add(word)
+            if len(run) >= ENGLISH_WORDS:
+                return True
+    return False
+
+
+def english_sentences(text: str) -> list[str]:
+    """The lines of ``text`` that hold an English sentence (technical names, numbers, file paths,
+    method names, commands and quoted strings aside): what a Japanese notebook's output must not show."""
+    return [line.strip() for line in text.splitlines()
+            if any(_has_sentence(part) for part in _JAPANESE.split(_QUOTED_OR_COMMAND.sub(" ", line)))]

@@ -5,6 +5,8 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from .messages import say
+
 
 def _flat(a) -> np.ndarray:
     if isinstance(a, torch.Tensor):
@@ -50,9 +52,10 @@ TIE = 0.005  # an AUROC difference smaller than this is called "level"
 
 def versus(value: float | None, base: float | None, tol: float = TIE) -> str:
     """'value - base = +d (ahead|behind|level)' for two AUROCs of one test set (level: |d| < ``tol``),
-    or 'n/a' when either is missing: the words of both lectures' printed verdicts."""
+    or 'n/a' when either is missing: the words of both lectures' printed verdicts, in the notebook's
+    language (``messages``; the numbers are the same in both)."""
     if value is None or base is None:
-        return "n/a"
+        return say("versus_missing")
     d = value - base
     word = "level" if abs(d) < tol else "ahead" if d > 0 else "behind"
-    return f"{value:.3f} - {base:.3f} = {d:+.3f} ({word})"
+    return say("versus", value=value, base=base, diff=d, word=say(f"word_{word}"))

@@ -9,8 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_utils"
-SHARED = ("config", "messages", "checkpoint", "metrics", "batching", "viz", "widgets", "checks", "outputs", "arguments",
-          "grading", "answer_runner", "progress", "errors")
+SHARED = ("config", "messages", "messages_results", "checkpoint", "metrics", "batching", "viz", "widgets", "checks",
+          "outputs", "arguments", "grading", "answer_runner", "progress", "errors")
 SCORING = ("vae.projection", "vae.localization", "vae.evaluate", "anogan.score", "anogan.search")
 TRAINING = ("vae.train", "anogan.train")
 

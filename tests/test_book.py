@@ -309,6 +309,9 @@ def executed(lines: list[str]):
     (["capsule data: lecture (/d/lecture/capsule) | digits: bundled"], "digits: bundled"),
     (["data: synthetic (/d/capsule)"], "data: synthetic"),
     (["source: bundled | train (200, 1, 64, 64)"], "source: bundled"),
+    (["カプセルのデータ: synthetic（/d/synthetic_capsule） | 数字: mnist"], "カプセルのデータ: synthetic"),
+    (["カプセルのデータ: lecture（/d/lecture/capsule） | 数字: bundled"], "数字: bundled"),
+    (["データ: bundled | 学習 (200, 1, 64, 64)"], "データ: bundled"),
     ([], "printed no data line"),
 ])
 def test_a_publishing_build_refuses_pages_made_without_the_real_data(monkeypatch, tmp_path, lines, why):

@@ -97,6 +97,19 @@ def test_reduced_counts_keep_enough_test_images(monkeypatch):
     assert digits.default_counts()["n_test"] >= 100
 
 
+@pytest.mark.parametrize("reduced", ["0", "1"])
+def test_notebook_00_shows_the_sizes_lecture_2_trains_on(monkeypatch, reduced):
+    """default_counts() (notebook 00's digits) are notebook 02's DIGITS, read from its source."""
+    import re
+    from pathlib import Path
+    from lecture_utils.config import pick
+    monkeypatch.setenv("LECTURE_UTILS_REDUCED", reduced)
+    source = (Path(__file__).parents[1] / "notebooks" / "src" / "02_anogan.py").read_text(encoding="utf-8")
+    lecture_2 = eval(re.search(r"^DIGITS = (dict\(.*\))$", source, re.M)[1], {"pick": pick})
+    assert digits.default_counts() == {k: lecture_2[k] for k in ("n_train", "n_test")}
+    assert digits.default_counts()["n_train"] == (400 if reduced == "1" else 4000)
+
+
 def test_validation_set_comes_from_the_train_split_and_changes_nothing_else(tmp_path, bundled):
     with_val = digits.digit_sets(normal=(7, 8), anomaly=(2,), n_train=100, n_test=40, image_size=32,
                                  source="bundled", n_val=30)

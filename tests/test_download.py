@@ -96,11 +96,25 @@ def test_lecture_archive_is_downloaded_checked_unpacked_and_reused(server, monke
     assert not list(cache.glob(".lecture-*")) and not list(cache.glob("*.part*"))
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_gdowns_lines_name_the_final_file_never_the_part_file(server, monkeypatch, cache, capsys, lang):
+    """gdown prints what it downloads and where to; the in-progress NAME.part is no name to look for."""
+    monkeypatch.setenv("LECTURE_UTILS_LANG", lang)
+    path = serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
+    download.fetch("lecture")
+    err = capsys.readouterr().err
+    final = cache / LECTURE.filename
+    assert ".part" not in err and f"{'To' if lang == 'en' else '保存先'}: {final}\n" in err
+    assert ("Downloading anomaly_detection_data.zip" in err) == (lang == "en")
+    assert download.downloaded_from(LECTURE) == server.url(path)         # recorded beside the archive
+
+
 def test_archive_already_in_the_cache_is_not_downloaded(monkeypatch, cache):
     cache.mkdir(parents=True)
     write_zip(cache / LECTURE.filename, LECTURE_FILES)
     monkeypatch.setenv(LECTURE.env, closed_port_url())
     assert (download.fetch(LECTURE) / "anomaly_detection_data" / "trained_model.pt").is_file()
+    assert download.downloaded_from(LECTURE) is None                     # put there by hand: no source claimed
 
 
 @pytest.mark.parametrize("body, words", [

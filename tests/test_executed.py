@@ -65,8 +65,8 @@ def test_lecture_1s_printed_verdicts_agree_with_its_printed_table():
     cells = up_to(executed("en", "01_vae_iterative_projection"), "verdict_lines(")
     table = next(printed(c) for c in cells if "print(comparison_table(results))" in source(c))
     verdict, text = printed(cells[-1]), "".join(map(printed, cells))
-    data = re.search(r"^data: (\w+) \(", text, re.M)
-    assert data, "no 'data:' line"
+    data = re.search(r"^capsule data: (\w+) \(", text, re.M)
+    assert data, "no 'capsule data:' line"
     assert f"this run: {RUN_LABEL[data[1]]}" in verdict, (data[0], verdict)
     assert contradictions(table, verdict) == [], (table, verdict)
 

@@ -3,7 +3,9 @@
 ``train_gan``/``train_encoder_cached`` instead of training."""
 import hashlib
 import io
+import re
 import zipfile
+from dataclasses import replace
 
 import pytest
 import torch
@@ -68,15 +70,15 @@ def serve(server, monkeypatch, body, path="/anogan_weights.zip"):
     monkeypatch.setenv(published.WEIGHTS.env, server.url(path))
 
 
-def student_run(x, train=False, source="mnist"):
+def student_run(x, train=False, source="mnist", progress=False):
     """The notebook's cells: provide, then train (or load); returns (copied, GAN history, E history)."""
     gan, enc = paths()
     G, D = dcgan.build(width=8, seed=5)
     copied = published.provide(gan, GAN, x, source, train=train)
-    h = gan_train.train_gan(G, D, x, GAN, checkpoint=gan, progress=False)
+    h = gan_train.train_gan(G, D, x, GAN, checkpoint=gan, progress=progress)
     E = dcgan.build_encoder(width=8, seed=5)
     copied_e = published.provide(enc, ENC, x, source, train=train, trained_with=gan)
-    e = gan_train.train_encoder_cached(E, G, D, x, ENC, enc, progress=False)
+    e = gan_train.train_encoder_cached(E, G, D, x, ENC, enc, progress=progress)
     return (copied, copied_e), h, e
 
 
@@ -129,13 +131,51 @@ def test_release_command_prints_size_and_sha256(tmp_path, monkeypatch, capsys):
 def test_published_weights_are_downloaded_and_loaded_not_trained(release_zip, server, monkeypatch, capsys):
     body, h_lecturer, e_lecturer = release_zip
     serve(server, monkeypatch, body)
-    copied, h, e = student_run(digits())
-    out = capsys.readouterr().out
+    copied, h, e = student_run(digits(), progress=True)
+    out, err = capsys.readouterr()
     assert copied == (True, True) and server.hits == ["/anogan_weights.zip"]
     assert h["d_loss"] == h_lecturer["d_loss"] and e["loss"] == e_lecturer["loss"]
-    assert "published weights" in out and "already trained with these settings" in out
+    # one line per model, saying where the weights came from; nothing "trained", no (empty) progress bar
+    lines = out.splitlines()
+    assert len(lines) == 2 and all(line.startswith("The lecturer's published weights (") for line in lines), out
+    assert all(server.url("/anogan_weights.zip") in line and published.WEIGHTS.env in line for line in lines)
+    assert "(release" not in out and "training took" not in out and "already trained" not in out
+    assert "GAN:" not in err and "encoder:" not in err                    # tqdm's bars: none drawn
     copied, _, _ = student_run(digits())          # a re-run: the cache files are there, nothing downloaded
+    out = capsys.readouterr().out
     assert copied == (False, False) and server.hits == ["/anogan_weights.zip"]
+    assert [line.split(":")[0] for line in out.splitlines()] == ["GAN", "encoder"]   # one line each
+    assert out.count("already trained with these settings") == 2 and "published weights" not in out
+
+
+def test_the_published_line_names_the_release_when_it_came_from_the_release(release_zip, server, monkeypatch,
+                                                                             capsys):
+    """The release asset's location, played by the local server (no mirror set): 'release vX.Y.Z'."""
+    body, _, _ = release_zip
+    server.files["/releases/anogan_weights.zip"] = body
+    monkeypatch.delenv(published.WEIGHTS.env, raising=False)
+    monkeypatch.setattr(published, "WEIGHTS", replace(published.WEIGHTS, source=server.url("/releases/anogan_weights.zip")))
+    copied, _, _ = student_run(digits())
+    lines = capsys.readouterr().out.splitlines()
+    assert copied == (True, True) and len(lines) == 2
+    assert all(f"(release {published.TAG}, downloaded from {server.url('/releases/anogan_weights.zip')})" in line
+               for line in lines)
+    (download.cache_dir() / f"{published.WEIGHTS.filename}.json").unlink()       # no record: no claim
+    assert published.origin() == f"the archive {download.cache_dir() / published.WEIGHTS.filename} already in the cache"
+
+
+def test_weights_trained_here_say_so_once_with_this_runs_time(server, monkeypatch, capsys):
+    monkeypatch.setenv(published.WEIGHTS.env, server.url("/missing.zip"))
+    copied, h, e = student_run(digits(), source="bundled")                  # nothing published for these
+    out = capsys.readouterr().out.splitlines()
+    assert copied == (False, False) and server.hits == []
+    gan, enc = paths()
+    assert out == [f"GAN: training took {h['seconds']:.0f} s (cached in {gan.name})",
+                   f"encoder: training took {e['seconds']:.0f} s (cached in {enc.name})"]
+    monkeypatch.setenv("LECTURE_UTILS_LANG", "ja")
+    student_run(digits(), source="bundled")                                 # loaded from this run's cache
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["GAN", "エンコーダ"] and all("学習済み" in line for line in out)
 
 
 def test_a_member_that_does_not_match_the_manifest_is_refused(release_zip, server, monkeypatch, capsys):
@@ -209,3 +249,19 @@ def test_a_folder_without_hard_links_still_gets_the_copy_but_never_over_a_file(r
     with pytest.raises(ValueError, match="never overwritten"):
         published._place_new(gan.parent / "other", gan)
     assert load_checkpoint(gan)["data"] == tensor_identity(digits())
+
+
+def test_the_reference_line_quotes_the_full_settings_run_of_the_notebook_from_the_file_it_names():
+    """Notebook 02's "reference, real MNIST, full settings (FILE)" line: the figures the notebook printed
+    at full settings (docs/results.md, the run that made the published weights), not bench_anogan.py's."""
+    from pathlib import Path
+    from lecture_utils.messages import say
+    run = published.FULL_RUN
+    text = " ".join((Path(__file__).parents[1] / run["file"]).read_text(encoding="utf-8").split())
+    section = text[text.index("### Lecture 2's published weights"):]
+    assert re.search(rf"search A\(x\) {run['search']:.3f} \([^)]*\), encoder {run['encoder']:.3f}, encoder \+ "
+                     rf"{run['short']} search steps {run['refined']:.3f}", section)
+    line = say("gan_reference", **run)
+    assert line == (f"reference, real MNIST, full settings ({run['file']}): {run['steps']}-step search "
+                    f"{run['search']:.3f}, encoder {run['encoder']:.3f}, encoder + {run['short']} steps "
+                    f"{run['refined']:.3f}")

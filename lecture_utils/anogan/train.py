@@ -24,6 +24,7 @@ from ..checkpoint import (LastCheckpoint, ResumeError, check_finite, check_resum
 from ..config import pick, pick_device
 from ..messages import say, tell
 from ..progress import bar as progress_bar
+from . import published
 from .score import freeze, izi_f
 
 
@@ -154,7 +155,8 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
                 module.load_state_dict(state[key])
         start, history = int(state["epoch"]), state["history"]
         if start == cfg.epochs:
-            tell("finished", what="GAN", epochs=start, path=where)
+            if not published.announced(where):      # a published file: `provide` said where it came from
+                tell("finished", what="GAN", epochs=start, path=where)
         else:
             tell("resumed", what="GAN", path=where, epoch=start, epochs=cfg.epochs)
     last = LastCheckpoint(checkpoint is not None, start if state is not None else None, where)
@@ -170,7 +172,8 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
         last.epoch = epoch
 
     z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
-    bar = progress_bar(range(start, cfg.epochs), desc="GAN", disable=not progress, initial=start, total=cfg.epochs)
+    bar = progress_bar(range(start, cfg.epochs), desc="GAN", disable=not progress or start == cfg.epochs,
+                       initial=start, total=cfg.epochs)
     epoch = start
     with stop_names_last_checkpoint("GAN", last, lambda: epoch):
         if partial is not None and state is None:
@@ -183,6 +186,8 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
                 save(epoch + 1)
     if partial is not None:
         partial.unlink(missing_ok=True)
+        if start < cfg.epochs:
+            tell("trained", what="GAN", seconds=history["seconds"], name=Path(checkpoint).name)
     G.eval()
     D.eval()
     return history
@@ -260,8 +265,11 @@ def train_encoder_cached(E, G, D, images: torch.Tensor, cfg: EncoderConfig, path
         E.load_state_dict(state["E"])
         E.to(pick_device(device)).eval()
         freeze(G, D)
+        if not published.announced(path):           # a published file: `provide` said where it came from
+            tell("finished", what=say("bar_encoder"), epochs=cfg.epochs, path=path)
         return state["history"]
     history = train_encoder(E, G, D, images, cfg, device, progress, loss)
     check_finite(E, "E")
     save_checkpoint({"E": E.state_dict(), "history": history, "config": asdict(cfg), "data": data}, path)
+    tell("trained", what=say("bar_encoder"), seconds=history["seconds"], name=path.name)
     return history

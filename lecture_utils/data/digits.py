@@ -1,6 +1,6 @@
 """Handwritten digits as an anomaly-detection task: train on the normal digits, test on both.
 
-The AnoGAN lecture trains on 7s and 8s from MNIST's training split (200 of each) and tests on
+The AnoGAN lecture trains on 7s and 8s from MNIST's training split (2,000 of each) and tests on
 7s and 8s from the *test* split (never seen in training) mixed with 2s, the anomaly.  Without
 MNIST on disk the same selection is made from scikit-learn's bundled 8x8 digits (real
 handwriting, no download), upsampled smoothly to 64x64.
@@ -79,9 +79,9 @@ def digit_sets(normal=(7, 8), anomaly=(2,), n_train: int = 400, n_test: int = 20
 
 
 def default_counts() -> dict:
-    """The lecture's counts (400 train, 200 test), fewer under ``LECTURE_UTILS_REDUCED`` (the
-    test set keeps 120 images so that AUROC still means something)."""
-    return {"n_train": config.pick(400, 200), "n_test": config.pick(200, 120)}
+    """Lecture 2's counts (its ``DIGITS``): 4,000 training images (2,000 sevens, 2,000 eights) and
+    200 test images, or 400 and 100 under ``LECTURE_UTILS_REDUCED``; notebook 00 shows these sets."""
+    return {"n_train": config.pick(4000, 400), "n_test": config.pick(200, 100)}
 
 
 def _digits(values, what) -> tuple[int, ...]:

@@ -62,8 +62,7 @@ class Archive:
     @property
     def url(self) -> str:
         """What a browser can open to download the archive by hand."""
-        drive = drive_id(self.location())
-        return f"https://drive.google.com/file/d/{drive}" if drive else self.location()
+        return browser_url(self.location())
 
 
 LECTURE = Archive(
@@ -86,6 +85,12 @@ def drive_id(location: str) -> str | None:
         return None
     match = re.search(r"/d/([-\w]{20,})|[?&]id=([-\w]{20,})", location)
     return (match.group(1) or match.group(2)) if match else None
+
+
+def browser_url(location: str) -> str:
+    """What a browser can open to download from ``location``: a Google Drive id becomes its link."""
+    drive = drive_id(location)
+    return f"https://drive.google.com/file/d/{drive}" if drive else location
 
 
 def cache_dir(folder=None) -> Path:
@@ -115,8 +120,8 @@ def fetch(archive: Archive | str, folder=None) -> Path:
     file = cache / archive.filename
     if not file.is_file():
         part = file.with_name(file.name + ".part")
-        _download(archive, part)
-        _check(archive, part, file)
+        _download(archive, part, file)
+        _check(archive, part, file, source=archive.location())
         os.replace(part, file)
     else:
         _check(archive, file, file)
@@ -140,11 +145,12 @@ def _manual(archive: Archive, file: Path) -> str:
     return by_hand(archive.filename, archive.url, file.parent) + " " + say("offline_capsule")
 
 
-def _download(archive: Archive, part: Path) -> None:
+def _download(archive: Archive, part: Path, file: Path) -> None:
     """gdown's download of the archive (a Drive id or any URL) to ``part``, giving up when the server
     sends nothing for ``TIMEOUT`` s: gdown takes ``timeout`` from 6.3 on; before that (Colab has 5.2)
-    requests gets it as its default (`requests_timeout`).  Every failure becomes one DownloadError
-    (``part`` removed)."""
+    requests gets it as its default (`requests_timeout`).  gdown's lines name what is downloaded and
+    ``file``, the name it will have once checked (never the in-progress ``part``), in the notebook's
+    language.  Every failure becomes one DownloadError (``part`` removed)."""
     drive = drive_id(archive.location())
     where = {"id": drive} if drive else {"url": archive.location()}
     waiting(archive.filename, ["drive.google.com" if drive else archive.location()])
@@ -156,7 +162,7 @@ def _download(archive: Archive, part: Path) -> None:
         else:
             limit = requests_timeout(TIMEOUT)
         with limit, open(part, "wb") as out, one_line_bars():
-            gdown.download(output=out, quiet=False, log_messages={"output": f"To: {out.name}\n"}, **where)
+            gdown.download(output=out, quiet=False, log_messages=gdown_lines(archive.filename, file), **where)
     except BaseException as e:  # network libraries raise many kinds; all mean "failed"
         part.unlink(missing_ok=True)
         if not isinstance(e, Exception):     # KeyboardInterrupt: stop, without the part file
@@ -172,6 +178,21 @@ def waiting(what: str, servers: list[str]) -> None:
     hosts = [urllib.parse.urlsplit(s).netloc or s for s in servers]
     print(say("download_wait", what=what, host=", ".join(dict.fromkeys(hosts)), seconds=TIMEOUT),
           file=sys.stderr, flush=True)
+
+
+def gdown_lines(what: str, file: Path) -> dict:
+    """gdown's ``log_messages``: its first line and its ``To:`` line, which names ``file``."""
+    return {"start": say("download_start", what=what) + "\n", "output": say("download_to", path=file) + "\n"}
+
+
+def downloaded_from(archive: Archive, folder=None) -> str | None:
+    """Where the archive in the cache was downloaded from (``Archive.location()`` then), or None if
+    that is not recorded (a file put there by hand, or downloaded before this was recorded)."""
+    record = cache_dir(folder) / f"{archive.filename}.json"
+    try:
+        return json.loads(record.read_text()).get("source")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def takes_timeout(function) -> bool:
@@ -236,9 +257,9 @@ def _digest(path: Path, algorithm: str) -> str:
         return hashlib.file_digest(f, algorithm).hexdigest()
 
 
-def _check(archive: Archive, path: Path, target: Path) -> None:
+def _check(archive: Archive, path: Path, target: Path, source: str | None = None) -> None:
     """Raise DownloadError (and delete ``path``) unless it is the expected archive; record its
-    size and SHA-256 beside it."""
+    size, SHA-256 and (if downloaded) ``source`` beside it."""
     try:
         with open(path, "rb") as f:
             head = f.read(512).lower()
@@ -255,7 +276,7 @@ def _check(archive: Archive, path: Path, target: Path) -> None:
         reason = str(e) if isinstance(e, ValueError) else _last_line(e)
         raise DownloadError(say("unusable", path=target, what=archive.filename, reason=reason) + " "
                             + _manual(archive, target), reason) from e
-    record = {"size": path.stat().st_size, "sha256": _digest(path, "sha256")}
+    record = {"size": path.stat().st_size, "sha256": _digest(path, "sha256")} | ({"source": source} if source else {})
     target.with_name(target.name + ".json").write_text(json.dumps(record, indent=1))
 
 
@@ -314,6 +335,11 @@ MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MNIST_ENV = "LECTURE_UTILS_MNIST"
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+
+
+def mnist_files() -> str:
+    """The four compressed idx files MNIST_URL serves, as a list to name in a message."""
+    return ", ".join(n + ".gz" for n in MNIST_FILES)
 
 
 def _mnist_raw(folder: Path) -> Path | None:
@@ -495,9 +521,8 @@ def download_mnist(folder=None) -> Path:
             raise DatasetError(say("mnist_incomplete"))
     except Exception as e:  # noqa: BLE001 - torchvision wraps network errors in RuntimeError
         reason = why(e)
-        files = ", ".join(n + ".gz" for n in MNIST_FILES)
         raise DownloadError(say("download_failed", what="MNIST", reason=reason) + " "
-                            + by_hand(files, MNIST_URL, cache / "MNIST" / "raw") + " "
+                            + by_hand(mnist_files(), MNIST_URL, cache / "MNIST" / "raw") + " "
                             + say("offline_digits"), reason) from e
     return cache
 

@@ -30,9 +30,11 @@ def may_download() -> bool:
     return in_colab() or config.switch(DOWNLOAD_ENV)
 
 
-def _choice(choice: str, allowed: tuple[str, ...]) -> str:
+def _choice(choice: str, allowed: tuple[str, ...], variable: str = "DATA") -> str:
+    """``choice`` if it is one of ``allowed``, else a ValueError naming the notebook's ``variable``."""
     if choice not in allowed:
-        raise ValueError(say("bad_choice", allowed=", ".join(map(repr, allowed)), choice=repr(choice)))
+        raise ValueError(say("bad_choice", variable=variable, allowed=", ".join(map(repr, allowed)),
+                             choice=repr(choice)))
     return choice
 
 
@@ -58,10 +60,11 @@ def _reason(error: Exception) -> str:
     return text.split(". ")[0].rstrip(".。")
 
 
-def _how(kind: str, url: str, folder: Path) -> str:
-    """The short 'what to do' of a fallback line (``kind`` 'archive' or 'mnist'): download from
-    ``url``, then upload (Colab's Files panel) or save into ``folder``, and rerun the cell."""
-    return say(f"{kind}_upload" if in_colab() else f"{kind}_save", url=url, folder=dl.shown(folder))
+def _how(kind: str, url: str, folder: Path, **fields) -> str:
+    """The short 'what to do' of a fallback line (``kind`` 'archive' or 'mnist', whose ``files``
+    are named): download from ``url``, then upload (Colab's Files panel) or save into ``folder``, and
+    rerun the cell."""
+    return say(f"{kind}_upload" if in_colab() else f"{kind}_save", url=url, folder=dl.shown(folder), **fields)
 
 
 def _env_capsule(root: Path) -> Path:
@@ -101,20 +104,17 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
 
 
 def describe(name: str, root, seed: int = LECTURE_SEED) -> str:
-    """An ASCII label of the capsule data ``capsule()`` returned as ``(root, name)``, for printed
-    results: which data set (and seed) they come from. Shared by both languages' outputs, it repeats
-    no line of the message catalogue (a Japanese notebook never shows a catalogue line in English)."""
-    labels = {"synthetic": f"capsule: synthetic, seed {seed} (offline)",
-              "lecture": "capsule: real, the lecture's archive",
-              "mvtec": "capsule: real, the official MVTec AD archive",
-              "env": f"capsule: the folder in ${CAPSULE_ENV} ({Path(root).name})"}
-    return labels[name]
+    """A label of the capsule data ``capsule()`` returned as ``(root, name)``, for printed results in
+    the notebook's language: which data set (and seed) they come from."""
+    return say(f"describe_{name}", seed=seed, env=CAPSULE_ENV, name=Path(root).name)
 
 
-def digits(choice: str = "auto") -> str:
+def digits(choice: str = "auto", variable: str = "DATA") -> str:
     """The ``source`` for `digits.digit_sets` under ``DATA = choice``: 'mnist' or 'bundled'.
-    MNIST is downloaded here (torchvision, progress bar) when the choice allows it."""
-    choice = _choice(choice, DIGIT_CHOICES)
+    MNIST is downloaded here (torchvision, progress bar) when the choice allows it. ``variable``:
+    the name of the notebook's variable that holds ``choice`` (notebook 00: ``DIGITS_DATA``), which
+    the lines printed here name."""
+    choice = _choice(choice, DIGIT_CHOICES, variable)
     if choice == "bundled":
         return "bundled"
     if choice == "mnist":
@@ -128,13 +128,13 @@ def digits(choice: str = "auto") -> str:
         return "bundled"
     raw = dl.cache_dir() / "mnist" / "MNIST" / "raw"
     if not may_download():
-        tell("digits_off", folder=raw, env=DOWNLOAD_ENV)
+        tell("digits_off", folder=raw, env=DOWNLOAD_ENV, variable=variable)
         return "bundled"
     try:
         dl.download_mnist()
         return "mnist"
     except DownloadError as e:
-        tell("digits_failed", reason=_reason(e), how=_how("mnist", dl.MNIST_URL, raw))
+        tell("digits_failed", reason=_reason(e), how=_how("mnist", dl.MNIST_URL, raw, files=dl.mnist_files()))
     return "bundled"
 
 

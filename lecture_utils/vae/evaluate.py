@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from ..config import pick
+from ..messages import columns, say
 from .localization import anomaly_map, fit_normalizer, image_scores, normalize, smooth
 from ..metrics import TIE, auroc, pixel_auroc, versus
 from .model import reconstruct
@@ -146,8 +147,9 @@ def _fmt(v) -> str:
 
 
 def comparison_table(results: dict) -> str:
-    """Text table: one row per method, image and pixel AUROC."""
-    lines = [f"{'method':<10} {'image AUROC':>11} {'pixel AUROC':>11} {'seconds':>8}"]
+    """Text table: one row per method, image and pixel AUROC (the header in the notebook's language)."""
+    lines = [columns((say("col_method"), 10, False), (say("col_image"), 11, True), (say("col_pixel"), 11, True),
+                     (say("col_seconds"), 8, True))]
     for m, r in results.items():
         lines.append(f"{m:<10} {_fmt(r.image_auroc):>11} {_fmt(r.pixel_auroc):>11} {r.seconds:8.1f}")
     return "\n".join(lines)
@@ -155,7 +157,8 @@ def comparison_table(results: dict) -> str:
 
 def defect_table(result: MethodResult) -> str:
     """Text table: one row per defect type, image and pixel AUROC against the good images."""
-    lines = [f"{'defect':<16} {'n':>3} {'image AUROC':>11} {'pixel AUROC':>11}"]
+    lines = [columns((say("col_defect"), 16, False), (say("col_n"), 3, True), (say("col_image"), 11, True),
+                     (say("col_pixel"), 11, True))]
     for kind, row in result.per_defect.items():
         lines.append(f"{kind:<16} {row['n']:>3} {_fmt(row['image_auroc']):>11} {_fmt(row['pixel_auroc']):>11}")
     return "\n".join(lines)
@@ -170,23 +173,38 @@ def image_grade(value: float) -> str:
     return next(word for bound, word in IMAGE_GRADES if value >= bound)
 
 
+def _grade_word(word: str) -> str:
+    """A word of ``IMAGE_GRADES`` in the notebook's language."""
+    return say("grade_" + word.replace(" ", "_"))
+
+
 def verdict_lines(results: dict, data: str, base: str = "residual", projections=("kl", "lecture"),
                   tol: float = TIE) -> list[str]:
-    """What *this run's* ``results`` ({method: MethodResult}) say, in ASCII lines: the data (``data``,
-    e.g. ``sources.describe``) and test set size; for each projection, its pixel and image AUROC minus
-    ``base``'s (ahead / behind, level within ``tol``); and how good the best image AUROC is (IMAGE_GRADES)."""
+    """What *this run's* ``results`` ({method: MethodResult}) say, in the notebook's language: the data
+    (``data``, e.g. ``sources.describe``) and test set size; for each projection, its pixel and image
+    AUROC minus ``base``'s (ahead / behind, level within ``tol``); and how good the best image AUROC
+    is (IMAGE_GRADES)."""
     any_result = next(iter(results.values()))
     defective = sum(row["n"] for row in any_result.per_defect.values())
-    lines = [f"this run: {data}, {len(any_result.scores)} test images ({defective} defective); "
-             "one test set, no interval"]
+    lines = [say("this_run_capsule", data=data, n=len(any_result.scores), defective=defective)]
     for m in (p for p in projections if p in results and base in results):
         r, b = results[m], results[base]
-        lines.append(f"{m} vs {base}: pixel AUROC {versus(r.pixel_auroc, b.pixel_auroc, tol)}; "
-                     f"image AUROC {versus(r.image_auroc, b.image_auroc, tol)}")
+        lines.append(say("versus_both", new=m, old=base, pixel=versus(r.pixel_auroc, b.pixel_auroc, tol),
+                         image=versus(r.image_auroc, b.image_auroc, tol)))
     scored = {m: r.image_auroc for m, r in results.items() if r.image_auroc is not None}
     if scored:
         best = max(scored, key=scored.get)
-        bands = ", ".join(f"{word} >= {bound:.2f}" for bound, word in IMAGE_GRADES[:-1])
-        lines.append(f"image score: best image AUROC {scored[best]:.3f} ({best}): {image_grade(scored[best])} "
-                     f"({bands})")
+        bands = {word.replace(" ", "_"): bound for bound, word in IMAGE_GRADES[:-1]}
+        lines.append(say("image_grade", auroc=scored[best], method=best, grade=_grade_word(image_grade(scored[best])),
+                         **{k: _grade_word(k) for k in bands}, **{f"{k}_from": b for k, b in bands.items()}))
+    return lines
+
+
+def sweep_lines(by_t: dict, lecture_t: int, plain: float, n: int) -> list[str]:
+    """The lines of lecture 1's t-sweep (``pixel_auroc_by_iteration``): the pixel AUROC at each t (the
+    lecture's T marked), the plain residual's on the same ``n`` images, and the change from T to 2T."""
+    lines = [say("sweep_t_lecture" if t == lecture_t else "sweep_t", t=t, auroc=value) for t, value in by_t.items()]
+    lines.append(say("sweep_plain", n=n, auroc=plain))
+    if 2 * lecture_t in by_t:
+        lines.append(say("sweep_change", change=by_t[2 * lecture_t] - by_t[lecture_t]))
     return lines

@@ -88,8 +88,8 @@ if USE_DRIVE:
 DATA = "auto"  # capsule: "auto" | "lecture" | "mvtec" | "synthetic"
 DIGITS_DATA = "auto"  # digits: "auto" | "mnist" | "bundled"
 capsule, source = sources.capsule(DATA)
-digit_source = sources.digits(DIGITS_DATA)
-print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
+digit_source = sources.digits(DIGITS_DATA, variable="DIGITS_DATA")
+tell("data_chosen", capsule=source, folder=capsule, digits=digit_source)
 
 # %% [markdown] lang="en"
 # ## 1. The MVTec layout
@@ -127,10 +127,10 @@ print(f"capsule data: {source} ({capsule}) | digits: {digit_source}")
 
 # %%
 info = mvtec.summarize(capsule)
-print(f"capsule data: {source} ({capsule})")
+tell("data_capsule", capsule=source, folder=capsule)
 for split, counts in info["splits"].items():
     print(f"  {split:5s}", counts)
-print("  masks:", info["masks"], "| image size:", info["image_size"])
+tell("data_masks", masks=info["masks"], size=info["image_size"])
 
 # %% [markdown] lang="en"
 # ## 2. Good and defective capsules
@@ -148,8 +148,8 @@ print("  masks:", info["masks"], "| image size:", info["image_size"])
 
 # %%
 test = mvtec.load_split(capsule, "test", image_size=128)
-print(test.images.shape, "labels:", test.labels.tolist().count(1), "defective,",
-      test.labels.tolist().count(0), "good")
+tell("test_labels", shape=test.images.shape, defective=test.labels.tolist().count(1),
+     good=test.labels.tolist().count(0))
 fig = plots.show_types_with_masks(test, f"Capsule test images and ground-truth masks ({source})")
 plt.show()
 
@@ -189,11 +189,10 @@ plt.show()
 # ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
 #
 # The AnoGAN lecture starts with digits. `digits.digit_sets` selects them: the training set holds
-# only the normal digits. This notebook takes 200 sevens and 200 eights, the book's counts
-# (`digits.default_counts()`; lecture 2 trains on more). The bundled digits have fewer, and the
-# reduced settings take fewer, so the `train` shape printed below gives the count of this run. The
-# test set holds *other* normal digits (never seen in training) and the anomaly digit 2, half each
-# (the printed counts). The
+# only the normal digits (the AnoGAN lecture trains on 2,000 sevens and 2,000 eights, `digits.default_counts()`;
+# MNIST has that many, the bundled digits fewer, and the reduced settings ask for fewer, so the
+# `train` shape printed below gives the count of this run); the test set holds *other* normal
+# digits (never seen in training) and the anomaly digit 2, half each (the printed counts). The
 # images come from MNIST when it is on disk (`python -m lecture_utils data download mnist`), else
 # from scikit-learn's bundled digits (real handwriting, but only 8x8 pixels, hence blurrier). Every
 # image is 64x64 with values in [0, 1]. Note the title of the figure: it says which source was
@@ -202,12 +201,12 @@ plt.show()
 # %% [markdown] lang="ja"
 # ## 4. 手書き数字：7 と 8 が正常、2 が異常
 #
-# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです。このノートブックでは書籍と同じく 7 と 8 を200枚ずつ使います（`digits.default_counts()`。第2回はもっと多くの数字で学習します）。同梱の数字はそれより少なく、縮小設定でも減らすので、この実行の枚数は下に表示される `train` の形で確かめてください。テストセットは、学習に使っていない別の正常な数字と異常な 2 を半分ずつ含みます（枚数も表示されます）。画像は、MNIST がディスクにあればそこから（`python -m lecture_utils data download mnist`）、なければ scikit-learn 同梱の数字から作ります。同梱の数字も実際の手書きですが、8x8 画素しかないためぼやけています。どの画像も 64x64 で、値は [0, 1] です。図のタイトルに、どちらのデータを使ったかが表示されます。
+# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです。AnoGAN の講義では 7 と 8 を2,000枚ずつ学習に使います（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字はそれより少なく、縮小設定でも減らすので、この実行の枚数は下に表示される `train` の形で確かめてください。テストセットは、学習に使っていない別の正常な数字と異常な 2 を半分ずつ含みます（枚数も表示されます）。画像は、MNIST がディスクにあればそこから（`python -m lecture_utils data download mnist`）、なければ scikit-learn 同梱の数字から作ります。同梱の数字も実際の手書きですが、8x8 画素しかないためぼやけています。どの画像も 64x64 で、値は [0, 1] です。図のタイトルに、どちらのデータを使ったかが表示されます。
 
 # %%
 sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), source=digit_source, **digits.default_counts())
-print("source:", sets.source, "| train:", tuple(sets.train.images.shape),
-      "| test:", len(sets.test), "images,", int(sets.test.labels.sum()), "anomalies")
+tell("digit_sets", source=sets.source, train=tuple(sets.train.images.shape), test=len(sets.test),
+     anomalies=int(sets.test.labels.sum()))
 fig = plots.show_digit_sets(sets)
 plt.show()
 
@@ -238,8 +237,7 @@ with tempfile.TemporaryDirectory() as tmp:
     folder = digits.write_digit_folder(f"{tmp}/digits", sets)
     print(mvtec.summarize(folder)["splits"])
     mine = mvtec.load_split(folder, "test", image_size=64, channels=1)
-    print("loaded back:", tuple(mine.images.shape), "| anomalies:", int(mine.labels.sum()),
-          "| has masks:", mine.has_masks)
+    tell("loaded_back", shape=tuple(mine.images.shape), anomalies=int(mine.labels.sum()), masks=mine.has_masks)
 
 # %% [markdown] lang="en"
 # ## 6. Exercises

@@ -88,9 +88,9 @@ root, source = sources.capsule(DATA)
 train = load_split(root, "train", image_size=128)
 test = load_split(root, "test", image_size=128)
 test = test.select(test.first_per_type(pick(10**6, 2)))  # CI: two images per type
-print(f"data: {source} ({root})")
-print(f"train: {tuple(train.images.shape)}   test: {tuple(test.images.shape)}")
-print("test images per type:", {d: test.defects.count(d) for d in dict.fromkeys(test.defects)})
+tell("data_capsule", capsule=source, folder=root)
+tell("split_shapes", train=tuple(train.images.shape), test=tuple(test.images.shape))
+tell("per_type", counts={d: test.defects.count(d) for d in dict.fromkeys(test.defects)})
 
 # %% [markdown] lang="en"
 # One test image of each type. Look for the defect: some are obvious (crack, squeeze), some are
@@ -150,7 +150,7 @@ vae = VAE(z_dim=100, input_c=3)
 print(vae)
 for half in ("encoder", "decoder"):
     convs = sum(isinstance(m, torch.nn.Conv2d) for m in getattr(vae, half))
-    print(f"{half}: {convs} convolution layers")
+    tell("conv_layers", half=half, n=convs)
 print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: see below)
 
 # %% [markdown] lang="en"
@@ -366,7 +366,7 @@ kl = project(model, x_0, proj_config, record=True)              # the default en
 lecture = project(model, x_0, replace(proj_config, energy="lecture"), record=True)
 paper = project(model, x_0, replace(proj_config, energy="paper"), record=True)
 diff = (kl.x - projection.project(model, x_0, proj_config).x).abs().max()  # rounding only (pixels in [0, 1])
-print(f"same x_T as project() up to float32 rounding: {bool(diff < 1e-2)} (largest difference {diff:.1e})")
+tell("same_as_package", same=bool(diff < 1e-2), diff=diff)
 
 # %% [markdown] lang="en"
 # The iterations of the first image (columns: t = 0 … T). How sharp x_t stays depends on the VAE:
@@ -489,8 +489,8 @@ for method in ("kl", "residual"):
     print(defect_table(results[method]))
 by_pixel = {k: r["pixel_auroc"] for k, r in results["kl"].per_defect.items() if r["pixel_auroc"] is not None}
 if by_pixel:
-    print(f"kl: hardest type {min(by_pixel, key=by_pixel.get)} ({min(by_pixel.values()):.3f}), "
-          f"easiest {max(by_pixel, key=by_pixel.get)} ({max(by_pixel.values()):.3f}) by pixel AUROC")
+    hard, easy = min(by_pixel, key=by_pixel.get), max(by_pixel, key=by_pixel.get)
+    tell("hardest_easiest", method="kl", hard=hard, hard_auroc=by_pixel[hard], easy=easy, easy_auroc=by_pixel[easy])
 
 # %% [markdown] lang="en"
 # ROC curves of the three methods, image level (left) and pixel level (right).
@@ -526,8 +526,7 @@ good = torch.tensor([d == "good" for d in test.defects])
 defect_px = test.masks[:, 0] > 0.5
 for method, r in results.items():
     g, n, d = r.maps[good].mean(), r.maps[~good][~defect_px[~good]].mean(), r.maps[defect_px].mean()
-    print(f"{method:<9} mean map: good images {g:.4f} | normal pixels of defective images {n:.4f} | "
-          f"defect pixels {d:.4f} | defect / good {d / g:.1f}")
+    tell("mean_map", method=method, good=g, normal=n, defect=d, ratio=d / g)
 fig, axes = plt.subplots(4, len(one_each), figsize=(2.1 * len(one_each), 8.4), squeeze=False)
 for row, method in ((1, "residual"), (2, "kl")):
     vmax = float(results[method].maps[one_each].max())
@@ -551,7 +550,7 @@ plt.show()
 # differ, and one test set gives no interval, so a difference of a few thousandths may be noise.
 # The two paragraphs after it are the reference, measured on the real capsule, not in this run.
 # %% [markdown] lang="ja"
-# **この実行で分かること**　下のセルは、この実行の `results` から、データによって変わる結論を表示します。反復射影それぞれについて画素 AUROC と画像 AUROC から残差の値を引いた差（"ahead" = 上回る、"behind" = 下回る、$|d|$ < 0.005 なら "level" = 同等）と、最もよい画像スコアの評価です。最初の行にデータセットの名前が出ます。これは**この**実行の結果で、別のデータセット（オフラインの合成カプセル、カプセルの実データ）、別の重み、縮小設定では変わることがあります。テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かもしれません。その後の2つの段落は参考値で、この実行ではなくカプセルの実データで測ったものです。
+# **この実行で分かること**　下のセルは、この実行の `results` から、データによって変わる結論を表示します。反復射影それぞれについて画素 AUROC と画像 AUROC から残差の値を引いた差（「上回る」、「下回る」、$|d|$ < 0.005 なら「同等」）と、最もよい画像スコアの評価です。最初の行にデータセットの名前が出ます。これは**この**実行の結果で、別のデータセット（オフラインの合成カプセル、カプセルの実データ）、別の重み、縮小設定では変わることがあります。テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かもしれません。その後の2つの段落は参考値で、この実行ではなくカプセルの実データで測ったものです。
 
 # %%
 for line in verdict_lines(results, sources.describe(source, root)):
@@ -965,17 +964,14 @@ def judge(records, cases):
 
 # %%
 from lecture_utils.metrics import pixel_auroc
-from lecture_utils.vae.evaluate import pixel_auroc_by_iteration
+from lecture_utils.vae.evaluate import pixel_auroc_by_iteration, sweep_lines
 
 subset = test.first_per_type(pick(4, 2))                       # a few images of each type (CI: the reduced set)
 part = test.select(subset)
 T = proj_config.iterations
 by_t = pixel_auroc_by_iteration(model, part, [0, 1, T // 10, T // 4, T // 2, T, 2 * T], eval_config)
 plain = pixel_auroc(part.masks, results["residual"].maps[subset])
-for t, value in by_t.items():
-    print(f"t = {t:>3}: pixel AUROC {value:.3f}" + ("   <- the lecture's T" if t == T else ""))
-print(f"plain residual |x_0 - f_VAE(x_0)| on the same {len(part)} images: {plain:.3f}")
-print(f"change from t = T to t = 2T: {by_t[2 * T] - by_t[T]:+.3f}")
+print("\n".join(sweep_lines(by_t, T, plain, len(part))))
 plots.auroc_against_t(by_t, plain, T, f"pixel AUROC against t ({len(part)} test images, sigma = {sigma:g})")
 plt.show()
 

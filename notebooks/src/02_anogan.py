@@ -118,8 +118,8 @@ x_train = to_unit(sets.train.images)          # [N, 1, 64, 64] in [-1, 1]
 x_test = to_unit(sets.test.images)
 y_test = sets.test.labels                             # 1 = anomaly (a 2)
 x_val = to_unit(sets.val.images[sets.val.labels == 0])  # held-out normal digits of the training split
-print(f"source: {sets.source} | train {tuple(x_train.shape)} | held-out normal {len(x_val)} | "
-      f"test {len(x_test)} ({int(y_test.sum())} anomalies)")
+tell("gan_data", source=sets.source, train=tuple(x_train.shape), val=len(x_val), test=len(x_test),
+     anomalies=int(y_test.sum()))
 
 # %%
 plots.show_images(x_train, "training images (normal only)");
@@ -144,8 +144,7 @@ G, D = dcgan.build(z_dim=20, width=64, seed=0)
 z = torch.randn(4, 20)
 fake = G(z)
 logit, feature = D(fake)
-print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(logit.shape),
-      "feature", tuple(feature.shape))
+tell("gan_shapes", z=tuple(z.shape), fake=tuple(fake.shape), logit=tuple(logit.shape), feature=tuple(feature.shape))
 
 # %% [markdown] lang="en"
 # ## 3. Training, and how to see it fail
@@ -172,9 +171,9 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # a D that learns no faster than G (both 2e-4, with DCGAN's Adam betas 0.5 and 0.999), one-sided
 # **label smoothing** (real label 0.9) and a little **instance noise** on D's inputs (annealed to
 # zero). With the same 16,000 image-steps on 4,000 MNIST images, the book's settings gave an encoder
-# AUROC of 0.836 and these 0.941 (`benchmarks/RESULTS_anogan.md`, section "Training recipes":
-# exploratory runs on real MNIST whose throw-away script was not kept; this notebook does not
-# recompute them). Below we first run the book's recipe briefly on at most 400 of our training
+# AUROC of 0.836 and these 0.941 (`benchmarks/RESULTS_anogan.md`, section "Training recipes": real
+# MNIST, measured with `benchmarks/bench_anogan.py` and these `GANConfig` fields at commit 725ac20,
+# each row's command given there (`--gan ...`); this notebook does not recompute them). Below we first run the book's recipe briefly on at most 400 of our training
 # images (the plot's title gives the number: the bundled digits have fewer), then ours. Trained weights are cached
 # in the data folder, so a re-run (or the other language's notebook) loads them.
 #
@@ -195,7 +194,7 @@ print("z", tuple(z.shape), "-> G(z)", tuple(fake.shape), "-> D: logit", tuple(lo
 # - **損失曲線**：健全な学習では、$L_D$ は $0.5$ 程度から $2 \ln 2 \approx 1.4$（D が当てずっぽうで判定するときの値）までの範囲にとどまります。
 # - **サンプルの格子**：エポックごとに、**同じ** 8個の z から描いた G(z) を並べたものです。同じ画像やノイズばかりが並ぶ行は、崩壊のサインです。
 #
-# 効くのは、同じステップ数でも**学習画像を増やす**（MNIST の 7 と 8 を 400枚ではなく 4,000枚。D が暗記できなくなります）、**小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4。Adam の betas は DCGAN の 0.5 と 0.999）、片側**ラベル平滑化**を使う（本物のラベルを 0.9 に）、D の入力に少しの**インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000枚で、学習で見る画像の延べ枚数を同じ 16,000枚にそろえると、エンコーダの AUROC は書籍の設定で 0.836、これらの工夫で 0.941 でした（`benchmarks/RESULTS_anogan.md` の "Training recipes" 節。MNIST での探索的な実験で、使い捨てのスクリプトは残っていません。このノートブックでは再計算しません）。以下では、まず書籍のレシピで学習画像のうち最大 400枚を短く学習し（枚数は図のタイトルにあります。同梱の数字ではもっと少なくなります）、次に私たちのレシピで学習します。学習済みの重みはデータフォルダにキャッシュされるので、再実行したときや、もう一方の言語のノートブックでは読み込むだけです。
+# 効くのは、同じステップ数でも**学習画像を増やす**（MNIST の 7 と 8 を 400枚ではなく 4,000枚。D が暗記できなくなります）、**小さな更新を数多く行う**（バッチ 64 ではなく 16）、D の学習を G より速くしない（どちらも 2e-4。Adam の betas は DCGAN の 0.5 と 0.999）、片側**ラベル平滑化**を使う（本物のラベルを 0.9 に）、D の入力に少しの**インスタンスノイズ**を加える（徐々に 0 へ）ことです。MNIST の 4,000枚で、学習で見る画像の延べ枚数を同じ 16,000枚にそろえると、エンコーダの AUROC は書籍の設定で 0.836、これらの工夫で 0.941 でした（`benchmarks/RESULTS_anogan.md` の "Training recipes" 節。MNIST で、`benchmarks/bench_anogan.py` にこれらの `GANConfig` の値を与えてコミット 725ac20 の時点で測ったもので、各行のコマンド（`--gan ...`）もそこにあります。このノートブックでは再計算しません）。以下では、まず書籍のレシピで学習画像のうち最大 400枚を短く学習し（枚数は図のタイトルにあります。同梱の数字ではもっと少なくなります）、次に私たちのレシピで学習します。学習済みの重みはデータフォルダにキャッシュされるので、再実行したときや、もう一方の言語のノートブックでは読み込むだけです。
 #
 # **公開された重み**　Colab で MNIST を使うときは、講師がこの設定と同じ数字で学習し、講義のリリースで公開した重み（ここでの 2つの GAN と 6節のエンコーダ。このノートブック自身が学習したもの）をダウンロードし、学習せずに読み込みます（その旨を1行表示します）。ここで学習するには `TRAIN = True` にします。オフライン、同梱の数字、別の設定のときは、これまでどおりここで学習します。
 
@@ -283,7 +282,6 @@ print(GAN)
 gan_path = cache_file("anogan/gan", data=DIGITS, source=sets.source, cfg=GAN)
 published.provide(gan_path, GAN, x_train, sets.source, train=TRAIN)
 history = gan_train.train_gan(G, D, x_train, GAN, checkpoint=gan_path, device=device, step=gan_step)
-tell("trained", seconds=history["seconds"], name=gan_path.name)
 
 # %%
 plots.plot_losses(history, "Our recipe: batch 16, equal learning rates, label smoothing, noise");
@@ -388,8 +386,7 @@ every = max(1, SEARCH.iterations // 20)                          # z kept every 
 z_best, search_history, z_path = search_z(G, D, x_test.to(device), z0.to(device), SEARCH, every=every)
 found = score_latents(G, D, x_test, z_best, SEARCH.lam)         # A(x), G(z) and |x - G(z)| at the best z
 search = SearchResult(**vars(found), history=search_history.cpu(), seconds=time.perf_counter() - t0)
-print(f"searched {len(x_test)} images x {SEARCH.iterations} steps in {search.seconds:.1f} s "
-      f"({len(x_test) / search.seconds:.1f} images/s)")
+tell("searched", n=len(x_test), steps=SEARCH.iterations, seconds=search.seconds, rate=len(x_test) / search.seconds)
 
 # %%
 plots.plot_search_history(search.history, y_test);
@@ -422,8 +419,8 @@ plots.plot_reconstructions(x_test, search, normal_idx + anomaly_idx, "4 normal a
 # **AUROC** は、ランダムに選んだ異常画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1 = 完全に分離、0.5 = ランダムな判定と同じ）。ヒストグラムはその背後にあるスコアの重なりを、ROC 曲線は誤検出と見逃しのすべてのトレードオフを示します。各項だけのスコアも評価します。
 
 # %%
-print(f"AUROC  A(x): {auroc(y_test, search.scores):.3f} | residual only: "
-      f"{auroc(y_test, search.residual):.3f} | discrimination only: {auroc(y_test, search.discrimination):.3f}")
+tell("gan_aurocs", score=auroc(y_test, search.scores), residual=auroc(y_test, search.residual),
+     discrimination=auroc(y_test, search.discrimination))
 plots.plot_score_histogram(y_test, search.scores, "AnoGAN scores after the latent search");
 
 # %% [markdown] lang="en"
@@ -475,7 +472,7 @@ plots.plot_best_worst(x_test, y_test, search, k=4);
 #
 # $$A_E(x) = \overline{(x - G(E(x)))^2} + \kappa\, \overline{(f_D(x) - f_D(G(E(x))))^2}, \qquad \kappa = 1.$$
 #
-# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2乗を使うと、正常な数字の輪郭に沿った多数の小さなずれよりも、欠けた一画（大きな誤差）が重く数えられます。（MNIST（`benchmarks/RESULTS_anogan.md`）では、E(x) のスコアを探索の L1 損失で計算すると、テストセットで 0.959 に対して 0.943、MNIST の**学習**分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を、損失 L による短い探索の出発点にする方法も試します。AUROC と時間を比べましょう。この節の最後のセルは、この実行のスコアから、エンコーダとエンコーダ + 短い探索の AUROC から探索の AUROC を引いた差（"ahead" = 上回る、"behind" = 下回る、$|d|$ < 0.005 なら "level" = 同等）を、MNIST（通常の設定）での値と並べて表示します。最初の行にデータの名前が出ます。同梱の数字や縮小設定では結論が変わることがあり、テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かもしれません。
+# E は正常画像でまさにこの値を小さくするように学習したので、これが自然なスコアです。2乗を使うと、正常な数字の輪郭に沿った多数の小さなずれよりも、欠けた一画（大きな誤差）が重く数えられます。（MNIST（`benchmarks/RESULTS_anogan.md`）では、E(x) のスコアを探索の L1 損失で計算すると、テストセットで 0.959 に対して 0.943、MNIST の**学習**分割から作った検証セットで 0.947 に対して 0.928 でした。）E(x) を、損失 L による短い探索の出発点にする方法も試します。AUROC と時間を比べましょう。この節の最後のセルは、この実行のスコアから、エンコーダとエンコーダ + 短い探索の AUROC から探索の AUROC を引いた差（「上回る」、「下回る」、$|d|$ < 0.005 なら「同等」）を、MNIST（通常の設定）での値と並べて表示します。最初の行にデータの名前が出ます。同梱の数字や縮小設定では結論が変わることがあり、テストセット1つでは区間が得られないので、1000分の数程度の差は偶然かもしれません。
 
 # %%
 # core: izi_f
@@ -497,14 +494,13 @@ published.provide(enc_path, ENC, x_train, sets.source, train=TRAIN, trained_with
 enc_history = gan_train.train_encoder_cached(E, G, D, x_train, ENC, enc_path, device=device,
                                              loss=izi_f)  # our izi_f above, G and D frozen
 fast = encoder_scores(E, G, D, x_test)
-print(f"encoder: AUROC {auroc(y_test, fast.scores):.3f} in {fast.seconds:.2f} s "
-      f"({search.seconds / fast.seconds:.0f}x faster than the search)")
+tell("encoder_auroc", auroc=auroc(y_test, fast.scores), seconds=fast.seconds, times=search.seconds / fast.seconds)
 
 # %%
 SHORT = SearchConfig(iterations=pick(30, 5), lr=0.01)
 refined = latent_search(G, D, x_test, SHORT, z0=fast.z)               # starts at z = E(x)
-print(f"E(x) + {SHORT.iterations} search steps: AUROC {auroc(y_test, refined.scores):.3f} "
-      f"in {refined.seconds + fast.seconds:.1f} s")
+tell("refined_auroc", steps=SHORT.iterations, auroc=auroc(y_test, refined.scores),
+     seconds=refined.seconds + fast.seconds)
 
 # %%
 roc_curves(y_test, {"latent search": search.scores, "encoder (one pass)": fast.scores,
@@ -515,12 +511,10 @@ from lecture_utils.metrics import versus
 
 aurocs = {"search": auroc(y_test, search.scores), "encoder": auroc(y_test, fast.scores),
           "encoder+search": auroc(y_test, refined.scores)}
-print(f"this run: {sets.source} digits, {len(x_test)} test images ({int(y_test.sum())} anomalies), "
-      f"{SEARCH.iterations}-step search; one test set, no interval")
+tell("gan_this_run", source=sets.source, n=len(x_test), anomalies=int(y_test.sum()), steps=SEARCH.iterations)
 for method in ("encoder", "encoder+search"):
-    print(f"{method} vs search: image AUROC {versus(aurocs[method], aurocs['search'])}")
-print("reference, real MNIST, full settings (docs/results.md): 50-step search 0.878, encoder 0.967, "
-      "encoder + 30 steps 0.957")
+    tell("versus_image", new=method, old="search", image=versus(aurocs[method], aurocs["search"]))
+tell("gan_reference", **published.FULL_RUN)  # this notebook at full settings on real MNIST
 
 # %% [markdown] lang="en"
 # ## 7. Explorer: watch the search
@@ -647,7 +641,7 @@ def judge(records, cases):
 
 # %%
 val_search = latent_search(G, D, x_val, SEARCH)  # the search of section 4 (same settings, seeded start)
-print(f"held-out normal images: {len(x_val)} searched in {val_search.seconds:.1f} s")
+tell("val_searched", n=len(x_val), seconds=val_search.seconds)
 
 # %%
 tpr_at_5 = (search.scores[y_test == 1] > threshold_at_fpr(val_search.scores, 0.05)).float().mean().item()  # SOLUTION
@@ -858,8 +852,7 @@ from lecture_utils.anogan.score import auroc_by_lambda
 
 LAMBDAS = [0.0, 0.05, 0.1, 0.2, 0.5, 1.0]
 by_lambda = auroc_by_lambda(y_test, search.residual, search.discrimination, LAMBDAS)
-print(f"AUROC at the z searched with lambda = {SEARCH.lam}, re-weighted: "
-      + " | ".join(f"lambda {lam:g}: {a:.3f}" for lam, a in zip(LAMBDAS, by_lambda)))
+tell("by_lambda", lam=SEARCH.lam, values=" | ".join(f"lambda {lam:g}: {a:.3f}" for lam, a in zip(LAMBDAS, by_lambda)))
 plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
                            f"AUROC against lambda (z searched with lambda = {SEARCH.lam})");
 
