@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -116,6 +115,7 @@ def collect(namespace: dict, expressions: dict, out_path: str) -> None:
 
 def _limit(limits: dict) -> None:
     """setrlimit for this process and everything it starts (``sandbox.Limits``)."""
+    import resource   # POSIX only: imported here so that instructor notebooks run on Windows too
     for kind, value in ((resource.RLIMIT_DATA, limits["memory"]), (resource.RLIMIT_CPU, limits["cpu"]),
                         (resource.RLIMIT_FSIZE, limits["file"])):
         resource.setrlimit(kind, (value, value))

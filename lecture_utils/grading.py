@@ -351,10 +351,10 @@ def run_cells(kernel: sandbox.Kernel, cells: list[tuple[str | None, str]], timeo
         if status == "timeout":
             kernel.interrupt()
             status = kernel.wait(msg_id, INTERRUPT_GRACE)
-            if question:
-                run.slow[question] = timeout
-            elif index < notebook_cells:
+            if index < notebook_cells:
                 run.interrupted.append(index + 1)
+            else:
+                run.slow[question or "answers"] = timeout
         if status in ("timeout", "dead"):
             run.stopped = _stopped(where, status, timeout)
             return
@@ -430,8 +430,10 @@ def verdict(question: dict, namespace: dict, run: Run) -> tuple[bool | None, str
         ok, line = outcome(namespace["judge"], records, cases)
         return ok, (f"{line} ({run.remarks()})" if ok is False and run.remarks() else line)
     if run.answers is None:
+        slow = say(f"collecting them ran past --timeout ({run.slow['answers']} s)",
+                   f"回収が --timeout（{run.slow['answers']} 秒）を超えました") if "answers" in run.slow else ""
         return False, say("Not yet: the answers were not handed back: ", "まだです: 解答が回収されませんでした: ") + \
-            (run.stopped or say("the run ended early", "実行が途中で終わりました"))
+            (run.stopped or slow or say("the run ended early", "実行が途中で終わりました"))
     collected = {k: run.answers.get(k) for k in collect(question, namespace)}
     ok, line = outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
     return ok, (f"{line} ({run.remarks()})" if ok is not True and run.remarks() else line)

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_utils"
 SHARED = ("config", "messages", "checkpoint", "metrics", "batching", "viz", "widgets", "checks", "outputs", "arguments",
-          "grading", "answer_runner")
+          "grading", "answer_runner", "sandbox")
 SCORING = ("vae.projection", "vae.localization", "vae.evaluate", "anogan.score", "anogan.search")
 TRAINING = ("vae.train", "anogan.train")
 

@@ -508,3 +508,22 @@ def test_slip_hints_exist_in_both_languages():
                   hw02.ZIZ_SLIPS):
         for en, ja in slips.values():
             assert en.isascii() and not ja.isascii()
+
+
+def test_value_answers_name_a_count_or_a_percentage_given_for_a_share():
+    tpr = hidden_namespace("02_anogan", "tpr_at_5")
+    labels = torch.tensor([0] * 20 + [1] * 4).bool()
+    scores = torch.cat([torch.arange(20.0), torch.tensor([17.5, 18.5, 21.0, 22.0])])
+    collected = {"scores": scores, "val_scores": torch.arange(20.0) * 0.9 + 0.05}
+    assert "100%" in tpr["judge"](1.0, collected, (labels, 20))
+    for wrong, said in ((4, "a count of flagged anomalies"), (100.0, "a percentage"), ("1.0", "must be one number")):
+        with pytest.raises(checks.Wrong, match=said):
+            tpr["judge"](wrong, collected, (labels, 20))
+    largest = hidden_namespace("00_datasets", "largest_type")
+    share = {"crack": 0.02, "poke": 0.05}
+    for given, said in ((5.0, "a percentage"), (0.05 * 128 * 128, "a number of pixels"), (0.04, "not the mean")):
+        with pytest.raises(checks.Wrong, match=said):
+            largest["judge"]("poke", {"largest_share": given}, share)
+    for forged in (["poke"], "x" * 10 ** 6, 3):
+        with pytest.raises(checks.Wrong, match="largest_type must be the name of a defect type"):
+            largest["judge"](forged, {"largest_share": 0.05}, share)
