@@ -128,6 +128,8 @@ def _link_data(mirror: dict) -> None:
         (data / folder).mkdir(parents=True, exist_ok=True)
     for name in mirror["files"]:
         os.symlink(seen / name, data / name)
+    for name, target in mirror["links"].items():     # the lecturer's own links, to folders bound at their paths
+        os.symlink(target, data / name)
 
 
 def launch() -> None:

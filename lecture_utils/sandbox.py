@@ -110,9 +110,11 @@ def _system_options() -> list[str]:
     return options
 
 
-def _read_only(data: Path) -> list[tuple[Path, Path]]:
-    """(host path, path in the sandbox) of everything bound read-only but the system."""
+def _read_only(data: Path, linked: list[Path]) -> list[tuple[Path, Path]]:
+    """(host path, path in the sandbox) of everything bound read-only but the system: Python, this
+    package, the data folder, where its symbolic links point, and the data named by variables."""
     pairs = [(root, root) for root in _python_roots()] + [(PACKAGE, PACKAGE), (data, Path(DATA_SEEN))]
+    pairs += [(target, target) for target in linked]
     for name in ("LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST"):   # data the lecturer points to by hand
         if os.environ.get(name) and Path(os.environ[name]).expanduser().exists():
             folder = Path(os.environ[name]).expanduser().resolve()
@@ -136,11 +138,11 @@ def _tmpfs(name: str, target) -> list[str]:
     return ["--size", str(TMPFS_BYTES[name]), "--tmpfs", str(target)]
 
 
-def bwrap_options(space: Workspace, data: Path, env: dict, hidden: list[Path]) -> list[str]:
+def bwrap_options(space: Workspace, data: Path, env: dict, hidden: list[Path], linked: list[Path]) -> list[str]:
     """bwrap's options for one submission's kernel (see the module's docstring), up to the command."""
     options = [BWRAP, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
                "--proc", "/proc", "--dev", "/dev"] + _system_options() + _tmpfs("tmp", "/tmp")
-    pairs = _read_only(data)
+    pairs = _read_only(data, linked)
     for source, target in pairs:
         options += ["--ro-bind", str(source), str(target)]
     options += _tmpfs("home", space.home) + _tmpfs("data", data) + ["--ro-bind", str(space.inputs), str(space.inputs)]
@@ -164,21 +166,30 @@ def environment(space: Workspace, data: Path, sandboxed: bool, stub: Path | None
     return env
 
 
+def _shown(path: Path, hidden: set[Path]) -> bool:
+    return not any(path == h or path.is_relative_to(h) for h in hidden)
+
+
 def mirror(data: Path, hidden: list[Path]) -> dict:
-    """The folder tree of ``data`` (relative folders and files) that ``answer_runner.launch`` links
-    into the sandbox's writable copy; symbolic links, ``hidden`` paths and files past
-    :data:`MAX_MIRRORED` are left out."""
+    """The tree of ``data`` that ``answer_runner.launch`` rebuilds in the sandbox's writable copy:
+    its folders, its files (each linked to the read-only original) and its symbolic links with
+    their targets (bound read-only at their own paths); ``hidden`` paths, links into them and files
+    past :data:`MAX_MIRRORED` are left out."""
     hidden = {p.resolve() for p in hidden}
-    folders, files = [], []
+    folders, files, links = [], [], {}
     for top, dirs, names in os.walk(data):
         here = Path(top)
-        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink() and (here / d).resolve() not in hidden)
+        for name in dirs + names:
+            path = here / name
+            if path.is_symlink() and path.exists() and _shown(path.resolve(), hidden):
+                links[str(path.relative_to(data))] = str(path.resolve())
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink() and _shown((here / d).resolve(), hidden))
         folders += [str((here / d).relative_to(data)) for d in dirs]
         files += [str((here / n).relative_to(data)) for n in sorted(names)
-                  if (here / n).is_file() and not (here / n).is_symlink() and (here / n).resolve() not in hidden]
+                  if (here / n).is_file() and not (here / n).is_symlink() and _shown((here / n).resolve(), hidden)]
         if len(files) > MAX_MIRRORED:
             break
-    return {"seen": DATA_SEEN, "data": str(data), "folders": folders, "files": files[:MAX_MIRRORED]}
+    return {"seen": DATA_SEEN, "data": str(data), "folders": folders, "files": files[:MAX_MIRRORED], "links": links}
 
 
 LAUNCH = "from lecture_utils.answer_runner import launch; launch()"
@@ -190,10 +201,13 @@ def kernel_command(space: Workspace, limits: Limits, data: Path, hidden: list[Pa
     sandbox when ``sandboxed``; the launcher's settings (limits, the data folder's tree) go to
     ``space/in/launch.json``."""
     env = environment(space, data, sandboxed, stub)
-    settings = {"limits": asdict(limits), "mirror": mirror(data, hidden) if sandboxed else None}
-    (space.inputs / "launch.json").write_text(json.dumps(settings), encoding="utf-8")
+    tree = mirror(data, hidden) if sandboxed else None
+    (space.inputs / "launch.json").write_text(json.dumps({"limits": asdict(limits), "mirror": tree}), encoding="utf-8")
     python = [sys.executable, "-c", LAUNCH, str(space.inputs / "launch.json"), "-f", str(space.inputs / "kernel.json")]
-    return (bwrap_options(space, data, env, hidden) + python, {}) if sandboxed else (python, env)
+    if not sandboxed:
+        return python, env
+    linked = sorted({Path(t) for t in tree["links"].values()})
+    return bwrap_options(space, data, env, hidden, linked) + python, {}
 
 
 COLAB_STUB = '''"""A stand-in for Colab's google.colab where a notebook is graded outside Colab (lecture_utils.sandbox):

@@ -281,6 +281,27 @@ def test_what_a_run_leaves_is_read_only_from_regular_files_within_the_limit(tmp_
         assert grading.read_saved(tmp_path / name, dict, limit) is None, name
 
 
+def test_the_sandbox_sees_the_data_folders_tree_and_links_but_not_the_hidden_paths(tmp_path):
+    data, outside, submissions = tmp_path / "data", tmp_path / "datasets", tmp_path / "s"
+    (data / "mnist").mkdir(parents=True)
+    (data / "mnist" / "raw.bin").write_bytes(b"1")
+    (data / "weights.pt").write_bytes(b"2")
+    outside.mkdir()
+    submissions.mkdir()
+    (data / "capsule").symlink_to(outside)
+    (data / "peek").symlink_to(submissions)
+    (data / "s.csv").write_text("old grades")
+    tree = sandbox.mirror(data, [submissions, data / "s.csv"])
+    assert (tree["folders"], tree["files"]) == (["mnist"], ["weights.pt", "mnist/raw.bin"])
+    assert tree["links"] == {"capsule": str(outside)}
+    (tmp_path / "w").mkdir()
+    options = sandbox.bwrap_options(sandbox.Workspace(tmp_path / "w"), data, {}, [submissions, data / "s.csv"],
+                                    [outside])
+    assert ["--ro-bind", str(outside), str(outside)] == options[options.index(str(outside)) - 1:][:3]
+    assert ["--ro-bind", "/dev/null", f"{sandbox.DATA_SEEN}/s.csv"] == options[options.index(f"{sandbox.DATA_SEEN}/s.csv") - 2:][:3]
+    assert str(submissions) not in options and "--unshare-all" in options and options[-1] == "--"
+
+
 # 4. A bounded judge; 5. stopping ------------------------------------------------------------------
 
 SLEEPER = (f"{OUT}\nimport subprocess, sys, time, os\n"
