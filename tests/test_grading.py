@@ -164,7 +164,7 @@ def hostile(folder: Path, bundle: Path, out: Path, marker: Path, token: str) -> 
         f"import os\nfor p in pathlib.Path({str(folder)!r}).glob('*') if pathlib.Path({str(folder)!r}).exists() else []:\n"
         "    os.remove(p)",
         "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
-        f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import pathlib, time; time.sleep(2); "
+        f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import pathlib, time; time.sleep(1); "
         f"pathlib.Path({str(out)!r}).write_text(\"vandal,q1,2,2\"); pathlib.Path({str(marker)!r}).touch(); "
         f"time.sleep(60)  # {token}'], start_new_session=True)",
         "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    REACHED = True\nexcept OSError:\n"
@@ -173,7 +173,7 @@ def hostile(folder: Path, bundle: Path, out: Path, marker: Path, token: str) -> 
         f"@(lambda fn: (touch({str(marker)!r}), setattr(builtins, 'GRADER_PWNED', 1), fn)[-1])\n"
         f"def defect_fraction(masks, _=touch({str(marker)!r})) -> touch({str(marker)!r}):\n"
         "    import subprocess, sys, torch\n"
-        f"    subprocess.Popen([sys.executable, '-c', 'import pathlib, time; time.sleep(2); "
+        f"    subprocess.Popen([sys.executable, '-c', 'import pathlib, time; time.sleep(1); "
         f"pathlib.Path({str(out)!r}).write_text(\"vandal,q1,2,2\"); time.sleep(60)  # {token}'], start_new_session=True)\n"
         "    return torch.zeros(len(masks))",
         f"{OUT}\nimport torch\ntorch.save([{{'status': 'ok', 'value': torch.zeros(1)}}] * 3, OUT / 'records-q1.pt')\n"
@@ -223,7 +223,7 @@ def test_hostile_submissions_reach_nothing_and_score_nothing(tmp_path, capsule, 
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert bundle.read_text("utf-8") == BUNDLE.read_text("utf-8")
     assert not marker.exists() and not hasattr(builtins, "GRADER_PWNED")
-    time.sleep(3)                                   # the detached process would write by now
+    time.sleep(2)                                   # the detached processes would have written by now
     assert read_csv(out) == rows and not marker.exists() and survivors(token) == []
 
 
@@ -326,13 +326,13 @@ def test_a_cell_past_timeout_is_interrupted_one_that_ignores_it_ends_the_run_and
     slow_function = notebook("def defect_fraction(masks):\n    while True:\n        pass")
     folder = submit(tmp_path / "s", {"slow_then_right": slow_then_right, "hang": hang, "slow_function": slow_function})
     start = time.monotonic()
-    assert grade(folder, tmp_path / "g.csv", "--timeout", "3", "--memory", "1") == 0
+    assert grade(folder, tmp_path / "g.csv", "--timeout", "2", "--memory", "1") == 0
     assert time.monotonic() - start < 60
     rows = read_csv(tmp_path / "g.csv")
     assert rows[("slow_then_right", "q1")][0] == 2
     assert "interrupted at --timeout: cell 1" in rows[("slow_then_right", "q2")][1]
-    assert rows[("hang", "q1")][0] == 0 and "cell 1 ran past --timeout (3 s) and did not stop" in rows[("hang", "q1")][1]
-    assert rows[("slow_function", "q1")] == (0, "Not yet: defect_fraction ran past --timeout (3 s) on the grader's inputs")
+    assert rows[("hang", "q1")][0] == 0 and "cell 1 ran past --timeout (2 s) and did not stop" in rows[("hang", "q1")][1]
+    assert rows[("slow_function", "q1")] == (0, "Not yet: defect_fraction ran past --timeout (2 s) on the grader's inputs")
 
 
 def test_sigterm_stops_grading_kills_the_notebook_and_writes_no_csv(tmp_path, capsule, monkeypatch, capsys):
