@@ -12,7 +12,8 @@
 #                   test-book    after test-newest, with its data folder (its weights, never trained
 #                                twice): the reading copy, whose build runs the instructor notebooks (ja,
 #                                en) with their hidden checks; then tests/test_executed.py reads those
-#                                executions, and tests/test_book.py opens the pages in headless Chromium
+#                                executions, tests/test_book.py opens the pages in headless Chromium, and
+#                                tests/test_grading_lectures.py grades each lecture's solutions (sandboxed)
 #                   (each notebook version runs once: ja and en have the same code cells, tests/test_notebooks.py)
 #   make test-quick unit tests + the English student notebooks, newest packages (a contributor's check)
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
@@ -35,8 +36,9 @@ OUT          := build/executed
 # nbval: a cell that runs 5 minutes at the reduced settings has stalled (e.g. a widget waiting for a frontend)
 NBVAL        := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 SHOWN        := '^(torch|numpy|gdown|ipywidgets|ipykernel|ipython|nbclient|pytest)=='
-# what only the book tier runs: it needs the built book (and its executions)
-BOOK_TESTS   := tests/test_book.py tests/test_workflows.py tests/test_executed.py
+# what only the book tier runs: the built book and its executions, and the graded lectures (in the newest
+# tier's data folder, so their notebooks load its weights)
+BOOK_TESTS   := tests/test_book.py tests/test_workflows.py tests/test_executed.py tests/test_grading_lectures.py
 NOT_BOOK     := $(foreach t,$(BOOK_TESTS),--ignore=$(t))
 COLAB_TESTS  := tests/test_download.py tests/test_sources.py tests/test_data.py tests/test_widgets.py tests/test_colab.py
 export LECTURE_UTILS_REDUCED ?= $(REDUCED)
@@ -109,7 +111,8 @@ _colab: $(COLAB_STAMP)
 # The CI-sized book, executed in TEST_DATA; then the checks of its executions and of its pages.
 _book: $(DOCS_STAMP) $(filter _newest,$(MAKECMDGOALS))
 	$(MAKE) --no-print-directory book BOOK_JOBS=2 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(TEST_DATA) 2>&1 | sed -u 's/^/[book] /'
-	BOOK_REQUIRED=1 $(PY) -m pytest -p no:cacheprovider $(BOOK_TESTS) 2>&1 | sed -u 's/^/[book] /'
+	BOOK_REQUIRED=1 LECTURE_UTILS_DATA=$(TEST_DATA) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider $(BOOK_TESTS) \
+	  2>&1 | sed -u 's/^/[book] /'
 
 # A contributor's check before pushing: the unit tests and one language's student notebooks.
 test-quick: $(STAMP)

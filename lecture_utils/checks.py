@@ -13,6 +13,7 @@ import copy
 import math
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from . import messages
 from .messages import LANG_ENV, language  # noqa: F401 (LANG_ENV: where tests set the language)
@@ -84,19 +85,62 @@ LOG_OF_ZERO = ("likely a log of 0 at pixels that are exactly 0 or 1: 0 * log 0 g
 
 
 def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5,
-          why: tuple[str, str] | None = None) -> None:
-    """Wrong (with the largest relative error, not the expected values) unless value ≈ reference
-    (values worked out by hand or by finite differences in a public check; the instructor's
-    solution only in the grader's hidden checks). NaN or inf in ``value`` is named as such, with
+          why: tuple[str, str] | None = None, mistakes=()) -> None:
+    """Wrong unless value ≈ reference (values worked out by hand or by finite differences in a
+    public check; the instructor's solution only in the grader's hidden checks). The hint names the
+    mistake in the student's terms when ``value`` matches one of ``mistakes`` ((what a typical
+    mistake gives, en, ja): a count for a share, σ for σ², a mean for a sum), else gives the largest
+    relative error, never the expected values. NaN or inf in ``value`` is named as such, with
     ``why`` (en, ja), the likely cause, if given."""
     bad = int((~torch.isfinite(value)).sum())
     en, ja = (f": {why[0]}", f": {why[1]}") if why else ("", "")
     expect(bad == 0, f"{name}: your answer has NaN or inf values at {bad} of {value.numel()} entries{en}",
            f"{name}: 解答の {value.numel()} 個の値のうち {bad} 個が NaN か inf です{ja}")
+    if torch.allclose(value, reference, rtol=rtol, atol=atol):
+        return
+    for wrong, mistake_en, mistake_ja in mistakes:
+        same = wrong.shape == value.shape and torch.allclose(value, wrong.to(value.dtype), rtol=rtol, atol=atol)
+        expect(not same, f"{name}: {mistake_en}", f"{name}: {mistake_ja}")
     err = ((value - reference).abs() / (reference.abs() + atol)).max().item() if value.numel() else 0.0
-    expect(torch.allclose(value, reference, rtol=rtol, atol=atol),
-           f"{name} differs from the expected values (largest relative error {err:.2g})",
+    expect(False, f"{name} differs from the expected values (largest relative error {err:.2g})",
            f"{name} が期待される値と一致しません（最大相対誤差 {err:.2g}）")
+
+
+class AutogradSpy(TorchFunctionMode):
+    """``with AutogradSpy() as spy: ...``: ``spy.used`` turns True when the code inside asks autograd
+    for a gradient (``torch.autograd.grad``, ``torch.func``, ``.backward()``, ``requires_grad``,
+    reading ``.grad``, forward-mode duals): how a check tells a gradient written by hand from one
+    autograd computed."""
+    CALLS = {"grad", "backward", "requires_grad_", "_make_dual"}
+
+    def __init__(self):
+        super().__init__()
+        self.used = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        attribute = getattr(getattr(func, "__self__", None), "__name__", "")   # x.requires_grad = True, x.grad
+        if (name in self.CALLS or (name == "__get__" and attribute == "grad")
+                or (name == "__set__" and attribute == "requires_grad" and bool(args[-1]))):
+            self.used = True
+        return func(*args, **(kwargs or {}))
+
+
+def used_autograd(name: str) -> tuple[str, str]:
+    """The hint (en, ja) for an answer that asked autograd for the gradient it must derive by hand."""
+    return (f"{name} uses autograd (torch.autograd.grad, .backward() or requires_grad): the exercise asks for the "
+            "gradient derived by hand, written with torch operations on the inputs only",
+            f"{name} が autograd（torch.autograd.grad、.backward()、requires_grad）を使っています: この課題では勾配を"
+            "手で導き、入力に対する torch の演算だけで書く必要があります")
+
+
+def by_hand(fn, name: str, *args):
+    """``fn(*args)`` (through :func:`call`), Wrong if it asked autograd for a gradient: for exercises
+    whose gradient must be derived by hand."""
+    with AutogradSpy() as spy:
+        result = call(fn, *args)
+    expect(not spy.used, *used_autograd(name))
+    return result
 
 
 def device_mismatch(error: str) -> bool:
@@ -152,8 +196,9 @@ def run(body, answer, *args) -> bool | None:
 
 def returned(record: dict, name: str):
     """The value a call of the student's ``name`` returned (a record of ``answer_runner``);
-    NotAnswered if it is still the placeholder, Wrong with the error if it raised."""
-    if record.get("status") == "not answered":
+    NotAnswered if it is still the placeholder or the notebook defines no ``name``, Wrong with the
+    error if it raised."""
+    if record.get("status") in ("not answered", "missing"):
         raise NotAnswered
     if record.get("status") != "ok":
         error = record.get("error", "?")

@@ -8,6 +8,7 @@ line, no traceback; arguments are checked before any work starts.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from . import grading
@@ -36,7 +37,9 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)   # the defaults read LECTURE_UTILS_REDUCED: a bad value is one line
         return args.func(args) or 0
     except KeyboardInterrupt as e:  # a command that keeps state re-raises with where it is
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C does not cut the line
         print(f"interrupted: {e}" if str(e) else "interrupted; nothing was written", file=sys.stderr)
+        signal.signal(signal.SIGINT, previous)
         return 130
     except (OSError, ValueError, ArithmeticError) as e:  # bad paths or input, failed downloads, NaN
         print(f"error: {e}", file=sys.stderr)

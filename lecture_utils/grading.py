@@ -1,21 +1,22 @@
-"""Grade a folder of submitted notebooks into a CSV (student, question, points, feedback), offline, without Docker.
+"""Grade a folder of submitted notebooks into a CSV (student, question, points, feedback, settings), offline.
 
-The student's kernel produces answers; this process judges them (each step and what it isolates:
-docs/teaching.md, "Homework and grading"). The bundle, every submission and each question's cases and
-references (``prepare``) are read or built before any submitted code runs; ``--out`` is refused inside
-the submissions folder or on the bundle. Each notebook runs in its own temporary folder and kernel
-(``execute``), each function answer in a fresh ``python -I`` process on this process's inputs
-(``function_records``). Submitted code never runs here and nothing is parsed from what it printed.
-The CSV is written once, at the end, its formula-like cells escaped; Ctrl-C writes nothing.
+Each submission runs top to bottom, as its student ran it, in a fresh Jupyter kernel in a sandbox of
+its own (``sandbox.py``: bubblewrap, memory, CPU and time limits; without bubblewrap one line says
+what is then not isolated), and hands its answers back from there (``answer_runner.py``): the value
+answers, and each function answer, as the notebook defines it after its run, called on the grader's
+inputs. This process never runs submitted code and reads nothing of a run but those answers
+(``torch.load(weights_only=True)``, size-capped): it judges them against references it computes
+itself. The steps and what each isolates: docs/teaching.md, "Grading".
 
-A question of the bundle (``notebooks/grading/NAME.json``, built by ``notebooks/build.py`` from the
-``# HIDDEN CHECKS`` cells) is lecturer code, run here in a fresh namespace. ``function=NAME``: ``cases()``
-gives the inputs (tensors, numbers, network specs) and ``judge(records, cases)`` compares what
-``answer_runner`` recorded with references computed here. ``value=NAME``: the kernel collected ``NAME``
-and the expressions of ``COLLECT``; ``reference()`` rebuilds the data the check needs and
-``judge(answer, collected, reference)`` decides. A ``judge`` returns the "Correct" line or raises
-``checks.Wrong`` / ``checks.NotAnswered``, as a public check does; instructor notebooks run the same
-cells in-process (``local_verdict``).
+A bundle (``notebooks/grading/NAME.json``, built by ``notebooks/build.py`` from the ``# HIDDEN
+CHECKS`` cells) is lecturer code, checked field by field when it is loaded (:func:`check_bundle`) and
+run here in a fresh namespace before any notebook runs (:func:`prepare`). ``function=NAME``:
+``cases()`` gives the inputs (tensors, numbers, network specs) and ``judge(records, cases)`` compares
+what ``answer_runner`` recorded with references computed here. ``value=NAME``: the kernel collects
+``NAME`` and the expressions of ``COLLECT``; ``reference()`` rebuilds the data the check needs and
+``judge(answer, collected, reference)`` checks the type and shape of what it got before it computes
+anything. A ``judge`` returns the "Correct" line or raises ``checks.Wrong`` / ``checks.NotAnswered``,
+as a public check does; instructor notebooks run the same cells in-process (``local_verdict``).
 
     python -m lecture_utils homework grade SUBMISSIONS --bundle notebooks/grading/02_anogan.json --out grades.csv
 """
@@ -25,46 +26,57 @@ import csv
 import io
 import json
 import os
+import re
+import shutil
 import signal
-import subprocess
+import stat
 import sys
 import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
 import torch
 
-from . import answer_runner
-from .arguments import integer
-from .checks import LANG_ENV, outcome
+from . import answer_runner, sandbox
+from .arguments import integer, number
+from .checks import LANG_ENV, outcome, say
+from .config import REDUCED_ENV, data_dir, is_reduced
 from .outputs import check_writable, write_text
 
 
 def register(groups) -> None:
     parser = groups.add_parser("homework", help="grade submitted homework notebooks", description=__doc__.splitlines()[0])
     p = parser.add_subparsers(dest="command", required=True).add_parser(
-        "grade", help="run each SUBMISSIONS/*.ipynb in its own folder, judge it in a clean process, write a CSV")
+        "grade", help="run each SUBMISSIONS/*.ipynb in its own sandbox, judge its answers here, write a CSV")
     p.add_argument("submissions", type=Path, help="folder of submitted notebooks (student = file name)")
     p.add_argument("--bundle", type=Path, required=True, help="the lecture's notebooks/grading/NAME.json")
     p.add_argument("--out", type=Path, default=Path("grades.csv"), help="CSV to write (default: grades.csv)")
     p.add_argument("--timeout", type=integer(1), default=1800,
-                   help="seconds per cell (and per judged question) before its process is killed")
-    p.add_argument("--reduced", action="store_true", help="run the notebooks with LECTURE_UTILS_REDUCED=1")
+                   help="seconds per cell (and per function answer) before it is interrupted (default: 1800)")
+    p.add_argument("--memory", type=number(0.5, open_low=False), default=8.0,
+                   help="GB of memory each process of a submission may allocate (default: 8)")
+    p.add_argument("--reduced", action="store_true",
+                   help="run the notebooks and build the references with LECTURE_UTILS_REDUCED=1")
     p.set_defaults(func=grade)
 
 
 def grade(args) -> None:
-    grade_folder(args.submissions, args.bundle, args.out, args.timeout, args.reduced)
+    grade_folder(args.submissions, args.bundle, args.out, args.timeout, args.reduced, args.memory)
     print(f"wrote {args.out}")
 
 
-FIELDS = ("student", "question", "points", "max_points", "feedback")
+FIELDS = ("student", "question", "points", "max_points", "feedback", "settings")
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
-RUNNER = ("import sys; sys.path.insert(0, sys.argv[1]); from lecture_utils.answer_runner import main; "
-          "main(*sys.argv[2:])")
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)    # the kernel and the runner import this lecture_utils
-ANSWERS = "answers.pt"
-MAX_SAVED_BYTES = 200 * 2**20    # answers.pt, records.pt
+MAX_NOTEBOOK_BYTES = 64 << 20    # a submitted .ipynb (outputs included)
+MAX_ANSWER_BYTES = 64 << 20      # answers.pt: value answers and what COLLECT asks for
+MAX_RECORD_BYTES = 16 << 20      # records of one function answer
+MAX_LISTED = 1000                # entries of the submissions folder looked at
+STARTUP = 120                    # seconds for a kernel to start (its imports: torch)
+INTERRUPT_GRACE = 10             # seconds a cell past --timeout has to stop once interrupted
+NAME = re.compile(r"^[A-Za-z_]\w*$")          # a question, a function or a variable
+NOTEBOOK = re.compile(r"^\w[\w.-]*$")            # a lecture: 00_datasets
 
 
 def escape(cell) -> str:
@@ -73,8 +85,60 @@ def escape(cell) -> str:
     return "'" + text if text.startswith(FORMULA) else text
 
 
+# The bundle -------------------------------------------------------------------------------------
+
+def _bad(path, field_name: str, what: str, got=None) -> ValueError:
+    shown = "" if got is None else f", got {type(got).__name__} {str(got)[:40]!r}" if not isinstance(got, str) \
+        else f", got {got[:40]!r}"
+    return ValueError(f"{path} is not a grading bundle: {field_name} {what}{shown}")
+
+
+def _check_question(q, where: str, path) -> None:
+    """One question of a bundle: question, points, code and exactly one of function / value."""
+    if not isinstance(q, dict):
+        raise _bad(path, where, "must be an object", q)
+    kinds = [k for k in ("function", "value") if k in q]
+    unknown = sorted(set(q) - {"question", "points", "code", "function", "value"})
+    if unknown:
+        raise _bad(path, f"{where}.{unknown[0]}", "is not a field of a question")
+    if len(kinds) != 1:
+        raise _bad(path, where, "must have exactly one of 'function' and 'value'")
+    for key in ("question", kinds[0]):
+        if not isinstance(q.get(key), str) or not NAME.match(q[key]):
+            raise _bad(path, f"{where}.{key}", "must be a name (letters, digits, _)", q.get(key, "(missing)"))
+    points = q.get("points")
+    if not isinstance(points, int) or isinstance(points, bool) or points < 1:
+        raise _bad(path, f"{where}.points", "must be a whole number >= 1", q.get("points", "(missing)"))
+    if not isinstance(q.get("code"), str):
+        raise _bad(path, f"{where}.code", "must be the hidden checks' code (a string)", q.get("code", "(missing)"))
+    try:
+        compile(q["code"], f"{where}.code", "exec")
+    except (SyntaxError, ValueError) as e:
+        raise _bad(path, f"{where}.code", f"is not valid Python (line {getattr(e, 'lineno', '?')}: "
+                                          f"{getattr(e, 'msg', e)})") from None
+
+
+def check_bundle(bundle, path) -> dict:
+    """``bundle`` if it has the bundle's fields {"notebook", "questions": [{"question", "points",
+    "function"|"value", "code"}]}; else ValueError naming the first bad field."""
+    if not isinstance(bundle, dict):
+        raise _bad(path, "the file", "must be a JSON object", bundle)
+    if not isinstance(bundle.get("notebook"), str) or not NOTEBOOK.match(bundle["notebook"]):
+        raise _bad(path, "'notebook'", "must be the lecture's name", bundle.get("notebook", "(missing)"))
+    questions = bundle.get("questions")
+    if not isinstance(questions, list) or not questions:
+        raise _bad(path, "'questions'", "must be a non-empty list of questions", questions if questions is not None
+                   else "(missing)")
+    for i, q in enumerate(questions):
+        _check_question(q, f"questions[{i}]", path)
+    names = [q["question"] for q in questions]
+    if len(set(names)) != len(names):
+        raise _bad(path, "'questions'", "name a question twice", ", ".join(names))
+    return bundle
+
+
 def load_bundle(path) -> dict:
-    """The grading bundle {"notebook", "questions": [{"question", "points", "function"|"value", "code"}]}."""
+    """The grading bundle at ``path``, checked field by field (:func:`check_bundle`)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no grading bundle at {path} (run `python notebooks/build.py` in the checkout)")
@@ -82,20 +146,45 @@ def load_bundle(path) -> dict:
         bundle = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError(f"{path} is not a grading bundle (not JSON)") from None
-    if not isinstance(bundle, dict) or not bundle.get("questions") or not bundle.get("notebook"):
-        raise ValueError(f"{path} is not a grading bundle (no notebook or no questions)")
-    return bundle
+    return check_bundle(bundle, path)
 
 
-def prepare(question: dict) -> dict:
-    """The question's namespace, its cases or reference data computed once, before any submission runs."""
+def prepare(question: dict, path="bundle") -> dict:
+    """The question's namespace, its cases or reference data computed once, before any submission
+    runs; ValueError naming the question when its code fails or lacks ``judge`` / ``cases``."""
+    where = f"{path}: question {question['question']}"
     namespace = {"__name__": f"hidden_checks_{question['question']}"}
-    exec(compile(question["code"], f"hidden checks {question['question']}", "exec"), namespace)
-    if "function" in question:
-        namespace["_cases"] = namespace["cases"]()
-    else:
-        namespace["_reference"] = namespace["reference"]() if "reference" in namespace else None
+    step = "its code"
+    try:
+        exec(compile(question["code"], f"hidden checks {question['question']}", "exec"), namespace)
+        wanted = ("judge", "cases") if "function" in question else ("judge",)
+        missing = [name for name in wanted if not callable(namespace.get(name))]
+        if missing:
+            raise ValueError(f"{where}: its code defines no function {missing[0]}()")
+        if "function" in question:
+            step = "cases()"
+            namespace["_cases"] = _checked_cases(namespace["cases"](), where)
+        else:
+            step = "reference()"
+            namespace["_reference"] = namespace["reference"]() if "reference" in namespace else None
+    except ValueError as e:
+        if str(e).startswith(where):
+            raise
+        raise ValueError(f"{where}: {step} raised ValueError: {e}"[:400]) from None
+    except Exception as e:
+        raise ValueError(f"{where}: {step} raised {type(e).__name__}: {e}"[:400]) from None
     return namespace
+
+
+def _checked_cases(cases, where: str) -> list:
+    """``cases`` if they are a list of {"args": [...]} that the kernel can load as plain data."""
+    if not isinstance(cases, list) or not all(isinstance(c, dict) and isinstance(c.get("args"), list) for c in cases):
+        raise ValueError(f"{where}: cases() must return a list of {{'args': [...]}}")
+    buffer = io.BytesIO()
+    torch.save(cases, buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)
+    return cases
 
 
 def collect(question: dict, namespace: dict) -> dict:
@@ -103,116 +192,251 @@ def collect(question: dict, namespace: dict) -> dict:
     return {question["value"]: question["value"], **namespace.get("COLLECT", {})} if "value" in question else {}
 
 
-def read_notebook(data: bytes):
-    """The nbformat notebook of a submission's bytes; ValueError with why when it is not one."""
+# The submissions --------------------------------------------------------------------------------
+
+@dataclass
+class Submission:
+    """What is kept of a submitted notebook: its code cells and the language of its messages."""
+    cells: list[str]
+    lang: str = "en"
+
+
+def read_notebook(data: bytes, notebook: str) -> Submission:
+    """The code cells and language of a submission's bytes; ValueError with why when it is not a
+    notebook, or a notebook of another lecture (``notebooks/build.py`` writes its name)."""
     import nbformat
     try:
-        return nbformat.reads(data.decode("utf-8"), as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        cells = [c.source for c in nb.cells if c.cell_type == "code" and isinstance(c.source, str)]
+        meta = nb.metadata.get("lecture_utils", {})
+        other, lang = (meta.get("notebook"), meta.get("lang")) if isinstance(meta, dict) else (None, None)
     except Exception as e:
         raise ValueError(f"not a readable notebook ({type(e).__name__})") from None
+    if other not in (None, notebook):
+        raise ValueError(f"a submission of {str(other)[:60]}, not of {notebook}")
+    return Submission(cells, lang if lang in ("en", "ja") else "en")
 
 
-def code(nb) -> str:
-    """The notebook's code cells that are valid Python, joined into one source (``answer_runner`` runs its defs)."""
-    import ast
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            try:
-                ast.parse(cell.source)
-                cells.append(cell.source)
-            except (SyntaxError, ValueError):
-                continue
-    return "\n\n".join(cells)
-
-
-def collection_cell(collect: dict) -> str:
-    """The last cell: evaluate each expression of ``collect`` ({name: expression}) and save the values."""
-    return ("import torch as _lu_torch\n_lu_answers = {}\n"
-            f"for _lu_name, _lu_expr in {collect!r}.items():\n"
-            "    try:\n        _lu_answers[_lu_name] = eval(_lu_expr)\n    except Exception:\n        pass\n"
-            f"_lu_torch.save(_lu_answers, {ANSWERS!r})")
-
-
-def load_saved(path: Path, kind: type):
-    """The ``kind`` (dict, list) a submitted run saved at ``path``, read as plain data: ``torch.load(weights_only=True)``
-    runs no code. None when it is not a regular file (a FIFO would block), over MAX_SAVED_BYTES, not plain data
-    or not a ``kind``."""
+def read_regular(path, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, opened without
+    following a symbolic link and without blocking on a FIFO; ValueError with why otherwise."""
     try:
-        ok = path.is_file() and path.stat().st_size <= MAX_SAVED_BYTES
-        saved = torch.load(path, weights_only=True) if ok else None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        raise ValueError(f"cannot be read ({e.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        if info.st_size > limit:
+            raise ValueError(f"larger than {limit >> 20} MiB (clear its outputs)")
+        return f.read(limit + 1)[:limit]
+
+
+def _kind(entry: os.DirEntry) -> str | None:
+    """Why an entry of the submissions folder is not a notebook to grade, or None if it may be one."""
+    if entry.is_symlink():
+        return f"a symbolic link (to {os.readlink(entry.path)[:80]}), not a submission: copy the notebook itself"
+    if entry.is_dir(follow_symlinks=False):
+        return "a folder, not a notebook" if entry.name.endswith(".ipynb") else None
+    if not entry.is_file(follow_symlinks=False):
+        return "not a regular file (a FIFO, a socket or a device)"
+    return None
+
+
+def _entries(folder: Path, top: Path):
+    """(name relative to ``top``, entry) of everything under ``folder``, symbolic links not followed."""
+    try:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda e: e.name)
+    except OSError as e:
+        yield folder.relative_to(top).as_posix(), f"cannot be read ({e.strerror})"
+        return
+    for entry in entries:
+        yield Path(entry.path).relative_to(top).as_posix(), entry
+        if entry.is_dir(follow_symlinks=False) and not entry.is_symlink():
+            yield from _entries(Path(entry.path), top)
+
+
+def gather(folder: Path, notebook: str) -> tuple[dict[str, Submission], list[str]]:
+    """({student: submission} of every readable ``folder/*.ipynb`` of this lecture, each entry that
+    gets no row with why: files in sub-folders or with another suffix, symbolic links, folders named
+    ``*.ipynb``, FIFOs, unreadable or oversized files)."""
+    if not folder.is_dir():
+        raise ValueError(f"no submissions folder at {folder}")
+    found, skipped = {}, []
+    for count, (name, entry) in enumerate(_entries(folder, folder)):
+        if count >= MAX_LISTED:
+            skipped.append(f"{folder.name}/: more than {MAX_LISTED} entries; the rest were not looked at")
+            break
+        why = entry if isinstance(entry, str) else _kind(entry)
+        if why is None and not entry.is_dir(follow_symlinks=False):
+            if "/" in name or not name.endswith(".ipynb"):
+                why = f"not a *.ipynb directly in {folder.name}/"
+            else:
+                try:
+                    found[name[:-len(".ipynb")]] = read_notebook(read_regular(entry.path, MAX_NOTEBOOK_BYTES), notebook)
+                except ValueError as e:
+                    why = str(e)
+        if why:
+            skipped.append(f"{name}: {why}")
+    return found, skipped
+
+
+# One run: the notebook's cells, then the cells that hand the answers back ------------------------
+
+@dataclass
+class Options:
+    """How every submission runs: the per-cell timeout, the limits, whether in a sandbox, the data
+    folder and what the sandbox must not show."""
+    timeout: int
+    limits: sandbox.Limits
+    sandboxed: bool
+    data: Path
+    hidden: list[Path]
+
+
+@dataclass
+class Run:
+    """What a run handed back: the value answers (None: never collected), each function question's
+    records (missing: none came back), why a cell of it was stopped, and why the run ended early."""
+    answers: dict | None = None
+    records: dict = field(default_factory=dict)
+    slow: dict = field(default_factory=dict)
+    stopped: str = ""
+    interrupted: list = field(default_factory=list)
+
+    def remarks(self) -> str:
+        """What went wrong in the run, for the line of an answer that did not pass ("" if nothing)."""
+        cells = ", ".join(map(str, self.interrupted))
+        said = [say(f"interrupted at --timeout: cell {cells}", f"--timeout で中断: セル {cells}")] if cells else []
+        return "; ".join(said + ([self.stopped] if self.stopped else []))
+
+
+RUNNER = "__import__('lecture_utils.answer_runner', fromlist=['collect']).{call}"
+
+
+def answer_cells(space: sandbox.Workspace, plan: list) -> list[tuple[str | None, str]]:
+    """(question or None for the value answers, cell) run after the notebook: the value answers
+    saved, then each function answer called on its cases (written to ``space.inputs`` here)."""
+    wanted = {k: v for q, ns in plan for k, v in collect(q, ns).items()}
+    cells = [(None, RUNNER.format(call=f"collect(globals(), {wanted!r}, {str(space.out / 'answers.pt')!r})"))]
+    for q, ns in plan:
+        if "function" in q:
+            cases = space.inputs / f"cases-{q['question']}.pt"
+            torch.save(ns["_cases"], cases)
+            out = space.out / f"records-{q['question']}.pt"
+            cells.append((q["question"], RUNNER.format(call=f"run_question(globals(), {q['function']!r}, "
+                                                           f"{str(cases)!r}, {str(out)!r})")))
+    return cells
+
+
+def _stopped(where: str, why: str, timeout: int) -> str:
+    """Why a run ended before its last cell, in the notebook's language."""
+    if why == "dead":
+        return say(f"the kernel ended at {where} (the code exited, crashed or ran out of memory): later cells did not run",
+                   f"{where} でカーネルが終了しました（コードの終了、クラッシュ、メモリ不足）: それ以降のセルは実行されていません")
+    return say(f"{where} ran past --timeout ({timeout} s) and did not stop when interrupted: the run was ended there",
+               f"{where} が --timeout（{timeout} 秒）を超え、中断しても止まらなかったため、実行をそこで終えました")
+
+
+def run_cells(kernel: sandbox.Kernel, cells: list[tuple[str | None, str]], timeout: int, run: Run, notebook_cells: int) -> None:
+    """Each cell with ``timeout`` seconds: past it, interrupted (KeyboardInterrupt, as the stop
+    button) and the run goes on; a cell that does not stop within INTERRUPT_GRACE ends the run."""
+    for index, (question, code) in enumerate(cells):
+        where = say(f"cell {index + 1}", f"セル {index + 1}") if index < notebook_cells else \
+            say("handing the answers back", "解答の回収")
+        msg_id = kernel.execute(code)
+        status = kernel.wait(msg_id, timeout)
+        if status == "timeout":
+            kernel.interrupt()
+            status = kernel.wait(msg_id, INTERRUPT_GRACE)
+            if index < notebook_cells:
+                run.interrupted.append(index + 1)
+            else:
+                run.slow[question or "answers"] = timeout
+        if status in ("timeout", "dead"):
+            run.stopped = _stopped(where, status, timeout)
+            return
+
+
+def read_saved(path: Path, kind: type, limit: int):
+    """The ``kind`` (dict, list) a run saved at ``path``, read as plain data (``torch.load(weights_only=True)``
+    runs no code); None when it is absent, not a regular file, over ``limit`` bytes or not a ``kind``."""
+    try:
+        saved = torch.load(io.BytesIO(read_regular(path, limit)), weights_only=True)
     except Exception:
         return None
     return saved if isinstance(saved, kind) else None
 
 
-def execute(nb, collect: dict, timeout: int, reduced: bool = False) -> tuple[dict, str]:
-    """(collected values, note on the run) of ``nb`` run top to bottom, errors and all, in a fresh kernel whose
-    folder, ``HOME`` and ``TMPDIR`` are an empty temporary one; killed past ``timeout`` (a loop may ignore interrupts)."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError
-
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))           # a copy: the grader's stays as read
-    nb.cells.append(nbformat.v4.new_code_cell(collection_cell(collect)))
-    with tempfile.TemporaryDirectory(prefix="submission-") as work:
-        env = {"HOME": work, "TMPDIR": work, "PYTHONPATH": os.pathsep.join(filter(None, (PACKAGE_ROOT, os.environ.get("PYTHONPATH")))),
-               **({"LECTURE_UTILS_REDUCED": "1"} if reduced else {})}
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                interrupt_on_timeout=False, shutdown_kernel="immediate",
-                                resources={"metadata": {"path": work}})
-        note = ""
-        with mock.patch.dict(os.environ, env):      # the kernel inherits them; restored after
-            try:
-                client.execute()
-            except CellTimeoutError:
-                note = f"a cell ran past --timeout ({timeout} s): the run was stopped"
-            except Exception as e:  # the kernel died or could not start
-                note = f"the run stopped ({type(e).__name__})"
-        return load_saved(Path(work) / ANSWERS, dict) or {}, note
-
-
-def function_records(source: str, name: str, cases: list, timeout: int) -> list[dict] | str:
-    """The records of ``name`` from the notebook source on ``cases`` (answer_runner in its own
-    process, session and empty folder), or a line saying why there are none."""
-    with tempfile.TemporaryDirectory(prefix="judge-") as tmp:
-        tmp = Path(tmp)
-        (tmp / "work").mkdir()
-        (tmp / "source.py").write_text(source, encoding="utf-8")
-        torch.save(cases, tmp / "cases.pt")
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp / "work"), "TMPDIR": str(tmp / "work"),
-               "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
-        command = [sys.executable, "-I", "-c", RUNNER, PACKAGE_ROOT, str(tmp / "source.py"), name,
-                   str(tmp / "cases.pt"), str(tmp / "records.pt")]
-        process = subprocess.Popen(command, cwd=tmp / "work", env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+def run_submission(sub: Submission, plan: list, options: Options) -> Run:
+    """Run the notebook and its answer cells in a fresh kernel (in its sandbox) in a temporary
+    folder, which is deleted after; what it handed back."""
+    root = Path(tempfile.mkdtemp(prefix="grading-"))     # short: the kernel's socket paths live in it
+    try:
+        space = sandbox.Workspace(root)
+        cells = [(None, c) for c in sub.cells] + answer_cells(space, plan)
+        stub = sandbox.colab_stub(space.inputs / "stub")
+        argv, env = sandbox.kernel_command(space, options.limits, options.data, options.hidden, options.sandboxed, stub)
+        kernel, run = sandbox.Kernel(argv, env, space), Run()
         try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return f"{name} ran past --timeout ({timeout} s)"
-        finally:   # the runner and everything it started
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-        path = tmp / "records.pt"
-        if path.is_file() and path.stat().st_size > MAX_SAVED_BYTES:
-            return f"{name} returned too much data"
-        records = load_saved(path, list)
-        ok = records is not None and len(records) == len(cases) and all(isinstance(r, dict) for r in records)
-        return records if ok else f"{name} could not be run"
+            status = kernel.ready(STARTUP)
+            if status == "ok":
+                run_cells(kernel, cells, options.timeout, run, len(sub.cells))
+            else:
+                run.stopped = say(f"the notebook's kernel did not start ({status}: {kernel.tail()})",
+                                  f"ノートブックのカーネルが起動しませんでした（{status}: {kernel.tail()}）")
+        finally:
+            kernel.close()
+        run.answers = read_saved(space.out / "answers.pt", dict, MAX_ANSWER_BYTES)
+        run.records = {q["question"]: read_saved(space.out / f"records-{q['question']}.pt", list, MAX_RECORD_BYTES)
+                       for q, _ in plan if "function" in q}
+        return run
+    finally:
+        _remove(root)
 
 
-def verdict(question: dict, namespace: dict, source: str, answers: dict, timeout: int) -> tuple[bool | None, str]:
+def _remove(root: Path) -> None:
+    """Delete a run's folder, even where its code took away permissions inside it."""
+    def allow(function, path, _):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+    shutil.rmtree(root, **({"onexc": allow} if sys.version_info >= (3, 12) else {"onerror": allow}))
+
+
+# Judging ----------------------------------------------------------------------------------------
+
+def _no_records(question: dict, run: Run) -> str:
+    """Why a function question got no records, in the notebook's language."""
+    name, q = question["function"], question["question"]
+    if q in run.slow:
+        return say(f"{name} ran past --timeout ({run.slow[q]} s) on the grader's inputs",
+                   f"{name} が採点用の入力で --timeout（{run.slow[q]} 秒）を超えました")
+    return run.stopped or say(f"{name} could not be run on the grader's inputs", f"{name} を採点用の入力で実行できませんでした")
+
+
+def verdict(question: dict, namespace: dict, run: Run) -> tuple[bool | None, str]:
     """(passed, the line for the student) of one question of one submission."""
     if "function" in question:
-        records = function_records(source, question["function"], namespace["_cases"], timeout)
-        if isinstance(records, str):
-            return False, records
-        return outcome(namespace["judge"], records, namespace["_cases"])
-    collected = {k: answers.get(k) for k in collect(question, namespace)}
-    return outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
+        records, cases = run.records.get(question["question"]), namespace["_cases"]
+        if not (isinstance(records, list) and len(records) == len(cases) and all(isinstance(r, dict) for r in records)):
+            return False, say("Not yet: ", "まだです: ") + _no_records(question, run)
+        ok, line = outcome(namespace["judge"], records, cases)
+        return ok, (f"{line} ({run.remarks()})" if ok is False and run.remarks() else line)
+    if run.answers is None:
+        slow = say(f"collecting them ran past --timeout ({run.slow['answers']} s)",
+                   f"回収が --timeout（{run.slow['answers']} 秒）を超えました") if "answers" in run.slow else ""
+        return False, say("Not yet: the answers were not handed back: ", "まだです: 解答が回収されませんでした: ") + \
+            (run.stopped or slow or say("the run ended early", "実行が途中で終わりました"))
+    collected = {k: run.answers.get(k) for k in collect(question, namespace)}
+    ok, line = outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
+    return ok, (f"{line} ({run.remarks()})" if ok is not True and run.remarks() else line)
 
 
 def local_verdict(namespace: dict, kind: str, name: str) -> bool:
@@ -226,6 +450,8 @@ def local_verdict(namespace: dict, kind: str, name: str) -> bool:
     return outcome(namespace["judge"], collected[name], collected, reference)[0] is True
 
 
+# The class --------------------------------------------------------------------------------------
+
 def check_out(out: Path, folder: Path, bundle_path: Path) -> Path:
     """``out``, refused when it is in the submissions folder or is the bundle, and checked writable."""
     target = out.resolve()
@@ -236,43 +462,18 @@ def check_out(out: Path, folder: Path, bundle_path: Path) -> Path:
     return check_writable(out, "--out")
 
 
-def gather(folder: Path, notebook: str) -> tuple[dict, list[str]]:
-    """({student: notebook} of every readable ``folder/*.ipynb`` of this lecture, the files given no row with why)."""
-    if not folder.is_dir():
-        raise ValueError(f"no submissions folder at {folder}")
-    found, skipped = {}, []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        name = path.relative_to(folder).as_posix()
-        if path.parent != folder or path.suffix != ".ipynb":
-            skipped.append(f"{name}: not a *.ipynb directly in {folder.name}/")
-            continue
-        try:
-            nb = read_notebook(path.read_bytes())
-        except (OSError, ValueError) as e:
-            skipped.append(f"{name}: {e}")
-            continue
-        other = nb.metadata.get("lecture_utils", {}).get("notebook")      # notebooks/build.py writes it
-        if other not in (None, notebook):
-            skipped.append(f"{name}: a submission of {other}, not of {notebook}")
-            continue
-        found[path.stem] = nb
-    return found, skipped
-
-
-def grade_one(student: str, nb, questions: list, prepared: list, timeout: int, reduced: bool) -> list[dict]:
-    """The CSV rows of one submission: full points for a question that passes, else 0; the feedback line."""
-    wanted = {k: v for q, ns in zip(questions, prepared) for k, v in collect(q, ns).items()}
-    answers, note = execute(nb, wanted, timeout, reduced)
-    source = code(nb)
-    os.environ[LANG_ENV] = nb.metadata.get("lecture_utils", {}).get("lang", "en")
-    rows = []
-    for q, ns in zip(questions, prepared):
-        ok, line = verdict(q, ns, source, answers, timeout)
-        if ok is not True and note and "value" in q:
-            line = f"{line} ({note})"
-        rows.append({"student": student, "question": q["question"], "points": q["points"] if ok is True else 0,
-                     "max_points": q["points"], "feedback": line})
-    return rows
+def grade_one(student: str, sub: Submission, plan: list, options: Options, settings: str) -> list[dict]:
+    """The CSV rows of one submission: full points for a question that passes, else 0; the feedback
+    line in the notebook's language. A failure of the grader itself on this submission is its
+    feedback: the other students' grades stand."""
+    os.environ[LANG_ENV] = sub.lang
+    try:
+        run = run_submission(sub, plan, options)
+        results = [verdict(q, ns, run) for q, ns in plan]
+    except Exception as e:
+        results = [(False, f"the grader could not run this notebook ({type(e).__name__}: {str(e)[:200]})")] * len(plan)
+    return [{"student": student, "question": q["question"], "points": q["points"] if ok is True else 0,
+             "max_points": q["points"], "feedback": line, "settings": settings} for (q, _), (ok, line) in zip(plan, results)]
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -284,25 +485,53 @@ def to_csv(rows: list[dict]) -> str:
     return text.getvalue()
 
 
-def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = False) -> list[dict]:
+@contextmanager
+def stopping():
+    """SIGTERM stops grading as Ctrl-C (SIGINT) does: KeyboardInterrupt, the running kernel killed, no CSV."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _options(folder: Path, bundle_path: Path, out: Path, timeout: int, memory_gb: float, cells: int) -> Options:
+    """The runs' options; prints one line when there is no sandbox (what is then not isolated)."""
+    why = sandbox.missing()
+    if why:
+        print(why)
+    limits = sandbox.Limits(memory=int(memory_gb * 2**30), cpu=timeout * (cells + 2) + STARTUP, file=1 << 30)
+    return Options(timeout, limits, why is None, data_dir().resolve(), [folder, bundle_path, out])
+
+
+def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = False, memory_gb: float = 8.0) -> list[dict]:
     """Grade every ``folder/*.ipynb`` and write the CSV ``out``; returns its rows."""
     folder, out, bundle_path = Path(folder), Path(out), Path(bundle_path)
     if timeout <= 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {timeout}")
-    bundle = load_bundle(bundle_path)
-    check_out(out, folder, bundle_path)
-    found, skipped = gather(folder, bundle["notebook"])
-    for line in skipped:
-        print(f"no row: {line}")
-    if not found:
-        raise ValueError(f"no submitted notebooks of {bundle['notebook']} (*.ipynb) in {folder}")
-    questions = bundle["questions"]
-    prepared = [prepare(q) for q in questions]
-    rows = []
-    with mock.patch.dict(os.environ):        # grade_one sets each submission's language; restored after
-        for student, nb in found.items():
-            mine = grade_one(student, nb, questions, prepared, timeout, reduced)
-            rows += mine
-            print(f"{student}: {sum(r['points'] for r in mine)} / {sum(q['points'] for q in questions)} points")
+    with mock.patch.dict(os.environ, {REDUCED_ENV: "1"} if reduced else {}):   # references as the runs: same settings
+        bundle = load_bundle(bundle_path)
+        check_out(out, folder, bundle_path)
+        found, skipped = gather(folder, bundle["notebook"])
+        for line in skipped:
+            print(f"no row: {line}")
+        if not found:
+            raise ValueError(f"no submitted notebooks of {bundle['notebook']} (*.ipynb) in {folder}")
+        plan = [(q, prepare(q, bundle_path)) for q in bundle["questions"]]
+        options = _options(folder, bundle_path, out, timeout, memory_gb,
+                           max(len(s.cells) for s in found.values()) + len(plan))
+        settings = "reduced" if is_reduced() else "full"
+        rows = []
+        with stopping():
+            for i, (student, sub) in enumerate(found.items(), 1):
+                try:
+                    mine = grade_one(student, sub, plan, options, settings)
+                except KeyboardInterrupt:
+                    raise KeyboardInterrupt(f"stopped while grading {student} ({i} of {len(found)}); "
+                                            "no CSV was written") from None
+                rows += mine
+                print(f"{student}: {sum(r['points'] for r in mine)} / {sum(q['points'] for q, _ in plan)} points")
     write_text(out, to_csv(rows))            # written beside ``out`` and renamed: never half a file
     return rows

@@ -18,6 +18,9 @@ import pytest  # noqa: E402
 from lecture_utils import config  # noqa: E402
 
 STRICT = config.switch("STRICT")   # set by .ci/run: a prerequisite that is missing fails instead of skipping
+# The data folder the test run was given (make test: the newest tier's, with the weights its notebooks
+# trained); every test gets a new empty one (isolated_data_dir) unless it asks for this one.
+GIVEN_DATA = os.environ.get(config.DATA_ENV)
 
 
 def needs(ok: bool, what: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_utils"
 SHARED = ("config", "messages", "messages_results", "checkpoint", "metrics", "batching", "viz", "widgets", "checks",
-          "outputs", "arguments", "grading", "answer_runner", "progress", "errors")
+          "outputs", "arguments", "grading", "answer_runner", "sandbox", "progress", "errors")
 SCORING = ("vae.projection", "vae.localization", "vae.evaluate", "anogan.score", "anogan.search")
 TRAINING = ("vae.train", "anogan.train")
 

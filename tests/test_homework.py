@@ -335,29 +335,57 @@ def test_largest_defect_public_check_says_the_same_for_every_type_and_only_the_g
             ns["judge"]("poke", guessed, share)
 
 
-def test_moved_ratio_hidden_check_rejects_the_inverted_ratio_and_the_mean_of_per_image_ratios():
-    """The public check can only see a positive number; the grader recomputes the batch ratio
-    (λ = 0 total over λ total) and fails its inverse and a mean of per-image ratios."""
-    from dataclasses import replace
-    from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
-    cells = build.parse((ROOT / "notebooks/src/01_vae_iterative_projection.py").read_text("utf-8"))
-    (question,) = [q for q in build.bundle(cells, "01_vae_iterative_projection")["questions"]
-                   if q.get("value") == "moved_ratio"]
+def hidden_namespace(name: str, answer: str) -> dict:
+    """The namespace of the hidden-check cell of ``answer`` in lecture ``name``, its code run."""
+    cells = build.parse((ROOT / f"notebooks/src/{name}.py").read_text("utf-8"))
+    (question,) = [q for q in build.bundle(cells, name)["questions"] if answer in (q.get("value"), q.get("function"))]
     ns = {}
     exec(question["code"], ns)
-    model = hw01.seeded_vae(0, z_dim=4, channels=1).eval()
+    return ns
+
+
+def test_moved_ratio_hidden_check_names_the_inverted_ratio_and_the_mean_of_per_image_ratios():
+    """The public check can only see a positive number; the grader recomputes the batch ratio
+    (λ = 0 total over λ total) and names its inverse and a mean of per-image ratios."""
+    from dataclasses import replace
+    from lecture_utils.vae.projection import ProjectionConfig, l1_term, project
+    ns = hidden_namespace("01_vae_iterative_projection", "moved_ratio")
+    model = hw01.seeded_vae(0, z_dim=100, channels=3).eval()
     contrast = torch.tensor([1.0, 0.5, 0.1]).view(3, 1, 1, 1)          # images unlike each other: per-image ratios differ
-    x_0 = torch.rand(3, 1, 128, 128, generator=torch.Generator().manual_seed(0)) * contrast
-    config = ProjectionConfig(iterations=3, alpha=0.5, lam=0.05)
-    collected = {"weights": model.state_dict(), "x_0": x_0, "z_dim": 4}
+    x_0 = torch.rand(3, 3, 128, 128, generator=torch.Generator().manual_seed(0)) * contrast
+    config = ProjectionConfig(iterations=3, alpha=0.5, lam=2.0)         # a strong L1 pull: the three ratios differ
+    collected = {"weights": model.state_dict(), "x_0": x_0, "z_dim": 100}
     free, kl = (project(model, x_0, replace(config, lam=lam)).x for lam in (0.0, config.lam))
     ratio = (free - x_0).abs().sum().item() / (kl - x_0).abs().sum().item()
     per_image = (l1_term(free, x_0) / l1_term(kl, x_0)).mean().item()
     assert abs(ratio - 1 / ratio) > 2e-3 * ratio and abs(ratio - per_image) > 2e-3 * ratio, (ratio, per_image)
-    assert "times as far" in ns["judge"](ratio, collected, config)
-    for wrong in (1 / ratio, per_image):
-        with pytest.raises(checks.Wrong, match="lam = 0 distance divided by the lam distance"):
-            ns["judge"](wrong, collected, config)
+    assert "times as far" in ns["judge"](ratio, collected, (config, 3))
+    for wrong, said in ((1 / ratio, "put the lam = 0 run on top"), (per_image, "a mean of per-image ratios"),
+                        (ratio * 1.5, "is not the lam = 0 distance divided by the lam distance")):
+        with pytest.raises(checks.Wrong, match=said):
+            ns["judge"](wrong, collected, (config, 3))
+
+
+@pytest.mark.parametrize("forged, said", [
+    ({"x_0": torch.rand(300, 3, 128, 128)}, "x_0 is not section 5's images"),          # 300 images: 100 times the work
+    ({"x_0": torch.rand(3, 3, 512, 512)}, "x_0 is not section 5's images"),
+    ({"x_0": [0.5] * 10}, "x_0 is not section 5's images"),
+    ({"z_dim": 10 ** 6}, "not the notebook's VAE"),
+    ({"weights": {"encoder.0.weight": torch.zeros(10 ** 6)}}, "weights are not the notebook's VAE's"),
+    ({"weights": "weights"}, "not the notebook's VAE")])
+def test_moved_ratio_hidden_check_refuses_forged_inputs_before_computing(forged, said):
+    """The weights, x_0 and z_dim a notebook hands back are checked for type and shape against the
+    lecture's VAE and images before the judge projects anything (a forged x_0 of 300 images or
+    z_dim = 10**6 would keep it busy for minutes)."""
+    import time
+    from lecture_utils.vae.projection import ProjectionConfig
+    ns = hidden_namespace("01_vae_iterative_projection", "moved_ratio")
+    collected = {"weights": hw01.seeded_vae(0, z_dim=100, channels=3).state_dict(),
+                 "x_0": torch.rand(3, 3, 128, 128), "z_dim": 100, **forged}
+    start = time.monotonic()
+    with pytest.raises(checks.Wrong, match=said):
+        ns["judge"](1.5, collected, (ProjectionConfig(iterations=100), 3))
+    assert time.monotonic() - start < 2
 
 
 @pytest.mark.parametrize("lang, said", [("en", "has NaN or inf values at 2 of 3 entries"),
@@ -372,3 +400,130 @@ def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
         checks.close(value, reference, "E", why=checks.LOG_OF_ZERO)
     assert checks.LOG_OF_ZERO[lang == "ja"] in str(why.value)
     checks.close(reference, reference, "E", why=checks.LOG_OF_ZERO)   # finite and right: no error
+
+
+# Wrong answers do not score, and the hint says what is wrong in the student's terms ----------------
+
+def hidden(name: str, answer: str, fn) -> tuple:
+    """(passed, line) of the hidden check of ``answer`` on the function ``fn``, judged as the grader
+    does: each case called through answer_runner.record, the records judged with the bundle's judge."""
+    from lecture_utils.answer_runner import record
+    ns = hidden_namespace(name, answer)
+    cases = ns["cases"]()
+    return checks.outcome(ns["judge"], [record(fn, case) for case in cases], cases)
+
+
+def unclamped(model, x_t, x_0, lam):
+    """Exercise 5 with torch.xlogy and no clamp: right values, gradient NaN / -inf at pixels of 0 and 1."""
+    x_hat, mu, logvar = model(x_t)
+    kl = (torch.xlogy(x_t, x_t) - torch.xlogy(x_t, x_hat) + torch.xlogy(1 - x_t, 1 - x_t)
+          - torch.xlogy(1 - x_t, 1 - x_hat)).flatten(1).sum(1)
+    return kl + 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1) + lam * (x_t - x_0).abs().flatten(1).sum(1)
+
+
+def test_an_energy_whose_gradient_is_not_finite_at_pixels_of_0_and_1_fails_public_and_hidden(monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    said = not_yet(hw01.check_divergence_energy, unclamped)
+    assert "NaN or inf at pixels of exactly 0 or 1" in said and "clamp" in said
+    ok, line = hidden("01_vae_iterative_projection", "divergence_energy", unclamped)
+    assert ok is False and "NaN or inf at pixels of exactly 0 or 1" in line
+    assert hidden("01_vae_iterative_projection", "divergence_energy", divergence_energy)[0] is True
+
+
+def by_autograd(x_t, x_hat, x_0, lam):
+    x = x_t.detach().clone().requires_grad_(True)
+    energy = (x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()
+    return torch.autograd.grad(energy, x)[0]
+
+
+def by_backward(x_t, x_hat, x_0, lam):
+    x = x_t.detach().clone()
+    x.requires_grad = True
+    ((x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()).backward()
+    return x.grad
+
+
+def by_func(x_t, x_hat, x_0, lam):
+    return torch.func.grad(lambda x: (x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum())(x_t)
+
+
+@pytest.mark.parametrize("fn", [by_autograd, by_backward, by_func])
+def test_the_by_hand_gradient_rejects_autograd_in_public_and_hidden_checks(fn, monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    assert "uses autograd" in not_yet(hw01.check_lecture_grad, fn)
+    ok, line = hidden("01_vae_iterative_projection", "lecture_grad", fn)
+    assert ok is False and "uses autograd" in line
+    by_hand = lambda x_t, x_hat, x_0, lam: 2 * (x_t - x_hat) + lam * torch.sign(x_t - x_0)
+    assert hw01.check_lecture_grad(by_hand) is True
+    assert hidden("01_vae_iterative_projection", "lecture_grad", by_hand)[0] is True
+
+
+def energy_slip(slip):
+    """Exercise 5 with one slip of DIVERGENCE_SLIPS."""
+    def energy(model, x_t, x_0, lam):
+        x_hat, mu, logvar = model(x_t)
+        p = lambda a, b: torch.xlogy(a, b.clamp(min=1e-6))
+        kl = (p(x_t, x_t) - p(x_t, x_hat) + p(1 - x_t, 1 - x_t) - p(1 - x_t, 1 - x_hat)).flatten(1)
+        variance = (0.5 * logvar).exp() if slip == "sigma" else logvar.exp()
+        gauss = (1.0 if slip == "no half" else 0.5) * (mu.pow(2) + variance - 1 - logvar)
+        l1 = (x_t - x_0).abs().flatten(1)
+        return (kl.mean(1) if slip == "pixel mean" else kl.sum(1)) + gauss.sum(1) + lam * (
+            l1.mean(1) if slip == "l1 mean" else l1.sum(1))
+    return energy
+
+
+SLIPS = [   # (lecture, answer, a slip, what its hint must say)
+    ("00_datasets", "defect_fraction", lambda m: (m > 0.5).flatten(1).sum(1).float(), "number of defective pixels, not their share"),
+    ("00_datasets", "defect_fraction", lambda m: 100 * (m > 0.5).flatten(1).float().mean(1), "a percentage"),
+    ("01_vae_iterative_projection", "bernoulli_kl",
+     lambda x, xh: -(x * xh.log() + (1 - x) * (1 - xh).log()).flatten(1).sum(1), "BCE(x_hat, x) alone"),
+    ("01_vae_iterative_projection", "bernoulli_kl",
+     lambda x, xh: (x * (x / xh).log() + (1 - x) * ((1 - x) / (1 - xh)).log()).flatten(1).mean(1), "a mean over the pixels"),
+    ("01_vae_iterative_projection", "lecture_grad", lambda xt, xh, x0, lam: (xt - xh) + lam * torch.sign(xt - x0),
+     "the factor 2 is missing"),
+    ("01_vae_iterative_projection", "lecture_grad", lambda xt, xh, x0, lam: 2 * (xt - xh), "lam * ||x_t - x_0||_1 is missing"),
+    ("01_vae_iterative_projection", "image_score", lambda m, k: m.flatten(1).topk(k, dim=1).values.sum(1),
+     "the sum of the k largest"),
+    ("01_vae_iterative_projection", "divergence_energy", energy_slip("sigma"), "sigma where sigma^2 belongs"),
+    ("01_vae_iterative_projection", "divergence_energy", energy_slip("no half"), "lacks its factor 1/2"),
+    ("01_vae_iterative_projection", "divergence_energy", energy_slip("l1 mean"), "the L1 norm is a sum"),
+    ("02_anogan", "ziz_loss", lambda E, G, z: (z - E(G(z))).pow(2).sum(), "a sum of the squares"),
+    ("02_anogan", "ziz_loss", lambda E, G, z: (z - E(G(z))).pow(2).sum(1).mean(), "summed over the latent dimensions"),
+]
+PUBLIC = {"defect_fraction": hw00.check_defect_fraction, "bernoulli_kl": hw01.check_bernoulli_kl,
+          "lecture_grad": hw01.check_lecture_grad, "image_score": hw01.check_image_score,
+          "divergence_energy": hw01.check_divergence_energy, "ziz_loss": hw02.check_ziz_loss}
+
+
+@pytest.mark.parametrize("lecture, answer, slip, said", SLIPS, ids=[f"{a}-{s}" for _, a, _, s in SLIPS])
+def test_a_typical_slip_is_named_in_the_hint_of_the_public_and_the_hidden_check(lecture, answer, slip, said, monkeypatch):
+    monkeypatch.setenv(checks.LANG_ENV, "en")
+    assert said in not_yet(PUBLIC[answer], slip)
+    ok, line = hidden(lecture, answer, slip)
+    assert ok is False and said in line and "relative error" not in line
+
+
+def test_slip_hints_exist_in_both_languages():
+    for slips in (hw00.FRACTION_SLIPS, hw01.KL_SLIPS, hw01.GRAD_SLIPS, hw01.SCORE_SLIPS, hw01.DIVERGENCE_SLIPS,
+                  hw02.ZIZ_SLIPS):
+        for en, ja in slips.values():
+            assert en.isascii() and not ja.isascii()
+
+
+def test_value_answers_name_a_count_or_a_percentage_given_for_a_share():
+    tpr = hidden_namespace("02_anogan", "tpr_at_5")
+    labels = torch.tensor([0] * 20 + [1] * 4).bool()
+    scores = torch.cat([torch.arange(20.0), torch.tensor([17.5, 18.5, 21.0, 22.0])])
+    collected = {"scores": scores, "val_scores": torch.arange(20.0) * 0.9 + 0.05}
+    assert "100%" in tpr["judge"](1.0, collected, (labels, 20))
+    for wrong, said in ((4, "a count of flagged anomalies"), (100.0, "a percentage"), ("1.0", "must be one number")):
+        with pytest.raises(checks.Wrong, match=said):
+            tpr["judge"](wrong, collected, (labels, 20))
+    largest = hidden_namespace("00_datasets", "largest_type")
+    share = {"crack": 0.02, "poke": 0.05}
+    for given, said in ((5.0, "a percentage"), (0.05 * 128 * 128, "a number of pixels"), (0.04, "not the mean")):
+        with pytest.raises(checks.Wrong, match=said):
+            largest["judge"]("poke", {"largest_share": given}, share)
+    for forged in (["poke"], "x" * 10 ** 6, 3):
+        with pytest.raises(checks.Wrong, match="largest_type must be the name of a defect type"):
+            largest["judge"](forged, {"largest_share": 0.05}, share)

@@ -128,10 +128,20 @@ _ZIZ_Z = torch.tensor([[2.0, 0.0], [0.0, -4.0]])
 _ZIZ_BY_HAND = (torch.tensor(1.25), torch.tensor([[-1.0, 0.0], [0.0, -4.0]]), torch.tensor([-0.5, 1.0]))
 
 
+ZIZ_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
+    "sum": ("a sum of the squares: take their mean over the batch and the latent dimensions",
+            "2乗の和です: バッチと潜在次元について平均をとりましょう"),
+    "latent sum": ("the squares are summed over the latent dimensions: take the mean over them too",
+                   "2乗を潜在次元について足しています: 潜在次元についても平均をとりましょう"),
+}
+_ZIZ_GIVEN = {"sum": 5.0, "latent sum": 2.5}   # those slips on the z below: squares [[1, 0], [0, 4]]
+
+
 def _ziz_loss(fn, cases) -> str:
     E = _half_encoder()
     got = call(fn, E, nn.Identity(), _ZIZ_Z.clone())
-    close(tensor_of(got, (), "ziz_loss"), _ZIZ_BY_HAND[0], "ziz_loss with E(x) = x / 2 and G(z) = z")
+    close(tensor_of(got, (), "ziz_loss"), _ZIZ_BY_HAND[0], "ziz_loss with E(x) = x / 2 and G(z) = z",
+          mistakes=[(torch.tensor(v), *ZIZ_SLIPS[k]) for k, v in _ZIZ_GIVEN.items()])
     expect(got.requires_grad, "the loss has no gradient for E (torch operations only, no .item() or no_grad)",
            "損失に E の勾配がありません（torch の演算だけを使い、.item() や no_grad を使わないでください）")
     grads = torch.autograd.grad(got, list(E.parameters()))

@@ -12,10 +12,26 @@ import torch
 from ..checks import NotAnswered, Plausible, call, close, expect, number_of, run, say, tensor_of
 
 
+FRACTION_SLIPS = {   # what a typical slip returns: the hint naming it (en, ja); the grader's checks use them too
+    "count": ("it returned the number of defective pixels, not their share: divide by the pixels of the image",
+              "欠陥の画素の割合ではなく数を返しています: 画像の画素数で割りましょう"),
+    "good": ("it returned the share of good pixels (0), not of defective ones (1)",
+             "欠陥（1）ではなく正常（0）の画素の割合を返しています"),
+    "percent": ("it returned a percentage: return the share, a number in [0, 1]",
+                "パーセントを返しています: [0, 1] の割合を返しましょう"),
+}
+
+
+def fraction_slips(share: torch.Tensor, pixels: int) -> list:
+    """(what each slip of ``FRACTION_SLIPS`` gives for images whose right ``share`` is known, en, ja)."""
+    wrong = {"count": share * pixels, "good": 1 - share, "percent": 100 * share}
+    return [(wrong[k], *hint) for k, hint in FRACTION_SLIPS.items()]
+
+
 def _defect_fraction(fn, cases) -> str:
     for masks, expected in cases:
         got = tensor_of(call(fn, masks.clone()), (len(masks),), "defect_fraction")
-        close(got, expected, "defect_fraction")
+        close(got, expected, "defect_fraction", mistakes=fraction_slips(expected, masks[0].numel()))
     return say("one number per image, the share of its pixels marked defective.",
                "画像ごとに1つの値、欠陥とされた画素の割合です。")
 

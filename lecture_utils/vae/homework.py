@@ -22,7 +22,7 @@ import math
 import torch
 from torch import nn
 
-from ..checks import LOG_OF_ZERO, Plausible, call, close, expect, number_of, on_meta, run, say, tensor_of
+from ..checks import LOG_OF_ZERO, Plausible, by_hand, call, close, expect, number_of, on_meta, run, say, tensor_of
 from .model import VAE
 from .projection import step
 
@@ -71,9 +71,30 @@ _NO_GRAD_X = ("the result has no gradient with respect to x (use torch operation
               "結果に x についての勾配がありません（torch の演算だけを使いましょう）")
 
 
+KL_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
+    "bce": ("this is BCE(x_hat, x) alone: subtract the entropy H(x) (or write the KL itself)",
+            "これは BCE(x_hat, x) だけです: エントロピー H(x) を引きましょう（または KL をそのまま書きましょう）"),
+    "swapped": ("this is KL(x_hat || x): the divergence is not symmetric, p = Bernoulli(x) and q = Bernoulli(x_hat)",
+                "これは KL(x_hat || x) です: ダイバージェンスは対称ではありません。p = Bernoulli(x)、q = Bernoulli(x_hat) です"),
+    "pixel mean": ("a mean over the pixels: sum the divergence over the pixels of each image",
+                   "画素についての平均です: 画像ごとに画素について和をとりましょう"),
+    "one outcome": ("only the outcome 1 is counted: add (1 - x) log((1 - x) / (1 - x_hat))",
+                    "結果 1 だけを数えています: (1 - x) log((1 - x) / (1 - x_hat)) を加えましょう"),
+}
+
+
+def _kl_slips() -> list:
+    """What the slips of ``KL_SLIPS`` give on the four hand-worked pixels."""
+    x, x_hat = _KL_X.flatten(1), _KL_X_HAT.flatten(1)
+    given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).sum(1),
+             "swapped": (x_hat * (x_hat / x).log() + (1 - x_hat) * ((1 - x_hat) / (1 - x)).log()).sum(1),
+             "pixel mean": _KL_BY_HAND / 4, "one outcome": (x * (x / x_hat).log()).sum(1)}
+    return [(given[k], *KL_SLIPS[k]) for k in given]
+
+
 def _bernoulli_kl(fn, cases) -> str:
     got = tensor_of(call(fn, _KL_X.clone(), _KL_X_HAT.clone()), (2,), "bernoulli_kl").double()
-    close(got, _KL_BY_HAND, "bernoulli_kl on four pixels worked out by hand", why=LOG_OF_ZERO)
+    close(got, _KL_BY_HAND, "bernoulli_kl on four pixels worked out by hand", why=LOG_OF_ZERO, mistakes=_kl_slips())
     for seed, shape in cases:
         x, x_hat = _uniform(seed, shape), _uniform(seed + 100, shape)
         zero = tensor_of(call(fn, x.clone(), x.clone()), (shape[0],), "bernoulli_kl(x, x)")
@@ -105,9 +126,27 @@ _GRAD_ARGS = [torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3)
 _GRAD_BY_HAND = torch.tensor([0.4 + 0.5, 0.0 - 0.5, -0.1 + 0.5], dtype=torch.float64).view(1, 1, 1, 3)
 
 
+GRAD_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
+    "no 2": ("the derivative of (x_t - x_hat)^2 is 2 (x_t - x_hat): the factor 2 is missing",
+             "(x_t - x_hat)^2 の微分は 2 (x_t - x_hat) です: 係数 2 がありません"),
+    "no l1": ("the gradient of lam * ||x_t - x_0||_1 is missing", "lam * ||x_t - x_0||_1 の勾配がありません"),
+    "l1 sign": ("the L1 term's gradient points the wrong way: it pushes x_t away from x_0",
+                "L1 項の勾配の向きが逆です: x_t を x_0 から遠ざけています"),
+    "l2": ("that is the gradient of lam * ||x_t - x_0||^2 (L2), not of the L1 norm",
+           "これは L1 ノルムではなく lam * ||x_t - x_0||^2（L2）の勾配です"),
+    "mean": ("divided by the number of pixels: E sums over the pixels, it is not a mean",
+             "画素数で割られています: E は画素についての和で、平均ではありません"),
+}
+# what those slips give on the three hand-worked pixels (λ = 0.5)
+_GRAD_GIVEN = {"no 2": [0.2 + 0.5, 0.0 - 0.5, -0.05 + 0.5], "no l1": [0.4, 0.0, -0.1],
+               "l1 sign": [0.4 - 0.5, 0.0 + 0.5, -0.1 - 0.5], "mean": [0.9 / 3, -0.5 / 3, 0.4 / 3]}
+_GRAD_SLIPS = [(torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3), *GRAD_SLIPS[k]) for k, v in _GRAD_GIVEN.items()]
+
+
 def _lecture_grad(fn, cases) -> str:
-    got = tensor_of(call(fn, *(a.clone() for a in _GRAD_ARGS), 0.5), (1, 1, 1, 3), "lecture_grad").double()
-    close(got, _GRAD_BY_HAND, "lecture_grad on three pixels worked out by hand")
+    got = tensor_of(by_hand(fn, "lecture_grad", *(a.clone() for a in _GRAD_ARGS), 0.5), (1, 1, 1, 3),
+                    "lecture_grad").double()
+    close(got, _GRAD_BY_HAND, "lecture_grad on three pixels worked out by hand", mistakes=_GRAD_SLIPS)
     for seed, shape, lam in cases:
         x_t, x_hat = _uniform(seed, shape), _uniform(seed + 1, shape)
         side = torch.where(_uniform(seed + 2, shape) > 0.5, 1.0, -1.0)
@@ -128,10 +167,21 @@ def check_lecture_grad(fn) -> bool | None:
 
 # 3. image_score ---------------------------------------------------------------------------------
 
+SCORE_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
+    "sum": ("the sum of the k largest values: take their mean", "大きい方から k 個の値の和です: 平均をとりましょう"),
+    "max": ("the maximum whatever k: average the k largest values", "k によらず最大値です: 大きい方から k 個を平均しましょう"),
+    "mean": ("the mean of the whole map whatever k: average only the k largest values",
+             "k によらずマップ全体の平均です: 大きい方から k 個だけを平均しましょう"),
+    "smallest": ("the mean of the k smallest values: take the largest", "小さい方から k 個の平均です: 大きい方をとりましょう"),
+}
+
+
 def _image_score(fn, cases) -> str:
     for maps, k, expected in cases:
         got = tensor_of(call(fn, maps.clone(), k), (len(maps),), "image_score")
-        close(got, expected, f"image_score with k = {k}")
+        flat = maps.flatten(1)
+        given = {"sum": expected * k, "max": flat.amax(1), "mean": flat.mean(1)}
+        close(got, expected, f"image_score with k = {k}", mistakes=[(given[s], *SCORE_SLIPS[s]) for s in given])
     return say("k = 1 is the maximum (one bad pixel decides), larger k averages over a region.",
                "k = 1 は最大値（1 画素で決まる）で、k を大きくすると領域で平均します。")
 
@@ -211,11 +261,55 @@ _DIV_BY_HAND = torch.tensor([2 * math.log(2) + 0.25 * math.log(0.5) + 0.75 * mat
                              0.5 + 0.5 * (6 - math.log(2))], dtype=torch.float64)
 
 
+DIVERGENCE_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
+    "sigma": ("the Gaussian KL uses sigma where sigma^2 belongs: with log sigma^2 = logvar, sigma^2 = logvar.exp()",
+              "ガウス分布の KL で sigma^2 の所に sigma を使っています: log sigma^2 = logvar なので sigma^2 = logvar.exp() です"),
+    "log sigma": ("the Gaussian KL uses log sigma where log sigma^2 belongs (logvar is log sigma^2)",
+                  "ガウス分布の KL で log sigma^2 の所に log sigma を使っています（logvar は log sigma^2 です）"),
+    "no half": ("the Gaussian KL lacks its factor 1/2", "ガウス分布の KL に係数 1/2 がありません"),
+    "no gaussian": ("the KL(N(mu, sigma^2) || N(0, I)) term is missing", "KL(N(mu, sigma^2) || N(0, I)) の項がありません"),
+    "latent mean": ("the Gaussian KL is a mean over the dimensions of z: the dimensions' divergences add up (a sum)",
+                    "ガウス分布の KL が z の次元についての平均です: 各次元のダイバージェンスは足し合わせます（和）"),
+    "pixel mean": ("the Bernoulli KL is a mean over the pixels: E sums it over the pixels",
+                   "ベルヌーイ分布の KL が画素についての平均です: E は画素について和をとります"),
+    "l1 mean": ("lam * ||x_t - x_0||_1 is a mean over the pixels: the L1 norm is a sum",
+                "lam * ||x_t - x_0||_1 が画素についての平均です: L1 ノルムは和です"),
+}
+EDGE_GRADIENT = ("the gradient is NaN or inf at pixels of exactly 0 or 1 (the step clamps pixels there): torch.xlogy(a, b) "
+                 "counts 0 log 0 as 0 but its gradient log b is -inf at b = 0; b.clamp(min=1e-6) keeps it finite",
+                 "ちょうど 0 や 1 の画素で勾配が NaN か inf です（step は画素をそこで切り詰めます）: torch.xlogy(a, b) は "
+                 "0 log 0 を 0 と数えますが、その勾配 log b は b = 0 で -inf です。b.clamp(min=1e-6) で有限に保てます")
+
+
+def _divergence_slips() -> list:
+    """What the Gaussian slips of ``DIVERGENCE_SLIPS`` give on the two hand-worked images."""
+    gaussian = lambda variance, log_variance: 0.5 * (_DIV_MU.pow(2) + variance - 1 - log_variance)   # [2, z_dim]
+    right = gaussian(_DIV_LOGVAR.exp(), _DIV_LOGVAR).sum(1)
+    l1 = 0.5 * (_DIV_X - _DIV_X0).abs().flatten(1).sum(1)            # λ ‖x_t − x_0‖₁, λ = 0.5
+    rest, bernoulli = _DIV_BY_HAND - right, _DIV_BY_HAND - right - l1
+    given = {"sigma": rest + gaussian((0.5 * _DIV_LOGVAR).exp(), _DIV_LOGVAR).sum(1),
+             "log sigma": rest + gaussian(_DIV_LOGVAR.exp(), 0.5 * _DIV_LOGVAR).sum(1),
+             "no half": rest + 2 * right, "no gaussian": rest, "latent mean": rest + right / 2,
+             "pixel mean": bernoulli / 4 + right + l1, "l1 mean": bernoulli + right + l1 / 4}
+    return [(given[k], *DIVERGENCE_SLIPS[k]) for k in given]
+
+
+def _finite_at_edges(fn, model, x_0, lam) -> None:
+    """E's gradient is finite at pixels of exactly 0 and 1 (the projection differentiates E there)."""
+    x_in = x_0.clone().requires_grad_(True)
+    e = call(fn, model, x_in, x_0.clone(), lam)
+    expect(isinstance(e, torch.Tensor) and e.requires_grad,
+           "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
+           "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）")
+    (grad,) = torch.autograd.grad(e.sum(), x_in)
+    expect(bool(torch.isfinite(grad).all()), *EDGE_GRADIENT)
+
+
 def _divergence_energy(fn, cases) -> str:
     got = tensor_of(call(fn, _Fixed(_DIV_MU, _DIV_LOGVAR), _DIV_X.clone(), _DIV_X0.clone(), 0.5), (2,),
                     "divergence_energy")
     close(got.double(), _DIV_BY_HAND, "divergence_energy on two images worked out by hand "
-          "(pixels of exactly 0 and 1 included: 0 log 0 = 0)", why=LOG_OF_ZERO)
+          "(pixels of exactly 0 and 1 included: 0 log 0 = 0)", why=LOG_OF_ZERO, mistakes=_divergence_slips())
     for seed, shape, lam in cases:
         model = tiny_vae(seed, shape[1], shape[2])
         x_0 = _uniform(seed, shape, 0.0, 1.0)
@@ -224,6 +318,7 @@ def _divergence_energy(fn, cases) -> str:
         expect(bool(torch.isfinite(e).all() and (e >= 0).all()),
                "E must be finite and >= 0 on images in [0, 1]: each term is a divergence or a distance",
                "[0, 1] の画像では E は有限で 0 以上のはずです: どの項もダイバージェンスか距離です")
+        _finite_at_edges(fn, model, x_0, lam)
         x_t = _uniform(seed + 1, shape)
         l1 = (x_t - x_0).abs().flatten(1).sum(1)
         with_l1 = tensor_of(call(fn, model, x_t.clone(), x_0.clone(), lam), (shape[0],), "divergence_energy").double()

@@ -634,6 +634,7 @@ _ = homework.check_bernoulli_kl(bernoulli_kl)
 # HIDDEN CHECKS q1 points=3 function=bernoulli_kl
 import torch
 import lecture_utils.checks as hc
+from lecture_utils.vae.homework import KL_SLIPS
 from lecture_utils.vae.projection import entropy
 
 
@@ -646,12 +647,22 @@ def cases():
     return out
 
 
+def mistakes(x, x_hat, ref):
+    """What the typical slips of KL_SLIPS give, with their hints."""
+    per_pixel = lambda p, q: p * (p / q).log() + (1 - p) * ((1 - p) / (1 - q)).log()
+    given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1),
+             "swapped": per_pixel(x_hat, x).flatten(1).sum(1), "pixel mean": ref / x[0].numel(),
+             "one outcome": (x * (x / x_hat).log()).flatten(1).sum(1)}
+    return [(v, *KL_SLIPS[k]) for k, v in given.items()]
+
+
 def judge(records, cases):
     for (record, case), (zero, _) in zip(zip(records[::2], cases[::2]), zip(records[1::2], cases[1::2])):
         x, x_hat = (a.clone().requires_grad_(True) for a in case["args"])
         ref = -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1) - entropy(x)
         got = hc.tensor_of(hc.returned(record, "bernoulli_kl"), (len(x),), "bernoulli_kl").double()
-        hc.close(got, ref.detach(), "bernoulli_kl", why=hc.LOG_OF_ZERO)
+        hc.close(got, ref.detach(), "bernoulli_kl", why=hc.LOG_OF_ZERO,
+                 mistakes=mistakes(x.detach(), x_hat.detach(), ref.detach()))
         hc.expect(hc.tensor_of(hc.returned(zero, "bernoulli_kl"), (len(x),), "bernoulli_kl(x, x)").abs().max() < 1e-6,
                   "bernoulli_kl(x, x) must be 0", "bernoulli_kl(x, x) は 0 になるはずです")
         hc.expect(record["requires_grad"] and "grads" in record, "the result has no gradient with respect to x",
@@ -683,6 +694,7 @@ _ = homework.check_lecture_grad(lecture_grad)
 # HIDDEN CHECKS q2 points=3 function=lecture_grad
 import torch
 import lecture_utils.checks as hc
+from lecture_utils.vae.homework import GRAD_SLIPS
 from lecture_utils.vae.projection import l1_term
 
 
@@ -695,13 +707,22 @@ def cases():
     return out
 
 
+def mistakes(x_t, x_hat, x_0, lam):
+    """What the typical slips of GRAD_SLIPS give, with their hints."""
+    residual, pull = x_t - x_hat, lam * torch.sign(x_t - x_0)
+    given = {"no 2": residual + pull, "no l1": 2 * residual, "l1 sign": 2 * residual - pull,
+             "l2": 2 * residual + 2 * lam * (x_t - x_0), "mean": (2 * residual + pull) / x_t[0].numel()}
+    return [(v, *GRAD_SLIPS[k]) for k, v in given.items()]
+
+
 def judge(records, cases):
     for record, case in zip(records, cases):
         x_t, x_hat, x_0, lam = case["args"]
         got = hc.tensor_of(hc.returned(record, "lecture_grad"), x_t.shape, "lecture_grad").double()
+        hc.expect(not record.get("autograd"), *hc.used_autograd("lecture_grad"))
         x = x_t.clone().requires_grad_(True)
         (ref,) = torch.autograd.grad(((x - x_hat).pow(2).flatten(1).sum(1) + lam * l1_term(x, x_0)).sum(), x)
-        hc.close(got, ref, "lecture_grad (compared with autograd)")
+        hc.close(got, ref, "lecture_grad (compared with autograd)", mistakes=mistakes(x_t, x_hat, x_0, lam))
     return hc.say("the gradient pulls x_t toward the reconstruction.", "勾配は x_t を再構成の方へ引きます。")
 
 # %% [markdown] lang="en"
@@ -742,6 +763,7 @@ _ = homework.check_image_score(image_score)
 # HIDDEN CHECKS q3 points=2 function=image_score
 import torch
 import lecture_utils.checks as hc
+from lecture_utils.vae.homework import SCORE_SLIPS
 
 
 def cases():
@@ -749,11 +771,19 @@ def cases():
             for seed, shape, k in ((0, (3, 8, 8), 5), (1, (2, 6, 9), 1), (2, (4, 5, 5), 25))]
 
 
+def mistakes(maps, k):
+    """What the typical slips of SCORE_SLIPS give, with their hints."""
+    flat = maps.flatten(1)
+    given = {"sum": flat.topk(k, dim=1).values.sum(1), "max": flat.amax(1), "mean": flat.mean(1),
+             "smallest": flat.topk(k, dim=1, largest=False).values.mean(1)}
+    return [(v, *SCORE_SLIPS[k]) for k, v in given.items()]
+
+
 def judge(records, cases):
     for record, case in zip(records, cases):
         maps, k = case["args"]
         got = hc.tensor_of(hc.returned(record, "image_score"), (len(maps),), "image_score")
-        hc.close(got, maps.flatten(1).topk(k, dim=1).values.mean(1), f"image_score with k = {k}")
+        hc.close(got, maps.flatten(1).topk(k, dim=1).values.mean(1), f"image_score with k = {k}", mistakes=mistakes(maps, k))
     return hc.say("k = 1 is the maximum, larger k averages.", "k = 1 は最大値、k を大きくすると平均します。")
 
 # %% [markdown] lang="en"
@@ -791,29 +821,55 @@ from dataclasses import replace
 
 import torch
 import lecture_utils.checks as hc
+from lecture_utils.checkpoint import load_weights
 from lecture_utils.config import pick
+from lecture_utils.data import mvtec, sources
 from lecture_utils.vae.model import VAE
 from lecture_utils.vae import projection
 from lecture_utils.vae.projection import ProjectionConfig, l1_term
 
 COLLECT = {"weights": "{k: v.detach().cpu() for k, v in model.state_dict().items()}", "x_0": "x_0.detach().cpu()",
            "z_dim": "model.z_dim"}
+Z_DIM, CHANNELS, SIZE = 100, 3, 128   # the notebook's VAE and images
 
 
 def reference():
-    return ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05)    # the notebook's proj_config
+    """The notebook's proj_config and the number of its images x_0 (one defective image per type)."""
+    kinds = {item.defect for item in mvtec.index_split(sources.capsule("auto")[0], "test")} - {"good"}
+    return ProjectionConfig(iterations=pick(100, 5), alpha=0.5, lam=0.05), len(kinds)
 
 
-def judge(answer, collected, config):
+def lecture_vae(collected, n_images):
+    """The notebook's VAE with its weights and its x_0, checked for type and shape before anything is computed."""
+    x_0, z_dim = collected.get("x_0"), collected.get("z_dim")
+    hc.expect(torch.is_tensor(x_0) and tuple(x_0.shape) == (n_images, CHANNELS, SIZE, SIZE)
+              and x_0.is_floating_point() and bool(torch.isfinite(x_0).all()),
+              f"x_0 is not section 5's images (one defective image per type: [{n_images}, {CHANNELS}, {SIZE}, {SIZE}])",
+              f"x_0 が5節の画像（欠陥の種類ごとに1枚: [{n_images}, {CHANNELS}, {SIZE}, {SIZE}]）ではありません")
+    hc.expect(z_dim == Z_DIM and isinstance(collected.get("weights"), dict),
+              "model is not the notebook's VAE (z_dim = 100)", "model がノートブックの VAE（z_dim = 100）ではありません")
+    try:
+        model = load_weights(VAE(z_dim=Z_DIM, input_c=CHANNELS), collected["weights"]).eval()
+    except (ValueError, RuntimeError, TypeError):
+        raise hc.Wrong(hc.say("model's weights are not the notebook's VAE's", "model の重みがノートブックの VAE のものではありません")) from None
+    return model, x_0.float()
+
+
+def judge(answer, collected, reference):
     if answer is None:
         raise hc.NotAnswered
-    x_0, z_dim = collected["x_0"], collected["z_dim"]
-    model = VAE(z_dim=int(z_dim), input_c=x_0.shape[1]).eval()
-    model.load_state_dict(collected["weights"])
-    moved = [l1_term(projection.project(model, x_0, replace(config, lam=lam)).x, x_0).sum().item() for lam in (0.0, config.lam)]
-    ratio = moved[0] / max(moved[1], 1e-12)
-    hc.expect(abs(float(answer) - ratio) <= 1e-3 * max(1.0, abs(ratio)),
-              "moved_ratio is not the lam = 0 distance divided by the lam distance",
+    config, n_images = reference
+    given = hc.number_of(answer, "moved_ratio")
+    model, x_0 = lecture_vae(collected, n_images)
+    moved = [l1_term(projection.project(model, x_0, replace(config, lam=lam)).x, x_0) for lam in (0.0, config.lam)]  # [B] each
+    ratio = moved[0].sum().item() / max(moved[1].sum().item(), 1e-12)
+    near = lambda value: abs(given - value) <= 1e-3 * max(1.0, abs(value))
+    hc.expect(not near(1 / ratio) or near(ratio), "moved_ratio is the lam distance divided by the lam = 0 distance: "
+              "put the lam = 0 run on top", "moved_ratio が lam での距離を lam = 0 での距離で割った値です: lam = 0 の実行を分子にしましょう")
+    hc.expect(not near((moved[0] / moved[1].clamp(min=1e-12)).mean().item()) or near(ratio),
+              "moved_ratio is a mean of per-image ratios: divide the two totals over the whole batch",
+              "moved_ratio が画像ごとの比の平均です: バッチ全体での2つの合計の比にしましょう")
+    hc.expect(near(ratio), "moved_ratio is not the lam = 0 distance divided by the lam distance",
               "moved_ratio は lam = 0 での距離を lam での距離で割った値ではありません")
     return hc.say(f"x_T moves {ratio:.2f} times as far with lam = 0.", f"lam = 0 では x_T が {ratio:.2f} 倍遠くへ動きます。")
 
@@ -887,17 +943,25 @@ _ = homework.check_divergence_energy(divergence_energy)
 import torch
 import lecture_utils.checks as hc
 from lecture_utils.answer_runner import build_net
+from lecture_utils.vae.homework import DIVERGENCE_SLIPS, EDGE_GRADIENT
 from lecture_utils.vae.projection import l1_term
 
 TINY, LECTURE_VAE = "lecture_utils.vae.homework:tiny_vae", "lecture_utils.vae.homework:seeded_vae"
 
 
-def definition(model, x_t, x_0, lam):
-    """The energy as a sum of divergences, with 0 log 0 = 0 at pixels of exactly 0 or 1."""
+def definition(model, x_t, x_0, lam, slip=None):
+    """The energy as a sum of divergences, with 0 log 0 = 0 at pixels of exactly 0 or 1; or, with
+    ``slip``, what a typical mistake gives instead."""
     x_hat, mu, logvar = model(x_t)
     bernoulli = (torch.xlogy(x_t, x_t) - torch.xlogy(x_t, x_hat) + torch.xlogy(1 - x_t, 1 - x_t)
-                 - torch.xlogy(1 - x_t, 1 - x_hat)).flatten(1).sum(1)
-    return bernoulli + 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1) + lam * l1_term(x_t, x_0)
+                 - torch.xlogy(1 - x_t, 1 - x_hat)).flatten(1)
+    variance = (0.5 * logvar).exp() if slip == "sigma" else logvar.exp()            # σ where σ² belongs
+    log_variance = 0.5 * logvar if slip == "log sigma" else logvar
+    gaussian = (1.0 if slip == "no half" else 0.5) * (mu.pow(2) + variance - 1 - log_variance)
+    pixels = bernoulli.mean(1) if slip == "pixel mean" else bernoulli.sum(1)
+    l1 = l1_term(x_t, x_0) / x_t[0].numel() if slip == "l1 mean" else l1_term(x_t, x_0)
+    prior = 0 if slip == "no gaussian" else gaussian.mean(1) if slip == "latent mean" else gaussian.sum(1)
+    return pixels + prior + lam * l1
 
 
 def image(seed, shape, low, high, dtype=torch.float64):
@@ -912,7 +976,7 @@ def cases():
         out.append({"args": [net, x_t, x_0, lam], "grad": [1]})        # pixels inside (0, 1): values and gradients
         edge = x_t.clone()
         edge[:, :, 0] = (torch.arange(s) % 2).double()                  # a row of pixels of exactly 0 and 1
-        out.append({"args": [net, edge, x_0, lam]})                     # values: 0 log 0 = 0 (kl_energy's clamp is not)
+        out.append({"args": [net, edge, x_0, lam], "grad": [1]})        # 0 log 0 = 0 (kl_energy's clamp is not), finite gradient
     x = image(9, (1, 1, 128, 128), 0.05, 0.95, torch.float32)
     out.append({"args": [{"net": LECTURE_VAE, "args": [9]}, x, x.flip(-1), 0.05], "grad": [1]})   # the lecture's VAE
     x_t, x_0 = image(0, (2, 1, 3, 3), 0.05, 0.95), image(1, (2, 1, 3, 3), 0.0, 1.0)
@@ -929,13 +993,18 @@ def judge(records, cases):
         x = x_t.clone().requires_grad_(True)
         ref = definition(model, x, x_0, lam)
         got = hc.tensor_of(hc.returned(record, "divergence_energy"), (len(x_t),), "divergence_energy").double()
-        hc.close(got, ref.detach().double(), "divergence_energy", rtol=1e-4, atol=1e-4, why=hc.LOG_OF_ZERO)
-        if case.get("grad"):
-            hc.expect(record["requires_grad"] and "grads" in record, "the result has no gradient with respect to x_t",
-                      "結果に x_t についての勾配がありません")
-            (grad,) = torch.autograd.grad(ref.sum(), x)
-            hc.close(record["grads"][0].double(), grad.flatten().double(),
-                     "the gradient of divergence_energy with respect to x_t (through the VAE)", rtol=1e-3, atol=1e-5)
+        with torch.no_grad():
+            mistakes = [(definition(model, x_t, x_0, lam, slip).double(), *hint) for slip, hint in DIVERGENCE_SLIPS.items()]
+        hc.close(got, ref.detach().double(), "divergence_energy", rtol=1e-4, atol=1e-4, why=hc.LOG_OF_ZERO,
+                 mistakes=mistakes)
+        hc.expect(record["requires_grad"] and "grads" in record, "the result has no gradient with respect to x_t",
+                  "結果に x_t についての勾配がありません")
+        got_grad = record["grads"][0].double()
+        hc.expect(bool(torch.isfinite(got_grad).all()), *EDGE_GRADIENT)
+        inside = ((x_t > 0) & (x_t < 1)).flatten()                       # where the definition's gradient is finite
+        (grad,) = torch.autograd.grad(ref.sum(), x)
+        hc.close(got_grad[inside], grad.flatten().double()[inside],
+                 "the gradient of divergence_energy with respect to x_t (through the VAE)", rtol=1e-3, atol=1e-5)
     return hc.say("the kl energy is a sum of divergences.", "kl エネルギーはダイバージェンスの和です。")
 
 # %% [markdown] lang="en"

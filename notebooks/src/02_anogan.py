@@ -680,6 +680,7 @@ def judge(answer, collected, reference):
     labels, n_val = reference
     if answer is None:
         raise hc.NotAnswered
+    answer = hc.number_of(answer, "tpr_at_5")
     scores, val = collected["scores"], collected["val_scores"]
     hc.expect(distinct_scores(scores, len(labels)), "search.scores is not the search's scores of the whole test set",
               "search.scores がテストセット全体の探索のスコアではありません")
@@ -687,10 +688,16 @@ def judge(answer, collected, reference):
               "val_search.scores が取り分けた正常画像の探索のスコアではありません")
     tpr = (scores[labels] > threshold(val)).float().mean().item()
     leaky = (scores[labels] > threshold(scores[~labels])).float().mean().item()
-    hc.expect(abs(float(answer) - tpr) < 1e-6 or abs(float(answer) - leaky) >= 1e-6,
+    hc.expect(abs(answer - tpr) < 1e-6 or abs(answer - leaky) >= 1e-6,
               "your threshold comes from the test images: take it from val_search.scores",
               "しきい値がテスト画像から決められています: val_search.scores から決めましょう")
-    hc.expect(abs(float(answer) - tpr) < 1e-6, "not the share of test anomalies above the 5 % threshold of the "
+    anomalies = int(labels.sum())
+    hc.expect(abs(answer - tpr * anomalies) >= 1e-6 or tpr * anomalies < 1.5, "tpr_at_5 is a count of flagged "
+              "anomalies: divide by the number of test anomalies to get the share", "tpr_at_5 が検出した異常の数です: "
+              "テストの異常画像の数で割って割合にしましょう")
+    hc.expect(abs(answer - 100 * tpr) >= 1e-4 or tpr == 0, "tpr_at_5 is a percentage: give the share, a number in [0, 1]",
+              "tpr_at_5 がパーセントです: [0, 1] の割合にしましょう")
+    hc.expect(abs(answer - tpr) < 1e-6, "not the share of test anomalies above the 5 % threshold of the "
               "held-out normal images", "取り分けた正常画像での 5 % のしきい値を超えるテストの異常の割合ではありません")
     return hc.say(f"the search finds {tpr:.0%} of the anomalies.", f"探索は異常の {tpr:.0%} を見つけます。")
 
@@ -730,6 +737,8 @@ import torch
 import lecture_utils.checks as hc
 from lecture_utils.answer_runner import build_net
 
+from lecture_utils.anogan.homework import ZIZ_SLIPS
+
 NET = "lecture_utils.anogan.homework:tiny_net"
 
 
@@ -742,8 +751,11 @@ def cases():
 def judge(records, cases):
     for record, case in zip(records, cases):
         E, G, z = [build_net(a) if isinstance(a, dict) else a for a in case["args"]]
-        ref = (z - E(G(z))).pow(2).mean()
-        hc.close(hc.tensor_of(hc.returned(record, "ziz_loss"), (), "ziz_loss"), ref.detach(), "ziz_loss")
+        squares = (z - E(G(z))).pow(2)                                     # [B, z_dim]
+        ref = squares.mean()
+        given = {"sum": squares.sum(), "latent sum": squares.sum(1).mean()}
+        mistakes = [(v.detach(), *ZIZ_SLIPS[k]) for k, v in given.items()]
+        hc.close(hc.tensor_of(hc.returned(record, "ziz_loss"), (), "ziz_loss"), ref.detach(), "ziz_loss", mistakes=mistakes)
         hc.expect(record["requires_grad"] and "grads" in record, "the loss has no gradient for E",
                   "損失に E の勾配がありません")
         grads = torch.cat([g.flatten() for g in torch.autograd.grad(ref, list(E.parameters()))])
@@ -813,15 +825,19 @@ def judge(records, cases):
     for record, case in zip(records, cases):
         _, _, x, z0, lr, iterations, lam = case["args"]
         G, D = (build_net({**a, "train": False, "frozen": True}) for a in case["args"][:2])
-        z = z0.clone().requires_grad_(True)
+        z, ascent = (z0.clone().requires_grad_(True) for _ in range(2))
         for _ in range(iterations):
             (grad,) = torch.autograd.grad(anomaly_score(G, D, x, z, lam).score.sum(), z)
             z = (z - lr * grad).detach().requires_grad_(True)
+            (up,) = torch.autograd.grad(anomaly_score(G, D, x, ascent, lam).score.sum(), ascent)
+            ascent = (ascent + lr * up).detach().requires_grad_(True)
         got = hc.tensor_of(hc.returned(record, "sgd_search"), z0.shape, "sgd_search")
         hc.expect(torch.equal(record["after"][3], z0), "sgd_search changed z0 in place", "sgd_search が z0 を書き換えました")
         hc.expect(record["training"][:2] == [False, False], "put G and D in eval mode", "G と D を eval モードにしましょう")
         hc.expect(record["net_grads"][:2] == [False, False], "freeze G and D", "G と D を固定しましょう")
-        hc.close(got, z.detach(), "the z found by sgd_search", rtol=1e-3, atol=1e-5)
+        hc.close(got, z.detach(), "the z found by sgd_search", rtol=1e-3, atol=1e-5,
+                 mistakes=[(ascent.detach(), "z moves up the gradient: descent is z - lr * gradient",
+                            "z が勾配の向きに動いています: 降下は z - lr * 勾配 です")])
     return hc.say("plain gradient descent on z.", "z の単純な勾配降下です。")
 
 # %% [markdown] lang="en"
