@@ -90,7 +90,8 @@ test:
 	data=$$(mktemp -d); \
 	$(MAKE) --no-print-directory -j3 $$(printf '_%s ' $$tiers) TEST_DATA=$$data; status=$$?; \
 	rm -rf $$data; python3 tools/prereqs.py --skipped; \
-	if [ $$status -eq 0 ]; then echo "make test: passed (tiers: $$tiers)"; else echo "make test: FAILED" >&2; fi; \
+	if [ $$status -eq 0 ]; then echo "make test: passed in $$SECONDS s (tiers: $$tiers)"; \
+	else echo "make test: FAILED after $$SECONDS s" >&2; fi; \
 	exit $$status
 
 # One tier alone, with a new empty data folder (removed afterwards).
@@ -100,19 +101,21 @@ test-newest test-colab test-book:
 _newest: $(DOCS_STAMP)
 	@echo "newest run:" $$($(PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
 	LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(TEST_DATA) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
-	  tests notebooks/ja $(NOT_BOOK) $(NBVAL) --durations=10 2>&1 | sed -u 's/^/[newest] /'
+	  tests notebooks/ja $(NOT_BOOK) $(NBVAL) --durations=10 2>&1 | sed -u 's/^/[newest] /'; \
+	  status=$$?; echo "[newest] tier done in $$SECONDS s"; exit $$status
 
 _colab: $(COLAB_STAMP)
 	@echo "Colab run:" $$($(COLAB_PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
 	data=$$(mktemp -d) && PYDEVD_DISABLE_FILE_VALIDATION=1 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data \
 	  $(COLAB_PY) -m pytest -p no:cacheprovider $(COLAB_TESTS) notebooks/en $(NBVAL) --durations=5 2>&1 | sed -u 's/^/[colab] /'; \
-	  status=$$?; rm -rf $$data; exit $$status
+	  status=$$?; rm -rf $$data; echo "[colab] tier done in $$SECONDS s"; exit $$status
 
 # The CI-sized book, executed in TEST_DATA; then the checks of its executions and of its pages.
 _book: $(DOCS_STAMP) $(filter _newest,$(MAKECMDGOALS))
-	$(MAKE) --no-print-directory book BOOK_JOBS=2 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(TEST_DATA) 2>&1 | sed -u 's/^/[book] /'
+	$(MAKE) --no-print-directory book BOOK_JOBS=2 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(TEST_DATA) 2>&1 \
+	  | sed -u 's/^/[book] /' && \
 	BOOK_REQUIRED=1 LECTURE_UTILS_DATA=$(TEST_DATA) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider $(BOOK_TESTS) \
-	  2>&1 | sed -u 's/^/[book] /'
+	  2>&1 | sed -u 's/^/[book] /'; status=$$?; echo "[book] tier done in $$SECONDS s"; exit $$status
 
 # A contributor's check before pushing: the unit tests and one language's student notebooks.
 test-quick: $(STAMP)

@@ -221,11 +221,12 @@ def test_student_pages_have_no_solutions():
 
 def test_data_note_comes_from_the_printed_lines():
     nb = nbformat.read(ROOT / "notebooks" / "en" / "01_vae_iterative_projection.ipynb", as_version=4)
-    code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "print(f\"data:" in c.source)
-    nb.cells[code].outputs = [nbformat.v4.new_output("stream", name="stdout", text="loading\ndata: lecture (/x/capsule)\n")]
+    code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and 'tell("data_capsule"' in c.source)
+    nb.cells[code].outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                     text="loading\ncapsule data: lecture (/x/capsule)\n")]
     page = book_build.page(nb, "en")
     note = page.cells[1].source
-    assert "data-source" in note and "- `data: lecture (/x/capsule)`" in note and "loading" not in note
+    assert "data-source" in note and "- `capsule data: lecture (/x/capsule)`" in note and "loading" not in note
     assert "colab-badge.svg)" in page.cells[0].source and book_build.COLAB_BADGE not in page.cells[0].source
 
 
@@ -392,7 +393,7 @@ def test_page_in_the_browser(page, site, lang, name):
                        "document.querySelector('article h1')) & Node.DOCUMENT_POSITION_FOLLOWING"), \
             "the Colab link is at the top, before the title"
         data = page.js("[...document.querySelectorAll('.data-source code')].map(c => c.innerText)")
-        assert data and all(re.match(r"(capsule data|data|source): \S", line) for line in data), data
+        assert data and all(book_build.DATA_LINE.fullmatch(line) for line in data), data
         folded = page.js("[...document.querySelectorAll('.tag_solution')].map(c => "
                          "c.querySelector('details') ? c.querySelector('details').open : 'shown')")
         expected = solution_cells(lang, name) if MANIFEST["solutions"][lang] else 0

@@ -2,7 +2,7 @@
 marks from `python -m lecture_utils homework grade --reduced` (the notebook runs whole, in its
 sandbox, at the CI-sized settings, and the references are built at the same settings). Each lecture's
 notebook runs once, in the data folder the test run was given (make test-book: the newest tier's), so
-the weights its nbval run trained are loaded, not trained again; with no folder given, in a new one.
+the weights its nbval run trained are loaded, not trained again; with no folder given, in a new one."""
 import csv
 import json
 import shutil
