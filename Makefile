@@ -2,10 +2,11 @@
 #   make lectures   set up .venv, execute every notebook headless on the offline data
 #   make test       the whole test suite (what CI runs). First `tools/prereqs.py` names what this machine
 #                   lacks (with the command that installs it); a tier that cannot run is skipped with one
-#                   loud line (under STRICT=1, as in CI, it is an error); `tools/lint.py` checks the docs'
-#                   wording rules. Then the tiers run side by side, one CPU thread per process:
-#                   test-newest  .venv, the newest packages: unit tests (2 workers) + nbval over the
-#                                Japanese student notebooks
+#                   loud line (under STRICT=1, as in CI, it is an error). Then the tiers run side by side,
+#                   one CPU thread per process:
+#                   test-newest  .venv, the newest packages: tools/lint.py (the wording rules of the docs
+#                                and the lectures), unit tests (2 workers) + nbval over the Japanese
+#                                student notebooks
 #                   test-colab   .venv-colab, Google Colab's Python and package versions
 #                                (tests/colab-constraints.txt): data, download and widget tests + nbval
 #                                over the English student notebooks
@@ -86,7 +87,6 @@ $(TESTS_TARGETS): export MKL_NUM_THREADS := 1
 # newest tier is done and shares its data folder, so it loads the weights the newest tier trained.
 test:
 	@tiers=$$(python3 tools/prereqs.py) || exit 1; \
-	python3 tools/lint.py || exit 1; \
 	data=$$(mktemp -d); \
 	$(MAKE) --no-print-directory -j3 $$(printf '_%s ' $$tiers) TEST_DATA=$$data; status=$$?; \
 	rm -rf $$data; python3 tools/prereqs.py --skipped; \
@@ -99,6 +99,7 @@ test-newest test-colab test-book:
 	@data=$$(mktemp -d); $(MAKE) --no-print-directory _$(@:test-%=%) TEST_DATA=$$data; status=$$?; rm -rf $$data; exit $$status
 
 _newest: $(DOCS_STAMP)
+	@$(PY) tools/lint.py 2>&1 | sed -u 's/^/[newest] /'
 	@echo "newest run:" $$($(PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
 	LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$(TEST_DATA) $(PY) -m pytest -n 2 --dist loadfile -p no:cacheprovider \
 	  tests notebooks/ja $(NOT_BOOK) $(NBVAL) --durations=10 2>&1 | sed -u 's/^/[newest] /'; \
@@ -119,7 +120,7 @@ _book: $(DOCS_STAMP) $(filter _newest,$(MAKECMDGOALS))
 
 # A contributor's check before pushing: the unit tests and one language's student notebooks.
 test-quick: $(STAMP)
-	@python3 tools/lint.py || exit 1; data=$$(mktemp -d); LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data $(PY) -m pytest -n 2 --dist loadfile \
+	@$(PY) tools/lint.py || exit 1; data=$$(mktemp -d); LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data $(PY) -m pytest -n 2 --dist loadfile \
 	  -p no:cacheprovider tests notebooks/en $(NOT_BOOK) $(NBVAL); status=$$?; rm -rf $$data; exit $$status
 
 # The lectures' printed verdicts on the real data (CI has none; a local check after changing them):

@@ -3,7 +3,7 @@ tables and verdicts, lecture 2's verdicts, in English and Japanese (``messages``
 its one catalogue: ``say``/``tell``).
 
 A Japanese line carries the same numbers in the same order as its English one, so whatever reads the
-numbers of one line (``tests/test_results_text.py``) can read the other's; method names (``kl``,
+numbers of one line (``tests/verdicts.py``) can read the other's; method names (``kl``,
 ``residual``, ``search``), data set names and file names stay as the code spells them.
 """
 from __future__ import annotations

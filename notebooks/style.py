@@ -27,7 +27,7 @@ then rebuild:
 
 ``stray_spaces(text)`` finds the spaces a reader would see between two Japanese characters (in a
 built notebook's cell, ``rendered_text(cell)``; in the book, the pages' text).
-``tests/test_lecture_text.py`` checks the built notebooks with the same tables.
+``tools/lint.py`` checks the built notebooks with the same tables.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ GLOSSARY = {
     "画素": ("ピクセル",),
     "学習": ("訓練",),
     "層": ("レイヤー", "レイヤ"),
-    "カプセルの実データ": ("実物のカプセル",),   # "the real capsule": a data set's name (tests/test_results_text.py)
+    "カプセルの実データ": ("実物のカプセル",),   # "the real capsule": a data set's name (tools/lint.py)
     "MNIST": ("実物の MNIST", "本物の MNIST"),
 }
 VARIANTS = {v: term for term, variants in GLOSSARY.items() for v in variants}

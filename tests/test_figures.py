@@ -1,8 +1,7 @@
 """Figures a student can read: every map has its colour scale and the ground truth beside it, the
 explorers start on something worth seeing and say what they show, frames are large enough, progress
-bars are saved finished, and a line a notebook prints appears once."""
-import ast
-import json
+bars are saved finished, and a line a notebook prints appears once (a cell that would show its figure
+twice is a rule of tools/lint.py)."""
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -184,37 +183,6 @@ def test_outside_a_kernel_the_bar_is_tqdms_text_on_stderr(capsys):
     assert "\rloop: 100%|" in err and err.endswith("\n") and err.count("\n") == 1   # tqdm redraws with \r
 
 
-# calls whose value is the figure they already showed: a cell ending in one shows it twice (the
-# lines the package prints return None, so a cell may end with them: test_printing_calls_return_none)
-FIGURE_MODULES = {"plots", "viz"}
-
-
-def shows_twice(source: str) -> bool:
-    """True if the cell's last statement is a bare call that prints (or draws) and returns what it
-    showed, without the ``;`` that keeps IPython from displaying the value again."""
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
-        return False
-    last = body[-1] if body else None
-    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
-        return False
-    f = last.value.func
-    base = getattr(f.value, "id", "") if isinstance(f, ast.Attribute) else ""
-    if base not in FIGURE_MODULES:
-        return False
-    rest = source.splitlines()[last.end_lineno - 1][last.end_col_offset:]
-    return not rest.lstrip().startswith(";")
-
-
-def test_the_twice_check_catches_a_cell_that_ends_with_a_figure_call():
-    assert shows_twice("x = 1\nplots.plot_losses(history)")
-    assert shows_twice("plots.plot_losses(history)  # a comment")
-    assert not shows_twice("plots.plot_losses(history);  # a comment")
-    assert not shows_twice("plots.plot_losses(history);\nprint(1)")
-    assert not shows_twice("if x:\n    plots.plot_losses(history)")
-
-
 def test_printing_calls_return_none(monkeypatch, capsys):
     """A cell that ends with one of them shows its line once (IPython displays no None)."""
     from lecture_utils import config
@@ -224,15 +192,6 @@ def test_printing_calls_return_none(monkeypatch, capsys):
     assert tell("device", device="cpu") is None and config.show_device("cpu") is None
     assert config.warn_if_slow("cpu") is None
     assert len(capsys.readouterr().out.splitlines()) == 3
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*/*.ipynb")) + sorted(
-    (ROOT / "notebooks" / "instructor").glob("*/*.ipynb")), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_no_cell_shows_its_line_or_figure_twice(path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    bad = ["".join(c["source"]).strip().splitlines()[-1] for c in nb["cells"]
-           if c["cell_type"] == "code" and shows_twice("".join(c["source"]))]
-    assert not bad, f"end these cells with ';' (the line is printed, then shown again as the cell's value): {bad}"
 
 
 def test_the_t_sweep_shows_the_trend_of_t_at_least_1_and_t_0_apart():

@@ -1,8 +1,9 @@
-"""The lectures' words: numbers quoted in markdown come from somewhere a reader can check, the
-Japanese follows one style (``notebooks/style.py``, docs/contributing.md "Glossary")."""
+"""The Japanese style's tool (``notebooks/style.py``, docs/contributing.md "Japanese style"): what its
+fixer changes and keeps, and no stray space between Japanese characters in what a reader sees (the
+built notebooks, the package's messages, the book's labels). Its rules on the lectures' text run in
+tools/lint.py, as do the checks that numbers in markdown are cited."""
+import importlib.util
 import json
-import re
-import string
 import sys
 from pathlib import Path
 
@@ -13,49 +14,11 @@ sys.path.insert(0, str(ROOT / "notebooks"))
 import build  # noqa: E402
 import style  # noqa: E402
 
+_spec = importlib.util.spec_from_file_location("lint", ROOT / "tools" / "lint.py")
+lint = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(lint)
+
 NAMES = sorted(p.stem for p in (ROOT / "notebooks" / "src").glob("*.py"))
-DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")   # 0.968, 6.5; not 2e-4, not "1." in a list
-# files a markdown cell may cite for its figures (each holds the command that measured them)
-SOURCES = {"docs/results.md": ROOT / "docs" / "results.md",
-           "RESULTS_vae.md": ROOT / "benchmarks" / "RESULTS_vae.md",
-           "RESULTS_anogan.md": ROOT / "benchmarks" / "RESULTS_anogan.md"}
-# numbers that are definitions, not measurements
-CONSTANTS = {"0.5": "AUROC of chance", "1.0": "AUROC of a perfect detector", "1.4": "2 ln 2, arithmetic"}
-PACKAGE = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "lecture_utils").rglob("*.py"))
-
-
-def cells(lang, name):
-    nb = json.loads((ROOT / "notebooks" / lang / f"{name}.ipynb").read_text(encoding="utf-8"))
-    text = lambda c: "".join(c["source"])  # noqa: E731
-    return ([text(c) for c in nb["cells"] if c["cell_type"] == "markdown"],
-            "\n".join(text(c) for c in nb["cells"] if c["cell_type"] == "code"))
-
-
-def unsourced_numbers(markdown: str, code: str) -> list[str]:
-    """Decimals of one markdown cell found neither in the notebook's code (a parameter), nor in the
-    package's code, nor in a file the cell cites, nor among the definitional CONSTANTS."""
-    cited = " ".join(path.read_text(encoding="utf-8") for key, path in SOURCES.items() if key in markdown)
-    found = lambda n: re.search(rf"(?<![\w.]){re.escape(n)}", cited + " " + code + " " + PACKAGE)  # noqa: E731
-    return [n for n in DECIMAL.findall(markdown) if n not in CONSTANTS and not found(n)]
-
-
-def test_the_number_guard_flags_an_unsourced_figure():
-    assert unsourced_numbers("AUROC 0.9137 on the real capsule", "x = 1") == ["0.9137"]
-    assert unsourced_numbers("AUROC 0.9137", "alpha = 0.9137") == []
-    vae = SOURCES["RESULTS_vae.md"].read_text(encoding="utf-8")
-    quoted = DECIMAL.findall(vae)[0]
-    assert unsourced_numbers(f"{quoted} (`benchmarks/RESULTS_vae.md`)", "") == []
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("lang", build.LANGS)
-def test_numbers_in_markdown_are_computed_or_cited(name, lang):
-    # A figure a notebook's text quotes is a parameter of its code, or comes from docs/results.md / RESULTS
-    # (the cell names the file, which gives the command); outputs are never quoted in prose, because
-    # they change with the data (offline, real) and the reduced mode.
-    markdown, code = cells(lang, name)
-    bad = {n: cell[:80] for cell in markdown for n in unsourced_numbers(cell, code)}
-    assert not bad, f"numbers quoted without a source: {bad}"
 
 
 def test_style_fix_converts_punctuation_and_variants_but_keeps_code_math_and_titles():
@@ -94,69 +57,6 @@ def test_a_bold_label_ends_without_a_period_and_is_followed_by_a_full_width_spac
     _caught_and_fixed("**課題1（実装、約10分）** 目標: 読む。", "**課題1（実装、約10分）**\u3000目標：読む。")
     for kept in ("**注意**：次の節", "**L_G が上がり続けます**。", "**課題1（実装、約10分）**\u3000目標：読む。"):
         assert style.fix_text(kept) == kept and not style.problems(kept), kept
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_japanese_uses_one_punctuation_and_the_glossary_terms(name):
-    markdown, _ = cells("ja", name)
-    bad = {p for cell in markdown for p in style.problems(cell)}
-    assert not bad, f"run `python notebooks/style.py && python notebooks/build.py`: {sorted(bad)}"
-
-
-def test_sources_are_in_house_style():
-    assert style.main(["--check"]) == 0, "run `python notebooks/style.py && python notebooks/build.py`"
-
-
-def test_the_checks_japanese_messages_use_the_same_punctuation():
-    # hints and feedback a student reads come from lecture_utils (the homework checks)
-    bad = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "lecture_utils").rglob("*.py"))
-           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-           if set(line) & set(style.PUNCTUATION)]
-    assert not bad, f"use 、。 instead of ，． in: {bad[:5]}"
-
-
-def test_the_checks_japanese_messages_use_the_glossary_terms():
-    # e.g. a hint said テストデータ where the notebooks say テストセット
-    title = "繰り返し処理による異常検知"   # the original lecture's name, quoted as is
-    japanese = [v for v in style.VARIANTS if not v.isascii()]
-    bad = [f"{p.relative_to(ROOT)}:{i}: {v}" for p in sorted((ROOT / "lecture_utils").rglob("*.py"))
-           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-           for v in japanese if v in line.replace(title, "")]
-    assert not bad, f"use the glossary's term (docs/contributing.md, Glossary) in: {bad[:5]}"
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_anomaly_degree_is_introduced_with_anomaly_score(name):
-    text = "\n".join(map(style.rendered_text, cells("ja", name)[0]))   # as read: **異常スコア**（**異常度**）
-    if "異常スコア" in text or "異常度" in text:
-        assert "異常スコア（異常度）" in text
-        assert text.index("異常スコア（異常度）") <= text.index("異常度") - len("異常スコア（")
-
-
-def test_the_glossary_lists_every_term():
-    page = (ROOT / "docs" / "contributing.md").read_text(encoding="utf-8")
-    glossary = page[page.index("## Glossary"):]
-    for term, variants in style.GLOSSARY.items():
-        assert term in glossary and all(v in glossary for v in variants), term
-
-
-def test_the_catalogues_japanese_lines_are_in_house_style():
-    # every line the package prints to a Japanese notebook (lecture_utils/messages.py), fields filled in
-    bad = {key: style.problems(text, markdown=False) for key, text in _catalogue().items()
-           if style.problems(text, markdown=False)}
-    assert not bad, f"lecture_utils/messages.py: {bad}"
-
-
-def _catalogue() -> dict[str, str]:
-    """Every Japanese line of lecture_utils/messages.py, its fields filled in."""
-    from lecture_utils.messages import MESSAGES
-    return {key: string.Formatter().vformat(m["ja"].replace(":.0f", ""), (), _Three()) for key, m in MESSAGES.items()}
-
-
-class _Three(dict):
-    """Every field of a message is the number 3 (what a counter follows)."""
-    def __missing__(self, key):
-        return 3
 
 
 # ---- no stray spaces in Japanese (issue 27 item 1) ----------------------------------------------
@@ -239,7 +139,7 @@ def test_japanese_in_code_has_no_stray_spaces():
                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "TEXT")
     from lecture_utils.messages import MESSAGES
     sentences = [MESSAGES[key]["ja"].format(detail="例です。", hint="例です。") for key in ("check_plausible", "check_right")]
-    shown = [*_catalogue().values(), *sentences, *map(style.rendered_text, text["ja"].values()),
+    shown = [*lint.japanese_catalogue().values(), *sentences, *map(style.rendered_text, text["ja"].values()),
              style.rendered_text(build.GPU_HINT["ja"]), build.INSTALL_FAILED["ja"]]
     assert [s for line in shown for s in style.stray_spaces(line)] == []
     assert [p for line in [*text["ja"].values(), build.GPU_HINT["ja"]] for p in style.problems(line)] == []

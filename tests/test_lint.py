@@ -75,3 +75,54 @@ def test_the_real_class_plan_and_notebooks_are_read():
     nb = json.loads((ROOT / "notebooks" / "en" / "01_vae_iterative_projection.ipynb").read_text(encoding="utf-8"))
     sections, exercises = lint.headings_and_exercises(nb)
     assert len(sections) >= 5 and len(exercises) >= 3
+
+
+def test_a_bare_result_is_caught_and_settings_and_labelled_figures_pass():
+    assert lint.unlabelled_results("The image AUROC is only 0.62 here.") == {"The image AUROC is only 0.62 here.": ["0.62"]}
+    assert list(lint.unlabelled_results("image AUROC = 0.62, 12 % better").values()) == [["0.62", "12%"]]
+    assert list(lint.unlabelled_results("画像 AUROC は 0.62〜0.67 にとどまり、1.5倍です。").values()) == [["0.62", "0.67", "1.5"]]
+    # a file without a data set, or a data set without a file, is not a label
+    assert lint.unlabelled_results("image AUROC 0.62 (`docs/results.md`)")
+    assert lint.unlabelled_results("on the real capsule the image AUROC is 0.62")
+    for fine in ("On the real capsule (`docs/results.md`): image AUROC 0.62.",
+                 "合成カプセルでは 0.83 から 0.66 へ下がりました（`benchmarks/RESULTS_vae.md`）。",
+                 "with α = 0.5, λ = 0.05 and $\\sigma$ = 4 px, `lam=0.05`; 2 ln 2 ≈ 1.4",
+                 "1.0 = perfect, 0.5 = chance; a 95 % interval, 95 % paired bootstrap interval",
+                 "choose a threshold so that 1 % of good images exceed it",
+                 "```\nauroc = 0.62\n```"):
+        assert lint.unlabelled_results(fine) == {}, fine
+    table = "| augmentation | MSE |\n|---|---|\n| none | 0.0012 |"   # a table takes the label of its caption
+    assert lint.unlabelled_results(f"Measured on the real capsule (`benchmarks/RESULTS_vae.md`):\n\n{table}") == {}
+    assert list(lint.unlabelled_results(f"Measured here:\n\n{table}").values()) == [["0.0012"]]
+
+
+def test_an_unsourced_decimal_is_caught():
+    assert lint.unsourced_numbers("AUROC 0.9137 on the real capsule", "x = 1", "") == ["0.9137"]
+    assert lint.unsourced_numbers("AUROC 0.9137", "alpha = 0.9137", "") == []
+    quoted = lint.DECIMAL.findall(lint.read(lint.CITABLE["RESULTS_vae.md"]))[0]
+    assert lint.unsourced_numbers(f"{quoted} (`benchmarks/RESULTS_vae.md`)", "", "") == []
+    assert lint.unsourced_numbers("0.5 = chance", "", "") == []
+
+
+def test_a_cell_that_shows_its_figure_twice_is_caught():
+    assert lint.shows_twice("x = 1\nplots.plot_losses(history)")
+    assert lint.shows_twice("plots.plot_losses(history)  # a comment")
+    assert not lint.shows_twice("plots.plot_losses(history);  # a comment")
+    assert not lint.shows_twice("plots.plot_losses(history);\nprint(1)")
+    assert not lint.shows_twice("if x:\n    plots.plot_losses(history)")
+
+
+def test_anomaly_degree_must_come_with_anomaly_score_first():
+    assert lint.introduces_anomaly_degree("**異常スコア**（**異常度**）を使います。異常度は…")
+    assert lint.introduces_anomaly_degree("関係のない文です。")
+    assert not lint.introduces_anomaly_degree("異常度を使います。")
+    assert not lint.introduces_anomaly_degree("異常度は…。後で異常スコア（異常度）と呼びます。")
+
+
+def test_the_package_s_japanese_is_checked(monkeypatch, tmp_path):
+    (tmp_path / "m.py").write_text('SAY = "テストデータを使い，次へ"\n', encoding="utf-8")
+    monkeypatch.setattr(lint, "PACKAGE", tmp_path)
+    monkeypatch.setattr(lint, "japanese_catalogue", lambda: {"bad": "画像は 4 つです", "good": "学習します。"})
+    found = [what for _, what in lint.catalogue_problems()]
+    assert "use 、。 instead of ，．" in found and "the glossary's term for テストデータ" in found
+    assert any(what.startswith("bad: ") for what in found) and not any(what.startswith("good: ") for what in found)

@@ -141,7 +141,7 @@ def numbers(line: str) -> list[str]:
 
 @pytest.mark.parametrize("key", sorted(messages.RESULTS))
 def test_a_japanese_result_line_carries_the_english_numbers_in_the_same_order(key):
-    """So that a check which reads the numbers of an English line (tests/test_results_text.py) can read the
+    """So that a check which reads the numbers of an English line (tests/verdicts.py) can read the
     Japanese one: the same fields in the same order, the same literal numbers."""
     en, ja = MESSAGES[key]["en"], MESSAGES[key]["ja"]
     order = [name for _, name, _, _ in string.Formatter().parse(en) if name]

@@ -1,6 +1,6 @@
 """The checkers of a lecture's printed verdicts: lecture 1's verdict lines
 (``vae.evaluate.verdict_lines``) against the table printed above them, lecture 2's (the last cell of
-its section 6) against the AUROCs and times of its sections 1 to 6. tests/test_results_text.py shows
+its section 6) against the AUROCs and times of its sections 1 to 6. tests/test_verdicts.py shows
 they catch each kind of contradiction; tests/test_executed.py applies them to executed notebooks."""
 import re
 from pathlib import Path

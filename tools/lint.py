@@ -1,8 +1,9 @@
-"""The wording rules of the docs, as one fast lint (standard library only; `make test` runs it first).
+"""The wording rules of the docs and the lectures, as one fast lint (`make test` and `make test-quick`
+run it first, in .venv: notebooks/style.py renders markdown with markdown-it, a dev dependency).
 
-    python3 tools/lint.py      # one line per problem (FILE: what), exit 1 if there is any
+    .venv/bin/python tools/lint.py      # one line per problem (FILE: what), exit 1 if there is any
 
-The rules (tests/test_lint.py shows each one catches what it forbids):
+The rules (tests/test_lint.py shows each one catches what it forbids). The docs:
 
 - the README stays short (≤ 120 lines), sends readers to docs/{teaching,data,results,contributing}.md
   and links the book at the repository's GitHub Pages address;
@@ -11,16 +12,32 @@ The rules (tests/test_lint.py shows each one catches what it forbids):
 - the class plan in docs/teaching.md names only sections and exercises the lectures have;
 - docs/contributing.md's "Architecture" lists every module of lecture_utils once, and the package's
   size as it states it (lines, files, the algorithms' lines) is true within 3 %.
+
+The lectures (the built student notebooks, notebooks/{ja,en}):
+
+- a result stated in markdown names its data set and the file that holds it (`unlabelled_results`:
+  this run's numbers are printed by the run, never written in the prose);
+- every decimal in markdown is a parameter of the code, a figure of the file the cell cites, or a
+  definition (`unsourced_numbers`);
+- no code cell shows its line or figure twice (a last call to `plots.`/`viz.` without ``;``);
+- the Japanese follows one style (notebooks/style.py: its sources, the built cells, and the Japanese
+  lines of the package's message catalogue), the glossary in docs/contributing.md lists every term,
+  and 異常スコア（異常度） introduces both words.
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
+import string
 import sys
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "notebooks"), str(ROOT)]
+import style  # noqa: E402  (notebooks/style.py: the Japanese style)
+
 PACKAGE = ROOT / "lecture_utils"
 GUIDES = ("teaching", "data", "results", "contributing")
 # a duration: "7 min", "33 min 20 s", "6.5 minutes", "30 s", "2 h" (not "90-minute", "5 %", "0666")
@@ -131,6 +148,152 @@ def architecture_problems(contributing: str, package: Path) -> list[str]:
     return problems + [f"Architecture does not name {name}" for name in ALGORITHMS if f"`{name}`" not in contributing]
 
 
+# ---- the lectures --------------------------------------------------------------------------------
+
+# a result stated in prose names its data set and its source file (the names of docs/contributing.md)
+SOURCE_FILES = ("docs/results.md", "RESULTS_vae.md", "RESULTS_anogan.md")
+DATA_SETS = re.compile(r"real (?:MVTec AD )?capsule|synthetic capsule|MNIST|bundled digits|"
+                       r"カプセルの実データ|合成カプセル|同梱")
+PERCENT = re.compile(r"(?<![0-9A-Za-z_.])\d+(?:\.\d+)?\s?%")
+RESULT_DECIMAL = re.compile(r"(?<![0-9A-Za-z_.])\d+\.\d+(?![0-9A-Za-z_]|\.\d)")
+# not results: a setting (SYMBOL = 0.5, where SYMBOL is one letter, math, code or a digit), a definition
+# (0.5 = chance), a confidence level (95 % interval), an operating point (in a paragraph about a threshold)
+SETTING = re.compile(r"(?:(?<![A-Za-z])[A-Za-z]|[α-ωΑ-Ω]|SYM|CODE|\d)\s*(?:=|≤|≥|<|>|≈)\s*[±~−-]?\s*$")
+DEFINITION = re.compile(r"^\s*=")
+LEVEL = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:interval|区間)")
+THRESHOLD = re.compile(r"threshold|false-positive|percentile|しきい値|偽陽性|パーセンタイル", re.I)
+# decimals a markdown cell may quote: 0.968, 6.5 (not 2e-4, not "1." in a list), and the definitions
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+CITABLE = {"docs/results.md": ROOT / "docs" / "results.md", "RESULTS_vae.md": ROOT / "benchmarks" / "RESULTS_vae.md",
+           "RESULTS_anogan.md": ROOT / "benchmarks" / "RESULTS_anogan.md"}
+CONSTANTS = {"0.5": "AUROC of chance", "1.0": "AUROC of a perfect detector", "1.4": "2 ln 2, arithmetic"}
+FIGURE_MODULES = {"plots", "viz"}   # their calls return the figure they already showed
+TITLE = "繰り返し処理による異常検知"   # the original lecture's name, quoted as is
+
+
+def paragraphs(markdown: str) -> list[str]:
+    """Blank-line separated blocks of one markdown cell, fenced code removed; a table joins the
+    block before it (its caption)."""
+    blocks = []
+    for block in re.sub(r"```.*?```", "", markdown, flags=re.S).split("\n\n"):
+        if block.strip().startswith("|") and blocks:
+            blocks[-1] += "\n" + block
+        elif block.strip():
+            blocks.append(block)
+    return blocks
+
+
+def result_numbers(paragraph: str) -> list[str]:
+    """The decimals and percentages of a paragraph that state a result (not settings, definitions,
+    confidence levels or operating points)."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " SYM ", paragraph, flags=re.S)
+    text = re.sub(r"`[^`]*`", " CODE ", text)
+    found = []
+    for pattern in (PERCENT, RESULT_DECIMAL):
+        for m in pattern.finditer(text):
+            before, after = text[:m.start()], text[m.end():]
+            if SETTING.search(before) or DEFINITION.match(after):
+                continue
+            if pattern is PERCENT and (LEVEL.match(after) or THRESHOLD.search(text)):
+                continue
+            if pattern is RESULT_DECIMAL and re.match(r"\s?%", after):
+                continue
+            found.append((m.start(), m.group().replace(" ", "")))
+    return [number for _, number in sorted(found)]
+
+
+def unlabelled_results(markdown: str) -> dict:
+    """{paragraph start: its result numbers} for each paragraph of ``markdown`` that states a result
+    without naming both its data set and its source file."""
+    labelled = lambda p: any(f in p for f in SOURCE_FILES) and bool(DATA_SETS.search(p))  # noqa: E731
+    return {p.strip()[:90]: nums for p in paragraphs(markdown) if (nums := result_numbers(p)) and not labelled(p)}
+
+
+def unsourced_numbers(markdown: str, code: str, package: str) -> list[str]:
+    """Decimals of one markdown cell found neither in the notebook's ``code`` (a parameter), nor in
+    the ``package``'s code, nor in a file the cell cites, nor among the definitional CONSTANTS."""
+    cited = " ".join(read(path) for key, path in CITABLE.items() if key in markdown)
+    found = lambda n: re.search(rf"(?<![\w.]){re.escape(n)}", cited + " " + code + " " + package)  # noqa: E731
+    return [n for n in DECIMAL.findall(markdown) if n not in CONSTANTS and not found(n)]
+
+
+def shows_twice(source: str) -> bool:
+    """True if a code cell's last statement is a bare ``plots.``/``viz.`` call that returns what it
+    showed, without the ``;`` that keeps IPython from displaying the value again."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    last = body[-1] if body else None
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return False
+    f = last.value.func
+    if (getattr(f.value, "id", "") if isinstance(f, ast.Attribute) else "") not in FIGURE_MODULES:
+        return False
+    return not source.splitlines()[last.end_lineno - 1][last.end_col_offset:].lstrip().startswith(";")
+
+
+def introduces_anomaly_degree(japanese: str) -> bool:
+    """異常スコア（異常度）: both words at the first use of either (bold marks aside)."""
+    text = japanese.replace("**", "")
+    if "異常スコア" not in text and "異常度" not in text:
+        return True
+    both = "異常スコア（異常度）"
+    return both in text and text.index(both) <= text.index("異常度") - len("異常スコア（")
+
+
+class _Three(dict):
+    """Every field of a message is the number 3 (what a counter follows)."""
+    def __missing__(self, key):
+        return 3
+
+
+def japanese_catalogue() -> dict[str, str]:
+    """Every Japanese line of the package's message catalogue, its fields filled in (with 3)."""
+    from lecture_utils.messages import MESSAGES
+    return {key: string.Formatter().vformat(m["ja"].replace(":.0f", ""), (), _Three()) for key, m in MESSAGES.items()}
+
+
+def catalogue_problems() -> list[tuple[str, str]]:
+    """The Japanese of the package: its source lines (punctuation, the glossary's terms) and every
+    Japanese line of its message catalogue, fields filled in, in house style."""
+    variants = [v for v in style.VARIANTS if not v.isascii()]
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for i, line in enumerate(read(path).splitlines(), 1):
+            where = f"{path.relative_to(PACKAGE.parent)}:{i}"
+            found += [(where, "use 、。 instead of ，．")] if set(line) & set(style.PUNCTUATION) else []
+            found += [(where, f"the glossary's term for {v}") for v in variants if v in line.replace(TITLE, "")]
+    for key, text in japanese_catalogue().items():
+        found += [("lecture_utils/messages.py", f"{key}: {p}") for p in style.problems(text, markdown=False)]
+    return found
+
+
+def lecture_problems() -> list[tuple[str, str]]:
+    """Every problem of the built student notebooks' text and of the package's Japanese."""
+    package, found = " ".join(read(p) for p in PACKAGE.rglob("*.py")), []
+    for path in sorted((ROOT / "notebooks").glob("*/*.ipynb")):
+        if path.parent.name not in ("ja", "en"):
+            continue
+        cells = json.loads(read(path))["cells"]
+        markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+        code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        name, joined = str(path.relative_to(ROOT)), "\n".join(code)
+        found += [(name, f"label this result with its data set and source file (or print it): {start!r} {nums}")
+                  for cell in markdown for start, nums in unlabelled_results(cell).items()]
+        found += [(name, f"{n} quoted without a source ({cell.strip()[:50]!r})")
+                  for cell in markdown for n in unsourced_numbers(cell, joined, package)]
+        found += [(name, f"end this cell with ';' (it is shown twice): {c.strip().splitlines()[-1][:60]}")
+                  for c in code if shows_twice(c)]
+        if path.parent.name == "ja":
+            found += [(name, f"{p} (run notebooks/style.py)") for p in sorted({p for c in markdown for p in style.problems(c)})]
+            found += [] if introduces_anomaly_degree("\n".join(markdown)) else [(name, "introduce 異常スコア（異常度） first")]
+    glossary = section(read(ROOT / "docs" / "contributing.md"), "Glossary (用語集)")
+    found += [("docs/contributing.md", f"the glossary lacks {term} or its variants")
+              for term, variants in style.GLOSSARY.items() if term not in glossary or not all(v in glossary for v in variants)]
+    return found + catalogue_problems()
+
+
 def problems() -> list[str]:
     """Every problem in the repository, as 'FILE: what'."""
     readme, docs = ROOT / "README.md", ROOT / "docs"
@@ -144,6 +307,9 @@ def problems() -> list[str]:
                  for n, name in ((1, "01_vae_iterative_projection"), (2, "02_anogan"))}
     found += [("docs/teaching.md", p) for p in class_plan_problems(read(docs / "teaching.md"), notebooks)]
     found += [("docs/contributing.md", p) for p in architecture_problems(read(docs / "contributing.md"), PACKAGE)]
+    found += lecture_problems()
+    if style.main(["--check"]) != 0:
+        found.append(("notebooks/src", "not in house style: run `python notebooks/style.py && python notebooks/build.py`"))
     return [f"{name}: {problem}" for name, problem in found]
 
 
@@ -151,7 +317,8 @@ def main() -> int:
     found = problems()
     for line in found:
         print(f"lint: {line}", file=sys.stderr)
-    print(f"lint: {len(found)} problem(s)" if found else "lint: the docs follow their rules", file=sys.stderr)
+    print(f"lint: {len(found)} problem(s)" if found else "lint: the docs and the lectures follow their rules",
+          file=sys.stderr)
     return 1 if found else 0
 
 
