@@ -102,19 +102,14 @@ def bar_problems(outputs: list[dict]) -> list[str]:
     return problems
 
 
-def test_the_bar_check_catches_a_bar_of_many_lines_or_unfinished():
-    display = lambda text: {"output_type": "display_data", "data": {"text/plain": text}}  # noqa: E731
-    assert bar_problems([display("GAN: 100%|##########| 2/2 [00:14<00:00]"), {"output_type": "stream", "text": "hi\n"}]) == []
-    assert bar_problems([display("GAN:  50%|#####     | 1/2")]) == ["unfinished: GAN:  50%|#####     | 1/2"]
-    assert bar_problems([{"output_type": "stream", "text": "GAN:   0%|   | 0/2\rGAN: 100%|###| 2/2\n"}]) == [
-        "2 bar line(s) in one stream: GAN: 100%|###| 2/2"]
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_progress_bar_was_saved_as_one_finished_line(path):
     cells = executed(path.parent.name, path.stem)
     bad = {i: problems for i, c in enumerate(cells) if (problems := bar_problems(c.get("outputs", [])))}
     assert not bad, bad
+    if path.stem != "00_datasets":   # lectures 1 and 2 always project or search (00 draws one only when it generates)
+        bars = [o for c in cells for o in c.get("outputs", []) if BAR.match(text_of(o).strip())]
+        assert bars, "no progress bar found: the check would pass on anything"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
