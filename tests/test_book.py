@@ -46,6 +46,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--remote-debugging-port=0", "--window-size=1280,1600"]
 sys.path.insert(0, str(ROOT / "notebooks"))
 import build as notebooks_build  # noqa: E402  (notebooks/build.py: which cells hold solutions)
+import style  # noqa: E402  (notebooks/style.py: stray spaces in Japanese)
 
 _spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "build.py")
 book_build = importlib.util.module_from_spec(_spec)
@@ -357,6 +358,15 @@ def test_book_is_built():
         "every page of docs/ is a page of the book"
 
 
+def source_text(name: str) -> str:
+    """What the Japanese page ``name`` is made from: its notebook, its guide, or the index's template."""
+    for path in (ROOT / "notebooks" / "instructor" / "ja" / f"{name}.ipynb", ROOT / "notebooks" / "ja" / f"{name}.ipynb",
+                 ROOT / "docs" / f"{name}.md", ROOT / "book" / "build.py"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return ""
+
+
 @pytest.mark.parametrize("lang,name", PAGES)
 def test_page_in_the_browser(page, site, lang, name):
     url = f"{site}{lang}/{name}.html"
@@ -373,6 +383,12 @@ def test_page_in_the_browser(page, site, lang, name):
     assert all(formulas), f"{formulas.count(False)} of {len(formulas)} formulas not typeset"
     text = page.js("document.querySelector('article').innerText")
     assert not lecture or ("HIDDEN CHECKS" not in text and "hidden_" not in text)   # guides document the marker
+    if lang == "ja":   # a line break inside a Japanese paragraph, or a seam of the build, shows as a space
+        prose = page.js("[...document.querySelectorAll('article :is(p, li, h1, h2, h3, td, summary)')]"
+                        ".filter(e => !e.closest('div.cell, pre, code')).map(e => e.innerText)")
+        written = source_text(name)
+        stray = [s for text in prose for s in style.stray_spaces(text) if s not in written]
+        assert prose and stray == [], f"spaces between Japanese characters that the source does not have: {stray[:5]}"
     byline = page.js("(document.querySelector('.component-author') || {}).innerText")
     assert byline == {"en": "By ", "ja": "著者 "}[lang] + book_author(), byline    # Sphinx's default: "Author name not set"
     wide = page.js("[...document.querySelectorAll('div.cell_output pre')].filter(p => p.offsetParent)"

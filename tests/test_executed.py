@@ -17,13 +17,13 @@ import pytest
 
 from conftest import needs
 from lecture_utils.messages import english_in, english_sentences
+from outputs import BAR, bar_problems, text_of
 from verdicts import contradictions, lecture_2_contradictions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = Path(os.environ.get("EXECUTED_NOTEBOOKS") or ROOT / "build" / "book" / "executed")
 REQUIRED = os.environ.get("BOOK_REQUIRED") == "1"   # make test-book: the executions must be there
 NOTEBOOKS = sorted(EXECUTED.glob("*/*.ipynb"))
-BAR = re.compile(r"^(?P<desc>[^\r\n|]*?):?\s*(?P<percent>\d+)%\|")   # tqdm's "desc:  50%|█████     | 1/2 ..."
 
 
 def need(ok: bool, what: str) -> None:
@@ -79,28 +79,6 @@ def test_lecture_2s_printed_verdicts_agree_with_its_printed_aurocs():
 
 
 # --- every execution: progress bars saved as one finished line, explorers drawn once, Japanese lines ------
-
-def text_of(output) -> str:
-    """What an output shows as text: a stream's text or a display's text/plain."""
-    text = output.get("text", "") if output.get("output_type") == "stream" else output.get("data", {}).get("text/plain", "")
-    return "".join(text)
-
-
-def bar_problems(outputs: list[dict]) -> list[str]:
-    """Progress bars not saved as one finished line: a bar in a stream (one saved line per update), a
-    display holding more than its one line, or a bar left before 100 %."""
-    problems = []
-    for output in outputs:
-        lines = [line.strip() for line in re.split(r"[\r\n]+", text_of(output)) if line.strip()]
-        bars = [m for line in lines if (m := BAR.match(line))]
-        if not bars:
-            continue
-        if output.get("output_type") == "stream" or len(lines) > 1:
-            problems.append(f"{len(bars)} bar line(s) in one {output.get('output_type')}: {bars[-1].string[:60]}")
-        elif int(bars[-1]["percent"]) != 100:
-            problems.append(f"unfinished: {bars[-1].string[:60]}")
-    return problems
-
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_progress_bar_was_saved_as_one_finished_line(path):
