@@ -164,6 +164,19 @@ def temp_beside(path: Path) -> tuple[int, str]:
     return fd, tmp
 
 
+def place_new(tmp, path: Path) -> None:
+    """Give the finished file ``tmp`` the name ``path`` unless a file is there: a hard link fails if
+    one appears meanwhile; where links are not supported (Google Drive in Colab) a rename after a check."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputError(f"{path} exists; it is never overwritten") from None
+    except OSError:
+        if path.exists():
+            raise OutputError(f"{path} exists; it is never overwritten") from None
+        os.replace(tmp, path)
+
+
 @contextmanager
 def replacing(path, mode: str = "wb", **open_args):
     """The file ``open(temp, mode)`` of a temp file beside ``path``, renamed over ``path`` when the block
