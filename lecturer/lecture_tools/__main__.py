@@ -1,4 +1,4 @@
-"""``python -m lecture_utils``: one line and exit code 130 for a Ctrl-C at any moment, imports included."""
+"""``python -m lecture_tools``: one line and exit code 130 for a Ctrl-C at any moment, imports included."""
 import signal
 import sys
 

@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from conftest import needs
-from lecture_utils import checks, grading, sandbox
-from lecture_utils.cli import main
+from lecture_tools import grading, sandbox
+from lecture_tools.cli import main
+from lecture_utils import checks
 from lecture_utils.data import homework as hw00
 from lecture_utils.data.synthetic import CapsuleSpec, write_synthetic_capsule
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "notebooks" / "grading" / "00_datasets.json"
 BWRAP = "bubblewrap is not installed: sudo apt-get install bubblewrap"
 
@@ -356,7 +357,7 @@ def test_sigterm_stops_grading_kills_the_notebook_and_writes_no_csv(tmp_path, ca
     assert signal.getsignal(signal.SIGTERM) == before                         # the grader's handler is gone
 
 
-GRADER = ("import resource, sys\nfrom lecture_utils.cli import main\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+GRADER = ("import resource, sys\nfrom lecture_tools.cli import main\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
           "code = main(sys.argv[1:])\nprint('grew', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, flush=True)\n"
           "sys.exit(code)")
 
@@ -388,9 +389,9 @@ def test_ctrl_c_to_the_grader_alone_kills_every_child_and_a_flood_of_output_cost
 
 
 def test_ctrl_c_at_any_moment_of_a_command_is_one_line(tmp_path):
-    """Ctrl-C while `python -m lecture_utils` imports torch and the package, or while it runs: one line, 130."""
+    """Ctrl-C while `python -m lecture_tools` imports torch and the package, or while it runs: one line, 130."""
     start = "import runpy, sys\nsys.stderr.write('started\\n'); sys.stderr.flush()\n" \
-            "runpy.run_module('lecture_utils', run_name='__main__', alter_sys=True)"
+            "runpy.run_module('lecture_tools', run_name='__main__', alter_sys=True)"
     for delay in (0.05, 0.6, 1.5):
         process = subprocess.Popen([sys.executable, "-c", start, "homework", "grade", str(tmp_path), "--bundle",
                                     str(BUNDLE)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -503,8 +504,7 @@ def test_grader_errors_are_one_line(tmp_path, capsys):
     assert "not a grading bundle (not JSON)" in capsys.readouterr().err
 
 
-SIDE_EFFECTS = {"cli", "__main__", "outputs", "grading", "answer_runner", "sandbox",
-                "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
+SIDE_EFFECTS = {"__main__", "outputs", "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
 
 
 def package_functions():
@@ -538,7 +538,7 @@ def exercises():
     """(name, the instructor's solution, its hidden cases' arguments) of every function exercise."""
     import sys
     import torch
-    from lecture_utils.answer_runner import inputs
+    from lecture_utils.hidden import inputs
     sys.path.insert(0, str(ROOT / "notebooks"))
     import build
     for source in sorted((ROOT / "notebooks/src").glob("*.py")):
