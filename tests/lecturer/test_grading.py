@@ -3,7 +3,7 @@ unanswered ones say so in the notebook's language, and submissions that try to r
 must not (a classmate's notebook, the bundle, the grades file, the grader's process, the
 network) get nothing and change nothing; stopping, bounds, the bundle's fields and one-line
 errors. The instructor's solutions pasted into each lecture's student notebook:
-tests/test_grading_lectures.py."""
+tests/lecturer/test_grading_lectures.py."""
 import builtins
 import csv
 import json
