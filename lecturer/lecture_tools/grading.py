@@ -16,7 +16,8 @@ what ``answer_runner`` recorded with references computed here. ``value=NAME``: t
 ``NAME`` and the expressions of ``COLLECT``; ``reference()`` rebuilds the data the check needs and
 ``judge(answer, collected, reference)`` checks the type and shape of what it got before it computes
 anything. A ``judge`` returns the "Correct" line or raises ``checks.Wrong`` / ``checks.NotAnswered``,
-as a public check does; instructor notebooks run the same cells in-process (``lecture_utils.hidden.local_verdict``).
+as a public check does; instructor notebooks run the same cells in-process
+(``lecture_utils.hidden.local_verdict``).
 
     python -m lecture_tools homework grade SUBMISSIONS --bundle notebooks/grading/02_anogan.json --out grades.csv
 """
