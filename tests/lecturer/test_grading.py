@@ -149,6 +149,21 @@ def test_the_kernel_gets_the_settings_and_nothing_else_of_the_graders_environmen
     assert "AWS_SECRET_ACCESS_KEY" not in env and env["LECTURE_UTILS_DATA"] == str(tmp_path / "data")
 
 
+def test_the_kernel_imports_both_packages_from_their_read_only_folders(tmp_path):
+    """The kernel runs lecture_tools.answer_runner, which imports lecture_utils: both folders are bound
+    read-only in the sandbox and their parents are on the kernel's path."""
+    import lecture_tools
+    import lecture_utils
+    folders = [Path(m.__file__).resolve().parent for m in (lecture_utils, lecture_tools)]
+    assert sandbox.PACKAGES == tuple(folders) and folders[0].name == "lecture_utils"
+    space = sandbox.Workspace(tmp_path)
+    assert sandbox.environment(space, tmp_path / "data", True, None)["PYTHONPATH"].split(os.pathsep) == \
+        [str(f.parent) for f in folders]
+    options = sandbox.bwrap_options(space, tmp_path / "data", {}, [], [])
+    for folder in folders:
+        assert ["--ro-bind", str(folder), str(folder)] == options[options.index(str(folder)) - 1:][:3]
+
+
 # 3. Sealed runs -----------------------------------------------------------------------------------
 
 def hostile(folder: Path, bundle: Path, out: Path, marker: Path, token: str) -> dict:
