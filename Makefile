@@ -14,7 +14,7 @@
 #                                twice): the reading copy, whose build runs the instructor notebooks (ja,
 #                                en) with their hidden checks; then tests/test_executed.py reads those
 #                                executions, tests/test_book.py opens the pages in headless Chromium, and
-#                                tests/test_grading_lectures.py grades each lecture's solutions (sandboxed)
+#                                tests/lecturer/test_grading_lectures.py grades each lecture's solutions (sandboxed)
 #                   (each notebook version runs once: ja and en have the same code cells, tests/test_notebooks.py)
 #   make test-quick unit tests + the English student notebooks, newest packages (a contributor's check)
 # Options: make lectures REDUCED=1   (the CI-sized settings: minutes instead of tens of minutes)
@@ -31,6 +31,7 @@ COLAB_VENV   := .venv-colab
 COLAB_PY     := $(COLAB_VENV)/bin/python
 COLAB_STAMP  := $(COLAB_VENV)/.installed
 COLAB_PIN    := tests/colab-constraints.txt
+LECTURER     := lecturer
 # Colab's Python (the "# python" line of $(COLAB_PIN)); pyenv's copy when there is one
 COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
 OUT          := build/executed
@@ -39,7 +40,7 @@ NBVAL        := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 SHOWN        := '^(torch|numpy|gdown|ipywidgets|ipykernel|ipython|nbclient|pytest)=='
 # what only the book tier runs: the built book and its executions, and the graded lectures (in the newest
 # tier's data folder, so their notebooks load its weights)
-BOOK_TESTS   := tests/test_book.py tests/test_workflows.py tests/test_executed.py tests/test_grading_lectures.py
+BOOK_TESTS   := tests/test_book.py tests/test_workflows.py tests/test_executed.py tests/lecturer/test_grading_lectures.py
 NOT_BOOK     := $(foreach t,$(BOOK_TESTS),--ignore=$(t))
 COLAB_TESTS  := tests/test_download.py tests/test_sources.py tests/test_data.py tests/test_widgets.py tests/test_colab.py
 export LECTURE_UTILS_REDUCED ?= $(REDUCED)
@@ -50,20 +51,23 @@ export LECTURE_UTILS_DOWNLOAD ?= $(DOWNLOAD)
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# .venv: the student's package lecture_utils (with the [dev] extra) and the lecturer's, lecture_tools
+# ($(LECTURER)/: grading, the command line python -m lecture_tools), both editable, in one pip run.
+$(STAMP): pyproject.toml $(LECTURER)/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev]" -e ./$(LECTURER)
 	touch $(STAMP)
 
 # make test and make book: the lectures' packages and the book's (the [docs] extra), in one pip run.
 # Never installed by a student: what the badges install is the package alone.
-$(DOCS_STAMP): pyproject.toml
+$(DOCS_STAMP): pyproject.toml $(LECTURER)/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,docs]"
+	$(PY) -m pip install --quiet -e ".[dev,docs]" -e ./$(LECTURER)
 	touch $(STAMP) $(DOCS_STAMP)
 
+# .venv-colab: what a student has in Colab, the student's package alone (no lecture_tools), at Colab's versions.
 $(COLAB_STAMP): pyproject.toml $(COLAB_PIN)
 	test -x $(COLAB_PY) || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_PY) -m pip install --quiet -c $(COLAB_PIN) -e ".[test]"

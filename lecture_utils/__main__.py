@@ -1,13 +1,6 @@
-"""``python -m lecture_utils``: one line and exit code 130 for a Ctrl-C at any moment, imports included."""
-import signal
+"""``python -m lecture_utils``: the command line is the lecturer's package, ``python -m lecture_tools``."""
 import sys
 
-try:
-    from .cli import main    # imports torch: seconds in which a Ctrl-C must still be one line
-    code = main()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # from here a Ctrl-C cannot interrupt the exit
-except KeyboardInterrupt:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    print("interrupted; nothing was written", file=sys.stderr)
-    code = 130
-sys.exit(code)
+print("error: the command line is the lecturer's package now: python -m lecture_tools data|vae|anogan|homework "
+      "(pip install ./lecturer in a checkout; docs/teaching.md, 'Command line')", file=sys.stderr)
+sys.exit(2)

@@ -3,8 +3,8 @@
 A check body (``_defect_fraction(fn, cases)`` in ``data/homework.py`` and the like) calls the student's
 function through :func:`call`, states what must hold with :func:`expect` (a hint in both languages,
 never the solution) and returns the line to print when all holds. :func:`run` makes it a public check;
-:func:`outcome` gives the grader the same line for a hidden check of the bundle (``grading.py``). No
-check raises, so a notebook with unanswered exercises runs to the end. The language is
+:func:`outcome` gives the grader (``lecture_tools.grading``) the same line for a hidden check of the
+bundle. No check raises, so a notebook with unanswered exercises runs to the end. The language is
 ``$LECTURE_UTILS_LANG``, set by each notebook's first code cell; the lines all checks share are in ``messages.py``.
 """
 from __future__ import annotations
@@ -195,7 +195,7 @@ def run(body, answer, *args) -> bool | None:
 
 
 def returned(record: dict, name: str):
-    """The value a call of the student's ``name`` returned (a record of ``answer_runner``);
+    """The value a call of the student's ``name`` returned (a record of ``hidden.record``);
     NotAnswered if it is still the placeholder or the notebook defines no ``name``, Wrong with the
     error if it raised."""
     if record.get("status") in ("not answered", "missing"):

@@ -278,11 +278,9 @@ _DATA = {
     },
     "capsule_off": {
         "en": "Using the synthetic capsule (no real capsule in {folder}, and downloads are off outside "
-              "Colab). For the real data: set DATA = 'lecture' or {env}=1, or run "
-              "python -m lecture_utils data download lecture.",
+              "Colab). For the real data: set DATA = 'lecture' or {env}=1.",
         "ja": "合成カプセルを使います（{folder} に実データがなく、Colab 以外ではダウンロードしません）。"
-              "実データを使うには DATA = 'lecture' か {env}=1 を設定するか、"
-              "python -m lecture_utils data download lecture を実行してください。",
+              "実データを使うには DATA = 'lecture' か {env}=1 を設定してください。",
     },
     "capsule_failed": {
         "en": "Synthetic capsule used ({reason}). Real data: {how}",
@@ -290,11 +288,9 @@ _DATA = {
     },
     "digits_off": {
         "en": "Using scikit-learn's bundled 8x8 digits (no MNIST in {folder}, and downloads are off outside "
-              "Colab). For MNIST: set {variable} = 'mnist' or {env}=1, or run python -m lecture_utils data "
-              "download mnist.",
+              "Colab). For MNIST: set {variable} = 'mnist' or {env}=1.",
         "ja": "scikit-learn 付属の 8x8 の数字画像を使います（{folder} に MNIST がなく、Colab 以外ではダウンロード"
-              "しません）。MNIST を使うには {variable} = 'mnist' か {env}=1 を設定するか、"
-              "python -m lecture_utils data download mnist を実行してください。",
+              "しません）。MNIST を使うには {variable} = 'mnist' か {env}=1 を設定してください。",
     },
     "digits_failed": {
         "en": "Bundled digits used ({reason}). MNIST: {how}",
@@ -388,7 +384,7 @@ def english_in(text: str) -> list[str]:
 # word nor a break): numbers, symbols, single letters (x, t, z) and acronyms (AUROC, VAE, MNIST, DATA).
 # A break: code (identifiers with _ or digits, CamelCase, calls and keywords like ``Conv2d(`` or
 # ``epoch=1``, paths, file names).  Removed first: quoted strings (reprs, ``DATA = 'mnist'``), URLs
-# and commands (``python -m lecture_utils data download mnist``, ``pip install ipywidgets``).
+# and commands (``python -m lecture_tools data download mnist``, ``pip install ipywidgets``).
 _JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]+")
 _QUOTED_OR_COMMAND = re.compile(r"(?<!\w)(?:'[^'\n]*'|\"[^\"\n]*\")(?!\w)|\b[a-z][a-z+.-]*://\S+|"
                                 r"(?<![\w-])!?(?:python3?|pip)\s+-?[^\n\u3000-\uffff]*")

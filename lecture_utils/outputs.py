@@ -80,25 +80,6 @@ def check_folder(out, marker: str, force: bool = False, hint: str = "pass --forc
     return out
 
 
-def check_report_out(path, what: str, keys: set, weights) -> Path:
-    """``path`` (a JSON report to write) if it is new or an earlier report of ours (a JSON object
-    holding ``keys``); else OutputError naming ``what``: never the ``weights`` just read, nor any
-    other file."""
-    path = check_writable(path, what)
-    if not path.exists():
-        return path
-    if Path(weights).exists() and path.samefile(weights):
-        raise OutputError(f"{what} {path} is the weights file --weights; choose another path for the report")
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        report = None
-    if not isinstance(report, dict) or not keys <= set(report):
-        raise OutputError(f"{what} {path} exists and is not a report written by this command; "
-                          "choose another path (it is never overwritten)")
-    return path
-
-
 def _marker_files(marker: Path) -> set[str] | None:
     try:
         return set(json.loads(marker.read_text())["files"])
@@ -162,6 +143,19 @@ def temp_beside(path: Path) -> tuple[int, str]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.fchmod(fd, 0o666 & ~umask())
     return fd, tmp
+
+
+def place_new(tmp, path: Path) -> None:
+    """Give the finished file ``tmp`` the name ``path`` unless a file is there: a hard link fails if
+    one appears meanwhile; where links are not supported (Google Drive in Colab) a rename after a check."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise OutputError(f"{path} exists; it is never overwritten") from None
+    except OSError:
+        if path.exists():
+            raise OutputError(f"{path} exists; it is never overwritten") from None
+        os.replace(tmp, path)
 
 
 @contextmanager

@@ -18,7 +18,8 @@ Homework is marked inside code cells (as in otter-grader's ``otter assign``)::
 
     # HIDDEN CHECKS q1 points=2 function=bernoulli_kl   <- a cell of grading-only checks (lecturer code:
     def cases(): ...                                       inputs, and a judge with the references; see
-    def judge(records, cases): ...                         lecture_utils/grading.py)
+    def judge(records, cases): ...                         lecture_tools/grading.py; it imports only
+                                                           lecture_utils, as instructor notebooks run it)
 
 and a markdown cell whose first line is ``<!-- SOLUTION -->`` is a model answer to a follow-up
 question: it appears in the instructor notebook only (the student's notebook keeps the answer cell
@@ -33,7 +34,7 @@ and the install cell first (repository and pinned tag from pyproject.toml; the c
   and no model answers;
 * ``notebooks/instructor/{ja,en}/NAME.ipynb``: the source as written, solutions and hidden checks;
 * ``notebooks/grading/NAME.json``: the grading bundle, the hidden-check cells and their points
-  (``python -m lecture_utils homework grade`` judges each submission with them in a clean process).
+  (``python -m lecture_tools homework grade`` judges each submission with them in a clean process).
 
 ``--private DIR`` writes the instructor notebooks and the bundles under ``DIR`` instead, so that the
 public tree (what the badges open) carries no solution.
@@ -131,7 +132,7 @@ BEGIN = re.compile(r"^(\s*)# BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 ANSWER = re.compile(r"^(\s*)(\S.*?)\s*=\s*\S.*?\s*# SOLUTION\s*$")
 HIDDEN = re.compile(r"^# HIDDEN CHECKS (\w+) points=(\d+) (function|value)=(\w+)\s*$")
-LOCAL = '\nfrom lecture_utils.grading import local_verdict\nassert local_verdict(globals(), "{kind}", "{name}")'
+LOCAL = '\nfrom lecture_utils.hidden import local_verdict\nassert local_verdict(globals(), "{kind}", "{name}")'
 PLACEHOLDER = 'raise NotImplementedError("your code here")'
 MODEL_ANSWER = "<!-- SOLUTION -->"   # first line of a markdown cell that only instructors see
 

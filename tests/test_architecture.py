@@ -1,7 +1,9 @@
-"""The imports flow one way: shared modules import no lecture, ``data`` imports neither lecture, the
-lectures do not import each other, scoring never imports training, and no private ``_name`` crosses a
-module boundary. (That docs/contributing.md's "Architecture" lists every module and states the
-package's size truly is a rule of tools/lint.py.)"""
+"""The imports flow one way: the student's package ``lecture_utils`` never imports the lecturer's
+``lecture_tools`` (which imports it), shared modules import no lecture, ``data`` imports neither
+lecture, the lectures do not import each other, scoring never imports training, and no private
+``_name`` crosses a module boundary, nor from ``lecture_utils`` into ``lecture_tools``. (That
+docs/contributing.md's "Architecture" lists every module and states the package's size truly is a
+rule of tools/lint.py.)"""
 import ast
 from pathlib import Path
 
@@ -9,8 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_utils"
+TOOLS = ROOT / "lecturer" / "lecture_tools"
 SHARED = ("config", "messages", "messages_results", "checkpoint", "metrics", "batching", "viz", "widgets", "checks",
-          "outputs", "arguments", "grading", "answer_runner", "sandbox", "progress", "errors")
+          "hidden", "outputs", "progress", "errors")
 SCORING = ("vae.projection", "vae.localization", "vae.evaluate", "anogan.score", "anogan.search")
 TRAINING = ("vae.train", "anogan.train")
 
@@ -88,3 +91,47 @@ def test_the_rules_see_a_violation(tmp_path, monkeypatch):
     (tmp_path / "viz.py").write_text("from .vae.train import _state\nfrom . import anogan\n")
     found = imports("viz", tmp_path / "viz.py")
     assert ("vae.train", "_state", 1) in found and ("anogan", None, 2) in found
+
+
+def imported_names(node) -> list[str]:
+    """The modules an AST node imports: import statements, and ``importlib.import_module`` /
+    ``__import__`` of a literal name (relative imports stay inside their package)."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [] if node.level else [node.module or ""]
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module",
+                                                                                                  "__import__"):
+        return [a.value for a in node.args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return []
+
+
+def imports_of_tools(path: Path) -> list[tuple[str, int]]:
+    """(module, line) of every import of ``lecture_tools`` in ``path`` (also inside functions)."""
+    found = [(name, node.lineno) for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             for name in imported_names(node) if name == "lecture_tools" or name.startswith("lecture_tools.")]
+    return sorted(found, key=lambda found: found[1])
+
+
+def test_the_students_package_never_imports_the_lecturers():
+    """What a student installs works without lecture_tools (Colab has only lecture_utils)."""
+    broken = [f"{p.relative_to(ROOT)}:{line} imports {name}" for p in sorted(PACKAGE.rglob("*.py"))
+              for name, line in imports_of_tools(p)]
+    assert not broken, broken
+
+
+def test_the_lecturers_package_uses_only_public_names_of_the_students():
+    broken = []
+    for path in sorted(TOOLS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lecture_utils"):
+                broken += [f"{path.name}:{node.lineno} imports {node.module}.{a.name}" for a in node.names
+                           if a.name.startswith("_") and not a.name.startswith("__")]
+    assert len(list(TOOLS.glob("*.py"))) >= 10 and not broken, broken
+
+
+def test_the_tools_rules_see_a_violation(tmp_path):
+    (tmp_path / "viz.py").write_text("import lecture_tools.grading\ndef f():\n    from lecture_tools import cli\n"
+                                     "__import__('lecture_tools.sandbox')\nimportlib.import_module('lecture_tools')\n"
+                                     "import lecture_utils\n")
+    assert [line for _, line in imports_of_tools(tmp_path / "viz.py")] == [1, 3, 4, 5]

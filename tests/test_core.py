@@ -1,7 +1,4 @@
 """config (the reduced switch, cache folder), checkpoint (atomic, clear errors), metrics (AUROC)."""
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -96,13 +93,6 @@ def test_auroc_rejects_bad_input():
         metrics.auroc([0, 1], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="NaN"):
         metrics.auroc([0, 1], [0.1, float("nan")])
-
-
-def test_cli_help_lists_every_group():
-    out = subprocess.run([sys.executable, "-m", "lecture_utils", "--help"], capture_output=True, text=True)
-    assert out.returncode == 0
-    for group in ("data", "vae", "anogan"):
-        assert group in out.stdout
 
 
 class _Payload:

@@ -406,8 +406,8 @@ def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
 
 def hidden(name: str, answer: str, fn) -> tuple:
     """(passed, line) of the hidden check of ``answer`` on the function ``fn``, judged as the grader
-    does: each case called through answer_runner.record, the records judged with the bundle's judge."""
-    from lecture_utils.answer_runner import record
+    does: each case called through lecture_utils.hidden.record, the records judged with the bundle's judge."""
+    from lecture_utils.hidden import record
     ns = hidden_namespace(name, answer)
     cases = ns["cases"]()
     return checks.outcome(ns["judge"], [record(fn, case) for case in cases], cases)

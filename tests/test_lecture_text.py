@@ -99,7 +99,7 @@ def test_japanese_sentences_use_japanese_colons():
     _caught_and_fixed("目標: 読む。", "目標：読む。")
     _caught_and_fixed("**注意:** 次の節", "**注意**：次の節")
     _caught_and_fixed("**解答例：** いいえ。", "**解答例**：いいえ。")
-    _caught_and_fixed("書き出せます:\n`python -m lecture_utils`", "書き出せます：`python -m lecture_utils`")
+    _caught_and_fixed("書き出せます:\n`python -m lecture_tools`", "書き出せます：`python -m lecture_tools`")
     _caught_and_fixed("`docs/results.md`: エンコーダ、λ = 0: 残差", "`docs/results.md`：エンコーダ、λ = 0：残差")
     for kept in ("`a: b` と", "https://github.com/x の", "ROC: a curve", "$p: q$ の"):
         assert style.fix_text(kept) == kept and not style.problems(kept), kept

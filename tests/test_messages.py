@@ -84,7 +84,7 @@ ENGLISH_PRINTED = [
 # What a Japanese notebook prints that is no English sentence: Japanese with technical names, code, reprs.
 NOT_SENTENCES = [
     "合成カプセルを使います（/tmp/x に実データがなく、Colab 以外ではダウンロードしません）。実データを使うには "
-    "DATA = 'lecture' か LECTURE_UTILS_DOWNLOAD=1 を設定するか、python -m lecture_utils data download lecture を"
+    "DATA = 'lecture' か LECTURE_UTILS_DOWNLOAD=1 を設定するか、python -m lecture_tools data download lecture を"
     "実行してください。",
     "（ipywidgets がないため、上の図は既定値のものです。スライダーを使うには pip install ipywidgets）",
     "kl 対 residual: 画素 AUROC 0.289 - 0.252 = +0.037（上回る）、画像 AUROC 0.300 - 0.450 = -0.150（下回る）",

@@ -85,10 +85,10 @@ def test_offline_outside_colab_nothing_touches_the_network(net, synthetic, capsy
     assert not sources.may_download()
     assert sources.capsule("auto")[1] == "synthetic" and synthetic == [sources.LECTURE_SEED]
     line = one_line(capsys)
-    assert "downloads are off outside Colab" in line and "data download lecture" in line
+    assert "downloads are off outside Colab" in line and "set DATA = 'lecture'" in line
     assert sources.digits("auto") == "bundled"
     line = one_line(capsys)
-    assert "downloads are off outside Colab" in line and "data download mnist" in line
+    assert "downloads are off outside Colab" in line and "set DATA = 'mnist'" in line
     assert net.calls == []
 
 

@@ -50,5 +50,5 @@ def test_the_weights_are_made_by_the_notebook_and_attached_to_the_release():
     text = (ROOT / ".github" / "workflows" / "release-weights.yml").read_text(encoding="utf-8")
     assert "\n  release:\n    types: [published]\n" in text and 'LECTURE_UTILS_DOWNLOAD: "1"' in text
     assert "--execute" in text and "notebooks/en/02_anogan.ipynb" in text and "REDUCED" not in text
-    assert "-m lecture_utils anogan release --data" in text
+    assert "run: make setup" in text and "-m lecture_tools anogan release --data" in text   # make setup: both packages
     assert f'gh release upload "$TAG" "$RUNNER_TEMP/{published.FILENAME}"' in text and "--clobber" not in text

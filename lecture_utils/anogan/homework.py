@@ -3,7 +3,7 @@ student); the grading checks are lecturer code in the bundle (``notebooks/gradin
 None raises, so a notebook with unanswered exercises still runs to the end.
 
 A public check holds no reference solution a student could call or copy: it tests properties and
-small values computed by hand, on hand-made networks whose outputs are known (``tests/test_grading.py``
+small values computed by hand, on hand-made networks whose outputs are known (``tests/lecturer/test_grading.py``
 keeps it so).
 
 1. ``threshold_at_fpr(normal_scores, fpr)``: a threshold that flags at most ``fpr`` of the normal images.

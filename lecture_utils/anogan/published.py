@@ -4,8 +4,8 @@ trained again in every student's runtime.
 The published file (``anogan_weights.zip``) holds the finished cache files that the lecture's own
 notebook writes into ``DATA_DIR/anogan/`` (the book's GAN, our GAN, the encoder; named by
 ``checkpoint.cache_file``, i.e. by their settings and data) and ``SHA256SUMS``, the SHA-256 of each.
-``release(data_dir, out)`` makes it (``python -m lecture_utils anogan release``); the lecturer attaches
-it to the release of the tag the install cell pins. Its location is `WEIGHTS`: that release asset
+The lecturer's ``lecture_tools.release`` makes it (``python -m lecture_tools anogan release``) and
+attaches it to the release of the tag the install cell pins. Its location is `WEIGHTS`: that release asset
 by default, or ``$LECTURE_UTILS_GAN_WEIGHTS_URL`` (a URL or Google Drive id of a course's mirror).
 
 ``provide(path, cfg, images, source, train)``, called before ``train_gan``/``train_encoder_cached``,
@@ -19,21 +19,17 @@ notebook trains as before.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import shutil
-import zipfile
 from pathlib import Path
 
-import torch
-
 from .. import REPOSITORY, __version__
-from ..checkpoint import PARTIAL, ResumeError, check_resumable, load_checkpoint, partial_path, refuse_unfinished
+from ..checkpoint import ResumeError, check_resumable, load_checkpoint, partial_path, refuse_unfinished
 from ..checkpoint import tensor_identity
 from ..data import download as dl
 from ..data.sources import may_download
 from ..messages import say, tell
-from ..outputs import OutputError, check_writable, temp_beside
+from ..outputs import place_new, temp_beside
 
 FILENAME = "anogan_weights.zip"
 MANIFEST = "SHA256SUMS"
@@ -53,57 +49,6 @@ def sha256(path) -> str:
     """The SHA-256 of the file ``path`` (hex)."""
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-# --- the lecturer's side: making the file ----------------------------------------------------------
-def finished_files(data_dir) -> list[Path]:
-    """The finished checkpoints in ``data_dir/anogan``; ValueError naming a ``.partial`` file (an
-    unfinished run) or a file that is unfinished or records no settings and data."""
-    folder = Path(data_dir) / FOLDER
-    partial = sorted(folder.glob(f"*{PARTIAL}"))
-    if partial:
-        raise ValueError(f"{partial[0]} is an unfinished training run; finish it (run the notebook again) "
-                         "or remove it before publishing")
-    files = sorted(folder.glob("*.pt"))
-    if not files:
-        raise ValueError(f"no finished checkpoints (*.pt) in {folder}; run the lecture 2 notebook first")
-    for path in files:
-        state = load_checkpoint(path)
-        refuse_unfinished(state, path)
-        if not isinstance(state, dict) or not {"config", "data"} <= set(state):
-            raise ValueError(f"{path} records no settings and data; it is not a cache file of the notebook")
-    return files
-
-
-def weights_only(path) -> bytes:
-    """The finished checkpoint ``path`` without the optimisers' states (``opt_*``: Adam's two moments
-    triple a GAN file and nothing needs them once training is over), as ``torch.save`` bytes."""
-    state = {k: v for k, v in load_checkpoint(path).items() if not k.startswith("opt_")}
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    return buffer.getvalue()
-
-
-def release(data_dir, out) -> tuple[Path, str]:
-    """Zip the finished checkpoints of ``data_dir/anogan``, without optimiser states
-    (`weights_only`), as ``anogan/NAME.pt`` with ``SHA256SUMS``
-    into ``out`` (written beside it, then linked into place: an existing file is never replaced);
-    returns ``(out, SHA-256 of the zip)``."""
-    out = check_writable(out, "--out")
-    if out.exists():
-        raise OutputError(f"--out {out} exists; it is never overwritten, choose another name")
-    members = {f"{FOLDER}/{p.name}": weights_only(p) for p in finished_files(data_dir)}
-    manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in members.items())
-    fd, tmp = temp_beside(out)
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr(MANIFEST, manifest)
-            for name, body in members.items():
-                z.writestr(name, body)
-        _place_new(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return out, sha256(out)
 
 
 # --- the student's side: using it -------------------------------------------------------------------
@@ -204,19 +149,6 @@ def _copy_new(src: Path, path: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as f, open(src, "rb") as s:
             shutil.copyfileobj(s, f)
-        _place_new(tmp, path)
+        place_new(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
-
-
-def _place_new(tmp, path: Path) -> None:
-    """Give the finished file ``tmp`` the name ``path`` unless a file is there: a hard link fails if
-    one appears meanwhile; where links are not supported (Google Drive in Colab) a rename after a check."""
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        raise OutputError(f"{path} exists; it is never overwritten") from None
-    except OSError:
-        if path.exists():
-            raise OutputError(f"{path} exists; it is never overwritten") from None
-        os.replace(tmp, path)

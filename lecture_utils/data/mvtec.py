@@ -228,7 +228,7 @@ def load_split(root, split: str, image_size: int = 128, channels: int = 3) -> Im
 
 
 def summarize(root) -> dict:
-    """What ``python -m lecture_utils data info`` prints: images per split and type, masks (each
+    """What ``python -m lecture_tools data info`` prints: images per split and type, masks (each
     checked against its image's size), every distinct size and mode found (``formats``, most
     common first; ``image_size`` and ``mode`` are the most common one), and ``notes``."""
     root = Path(root)

@@ -3,7 +3,7 @@ the grading checks are lecturer code in the bundle (``notebooks/grading/01_vae_i
 None raises, so a notebook with unanswered exercises still runs to the end.
 
 A public check holds no reference solution a student could call or copy: it tests properties and
-small values computed by hand (``tests/test_grading.py`` keeps it so).
+small values computed by hand (``tests/lecturer/test_grading.py`` keeps it so).
 
 1. ``bernoulli_kl(x, x_hat)``: Σ_pixels KL(x ‖ x̂), the reconstruction term of the ``kl`` energy.
 2. ``lecture_grad(x_t, x_hat, x_0, lam)``: ∇E of the lecture's energy, by hand (a gradient check).
@@ -13,7 +13,7 @@ small values computed by hand (``tests/test_grading.py`` keeps it so).
    divergences Σ KL(x_t ‖ f_VAE(x_t)) + KL(N(μ, σ²) ‖ N(0, I)) + λ‖x_t − x_0‖₁, per image.
 
 ``tiny_vae`` and ``seeded_vae`` build the networks of check 5 (the same on every machine, also
-for the grader's ``answer_runner``).
+for the grader, through ``hidden.build_net``).
 """
 from __future__ import annotations
 

@@ -178,12 +178,12 @@ plt.show()
 # `lecture_utils.data.synthetic`: a two-tone pill with a printed "500", small random pose and lighting
 # changes, and five defect types like MVTec's (`crack`, `faulty_imprint`, `poke`, `scratch`,
 # `squeeze`). Each mask is computed as *exactly the pixels that the defect changed*, so the
-# masks are pixel-exact. To use the real images instead, download them
-# (`python -m lecture_utils data download mvtec-capsule`) or set `LECTURE_UTILS_CAPSULE` to a
-# folder in the MVTec layout.
+# masks are pixel-exact. To use the real images instead, set `DATA = "mvtec"` (or `"lecture"`) under
+# "Which data" above, which downloads them, or set `LECTURE_UTILS_CAPSULE` to a folder in the MVTec
+# layout.
 
 # %% [markdown] lang="ja"
-# **合成カプセル**（実データがないときに使います）は `lecture_utils.data.synthetic` が描画します。「500」と印字された2色のカプセルに、位置・傾き・照明の小さなランダムな変化を加え、MVTec と同じ5種類の欠陥（`crack`, `faulty_imprint`, `poke`, `scratch`, `squeeze`）を描きます。マスクは**欠陥によって変化した画素そのもの**として計算するので、画素単位で正確です。実画像を使いたい場合は、ダウンロードする（`python -m lecture_utils data download mvtec-capsule`）か、MVTec 形式のフォルダを `LECTURE_UTILS_CAPSULE` に設定してください。
+# **合成カプセル**（実データがないときに使います）は `lecture_utils.data.synthetic` が描画します。「500」と印字された2色のカプセルに、位置・傾き・照明の小さなランダムな変化を加え、MVTec と同じ5種類の欠陥（`crack`, `faulty_imprint`, `poke`, `scratch`, `squeeze`）を描きます。マスクは**欠陥によって変化した画素そのもの**として計算するので、画素単位で正確です。実画像を使いたい場合は、上の「どのデータを使うか」で `DATA = "mvtec"`（または `"lecture"`）としてダウンロードするか、MVTec 形式のフォルダを `LECTURE_UTILS_CAPSULE` に設定してください。
 
 # %% [markdown] lang="en"
 # ## 4. Handwritten digits: 7 and 8 are normal, 2 is the anomaly
@@ -193,7 +193,7 @@ plt.show()
 # MNIST has that many, the bundled digits fewer, and the reduced settings ask for fewer, so the
 # `train` shape printed below gives the count of this run); the test set holds *other* normal
 # digits (never seen in training) and the anomaly digit 2, half each (the printed counts). The
-# images come from MNIST when it is on disk (`python -m lecture_utils data download mnist`), else
+# images come from MNIST when it is on disk (`DIGITS_DATA = "mnist"` above downloads it), else
 # from scikit-learn's bundled digits (real handwriting, but only 8x8 pixels, hence blurrier). Every
 # image is 64x64 with values in [0, 1]. Note the title of the figure: it says which source was
 # used.
@@ -201,7 +201,7 @@ plt.show()
 # %% [markdown] lang="ja"
 # ## 4. 手書き数字：7 と 8 が正常、2 が異常
 #
-# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです。AnoGAN の講義では 7 と 8 を2,000枚ずつ学習に使います（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字はそれより少なく、縮小設定でも減らすので、この実行の枚数は下に表示される `train` の形で確かめてください。テストセットは、学習に使っていない別の正常な数字と異常な 2 を半分ずつ含みます（枚数も表示されます）。画像は、MNIST がディスクにあればそこから（`python -m lecture_utils data download mnist`）、なければ scikit-learn 同梱の数字から作ります。同梱の数字も実際の手書きですが、8x8 画素しかないためぼやけています。どの画像も 64x64 で、値は [0, 1] です。図のタイトルに、どちらのデータを使ったかが表示されます。
+# AnoGAN の講義は数字から始めます。`digits.digit_sets` がデータを選びます。学習データは正常な数字だけです。AnoGAN の講義では 7 と 8 を2,000枚ずつ学習に使います（`digits.default_counts()`）。MNIST にはそれだけありますが、同梱の数字はそれより少なく、縮小設定でも減らすので、この実行の枚数は下に表示される `train` の形で確かめてください。テストセットは、学習に使っていない別の正常な数字と異常な 2 を半分ずつ含みます（枚数も表示されます）。画像は、MNIST がディスクにあればそこから（上で `DIGITS_DATA = "mnist"` とすればダウンロードします）、なければ scikit-learn 同梱の数字から作ります。同梱の数字も実際の手書きですが、8x8 画素しかないためぼやけています。どの画像も 64x64 で、値は [0, 1] です。図のタイトルに、どちらのデータを使ったかが表示されます。
 
 # %%
 sets = digits.digit_sets(normal=(7, 8), anomaly=(2,), source=digit_source, **digits.default_counts())
@@ -220,17 +220,17 @@ plt.show()
 # name; hidden files (`.DS_Store`, `Thumbs.db`, `.ipynb_checkpoints`) and non-image files are
 # ignored; grayscale, RGBA, palette and 16-bit images are converted.
 #
-# Check a folder before training with `python -m lecture_utils data info DIR` (or
-# `mvtec.summarize`): it counts the images per split and type and checks each mask against its
-# image. Here we write the digits above as such a folder (in a temporary directory) and inspect it.
-# The command line can also write it: `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2`.
+# Check a folder before training with `mvtec.summarize(DIR)`: it counts the images per split and
+# type and checks each mask against its image. Here we write the digits above as such a folder (in a
+# temporary directory) with `digits.write_digit_folder` and inspect it. (A lecturer's command line,
+# `python -m lecture_tools data info DIR` and `data digits OUT --normal 7 8 --anomaly 2`, does the same.)
 
 # %% [markdown] lang="ja"
 # ## 5. 自分の画像を使う
 #
 # 2つの講義の手法は、MVTec 形式のフォルダであれば**どれでも**動くので、自分で撮った写真でも試せます。正常画像を `train/good` と `test/good` に、欠陥画像を `test/<種類>` に入れ、（必要なら）マスクを `ground_truth/<種類>/<名前>_mask.png` に置きます。`ground_truth` フォルダがなければ、画像単位のデータセット（画素マスクなし）として扱います。ファイルは名前順に並べ、隠しファイル（`.DS_Store`、`Thumbs.db`、`.ipynb_checkpoints`）や画像以外のファイルは無視し、グレースケール・RGBA・パレット・16ビットの画像は変換します。
 #
-# 学習の前に `python -m lecture_utils data info DIR`（または `mvtec.summarize`）でフォルダを確認しましょう。分割と種類ごとの枚数を数え、各マスクの大きさが画像と一致するかを調べます。ここでは、上の数字を一時フォルダにこの形式で書き出して確認します。コマンドラインでは `python -m lecture_utils data digits OUT --normal 7 8 --anomaly 2` で書き出せます。
+# 学習の前に `mvtec.summarize(DIR)` でフォルダを確認しましょう。分割と種類ごとの枚数を数え、各マスクの大きさが画像と一致するかを調べます。ここでは、上の数字を `digits.write_digit_folder` で一時フォルダにこの形式で書き出して確認します（講師用のコマンドライン `python -m lecture_tools data info DIR` と `data digits OUT --normal 7 8 --anomaly 2` でも同じことができます）。
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:

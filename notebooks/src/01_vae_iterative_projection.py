@@ -942,7 +942,7 @@ _ = homework.check_divergence_energy(divergence_energy)
 # HIDDEN CHECKS q5 points=3 function=divergence_energy
 import torch
 import lecture_utils.checks as hc
-from lecture_utils.answer_runner import build_net
+from lecture_utils.hidden import build_net
 from lecture_utils.vae.homework import DIVERGENCE_SLIPS, EDGE_GRADIENT
 from lecture_utils.vae.projection import l1_term
 

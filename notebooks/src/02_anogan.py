@@ -735,7 +735,7 @@ _ = homework_anogan.check_ziz_loss(ziz_loss)
 # HIDDEN CHECKS q3 points=2 function=ziz_loss
 import torch
 import lecture_utils.checks as hc
-from lecture_utils.answer_runner import build_net
+from lecture_utils.hidden import build_net
 
 from lecture_utils.anogan.homework import ZIZ_SLIPS
 
@@ -804,7 +804,7 @@ _ = homework_anogan.check_sgd_search(sgd_search)
 # HIDDEN CHECKS q4 points=3 function=sgd_search
 import torch
 import lecture_utils.checks as hc
-from lecture_utils.answer_runner import build_net
+from lecture_utils.hidden import build_net
 from lecture_utils.anogan.score import anomaly_score
 
 NET = "lecture_utils.anogan.homework:tiny_net"

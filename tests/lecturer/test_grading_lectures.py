@@ -1,5 +1,5 @@
 """Each lecture's instructor solutions, pasted into its student notebook as a student would, get full
-marks from `python -m lecture_utils homework grade --reduced` (the notebook runs whole, in its
+marks from `python -m lecture_tools homework grade --reduced` (the notebook runs whole, in its
 sandbox, at the CI-sized settings, and the references are built at the same settings). Each lecture's
 notebook runs once, in the data folder the test run was given (make test-book: the newest tier's), so
 the weights its nbval run trained are loaded, not trained again; with no folder given, in a new one."""
@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import GIVEN_DATA, needs
-from lecture_utils import sandbox
-from lecture_utils.cli import main
+from lecture_tools import sandbox
+from lecture_tools.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "notebooks"))
 import build  # noqa: E402
 

@@ -7,8 +7,8 @@ runs in a sandbox made by :func:`bwrap_options`:
 * its own process namespace (it sees and can signal no other process; when the grader kills
   bwrap, or dies, every process inside dies with it) and its own network namespace (no network);
 * a read-only view of the system (``/usr``, the dynamic loader's files in ``/etc``, ``/sys``), the
-  Python installation and this package, and nothing else: not the submissions, the bundle, the
-  grades file, the home folder or the rest of the checkout;
+  Python installation and the two packages (``lecture_utils``, ``lecture_tools``), and nothing else:
+  not the submissions, the bundle, the grades file, the home folder or the rest of the checkout;
 * the lecturer's data folder (``$LECTURE_UTILS_DATA``) read-only, at :data:`DATA_SEEN`, behind a
   private copy of its folder tree at its usual path whose files link to it
   (``answer_runner.launch`` builds it): the notebook finds the cached data and weights, and what it
@@ -33,6 +33,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import lecture_utils
+
 BWRAP = "bwrap"
 INSTALL = "install it with: sudo apt-get install bubblewrap"
 NOT_ISOLATED = ("submitted notebooks run without a sandbox: they can read and write your files, use the "
@@ -41,7 +43,7 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts", "localtime", "nsswitch.conf",
        "passwd", "group", "hosts", "mime.types")
 DATA_SEEN = "/run/lecture_utils/data"   # the lecturer's data folder, read-only, inside the sandbox
-PACKAGE = Path(__file__).resolve().parent
+PACKAGES = (Path(lecture_utils.__file__).resolve().parent, Path(__file__).resolve().parent)   # what the kernel imports
 KEPT_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES",
             "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_REDUCED")
 TMPFS_BYTES = {"tmp": 1 << 30, "home": 1 << 30, "data": 4 << 30}
@@ -111,9 +113,9 @@ def _system_options() -> list[str]:
 
 
 def _read_only(data: Path, linked: list[Path]) -> list[tuple[Path, Path]]:
-    """(host path, path in the sandbox) of everything bound read-only but the system: Python, this
-    package, the data folder, where its symbolic links point, and the data named by variables."""
-    pairs = [(root, root) for root in _python_roots()] + [(PACKAGE, PACKAGE), (data, Path(DATA_SEEN))]
+    """(host path, path in the sandbox) of everything bound read-only but the system: Python, the two
+    packages, the data folder, where its symbolic links point, and the data named by variables."""
+    pairs = [(root, root) for root in _python_roots()] + [(p, p) for p in PACKAGES] + [(data, Path(DATA_SEEN))]
     pairs += [(target, target) for target in linked]
     for name in ("LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST"):   # data the lecturer points to by hand
         if os.environ.get(name) and Path(os.environ[name]).expanduser().exists():
@@ -155,11 +157,11 @@ def bwrap_options(space: Workspace, data: Path, env: dict, hidden: list[Path], l
 
 
 def environment(space: Workspace, data: Path, sandboxed: bool, stub: Path | None) -> dict:
-    """The kernel's whole environment: PATH, its home, the package (and the google.colab stand-in
+    """The kernel's whole environment: PATH, its home, the two packages (and the google.colab stand-in
     ``stub`` where Colab's is absent), the data folder and the lecture's own switches; nothing else
     of the grader's (no tokens or keys)."""
     env = {name: os.environ[name] for name in KEPT_ENV if name in os.environ}
-    python_path = [str(PACKAGE.parent)] + ([str(stub)] if stub else [])
+    python_path = [str(p.parent) for p in PACKAGES] + ([str(stub)] if stub else [])
     env.update(PATH=os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
                HOME=str(space.home), TMPDIR="/tmp" if sandboxed else str(space.home),
                PYTHONPATH=os.pathsep.join(python_path), LECTURE_UTILS_DATA=str(data))
@@ -192,7 +194,7 @@ def mirror(data: Path, hidden: list[Path]) -> dict:
     return {"seen": DATA_SEEN, "data": str(data), "folders": folders, "files": files[:MAX_MIRRORED], "links": links}
 
 
-LAUNCH = "from lecture_utils.answer_runner import launch; launch()"
+LAUNCH = "from lecture_tools.answer_runner import launch; launch()"
 
 
 def kernel_command(space: Workspace, limits: Limits, data: Path, hidden: list[Path], sandboxed: bool,
@@ -210,7 +212,7 @@ def kernel_command(space: Workspace, limits: Limits, data: Path, hidden: list[Pa
     return bwrap_options(space, data, env, hidden, linked) + python, {}
 
 
-COLAB_STUB = '''"""A stand-in for Colab's google.colab where a notebook is graded outside Colab (lecture_utils.sandbox):
+COLAB_STUB = '''"""A stand-in for Colab's google.colab where a notebook is graded outside Colab (lecture_tools.sandbox):
 `from google.colab import files, drive` works and every call does nothing."""
 STAND_IN = True   # config.in_colab() is False under it
 

@@ -1,7 +1,7 @@
-"""``python -m lecture_utils vae train|evaluate``: lecture 1 from the command line.
+"""``python -m lecture_tools vae train|evaluate``: lecture 1 from the command line.
 
-    python -m lecture_utils vae train --data DIR --epochs 100 --out vae.pt
-    python -m lecture_utils vae evaluate --data DIR --weights vae.pt --iterations 100 --json out.json
+    python -m lecture_tools vae train --data DIR --epochs 100 --out vae.pt
+    python -m lecture_tools vae evaluate --data DIR --weights vae.pt --iterations 100 --json out.json
 
 Any MVTec-layout folder works, RGB or grayscale (channels are read from all training images, or
 --channels).  ``train`` keeps its progress in ``OUT.partial`` and resumes from it (or adds epochs to
@@ -17,15 +17,18 @@ import time
 
 import torch
 
-from ..arguments import add_device, fits_in_memory, integer, note_ignored, number
-from ..checkpoint import data_identity
-from ..data.mvtec import GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split, load_split
-from ..outputs import check_report_out, check_writable, write_text
-from .localization import SCORES
-from .model import VAE, load_vae
-from .projection import ProjectionConfig
-from .evaluate import DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate, summary
-from .train import AUGMENTATIONS, VAEConfig, resume_state, train_vae
+from lecture_utils.checkpoint import data_identity
+from lecture_utils.data.mvtec import (GRAY_MODES, channels_of, ignored_train_folders, image_modes, index_split,
+                                     load_split)
+from lecture_utils.outputs import check_writable, write_text
+from lecture_utils.vae.localization import SCORES
+from lecture_utils.vae.model import VAE, load_vae
+from lecture_utils.vae.projection import ProjectionConfig
+from lecture_utils.vae.evaluate import (DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate,
+                                        summary)
+from lecture_utils.vae.train import AUGMENTATIONS, VAEConfig, resume_state, train_vae
+
+from .arguments import add_device, check_report_out, fits_in_memory, integer, note_ignored, number
 
 
 def _channels(root, asked: int | None) -> int:

@@ -1,8 +1,8 @@
-"""``python -m lecture_utils anogan train|evaluate|release``: the AnoGAN lecture on any MVTec-layout folder.
+"""``python -m lecture_tools anogan train|evaluate|release``: the AnoGAN lecture on any MVTec-layout folder.
 
-    python -m lecture_utils anogan train --data DIR --epochs 4 --out anogan.pt
-    python -m lecture_utils anogan evaluate --data DIR --weights anogan.pt --iterations 50 --json out.json
-    python -m lecture_utils anogan release --data CACHE --out anogan_weights.zip   (the lecturer: `published`)
+    python -m lecture_tools anogan train --data DIR --epochs 4 --out anogan.pt
+    python -m lecture_tools anogan evaluate --data DIR --weights anogan.pt --iterations 50 --json out.json
+    python -m lecture_tools anogan release --data CACHE --out anogan_weights.zip   (``release.py``)
 
 Images are read as 64 x 64 grayscale (``data.mvtec.load_split(root, split, 64, channels=1)``). Epochs
 are sized like the notebook's (``GANConfig.for_images`` / ``EncoderConfig.for_images``) unless given.
@@ -20,14 +20,16 @@ from pathlib import Path
 
 import torch
 
-from . import dcgan, published, score, search
-from . import train as gan_train
-from ..arguments import add_device, fits_in_memory, integer, note_ignored, number
-from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
-                          save_checkpoint)
-from ..data.mvtec import ignored_train_folders, index_split, load_split
-from ..metrics import auroc
-from ..outputs import check_report_out, check_writable, write_text
+from lecture_utils.anogan import dcgan, published, score, search
+from lecture_utils.anogan import train as gan_train
+from lecture_utils.checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
+                                      save_checkpoint)
+from lecture_utils.data.mvtec import ignored_train_folders, index_split, load_split
+from lecture_utils.metrics import auroc
+from lecture_utils.outputs import check_writable, write_text
+
+from .release import finished_files, release as zip_release
+from .arguments import add_device, check_report_out, fits_in_memory, integer, note_ignored, number
 
 IMAGE_SIZE = 64
 REPORT_KEYS = {"image_auroc", "encoder_auroc", "n_images", "iterations"}   # what tells an earlier --json report
@@ -109,7 +111,7 @@ def load_models(path) -> tuple[dcgan.Generator, dcgan.Discriminator, dcgan.Encod
     refuse_unfinished(state, path)
     if not isinstance(state, dict) or "G" not in state or "D" not in state:
         raise ValueError(f"{path} is not an AnoGAN weights file (expected keys G, D, E); "
-                         "write one with `python -m lecture_utils anogan train`")
+                         "write one with `python -m lecture_tools anogan train`")
     z_dim = state.get("z_dim", 20)
     G = load_weights(dcgan.Generator(z_dim), state["G"])
     D = load_weights(dcgan.Discriminator(), state["D"])
@@ -174,8 +176,8 @@ def register(groups) -> None:
 
 def release(args) -> int:
     """Write the published weights' zip; print its members, size and SHA-256."""
-    out, digest = published.release(args.data, args.out)
-    for name in published.finished_files(args.data):
+    out, digest = zip_release(args.data, args.out)
+    for name in finished_files(args.data):
         print(f"  {published.FOLDER}/{name.name}")
     print(f"{out}: {out.stat().st_size} bytes, sha256 {digest}")
     return 0

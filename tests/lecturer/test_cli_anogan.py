@@ -1,4 +1,4 @@
-"""`python -m lecture_utils anogan train/evaluate` on a tiny MVTec-layout folder."""
+"""`python -m lecture_tools anogan train/evaluate` on a tiny MVTec-layout folder."""
 import json
 
 import numpy as np
@@ -6,8 +6,8 @@ import pytest
 import torch
 from PIL import Image
 
-from lecture_utils import cli
-from lecture_utils.anogan import cli as cli_anogan
+from lecture_tools import anogan_cli as cli_anogan
+from lecture_tools import cli
 from lecture_utils.checkpoint import load_checkpoint, save_checkpoint
 
 

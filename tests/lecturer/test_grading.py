@@ -3,7 +3,7 @@ unanswered ones say so in the notebook's language, and submissions that try to r
 must not (a classmate's notebook, the bundle, the grades file, the grader's process, the
 network) get nothing and change nothing; stopping, bounds, the bundle's fields and one-line
 errors. The instructor's solutions pasted into each lecture's student notebook:
-tests/test_grading_lectures.py."""
+tests/lecturer/test_grading_lectures.py."""
 import builtins
 import csv
 import json
@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from conftest import needs
-from lecture_utils import checks, grading, sandbox
-from lecture_utils.cli import main
+from lecture_tools import grading, sandbox
+from lecture_tools.cli import main
+from lecture_utils import checks
 from lecture_utils.data import homework as hw00
 from lecture_utils.data.synthetic import CapsuleSpec, write_synthetic_capsule
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "notebooks" / "grading" / "00_datasets.json"
 BWRAP = "bubblewrap is not installed: sudo apt-get install bubblewrap"
 
@@ -146,6 +147,21 @@ def test_the_kernel_gets_the_settings_and_nothing_else_of_the_graders_environmen
     env = sandbox.environment(space, tmp_path / "data", True, None)
     assert env["LECTURE_UTILS_REDUCED"] == "1" and env["HOME"] == str(space.home) and env["TMPDIR"] == "/tmp"
     assert "AWS_SECRET_ACCESS_KEY" not in env and env["LECTURE_UTILS_DATA"] == str(tmp_path / "data")
+
+
+def test_the_kernel_imports_both_packages_from_their_read_only_folders(tmp_path):
+    """The kernel runs lecture_tools.answer_runner, which imports lecture_utils: both folders are bound
+    read-only in the sandbox and their parents are on the kernel's path."""
+    import lecture_tools
+    import lecture_utils
+    folders = [Path(m.__file__).resolve().parent for m in (lecture_utils, lecture_tools)]
+    assert sandbox.PACKAGES == tuple(folders) and folders[0].name == "lecture_utils"
+    space = sandbox.Workspace(tmp_path)
+    assert sandbox.environment(space, tmp_path / "data", True, None)["PYTHONPATH"].split(os.pathsep) == \
+        [str(f.parent) for f in folders]
+    options = sandbox.bwrap_options(space, tmp_path / "data", {}, [], [])
+    for folder in folders:
+        assert ["--ro-bind", str(folder), str(folder)] == options[options.index(str(folder)) - 1:][:3]
 
 
 # 3. Sealed runs -----------------------------------------------------------------------------------
@@ -356,7 +372,7 @@ def test_sigterm_stops_grading_kills_the_notebook_and_writes_no_csv(tmp_path, ca
     assert signal.getsignal(signal.SIGTERM) == before                         # the grader's handler is gone
 
 
-GRADER = ("import resource, sys\nfrom lecture_utils.cli import main\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+GRADER = ("import resource, sys\nfrom lecture_tools.cli import main\nbefore = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
           "code = main(sys.argv[1:])\nprint('grew', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before, flush=True)\n"
           "sys.exit(code)")
 
@@ -388,9 +404,9 @@ def test_ctrl_c_to_the_grader_alone_kills_every_child_and_a_flood_of_output_cost
 
 
 def test_ctrl_c_at_any_moment_of_a_command_is_one_line(tmp_path):
-    """Ctrl-C while `python -m lecture_utils` imports torch and the package, or while it runs: one line, 130."""
+    """Ctrl-C while `python -m lecture_tools` imports torch and the package, or while it runs: one line, 130."""
     start = "import runpy, sys\nsys.stderr.write('started\\n'); sys.stderr.flush()\n" \
-            "runpy.run_module('lecture_utils', run_name='__main__', alter_sys=True)"
+            "runpy.run_module('lecture_tools', run_name='__main__', alter_sys=True)"
     for delay in (0.05, 0.6, 1.5):
         process = subprocess.Popen([sys.executable, "-c", start, "homework", "grade", str(tmp_path), "--bundle",
                                     str(BUNDLE)], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -503,8 +519,7 @@ def test_grader_errors_are_one_line(tmp_path, capsys):
     assert "not a grading bundle (not JSON)" in capsys.readouterr().err
 
 
-SIDE_EFFECTS = {"cli", "__main__", "outputs", "grading", "answer_runner", "sandbox",
-                "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
+SIDE_EFFECTS = {"__main__", "outputs", "widgets", "download", "sources"}   # commands, file writers and downloads: never called blindly
 
 
 def package_functions():
@@ -538,7 +553,7 @@ def exercises():
     """(name, the instructor's solution, its hidden cases' arguments) of every function exercise."""
     import sys
     import torch
-    from lecture_utils.answer_runner import inputs
+    from lecture_utils.hidden import inputs
     sys.path.insert(0, str(ROOT / "notebooks"))
     import build
     for source in sorted((ROOT / "notebooks/src").glob("*.py")):

@@ -1,7 +1,8 @@
-"""``python -m lecture_utils``: prepare data, train and evaluate both lectures' models.
+"""``python -m lecture_tools``: prepare data, train and evaluate both lectures' models.
 
-Each command group lives beside the code it drives (``data/cli.py``, ``vae/cli.py``, ``anogan/cli.py``,
-``grading.py``); each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
+Each command group is a module (``data_cli.py``, ``vae_cli.py``, ``anogan_cli.py``, and ``grading.py``
+for homework) driving the code of ``lecture_utils`` it names; each exposes ``register(subparsers)``
+and sets ``func`` on its parsers.
 Errors that a user can fix (a missing folder, a bad argument, a failed download, Ctrl-C) print one
 line, no traceback; arguments are checked before any work starts.
 """
@@ -11,10 +12,7 @@ import argparse
 import signal
 import sys
 
-from . import grading
-from .anogan import cli as cli_anogan
-from .data import cli as cli_data
-from .vae import cli as cli_vae
+from . import anogan_cli, data_cli, grading, vae_cli
 
 
 class Parser(argparse.ArgumentParser):
@@ -25,9 +23,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m lecture_utils", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m lecture_tools", description=__doc__.splitlines()[0])
     groups = parser.add_subparsers(dest="group", required=True, metavar="{data,vae,anogan,homework}")
-    for module in (cli_data, cli_vae, cli_anogan, grading):
+    for module in (data_cli, vae_cli, anogan_cli, grading):
         module.register(groups)
     return parser
 

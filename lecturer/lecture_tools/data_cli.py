@@ -1,4 +1,4 @@
-"""Make, download and inspect MVTec-layout data folders (python -m lecture_utils data ...).
+"""Make, download and inspect MVTec-layout data folders (python -m lecture_tools data ...).
 
 A folder is written beside OUT and renamed into place; an existing OUT is replaced only when it is
 empty or was written by the same command (``--force``: any folder but the current one, its
@@ -10,7 +10,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from ..arguments import integer, number
+from .arguments import integer, number
 
 
 def register(groups) -> None:
@@ -53,8 +53,8 @@ def register(groups) -> None:
 
 
 def synthetic_capsule(args) -> int:
-    from ..outputs import check_folder
-    from .synthetic import SPEC_FILE, default_spec, write_synthetic_capsule
+    from lecture_utils.data.synthetic import SPEC_FILE, default_spec, write_synthetic_capsule
+    from lecture_utils.outputs import check_folder
     check_folder(args.out, SPEC_FILE, args.force)
     out = write_synthetic_capsule(args.out, replace(default_spec(), seed=args.seed), force=args.force)
     print(f"wrote the synthetic capsule (seed {args.seed}) to {out}")
@@ -62,9 +62,9 @@ def synthetic_capsule(args) -> int:
 
 
 def digits(args) -> int:
-    from ..outputs import check_folder
-    from . import download as dl
-    from .digits import MARKER, digit_sets, write_digit_folder
+    from lecture_utils.data import download as dl
+    from lecture_utils.data.digits import MARKER, digit_sets, write_digit_folder
+    from lecture_utils.outputs import check_folder
     check_folder(args.out, MARKER, args.force)
     if args.timeout is not None:
         dl.TIMEOUT = args.timeout
@@ -78,7 +78,7 @@ def digits(args) -> int:
 
 
 def download(args) -> int:
-    from . import download as dl
+    from lecture_utils.data import download as dl
     if args.timeout is not None:
         dl.TIMEOUT = args.timeout
     if args.name == "mnist":
@@ -90,7 +90,7 @@ def download(args) -> int:
 
 
 def info(args) -> int:
-    from .mvtec import summarize
+    from lecture_utils.data.mvtec import summarize
     summary = summarize(args.dir)
     if args.json:
         print(json.dumps(summary, indent=1))

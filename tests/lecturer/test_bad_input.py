@@ -1,6 +1,6 @@
 """A hostile but realistic user: bad arguments, messy folders, foreign files, Ctrl-C.
 
-Every case runs the command line (a few through a real ``python -m lecture_utils`` subprocess,
+Every case runs the command line (a few through a real ``python -m lecture_tools`` subprocess,
 the rest through ``cli.main`` in-process, the same code after the interpreter starts) and checks
 the exit code, the one-line message and that no file of the user changed (the whole folder is
 snapshotted, bytes included, before and after).  Offline, tiny images, a few seconds per case.
@@ -18,10 +18,11 @@ import pytest
 import torch
 from PIL import Image
 
-from lecture_utils import cli
+from lecture_tools import cli
 from lecture_utils.checkpoint import load_checkpoint
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
+PYTHONPATH = os.pathsep.join([str(REPO), str(REPO / "lecturer")])   # this checkout's two packages
 
 
 def write(path, array, mode=None):
@@ -63,10 +64,10 @@ def user(tmp_path, monkeypatch):
 
 
 def run(args, cwd, env_extra=None, timeout=120):
-    """``python -m lecture_utils ARGS`` in a subprocess: (exit code, stdout, stderr)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "LECTURE_UTILS_REDUCED": "1",
+    """``python -m lecture_tools ARGS`` in a subprocess: (exit code, stdout, stderr)."""
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH, "OMP_NUM_THREADS": "1", "LECTURE_UTILS_REDUCED": "1",
            **(env_extra or {})}
-    p = subprocess.run([sys.executable, "-m", "lecture_utils", *map(str, args)], cwd=cwd, env=env,
+    p = subprocess.run([sys.executable, "-m", "lecture_tools", *map(str, args)], cwd=cwd, env=env,
                        capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
@@ -123,8 +124,8 @@ def test_subprocess_pickle_payload_does_not_run(user, tmp_path):
 
 
 def test_subprocess_ctrl_c_says_where_the_checkpoint_is(user):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "LECTURE_UTILS_REDUCED": "1"}
-    p = subprocess.Popen([sys.executable, "-m", "lecture_utils", "vae", "train", "--data", "toy", "--out", "w.pt",
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH, "OMP_NUM_THREADS": "1", "LECTURE_UTILS_REDUCED": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "lecture_tools", "vae", "train", "--data", "toy", "--out", "w.pt",
                           "--epochs", "100000", "--z-dim", "4", "--batch-size", "2", "--save-every", "1",
                           "--device", "cpu"], cwd=user, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
@@ -310,7 +311,7 @@ def test_divergence_ends_with_one_line_and_finite_weights_on_disk(user, capsys, 
 
 
 def test_anogan_rerun_on_other_data_does_not_reuse_the_old_run(user, tmp_path, capsys):
-    from lecture_utils.anogan import cli as cli_anogan
+    from lecture_tools import anogan_cli as cli_anogan
     make_folder(user / "other", n_train=6, seed=2)
     base = ["anogan", "train", "--out", "g.pt", "--encoder-epochs", "0", "--epochs", "1"]
     assert call(base + ["--data", "toy"], capsys)[0] == 0
@@ -344,8 +345,8 @@ def test_anogan_epochs_follow_the_notebook_unless_given(user, capsys, monkeypatc
 
 
 def test_device_is_honoured_and_the_cuda_branch_is_plumbed(user, capsys, monkeypatch):
+    from lecture_tools import vae_cli as cli_vae
     from lecture_utils import config
-    from lecture_utils.vae import cli as cli_vae
     seen = []
     monkeypatch.setattr(cli_vae, "train_vae", lambda images, cfg, **kw: seen.append(kw["device"]) or (None, [1.0]))
     assert call(["vae", "train", "--data", "toy", "--out", "w.pt", "--epochs", "1", "--device", "cpu"], capsys)[0] == 0
@@ -361,7 +362,7 @@ def test_device_is_honoured_and_the_cuda_branch_is_plumbed(user, capsys, monkeyp
 
 
 def test_channels_come_from_the_whole_split_and_other_train_folders_are_ignored(user, tmp_path, capsys):
-    from lecture_utils.vae import cli as cli_vae
+    from lecture_tools import vae_cli as cli_vae
     root = make_folder(user / "rgb", rgb=True)
     write(root / "train" / "good" / "000_gray_first.png", np.full((32, 32), 100, np.uint8))
     write(root / "train" / "bad_ones" / "x.png", np.zeros((32, 32, 3), np.uint8))

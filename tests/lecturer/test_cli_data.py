@@ -1,11 +1,11 @@
-"""``python -m lecture_utils data ...``: the commands, and one-line errors without a traceback."""
+"""``python -m lecture_tools data ...``: the commands, and one-line errors without a traceback."""
 import json
 import subprocess
 import sys
 
 import pytest
 
-from lecture_utils import cli
+from lecture_tools import cli
 from lecture_utils.data import synthetic
 from lecture_utils.data.synthetic import CapsuleSpec
 
@@ -34,7 +34,7 @@ def test_info_counts_and_ignores_litter(tmp_path, capsys):
 
 def test_missing_folder_is_one_line_without_traceback(tmp_path):
     missing = tmp_path / "nowhere"
-    run = subprocess.run([sys.executable, "-m", "lecture_utils", "data", "info", str(missing)],
+    run = subprocess.run([sys.executable, "-m", "lecture_tools", "data", "info", str(missing)],
                          capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr.strip() == f"error: data folder not found: {missing}"

@@ -1,11 +1,11 @@
-"""``python -m lecture_utils vae train|evaluate`` on a tiny grayscale MVTec-layout folder."""
+"""``python -m lecture_tools vae train|evaluate`` on a tiny grayscale MVTec-layout folder."""
 import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from lecture_utils.cli import main
+from lecture_tools.cli import main
 
 
 def write(path, array):
@@ -67,8 +67,7 @@ def test_clear_errors(folder, tmp_path, capsys):
 def test_load_vae_reads_a_bare_state_dict_like_the_lectures(tmp_path):
     import torch
 
-    from lecture_utils.vae.cli import load_vae
-    from lecture_utils.vae.model import VAE
+    from lecture_utils.vae.model import VAE, load_vae
     torch.save(VAE(z_dim=4, input_c=1).state_dict(), tmp_path / "trained_model.pt")
     model = load_vae(tmp_path / "trained_model.pt", "cpu")
     assert (model.z_dim, model.input_c, model.training) == (4, 1, False)

@@ -16,9 +16,10 @@ what ``answer_runner`` recorded with references computed here. ``value=NAME``: t
 ``NAME`` and the expressions of ``COLLECT``; ``reference()`` rebuilds the data the check needs and
 ``judge(answer, collected, reference)`` checks the type and shape of what it got before it computes
 anything. A ``judge`` returns the "Correct" line or raises ``checks.Wrong`` / ``checks.NotAnswered``,
-as a public check does; instructor notebooks run the same cells in-process (``local_verdict``).
+as a public check does; instructor notebooks run the same cells in-process
+(``lecture_utils.hidden.local_verdict``).
 
-    python -m lecture_utils homework grade SUBMISSIONS --bundle notebooks/grading/02_anogan.json --out grades.csv
+    python -m lecture_tools homework grade SUBMISSIONS --bundle notebooks/grading/02_anogan.json --out grades.csv
 """
 from __future__ import annotations
 
@@ -39,11 +40,13 @@ from unittest import mock
 
 import torch
 
-from . import answer_runner, sandbox
+from lecture_utils.checks import LANG_ENV, outcome, say
+from lecture_utils.config import REDUCED_ENV, data_dir, is_reduced
+from lecture_utils.hidden import expressions
+from lecture_utils.outputs import check_writable, write_text
+
+from . import sandbox
 from .arguments import integer, number
-from .checks import LANG_ENV, outcome, say
-from .config import REDUCED_ENV, data_dir, is_reduced
-from .outputs import check_writable, write_text
 
 
 def register(groups) -> None:
@@ -187,11 +190,6 @@ def _checked_cases(cases, where: str) -> list:
     return cases
 
 
-def collect(question: dict, namespace: dict) -> dict:
-    """{name: expression} the kernel must save for a value question (its answer and COLLECT)."""
-    return {question["value"]: question["value"], **namespace.get("COLLECT", {})} if "value" in question else {}
-
-
 # The submissions --------------------------------------------------------------------------------
 
 @dataclass
@@ -313,13 +311,13 @@ class Run:
         return "; ".join(said + ([self.stopped] if self.stopped else []))
 
 
-RUNNER = "__import__('lecture_utils.answer_runner', fromlist=['collect']).{call}"
+RUNNER = "__import__('lecture_tools.answer_runner', fromlist=['collect']).{call}"
 
 
 def answer_cells(space: sandbox.Workspace, plan: list) -> list[tuple[str | None, str]]:
     """(question or None for the value answers, cell) run after the notebook: the value answers
     saved, then each function answer called on its cases (written to ``space.inputs`` here)."""
-    wanted = {k: v for q, ns in plan for k, v in collect(q, ns).items()}
+    wanted = {k: v for q, ns in plan for k, v in expressions(q, ns).items()}
     cells = [(None, RUNNER.format(call=f"collect(globals(), {wanted!r}, {str(space.out / 'answers.pt')!r})"))]
     for q, ns in plan:
         if "function" in q:
@@ -434,20 +432,9 @@ def verdict(question: dict, namespace: dict, run: Run) -> tuple[bool | None, str
                    f"回収が --timeout（{run.slow['answers']} 秒）を超えました") if "answers" in run.slow else ""
         return False, say("Not yet: the answers were not handed back: ", "まだです: 解答が回収されませんでした: ") + \
             (run.stopped or slow or say("the run ended early", "実行が途中で終わりました"))
-    collected = {k: run.answers.get(k) for k in collect(question, namespace)}
+    collected = {k: run.answers.get(k) for k in expressions(question, namespace)}
     ok, line = outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
     return ok, (f"{line} ({run.remarks()})" if ok is not True and run.remarks() else line)
-
-
-def local_verdict(namespace: dict, kind: str, name: str) -> bool:
-    """The hidden check of the cell just run, in this process (instructor notebooks): True if it passes."""
-    if kind == "function":
-        cases = namespace["cases"]()
-        records = [answer_runner.record(namespace[name], case) for case in cases]
-        return outcome(namespace["judge"], records, cases)[0] is True
-    collected = {k: eval(expr, namespace) for k, expr in collect({"value": name}, namespace).items()}
-    reference = namespace["reference"]() if "reference" in namespace else None
-    return outcome(namespace["judge"], collected[name], collected, reference)[0] is True
 
 
 # The class --------------------------------------------------------------------------------------

@@ -6,13 +6,16 @@ into one line naming the flag, e.g. ``error: argument --epochs: must be an integ
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
+from pathlib import Path
 
 import torch
 
-from .config import DEVICES, pick_device
+from lecture_utils.config import DEVICES, pick_device
+from lecture_utils.outputs import OutputError, check_writable
 
 
 def integer(low: int):
@@ -78,3 +81,22 @@ def note_ignored(root, folders: dict[str, int]) -> None:
     images) from ``data.mvtec.ignored_train_folders``."""
     for name, n in folders.items():
         print(f"note: {root}/train/{name} ({n} images) is ignored: only train/good is training data", file=sys.stderr)
+
+
+def check_report_out(path, what: str, keys: set, weights) -> Path:
+    """``path`` (a JSON report to write) if it is new or an earlier report of ours (a JSON object
+    holding ``keys``); else OutputError naming ``what``: never the ``weights`` just read, nor any
+    other file."""
+    path = check_writable(path, what)
+    if not path.exists():
+        return path
+    if Path(weights).exists() and path.samefile(weights):
+        raise OutputError(f"{what} {path} is the weights file --weights; choose another path for the report")
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        report = None
+    if not isinstance(report, dict) or not keys <= set(report):
+        raise OutputError(f"{what} {path} exists and is not a report written by this command; "
+                          "choose another path (it is never overwritten)")
+    return path

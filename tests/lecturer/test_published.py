@@ -1,5 +1,6 @@
-"""The lecturer's published lecture 2 weights (`anogan.published`): the release zip made from a real
-(tiny) finished cache, downloaded by the real gdown from a local server, verified, and loaded by
+"""The lecturer's published lecture 2 weights, both halves: the release zip made by the lecturer's
+`lecture_tools.release` from a real (tiny) finished cache, then downloaded by the student's
+`lecture_utils.anogan.published` with the real gdown from a local server, verified, and loaded by
 ``train_gan``/``train_encoder_cached`` instead of training."""
 import hashlib
 import io
@@ -10,8 +11,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from lecture_utils import REPOSITORY, __version__
-from lecture_utils import cli
+from lecture_tools import cli, release
+from lecture_utils import REPOSITORY, __version__, outputs
 from lecture_utils.anogan import dcgan, published
 from lecture_utils.anogan import train as gan_train
 from lecture_utils.checkpoint import cache_file, load_checkpoint, partial_path, tensor_identity
@@ -55,10 +56,10 @@ def lecturer_run(monkeypatch, folder, x):
 
 @pytest.fixture
 def release_zip(tmp_path, monkeypatch):
-    """``(zip bytes, lecturer's GAN history, encoder history)`` from `published.release`."""
+    """``(zip bytes, lecturer's GAN history, encoder history)`` from the lecturer's `release.release`."""
     x = digits()
     h, e = lecturer_run(monkeypatch, tmp_path / "lecturer", x)
-    out, digest = published.release(tmp_path / "lecturer", tmp_path / "anogan_weights.zip")
+    out, digest = release.release(tmp_path / "lecturer", tmp_path / "anogan_weights.zip")
     body = out.read_bytes()
     assert digest == hashlib.sha256(body).hexdigest()
     monkeypatch.setenv("LECTURE_UTILS_DATA", str(tmp_path / "student"))
@@ -247,7 +248,7 @@ def test_a_folder_without_hard_links_still_gets_the_copy_but_never_over_a_file(r
     assert load_checkpoint(gan)["data"] == tensor_identity(digits())
     assert [p.name for p in gan.parent.iterdir()] == [gan.name]      # no temp file left
     with pytest.raises(ValueError, match="never overwritten"):
-        published._place_new(gan.parent / "other", gan)
+        outputs.place_new(gan.parent / "other", gan)
     assert load_checkpoint(gan)["data"] == tensor_identity(digits())
 
 
@@ -257,7 +258,7 @@ def test_the_reference_line_quotes_the_full_settings_run_of_the_notebook_from_th
     from pathlib import Path
     from lecture_utils.messages import say
     run = published.FULL_RUN
-    text = " ".join((Path(__file__).parents[1] / run["file"]).read_text(encoding="utf-8").split())
+    text = " ".join((Path(__file__).parents[2] / run["file"]).read_text(encoding="utf-8").split())
     section = text[text.index("### Lecture 2's published weights"):]
     assert re.search(rf"search A\(x\) {run['search']:.3f} \([^)]*\), encoder {run['encoder']:.3f}, encoder \+ "
                      rf"{run['short']} search steps {run['refined']:.3f}", section)

@@ -1,0 +1,66 @@
+"""The lecturer's half of lecture 2's published weights: the release zip (``python -m lecture_tools
+anogan release``), made from the finished cache files a full-settings run of the notebook leaves in
+``CACHE/anogan/``. The student's half (download, checks, copy into the cache) is
+``lecture_utils.anogan.published``, which names the zip, its manifest and its folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import torch
+
+from lecture_utils.anogan.published import FOLDER, MANIFEST, sha256
+from lecture_utils.checkpoint import PARTIAL, load_checkpoint, refuse_unfinished
+from lecture_utils.outputs import OutputError, check_writable, place_new, temp_beside
+
+
+def finished_files(data_dir) -> list[Path]:
+    """The finished checkpoints in ``data_dir/anogan``; ValueError naming a ``.partial`` file (an
+    unfinished run) or a file that is unfinished or records no settings and data."""
+    folder = Path(data_dir) / FOLDER
+    partial = sorted(folder.glob(f"*{PARTIAL}"))
+    if partial:
+        raise ValueError(f"{partial[0]} is an unfinished training run; finish it (run the notebook again) "
+                         "or remove it before publishing")
+    files = sorted(folder.glob("*.pt"))
+    if not files:
+        raise ValueError(f"no finished checkpoints (*.pt) in {folder}; run the lecture 2 notebook first")
+    for path in files:
+        state = load_checkpoint(path)
+        refuse_unfinished(state, path)
+        if not isinstance(state, dict) or not {"config", "data"} <= set(state):
+            raise ValueError(f"{path} records no settings and data; it is not a cache file of the notebook")
+    return files
+
+def weights_only(path) -> bytes:
+    """The finished checkpoint ``path`` without the optimisers' states (``opt_*``: Adam's two moments
+    triple a GAN file and nothing needs them once training is over), as ``torch.save`` bytes."""
+    state = {k: v for k, v in load_checkpoint(path).items() if not k.startswith("opt_")}
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+def release(data_dir, out) -> tuple[Path, str]:
+    """Zip the finished checkpoints of ``data_dir/anogan``, without optimiser states
+    (`weights_only`), as ``anogan/NAME.pt`` with ``SHA256SUMS``
+    into ``out`` (written beside it, then linked into place: an existing file is never replaced);
+    returns ``(out, SHA-256 of the zip)``."""
+    out = check_writable(out, "--out")
+    if out.exists():
+        raise OutputError(f"--out {out} exists; it is never overwritten, choose another name")
+    members = {f"{FOLDER}/{p.name}": weights_only(p) for p in finished_files(data_dir)}
+    manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in members.items())
+    fd, tmp = temp_beside(out)
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(MANIFEST, manifest)
+            for name, body in members.items():
+                z.writestr(name, body)
+        place_new(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return out, sha256(out)
