@@ -173,15 +173,28 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
         raise FileNotFoundError(f"no checkpoint at {path}{hint}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:  # refused objects, truncated file, not a torch file, ...
-        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-        blocked = [line for line in lines if "GLOBAL" in line]
-        if isinstance(e, pickle.UnpicklingError) and blocked:
+    except pickle.UnpicklingError as e:        # weights_only refused what the pickle holds
+        code = unsafe_globals(path)
+        if code:
             raise ValueError(f"{path} was not loaded: it holds Python objects beyond tensors, dicts, lists "
-                             f"and numbers, which could run code ({blocked[0][:120]}); load only weights "
+                             f"and numbers, which could run code ({', '.join(code[:3])}); load only weights "
                              "you trust, saved as a plain state_dict") from e
-        detail = next((line for line in reversed(lines) if not line.startswith("Check the doc")), "")
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {detail[:160]})") from e
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint (UnpicklingError: not a torch.save "
+                         "file of tensors, dicts, lists and numbers)") from e
+    except Exception as e:                     # a truncated file, another format, an empty file ...
+        first = next(iter(str(e).strip().splitlines()), "")
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}"
+                         f"{': ' + first[:160] if first else ''})") from e
+
+
+def unsafe_globals(path) -> list[str]:
+    """The classes and functions a ``torch.save`` file names that ``weights_only`` refuses, e.g.
+    ``['builtins.open']`` (``torch.serialization.get_unsafe_globals_in_checkpoint``: the pickle is
+    read, nothing is run); [] for a file torch cannot read that way (not its zip format)."""
+    try:
+        return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+    except Exception:                          # not a zip checkpoint, or a damaged one: nothing to name
+        return []
 
 
 def refuse_unfinished(state, path) -> None:
