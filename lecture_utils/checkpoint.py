@@ -113,48 +113,14 @@ def load_ours(path, keys) -> dict | None:
     return state if isinstance(state, dict) and set(keys) <= set(state) else None
 
 
-def resume_from(checkpoint, config, data: dict, keys, writer: str, free=("epochs",), fresh: bool = False,
-                map_location="cpu"):
-    """``(state, path)`` to resume a run that ends in ``checkpoint`` from, or ``(None, None)``.
-
-    The run's progress ``checkpoint.partial`` comes first, then the finished ``checkpoint`` (more
-    epochs may be added to it).  A file there that lacks ``keys`` was not written by ``writer`` and is
-    refused (it is never overwritten); ours must hold the same settings and data (``check_resumable``),
-    unless ``fresh``, which ignores them."""
-    for path in (partial_path(checkpoint), Path(checkpoint)):
-        if not path.is_file():
-            continue
-        try:
-            state = load_checkpoint(path, map_location=map_location)
-        except ValueError:
-            state = None                       # not a torch file: refused below, naming it
-        if not isinstance(state, dict) or not set(keys) <= set(state):
-            raise ResumeError(f"{path} exists and is not a checkpoint written by {writer}; "
-                              "choose another output path (it is never overwritten)")
-        if not fresh:
-            check_resumable(path, state, config, free=free, data=data)
-            return state, path
-    return None, None
-
-
-def check_finite(model: nn.Module, what: str) -> None:
-    """FloatingPointError unless every parameter of ``model`` is finite (never save NaN weights)."""
-    for name, p in model.named_parameters():
-        if not torch.isfinite(p).all():
-            raise FloatingPointError(f"{what}'s parameter {name} holds NaN/inf")
-
-
 class Checkpointer:
-    """The checkpoints of one training run that ends in ``path`` (None: none are read or written).
+    """The checkpoints of one training run ``what`` (e.g. "VAE") that ends in ``path`` (None: none).
 
-    ``start`` resumes the run's ``parts`` (modules, optimisers, random generators) and history from
-    ``path.partial`` or ``path`` when that file was written with the same ``config`` (but for its
-    ``free`` fields, e.g. more epochs) and ``data`` (``data_identity``/``tensor_identity``), and
-    refuses any other file there; ``epochs()`` yields the epochs left and saves, atomically and
-    finite weights only, before the first, every ``every`` epochs and after the last, to
-    ``path.partial`` until the run is finished, then to ``path`` (the partial file is then removed);
-    ``guard()`` turns Ctrl-C and a NaN loss into one line naming the last checkpoint.  ``what``
-    names the run in lines ("VAE"), ``writer`` the function whose files these are ("train_vae").
+    ``start`` resumes the run from ``path.partial`` or ``path`` if written with this ``config`` (but
+    for its ``free`` fields) and ``data``, refusing any other file; ``epochs()`` yields the epochs
+    left, saving (finite weights only) before the first, every ``every`` epochs and after the last:
+    to ``path.partial`` until the run is finished, then to ``path``; ``guard()`` ends Ctrl-C and a
+    NaN loss with one line naming the last checkpoint.  ``writer``: whose files these are.
     """
 
     def __init__(self, path, config, data: dict | None, what: str, writer: str, free=("epochs",),
@@ -168,10 +134,9 @@ class Checkpointer:
         self.trained = False    # whether epochs() trained and saved epochs
 
     def find(self, fresh: bool = False, keys=("config", "epoch")) -> tuple[dict | None, Path | None]:
-        """``(state, path)`` to resume from, or ``(None, None)``: ``path.partial`` (the run's progress)
-        first, then ``path`` (finished; more epochs may be added).  A file there that is not a dict
-        holding ``keys`` is refused, also with ``fresh`` (it is never overwritten); ours must hold
-        these settings and data (``check_resumable``), unless ``fresh``, which ignores it."""
+        """``(state, path)`` to resume from: ``path.partial``, else ``path`` (more epochs may be added),
+        else ``(None, None)``.  A file there that is not a dict holding ``keys`` is refused, even
+        with ``fresh`` (never overwritten); ours must hold these settings and data, unless ``fresh``."""
         for path in () if self.path is None else (partial_path(self.path), self.path):
             if not path.is_file():
                 continue
@@ -185,9 +150,9 @@ class Checkpointer:
         return None, None
 
     def start(self, parts: dict, history, fresh: bool = False, quiet: bool = False):
-        """Load ``parts`` ({name: module, optimiser or torch.Generator}) from the checkpoint to resume,
-        saying so in one line (unless ``quiet``), and return the history so far: the checkpoint's,
-        or ``history`` for a new run.  A finished run is loaded as it is: ``epochs()`` yields nothing."""
+        """Load ``parts`` ({name: module, optimiser or torch.Generator}) from the checkpoint found, if
+        any, saying so unless ``quiet``; returns the history so far (the checkpoint's, or ``history``).
+        A finished run is loaded as it is: ``epochs()`` then yields nothing."""
         self.parts, self.history = parts, history
         modules = [name for name, part in parts.items() if isinstance(part, nn.Module)]
         state, where = self.find(fresh, ("config", "epoch", *modules))
@@ -213,9 +178,9 @@ class Checkpointer:
             yield epoch
             if (epoch + 1) % self.every == 0 or epoch + 1 == self.config.epochs:
                 self._save(epoch + 1)
-        if self.path is not None and self.last != (self.config.epochs, self.path):
-            self._save(self.config.epochs)      # a finished run found in the partial file
         if self.path is not None:
+            if self.last != (self.config.epochs, self.path):
+                self._save(self.config.epochs)      # a finished run found in the partial file
             partial_path(self.path).unlink(missing_ok=True)
             self.trained = first < self.config.epochs
 
@@ -231,8 +196,8 @@ class Checkpointer:
 
     @contextmanager
     def guard(self):
-        """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C while training is re-raised
-        as one line naming the epoch in progress and where the last checkpoint is."""
+        """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C is re-raised as one line
+        naming the epoch in progress and the last checkpoint."""
         try:
             yield
         except FloatingPointError as e:
@@ -250,9 +215,10 @@ class Checkpointer:
         """Write the parts, history, settings and data after ``epoch`` epochs (finite weights only)."""
         if self.path is None:
             return
-        for name, part in self.parts.items():
-            if isinstance(part, nn.Module):
-                check_finite(part, f"{self.what} {name}")
+        bad = [f"{self.what} {name}'s parameter {p}" for name, part in self.parts.items()
+               if isinstance(part, nn.Module) for p, value in part.named_parameters() if not value.isfinite().all()]
+        if bad:
+            raise FloatingPointError(f"{bad[0]} holds NaN/inf")
         where = self.path if epoch == self.config.epochs else partial_path(self.path)
         state = {name: _state_of(part) for name, part in self.parts.items()}
         save_checkpoint(state | {"epoch": epoch, "history": self.history, "config": asdict(self.config),
@@ -261,7 +227,7 @@ class Checkpointer:
 
 
 def _state_of(part):
-    """What a checkpoint holds of a module or optimiser (its state_dict) or a torch.Generator (its state)."""
+    """What a checkpoint holds of a module or optimiser (state_dict) or a torch.Generator (its state)."""
     return part.get_state() if isinstance(part, torch.Generator) else part.state_dict()
 
 
@@ -270,32 +236,6 @@ def _load_into(part, state) -> None:
         part.set_state(state.cpu())
     else:
         part.load_state_dict(state)
-
-
-class LastCheckpoint:
-    """The checkpoint a training run wrote last: its ``epoch`` and ``path`` (None: none yet);
-    ``checkpointing``: whether the run writes checkpoints at all."""
-
-    def __init__(self, checkpointing: bool, epoch: int | None = None, path: Path | None = None):
-        self.checkpointing, self.epoch, self.path = checkpointing, epoch, path
-
-
-@contextmanager
-def stop_names_last_checkpoint(what: str, last: LastCheckpoint, epoch, hint: str = ""):
-    """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C while training ``what`` is
-    re-raised as one line naming the epoch (``epoch()``, counted from 0) and where the last
-    checkpoint ``last`` is."""
-    try:
-        yield
-    except FloatingPointError as e:
-        kept = f"; the last finite weights (epoch {last.epoch}) are in {last.path}" if last.path is not None else ""
-        raise FloatingPointError(f"{e} in epoch {epoch() + 1}{kept}{hint}") from e
-    except KeyboardInterrupt:
-        if not last.checkpointing:
-            raise
-        if last.path is None:
-            raise KeyboardInterrupt(say("stopped_early", what=what)) from None
-        raise KeyboardInterrupt(say("stopped", what=what, epoch=epoch() + 1, saved=last.epoch, path=last.path)) from None
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:

@@ -23,7 +23,7 @@ import torch
 from . import dcgan, published, score, search
 from . import train as gan_train
 from ..arguments import add_device, fits_in_memory, integer, note_ignored, number
-from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
+from ..checkpoint import (check_resumable, data_identity, load_checkpoint, load_ours, load_weights, refuse_unfinished,
                           save_checkpoint)
 from ..data.mvtec import ignored_train_folders, index_split, load_split
 from ..metrics import auroc
@@ -53,11 +53,8 @@ def _finished(out: Path, cfg, enc, data, fresh: bool) -> bool:
     ours with other settings (unless ``fresh``)."""
     if not out.exists():
         return False
-    try:
-        state = load_checkpoint(out)
-    except ValueError:
-        state = None
-    if not isinstance(state, dict) or not {"G", "D", "config"} <= set(state):
+    state = load_ours(out, ("G", "D", "config"))
+    if state is None:
         raise ValueError(f"--out {out} exists and is not a weights file written by anogan train; "
                          "choose another --out (it is never overwritten)")
     if fresh:
