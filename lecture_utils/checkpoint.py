@@ -95,12 +95,8 @@ def _changes(old: dict, new: dict) -> list[str]:
 
 
 def _plain(value):
-    """Tuples and lists compare equal (a checkpoint may store either)."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    """``value`` as JSON reads it back: tuples and lists compare equal (a checkpoint may store either)."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def load_ours(path, keys) -> dict | None:

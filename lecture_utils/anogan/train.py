@@ -125,17 +125,12 @@ RESUME_MAY_CHANGE = ("epochs", "sample_every")  # the GANConfig fields a resumed
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
               device=None, progress: bool = True, data: dict | None = None, fresh: bool = False,
               step=None) -> dict:
-    """Train (G, D) on ``images`` [N, 1, H, W] in [-1, 1] with ``gan_step`` (L_D, then L_G) on
-    every batch; returns the history.
+    """Train (G, D) on ``images`` [N, 1, H, W] in [-1, 1], one ``step`` (L_D, then L_G) per batch;
+    ``step`` has ``gan_step``'s signature (default ``gan_step``; the lecture passes its own).
 
-    history: ``d_loss`` and ``g_loss`` per iteration, ``epoch_d``/``epoch_g`` (means per epoch),
-    ``samples`` (list of (epoch, G(z_fixed) [16, 1, H, W] in [-1, 1])), ``seconds``.
-    With ``checkpoint`` (a path) progress is saved to ``checkpoint.partial`` before the first step
-    and after every epoch, the finished run to ``checkpoint`` (the partial file is then removed).
-    A checkpoint of the same settings and ``data`` (default: ``tensor_identity(images)``) is
-    resumed, or loaded as is when finished; anything else is refused (``fresh``: start over).
-    ``step``: the update of one batch, with ``gan_step``'s signature (default ``gan_step``; the
-    lecture passes the one written out in the notebook).
+    Returns the history: ``d_loss`` and ``g_loss`` per iteration, ``epoch_d``/``epoch_g`` (means per
+    epoch), ``samples`` (list of (epoch, G(z_fixed) [16, 1, H, W] in [-1, 1])), ``seconds``.  With
+    ``checkpoint``, as ``train_vae`` (see ``checkpoint.Checkpointer``), saving after every epoch.
     """
     cfg = cfg or GANConfig()
     step = step or gan_step

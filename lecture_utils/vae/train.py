@@ -138,16 +138,13 @@ def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False)
 
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
               progress: bool = True, data: dict | None = None, fresh: bool = False) -> tuple[VAE, list[float]]:
-    """Train (or resume training) a VAE on good images [N, C, 128, 128] in [0, 1] by minimising the
-    loss BCE(x, f_VAE(x)) + KL(q(z|x) || N(0, I)) with Adam.
+    """Train a VAE on good images [N, C, 128, 128] in [0, 1], minimising BCE(x, f_VAE(x)) + KL with Adam;
+    returns the model in eval mode and the mean loss per image of every epoch.
 
-    Returns the model in eval mode and the mean loss per image of every epoch.  With
-    ``checkpoint`` (a path), progress is kept in ``checkpoint.partial`` (at the start, every
-    ``config.save_every`` epochs) and the finished run is written to ``checkpoint`` (the partial
-    file is then removed).  A checkpoint of the same settings and ``data`` (the identity of the
-    images, default: ``tensor_identity(images)``) is resumed, or returned as is when finished;
-    anything else is refused (``fresh``: start over).  Ctrl-C and NaN end with one line saying
-    where the last checkpoint is.
+    With ``checkpoint`` (a path; see ``checkpoint.Checkpointer``) progress is kept in ``checkpoint.partial``
+    every ``config.save_every`` epochs and the finished run in ``checkpoint``; a run of the same settings
+    and ``data`` (default: ``tensor_identity(images)``) is resumed, or returned as is when finished, anything
+    else refused (``fresh``: start over).  Ctrl-C and NaN end with one line naming the last checkpoint.
     """
     config = config or VAEConfig()
     device = pick_device(device)
