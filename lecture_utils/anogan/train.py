@@ -142,7 +142,8 @@ def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoi
     run = Checkpointer(checkpoint, cfg, data or tensor_identity(images), "GAN", "train_gan", free=RESUME_MAY_CHANGE)
     history = run.start({"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d}, new_history(), fresh,
                         quiet=published.announced(checkpoint))   # a published file: `provide` said where it came from
-    z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
+    fixed = torch.Generator().manual_seed(cfg.seed + 1)
+    z_fixed = torch.randn(16, cfg.z_dim, generator=fixed).to(device)         # [16, z_dim]: the same z every epoch
     bar = run.bar(progress)
     with run.guard():                                  # Ctrl-C, NaN: one line naming the last checkpoint
         for epoch in bar:                              # a checkpoint after every epoch
