@@ -2,10 +2,10 @@
 they belong to.
 
 Every file is read with ``torch.load(weights_only=True)``: tensors, dicts, lists, tuples, numbers
-and strings load; a file that would run code when unpickled is refused.  A training run keeps its
-progress in ``partial_path(out)`` (never under the final name) together with its settings and the
-identity of its data (``data_identity``), and a resume with anything different is refused by
-``check_resumable`` naming the setting that differs.
+and strings load; a file that would run code when unpickled is refused.  A training loop keeps its
+checkpoints through a :class:`Checkpointer`: progress in ``partial_path(out)`` (never under the final
+name) with the run's settings and the identity of its data (``data_identity``), the finished run in
+``out``; a resume with anything different is refused by ``check_resumable`` naming what differs.
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ import torch
 from torch import nn
 
 from .config import data_dir
-from .messages import say
+from .messages import say, tell
 from .outputs import replacing
+from .progress import bar as progress_bar
 
 PARTIAL = ".partial"
 FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
@@ -62,96 +63,175 @@ def tensor_identity(images: torch.Tensor) -> dict:
     return {"shape": list(data.shape), "fingerprint": digest}
 
 
-def _differences(old: dict, new: dict) -> list[str]:
+def check_resumable(path, saved: dict | None, config, free=("epochs",), data: dict | None = None) -> None:
+    """Refuse to resume the checkpoint ``path`` (its loaded dict ``saved``) unless it was written
+    with the settings of ``config`` (a dataclass) and, when given, the same ``data`` identity; the
+    ``free`` fields (e.g. more epochs) may differ.  The error names what differs."""
+    saved = saved or {}
+    problems = _differences(saved, config, free, data)
+    if problems:
+        raise ResumeError(f"{path} was trained with other settings or data ({'; '.join(problems[:3])}); "
+                          "to start fresh, choose another output path or pass --fresh")
+    done, epochs = saved.get("epoch"), getattr(config, "epochs", None)
+    if None not in (done, epochs) and done > epochs:
+        raise ResumeError(f"{path} already holds {done} epochs, more than the {epochs} asked for; "
+                          f"ask for at least {done} epochs, or start fresh with another output path or --fresh")
+
+
+def _differences(saved: dict, config, free, data: dict | None) -> list[str]:
+    """What differs between the checkpoint ``saved`` and this run: 'setting lr: 0.0002 there, 0.001 now', ..."""
+    now = {k: v for k, v in asdict(config).items() if k not in free}
+    old = {k: v for k, v in (saved.get("config") or {}).items() if k not in free}
+    problems = [f"setting {d}" for d in _changes(old, now)]
+    if data is not None and _plain(saved.get("data")) != _plain(data):
+        problems += [f"data {d}" for d in _changes(saved.get("data") or {}, data)] or ["data differ"]
+    return problems
+
+
+def _changes(old: dict, new: dict) -> list[str]:
     keys = sorted(set(old) | set(new))
     return [f"{k}: {old.get(k, '(none)')!r} there, {new.get(k, '(none)')!r} now"
             for k in keys if _plain(old.get(k)) != _plain(new.get(k))]
 
 
 def _plain(value):
-    """Tuples and lists compare equal (a checkpoint may store either)."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+    """``value`` as JSON reads it back: tuples and lists compare equal (a checkpoint may store either)."""
+    return json.loads(json.dumps(value, default=str))
 
 
-def check_resumable(path, saved: dict | None, config, free=("epochs",), data: dict | None = None) -> None:
-    """Refuse to resume the checkpoint ``path`` (its loaded dict ``saved``) unless it was written
-    with the settings of ``config`` (a dataclass) and, when given, the same ``data`` identity; the
-    ``free`` fields (e.g. more epochs) may differ.  The error names what differs."""
-    saved = saved or {}
-    now = {k: v for k, v in asdict(config).items() if k not in free}
-    old = {k: v for k, v in (saved.get("config") or {}).items() if k not in free}
-    problems = [f"setting {d}" for d in _differences(old, now)]
-    if data is not None and _plain(saved.get("data")) != _plain(data):
-        problems += [f"data {d}" for d in _differences(saved.get("data") or {}, data)] or ["data differ"]
-    if problems:
-        raise ResumeError(f"{path} was trained with other settings or data ({'; '.join(problems[:3])}); "
-                          "to start fresh, choose another output path or pass --fresh")
-    epochs = getattr(config, "epochs", None)
-    done = saved.get("epoch")
-    if epochs is not None and done is not None and done > epochs:
-        raise ResumeError(f"{path} already holds {done} epochs, more than the {epochs} asked for; "
-                          f"ask for at least {done} epochs, or start fresh with another output path or --fresh")
-
-
-def resume_from(checkpoint, config, data: dict, keys, writer: str, free=("epochs",), fresh: bool = False,
-                map_location="cpu"):
-    """``(state, path)`` to resume a run that ends in ``checkpoint`` from, or ``(None, None)``.
-
-    The run's progress ``checkpoint.partial`` comes first, then the finished ``checkpoint`` (more
-    epochs may be added to it).  A file there that lacks ``keys`` was not written by ``writer`` and is
-    refused (it is never overwritten); ours must hold the same settings and data (``check_resumable``),
-    unless ``fresh``, which ignores them."""
-    for path in (partial_path(checkpoint), Path(checkpoint)):
-        if not path.is_file():
-            continue
-        try:
-            state = load_checkpoint(path, map_location=map_location)
-        except ValueError:
-            state = None                       # not a torch file: refused below, naming it
-        if not isinstance(state, dict) or not set(keys) <= set(state):
-            raise ResumeError(f"{path} exists and is not a checkpoint written by {writer}; "
-                              "choose another output path (it is never overwritten)")
-        if not fresh:
-            check_resumable(path, state, config, free=free, data=data)
-            return state, path
-    return None, None
-
-
-def check_finite(model: nn.Module, what: str) -> None:
-    """FloatingPointError unless every parameter of ``model`` is finite (never save NaN weights)."""
-    for name, p in model.named_parameters():
-        if not torch.isfinite(p).all():
-            raise FloatingPointError(f"{what}'s parameter {name} holds NaN/inf")
-
-
-class LastCheckpoint:
-    """The checkpoint a training run wrote last: its ``epoch`` and ``path`` (None: none yet);
-    ``checkpointing``: whether the run writes checkpoints at all."""
-
-    def __init__(self, checkpointing: bool, epoch: int | None = None, path: Path | None = None):
-        self.checkpointing, self.epoch, self.path = checkpointing, epoch, path
-
-
-@contextmanager
-def stop_names_last_checkpoint(what: str, last: LastCheckpoint, epoch, hint: str = ""):
-    """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C while training ``what`` is
-    re-raised as one line naming the epoch (``epoch()``, counted from 0) and where the last
-    checkpoint ``last`` is."""
+def load_ours(path, keys) -> dict | None:
+    """The checkpoint at ``path`` if it is a dict holding ``keys``; None for any other file (not a
+    PyTorch file, one that would run code, another program's)."""
     try:
-        yield
-    except FloatingPointError as e:
-        kept = f"; the last finite weights (epoch {last.epoch}) are in {last.path}" if last.path is not None else ""
-        raise FloatingPointError(f"{e} in epoch {epoch() + 1}{kept}{hint}") from e
-    except KeyboardInterrupt:
-        if not last.checkpointing:
-            raise
-        if last.path is None:
-            raise KeyboardInterrupt(say("stopped_early", what=what)) from None
-        raise KeyboardInterrupt(say("stopped", what=what, epoch=epoch() + 1, saved=last.epoch, path=last.path)) from None
+        state = load_checkpoint(path)
+    except ValueError:
+        return None
+    return state if isinstance(state, dict) and set(keys) <= set(state) else None
+
+
+class Checkpointer:
+    """The checkpoints of one training run ``what`` (e.g. "VAE") that ends in ``path`` (None: none).
+
+    ``start`` resumes the run from ``path.partial`` or ``path`` if written with this ``config`` (but
+    for its ``free`` fields) and ``data``, refusing any other file; ``epochs()`` yields the epochs
+    left, saving (finite weights only) before the first, every ``every`` epochs and after the last:
+    to ``path.partial`` until the run is finished, then to ``path``; ``guard()`` ends Ctrl-C and a
+    NaN loss with one line naming the last checkpoint.  ``writer``: whose files these are.
+    """
+
+    def __init__(self, path, config, data: dict | None, what: str, writer: str, free=("epochs",),
+                 every: int = 1, hint: str = ""):
+        self.path = None if path is None else Path(path)
+        self.config, self.data, self.free, self.every = config, data, tuple(free), every
+        self.what, self.writer, self.hint = what, writer, hint
+        self.parts, self.history = {}, None
+        self.epoch = 0          # the epoch in progress, counted from 0 (= the epochs done before it)
+        self.last = None        # (epoch, path) of the last checkpoint written or resumed from
+        self.trained = False    # whether epochs() trained and saved epochs
+
+    def find(self, fresh: bool = False, keys=("config", "epoch")) -> tuple[dict | None, Path | None]:
+        """``(state, path)`` to resume from: ``path.partial``, else ``path`` (more epochs may be added),
+        else ``(None, None)``.  A file there that is not a dict holding ``keys`` is refused, even
+        with ``fresh`` (never overwritten); ours must hold these settings and data, unless ``fresh``."""
+        for path in () if self.path is None else (partial_path(self.path), self.path):
+            if not path.is_file():
+                continue
+            state = load_ours(path, keys)
+            if state is None:
+                raise ResumeError(f"{path} exists and is not a checkpoint written by {self.writer}; "
+                                  "choose another output path (it is never overwritten)")
+            if not fresh:
+                check_resumable(path, state, self.config, free=self.free, data=self.data)
+                return state, path
+        return None, None
+
+    def start(self, parts: dict, history, fresh: bool = False, quiet: bool = False):
+        """Load ``parts`` ({name: module, optimiser or torch.Generator}) from the checkpoint found, if
+        any, saying so unless ``quiet``; returns the history so far (the checkpoint's, or ``history``).
+        A finished run is loaded as it is: ``epochs()`` then yields nothing."""
+        self.parts, self.history = parts, history
+        modules = [name for name, part in parts.items() if isinstance(part, nn.Module)]
+        state, where = self.find(fresh, ("config", "epoch", *modules))
+        if state is None:
+            return history
+        for name, part in parts.items():
+            if name in state:           # a published file holds no optimiser states: Adam starts afresh
+                _load_into(part, state[name])
+        self.history, self.epoch = state["history"], int(state["epoch"])
+        self.last = (self.epoch, where)
+        if not quiet:
+            tell("finished" if self.epoch == self.config.epochs else "resumed", what=self.what, path=where,
+                 epoch=self.epoch, epochs=self.config.epochs)
+        return self.history
+
+    def epochs(self):
+        """The epochs left to train (counted from 0), saving as they finish (see the class)."""
+        first = self.epoch
+        if self.last is None:
+            self._save(0)               # a checkpoint exists before the first NaN check
+        for epoch in range(first, self.config.epochs):
+            self.epoch = epoch
+            yield epoch
+            if (epoch + 1) % self.every == 0 or epoch + 1 == self.config.epochs:
+                self._save(epoch + 1)
+        if self.path is not None:
+            if self.last != (self.config.epochs, self.path):
+                self._save(self.config.epochs)      # a finished run found in the partial file
+            partial_path(self.path).unlink(missing_ok=True)
+            self.trained = first < self.config.epochs
+
+    def bar(self, progress: bool = True):
+        """``epochs()`` with a progress bar named ``what`` (hidden when no epoch is left)."""
+        return progress_bar(self.epochs(), desc=self.what, initial=self.epoch, total=self.config.epochs,
+                            disable=not progress or self.epoch == self.config.epochs)
+
+    def finish(self, parts: dict, history) -> None:
+        """Write ``parts`` and ``history``, trained without ``epochs()``, as the finished run."""
+        self.parts, self.history = parts, history
+        self._save(self.config.epochs)
+
+    @contextmanager
+    def guard(self):
+        """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C is re-raised as one line
+        naming the epoch in progress and the last checkpoint."""
+        try:
+            yield
+        except FloatingPointError as e:
+            kept = f"; the last finite weights (epoch {self.last[0]}) are in {self.last[1]}" if self.last else ""
+            raise FloatingPointError(f"{e} in epoch {self.epoch + 1}{kept}{self.hint}") from e
+        except KeyboardInterrupt:
+            if self.path is None:
+                raise
+            if self.last is None:
+                raise KeyboardInterrupt(say("stopped_early", what=self.what)) from None
+            raise KeyboardInterrupt(say("stopped", what=self.what, epoch=self.epoch + 1, saved=self.last[0],
+                                        path=self.last[1])) from None
+
+    def _save(self, epoch: int) -> None:
+        """Write the parts, history, settings and data after ``epoch`` epochs (finite weights only)."""
+        if self.path is None:
+            return
+        bad = [f"{self.what} {name}'s parameter {p}" for name, part in self.parts.items()
+               if isinstance(part, nn.Module) for p, value in part.named_parameters() if not value.isfinite().all()]
+        if bad:
+            raise FloatingPointError(f"{bad[0]} holds NaN/inf")
+        where = self.path if epoch == self.config.epochs else partial_path(self.path)
+        state = {name: _state_of(part) for name, part in self.parts.items()}
+        save_checkpoint(state | {"epoch": epoch, "history": self.history, "config": asdict(self.config),
+                                 "data": self.data, "complete": epoch == self.config.epochs}, where)
+        self.last = (epoch, where)
+
+
+def _state_of(part):
+    """What a checkpoint holds of a module or optimiser (state_dict) or a torch.Generator (its state)."""
+    return part.get_state() if isinstance(part, torch.Generator) else part.state_dict()
+
+
+def _load_into(part, state) -> None:
+    if isinstance(part, torch.Generator):
+        part.set_state(state.cpu())
+    else:
+        part.load_state_dict(state)
 
 
 def save_checkpoint(state: dict, path: str | os.PathLike) -> Path:
@@ -173,15 +253,28 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
         raise FileNotFoundError(f"no checkpoint at {path}{hint}")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:  # refused objects, truncated file, not a torch file, ...
-        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-        blocked = [line for line in lines if "GLOBAL" in line]
-        if isinstance(e, pickle.UnpicklingError) and blocked:
+    except pickle.UnpicklingError as e:        # weights_only refused what the pickle holds
+        code = unsafe_globals(path)
+        if code:
             raise ValueError(f"{path} was not loaded: it holds Python objects beyond tensors, dicts, lists "
-                             f"and numbers, which could run code ({blocked[0][:120]}); load only weights "
+                             f"and numbers, which could run code ({', '.join(code[:3])}); load only weights "
                              "you trust, saved as a plain state_dict") from e
-        detail = next((line for line in reversed(lines) if not line.startswith("Check the doc")), "")
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}: {detail[:160]})") from e
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint (UnpicklingError: not a torch.save "
+                         "file of tensors, dicts, lists and numbers)") from e
+    except Exception as e:                     # a truncated file, another format, an empty file ...
+        first = next(iter(str(e).strip().splitlines()), "")
+        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}"
+                         f"{': ' + first[:160] if first else ''})") from e
+
+
+def unsafe_globals(path) -> list[str]:
+    """The classes and functions a ``torch.save`` file names that ``weights_only`` refuses, e.g.
+    ``['builtins.open']`` (``torch.serialization.get_unsafe_globals_in_checkpoint``: the pickle is
+    read, nothing is run); [] for a file torch cannot read that way (not its zip format)."""
+    try:
+        return sorted(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+    except Exception:                          # not a zip checkpoint, or a damaged one: nothing to name
+        return []
 
 
 def refuse_unfinished(state, path) -> None:

@@ -143,3 +143,21 @@ def test_cached_encoder_is_refused_for_other_images(tmp_path):
     assert gan_train.train_encoder_cached(dcgan.Encoder(20, 8), G, D, images(), cfg_e, path, progress=False) == first
     with pytest.raises(ValueError, match="data fingerprint"):
         gan_train.train_encoder_cached(dcgan.Encoder(20, 8), G, D, images(seed=5), cfg_e, path, progress=False)
+
+
+def test_the_format_is_that_of_users_caches_and_an_older_encoder_file_loads(tmp_path, capsys):
+    from dataclasses import asdict
+
+    from lecture_utils.checkpoint import save_checkpoint, tensor_identity
+    G, D = dcgan.build(width=8)
+    gan_train.train_gan(G, D, images(), cfg(), checkpoint=tmp_path / "gan.pt", progress=False)
+    assert set(load_checkpoint(tmp_path / "gan.pt")) == {"G", "D", "opt_g", "opt_d", "epoch", "history", "config",
+                                                         "data", "complete"}
+    E, cfg_e = dcgan.Encoder(20, 8), gan_train.EncoderConfig(epochs=1, batch_size=8)
+    save_checkpoint({"E": E.state_dict(), "history": {"loss": [1.0]}, "config": asdict(cfg_e),   # no epoch: as
+                     "data": tensor_identity(images())}, tmp_path / "enc.pt")                       # written before
+    again = dcgan.build_encoder(20, 8, seed=1)
+    assert gan_train.train_encoder_cached(again, G, D, images(), cfg_e, tmp_path / "enc.pt", progress=False) == {
+        "loss": [1.0]}
+    assert all(torch.equal(a, b) for a, b in zip(E.state_dict().values(), again.state_dict().values()))
+    assert "encoder: already trained" in capsys.readouterr().out

@@ -165,3 +165,12 @@ def test_training_through_a_saturated_decoder_stays_finite(tmp_path):
     assert ((x_hat == 0) | (x_hat == 1)).float().mean() > 0.5
     train_step(model, make_optimizer(model, config), x)
     assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_the_format_and_cache_names_are_those_in_users_caches(tmp_path, monkeypatch):
+    """Weights trained before the Checkpointer still resume: the same keys, the same cache names."""
+    path = tmp_path / "vae.pt"
+    train_vae(images(), tiny(epochs=1), checkpoint=path, device="cpu", progress=False)
+    assert set(load_checkpoint(path)) == {"model", "optimizer", "config", "epoch", "history", "rng", "data", "complete"}
+    monkeypatch.setenv("LECTURE_UTILS_DATA", str(tmp_path))
+    assert cached_weights(VAEConfig(epochs=100)).name == "vae_capsule_100ep-44f8b255e9.pt"   # checkpoint.FORMAT 2

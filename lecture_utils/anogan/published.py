@@ -117,11 +117,10 @@ def origin() -> str:
 
 def announced(path) -> bool:
     """True (once) if ``path`` is a file `provide` copied and announced: its loading says nothing more."""
-    path = Path(path)
-    if path in _copied:
-        _copied.discard(path)
-        return True
-    return False
+    if path is None or Path(path) not in _copied:
+        return False
+    _copied.discard(Path(path))
+    return True
 
 
 def _fits(file: Path, cfg, images) -> bool:

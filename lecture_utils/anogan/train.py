@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from ..checkpoint import (LastCheckpoint, ResumeError, check_finite, check_resumable, load_checkpoint, partial_path,
-                          resume_from, save_checkpoint, stop_names_last_checkpoint, tensor_identity)
+from ..checkpoint import Checkpointer, tensor_identity
 from ..config import pick, pick_device
 from ..messages import say, tell
 from ..progress import bar as progress_bar
@@ -127,70 +125,41 @@ RESUME_MAY_CHANGE = ("epochs", "sample_every")  # the GANConfig fields a resumed
 def train_gan(G, D, images: torch.Tensor, cfg: GANConfig | None = None, checkpoint=None,
               device=None, progress: bool = True, data: dict | None = None, fresh: bool = False,
               step=None) -> dict:
-    """Train (G, D) on ``images`` [N, 1, H, W] in [-1, 1]; returns the history.
+    """Train (G, D) on ``images`` [N, 1, H, W] in [-1, 1], one ``step`` (L_D, then L_G) per batch;
+    ``step`` has ``gan_step``'s signature (default ``gan_step``; the lecture passes its own).
 
-    history: ``d_loss`` and ``g_loss`` per iteration, ``epoch_d``/``epoch_g`` (means per epoch),
-    ``samples`` (list of (epoch, G(z_fixed) [16, 1, H, W] in [-1, 1])), ``seconds``.
-    With ``checkpoint`` (a path) progress is saved to ``checkpoint.partial`` before the first step
-    and after every epoch, the finished run to ``checkpoint`` (the partial file is then removed).
-    A checkpoint of the same settings and ``data`` (default: ``tensor_identity(images)``) is
-    resumed, or loaded as is when finished; anything else is refused (``fresh``: start over).
-    ``step``: the update of one batch, with ``gan_step``'s signature (default ``gan_step``; the
-    lecture passes the one written out in the notebook).
+    Returns the history: ``d_loss`` and ``g_loss`` per iteration, ``epoch_d``/``epoch_g`` (means per
+    epoch), ``samples`` (list of (epoch, G(z_fixed) [16, 1, H, W] in [-1, 1])), ``seconds``.  With
+    ``checkpoint``, as ``train_vae`` (see ``checkpoint.Checkpointer``), saving after every epoch.
     """
     cfg = cfg or GANConfig()
     step = step or gan_step
     device = pick_device(device)
-    data = data or tensor_identity(images)
     G.to(device).train()
     D.to(device).train()
     opt_g = torch.optim.Adam(G.parameters(), cfg.g_lr, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), cfg.d_lr, betas=cfg.betas)
-    start, history = 0, {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
-    state, where = (resume_from(checkpoint, cfg, data, ("G", "D", "config", "epoch"), "train_gan",
-                                free=RESUME_MAY_CHANGE, fresh=fresh) if checkpoint is not None else (None, None))
-    if state is not None:
-        for module, key in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
-            if key in state:             # a published file holds no optimiser states (Adam starts afresh)
-                module.load_state_dict(state[key])
-        start, history = int(state["epoch"]), state["history"]
-        if start == cfg.epochs:
-            if not published.announced(where):      # a published file: `provide` said where it came from
-                tell("finished", what="GAN", epochs=start, path=where)
-        else:
-            tell("resumed", what="GAN", path=where, epoch=start, epochs=cfg.epochs)
-    last = LastCheckpoint(checkpoint is not None, start if state is not None else None, where)
-    partial = partial_path(checkpoint) if checkpoint is not None else None
-
-    def save(epoch):
-        check_finite(G, "G")
-        check_finite(D, "D")
-        last.path = Path(checkpoint) if epoch == cfg.epochs else partial
-        save_checkpoint({"G": G.state_dict(), "D": D.state_dict(), "opt_g": opt_g.state_dict(),
-                         "opt_d": opt_d.state_dict(), "epoch": epoch, "history": history,
-                         "config": asdict(cfg), "data": data, "complete": epoch == cfg.epochs}, last.path)
-        last.epoch = epoch
-
-    z_fixed = torch.randn(16, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1)).to(device)
-    bar = progress_bar(range(start, cfg.epochs), desc="GAN", disable=not progress or start == cfg.epochs,
-                       initial=start, total=cfg.epochs)
-    epoch = start
-    with stop_names_last_checkpoint("GAN", last, lambda: epoch):
-        if partial is not None and state is None:
-            save(0)                          # a checkpoint exists before the first NaN check
-        for epoch in bar:
+    run = Checkpointer(checkpoint, cfg, data or tensor_identity(images), "GAN", "train_gan", free=RESUME_MAY_CHANGE)
+    history = run.start({"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d}, new_history(), fresh,
+                        quiet=published.announced(checkpoint))   # a published file: `provide` said where it came from
+    fixed = torch.Generator().manual_seed(cfg.seed + 1)
+    z_fixed = torch.randn(16, cfg.z_dim, generator=fixed).to(device)         # [16, z_dim]: the same z every epoch
+    bar = run.bar(progress)
+    with run.guard():                                  # Ctrl-C, NaN: one line naming the last checkpoint
+        for epoch in bar:                              # a checkpoint after every epoch
             history["seconds"] += _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device, step)
             if (epoch + 1) % cfg.sample_every == 0 or epoch + 1 == cfg.epochs:
-                history["samples"].append((epoch + 1, _sample(G, z_fixed)))
-            if partial is not None:
-                save(epoch + 1)
-    if partial is not None:
-        partial.unlink(missing_ok=True)
-        if start < cfg.epochs:
-            tell("trained", what="GAN", seconds=history["seconds"], name=Path(checkpoint).name)
+                history["samples"].append((epoch + 1, _sample(G, z_fixed)))   # G(z_fixed): [16, 1, H, W]
+    if run.trained:
+        tell("trained", what="GAN", seconds=history["seconds"], name=run.path.name)
     G.eval()
     D.eval()
     return history
+
+
+def new_history() -> dict:
+    """The history of a GAN run that has not started (see ``train_gan``)."""
+    return {"d_loss": [], "g_loss": [], "epoch_d": [], "epoch_g": [], "samples": [], "seconds": 0.0}
 
 
 def _gan_epoch(G, D, opt_g, opt_d, images, cfg, epoch, history, bar, device, step) -> float:
@@ -255,21 +224,16 @@ def train_encoder_cached(E, G, D, images: torch.Tensor, cfg: EncoderConfig, path
                          progress: bool = True, loss=None) -> dict:
     """``train_encoder`` once: later calls with the same ``path`` (same settings and images, else
     refused) load E from it instead."""
-    path = Path(path)
-    data = tensor_identity(images)
-    if path.is_file():
-        state = load_checkpoint(path)
-        if not isinstance(state, dict) or "E" not in state:
-            raise ResumeError(f"{path} exists and is not an encoder checkpoint; choose another path")
-        check_resumable(path, state, cfg, free=(), data=data)
-        E.load_state_dict(state["E"])
-        E.to(pick_device(device)).eval()
-        freeze(G, D)
-        if not published.announced(path):           # a published file: `provide` said where it came from
-            tell("finished", what=say("bar_encoder"), epochs=cfg.epochs, path=path)
-        return state["history"]
-    history = train_encoder(E, G, D, images, cfg, device, progress, loss)
-    check_finite(E, "E")
-    save_checkpoint({"E": E.state_dict(), "history": history, "config": asdict(cfg), "data": data}, path)
-    tell("trained", what=say("bar_encoder"), seconds=history["seconds"], name=path.name)
-    return history
+    run = Checkpointer(path, cfg, tensor_identity(images), say("bar_encoder"), "train_encoder_cached", free=())
+    state, _ = run.find(keys=("E",))            # written once, finished (files of earlier versions record no epoch)
+    if state is None:
+        history = train_encoder(E, G, D, images, cfg, device, progress, loss)
+        run.finish({"E": E}, history)
+        tell("trained", what=say("bar_encoder"), seconds=history["seconds"], name=run.path.name)
+        return history
+    E.load_state_dict(state["E"])
+    E.to(pick_device(device)).eval()
+    freeze(G, D)
+    if not published.announced(path):           # a published file: `provide` said where it came from
+        tell("finished", what=say("bar_encoder"), epochs=cfg.epochs, path=run.path)
+    return state["history"]

@@ -15,11 +15,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..checkpoint import (LastCheckpoint, cache_file, check_finite, partial_path, resume_from, save_checkpoint,
-                          stop_names_last_checkpoint, tensor_identity)
+from ..checkpoint import Checkpointer, cache_file, tensor_identity
 from ..config import pick, pick_device, seed_everything
-from ..messages import tell
-from ..progress import bar as progress_bar
 from .model import VAE, vae_loss
 
 @dataclass(frozen=True)
@@ -127,73 +124,41 @@ def train_step(model, optimizer, x: torch.Tensor) -> float:
     return loss.item()
 
 
-def _state(model, optimizer, config, epoch, history, generator, data) -> dict:
-    """A checkpoint of plain tensors, dicts, lists and numbers (loads with weights_only=True)."""
-    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "config": asdict(config),
-            "epoch": epoch, "history": list(history), "rng": generator.get_state(), "data": data,
-            "complete": epoch >= config.epochs}
+def checkpointer(checkpoint, config: VAEConfig, data: dict) -> Checkpointer:
+    """The checkpoints of a VAE run that ends in ``checkpoint`` (see ``checkpoint.Checkpointer``)."""
+    return Checkpointer(checkpoint, config, data, "VAE", "train_vae", free=RESUME_MAY_CHANGE,
+                        every=config.save_every, hint=" (try a lower --lr)")
 
 
-def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False, device="cpu"):
-    """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume (``checkpoint.resume_from``)."""
-    return resume_from(checkpoint, config, data, ("model", "config", "epoch"), "train_vae",
-                       free=RESUME_MAY_CHANGE, fresh=fresh, map_location=device)
+def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False):
+    """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume, or ``(None, None)``;
+    a file of other settings or data, or not ours, is refused (``Checkpointer.find``)."""
+    return checkpointer(checkpoint, config, data).find(fresh, ("model", "config", "epoch"))
 
 
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
               progress: bool = True, data: dict | None = None, fresh: bool = False) -> tuple[VAE, list[float]]:
-    """Train (or resume training) a VAE on good images [N, C, 128, 128] in [0, 1].
+    """Train a VAE on good images [N, C, 128, 128] in [0, 1], minimising BCE(x, f_VAE(x)) + KL with Adam;
+    returns the model in eval mode and the mean loss per image of every epoch.
 
-    Returns the model in eval mode and the mean loss per image of every epoch.  With
-    ``checkpoint`` (a path), progress is kept in ``checkpoint.partial`` (at the start, every
-    ``config.save_every`` epochs) and the finished run is written to ``checkpoint`` (the partial
-    file is then removed).  A checkpoint of the same settings and ``data`` (the identity of the
-    images, default: ``tensor_identity(images)``) is resumed, or returned as is when finished;
-    anything else is refused (``fresh``: start over).  Ctrl-C and NaN end with one line saying
-    where the last checkpoint is.
+    With ``checkpoint`` (a path; see ``checkpoint.Checkpointer``) progress is kept in ``checkpoint.partial``
+    every ``config.save_every`` epochs and the finished run in ``checkpoint``; a run of the same settings
+    and ``data`` (default: ``tensor_identity(images)``) is resumed, or returned as is when finished, anything
+    else refused (``fresh``: start over).  Ctrl-C and NaN end with one line naming the last checkpoint.
     """
     config = config or VAEConfig()
     device = pick_device(device)
-    data = data or tensor_identity(images)
     generator = seed_everything(config.seed)
     model = make_model(config, device)
     optimizer = make_optimizer(model, config)
-    history, start = [], 0
-    state, where = resume_state(checkpoint, config, data, fresh, device) if checkpoint is not None else (None, None)
-    last = LastCheckpoint(checkpoint is not None)
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        history, start = list(state["history"]), int(state["epoch"])
-        last.epoch, last.path = start, where
-        generator.set_state(state["rng"].cpu())
-    if checkpoint is not None and start == config.epochs:
-        tell("finished", what="VAE", epochs=start, path=where)
-        return model.eval(), history           # finished with these settings: nothing to do
-    if state is not None:
-        tell("resumed", what="VAE", path=where, epoch=start, epochs=config.epochs)
-    partial = partial_path(checkpoint) if checkpoint is not None else None
-
-    def save(epoch):
-        check_finite(model, "the VAE")
-        last.path = Path(checkpoint) if epoch == config.epochs else partial
-        save_checkpoint(_state(model, optimizer, config, epoch, history, generator, data), last.path)
-        last.epoch = epoch
-
-    images = images.to(device)
-    bar = progress_bar(range(start, config.epochs), desc="VAE", disable=not progress, initial=start, total=config.epochs)
-    epoch = start
-    with stop_names_last_checkpoint("VAE", last, lambda: epoch, hint=" (try a lower --lr)"):
-        if partial is not None and last.epoch is None:
-            save(0)                                # a checkpoint exists before the first NaN check
-        for epoch in bar:
+    run = checkpointer(checkpoint, config, data or tensor_identity(images))
+    history = run.start({"model": model, "optimizer": optimizer, "rng": generator}, [], fresh)  # loss per epoch
+    images = images.to(device)                                 # [N, C, 128, 128]
+    bar = run.bar(progress)
+    with run.guard():                                          # Ctrl-C, NaN: one line naming the last checkpoint
+        for _ in bar:                                          # checkpoints: every save_every epochs and the last
             history.append(train_epoch(model, optimizer, images, config, generator))
             bar.set_postfix(loss=f"{history[-1]:.1f}")
-            done = epoch + 1
-            if partial is not None and (done % config.save_every == 0 or done == config.epochs):
-                save(done)
-    if partial is not None:
-        partial.unlink(missing_ok=True)
     return model.eval(), history
 
 

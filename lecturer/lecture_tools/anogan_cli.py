@@ -22,8 +22,8 @@ import torch
 
 from lecture_utils.anogan import dcgan, published, score, search
 from lecture_utils.anogan import train as gan_train
-from lecture_utils.checkpoint import (check_resumable, data_identity, load_checkpoint, load_weights, refuse_unfinished,
-                                      save_checkpoint)
+from lecture_utils.checkpoint import (check_resumable, data_identity, load_checkpoint, load_ours, load_weights,
+                                      refuse_unfinished, save_checkpoint)
 from lecture_utils.data.mvtec import ignored_train_folders, index_split, load_split
 from lecture_utils.metrics import auroc
 from lecture_utils.outputs import check_writable, write_text
@@ -55,11 +55,8 @@ def _finished(out: Path, cfg, enc, data, fresh: bool) -> bool:
     ours with other settings (unless ``fresh``)."""
     if not out.exists():
         return False
-    try:
-        state = load_checkpoint(out)
-    except ValueError:
-        state = None
-    if not isinstance(state, dict) or not {"G", "D", "config"} <= set(state):
+    state = load_ours(out, ("G", "D", "config"))
+    if state is None:
         raise ValueError(f"--out {out} exists and is not a weights file written by anogan train; "
                          "choose another --out (it is never overwritten)")
     if fresh:
