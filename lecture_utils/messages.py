@@ -163,6 +163,26 @@ _DATA = {
         "en": "Google Drive sent its quota page",
         "ja": "Google ドライブから上限の案内ページが届きました",
     },
+    "reason_status": {
+        "en": "HTTP {status} from the server",
+        "ja": "サーバーの応答が HTTP {status} でした",
+    },
+    "reason_broken": {
+        "en": "the connection broke off",
+        "ja": "接続が途中で切れました",
+    },
+    "reason_tls": {
+        "en": "no secure (TLS) connection",
+        "ja": "安全な接続（TLS）を確立できませんでした",
+    },
+    "reason_damaged": {
+        "en": "a damaged or cut-off file",
+        "ja": "ファイルが壊れているか途中で切れています",
+    },
+    "reason_unsafe": {
+        "en": "a member would be written outside its folder",
+        "ja": "フォルダの外に書き出されるファイルが含まれています",
+    },
     "reason_html": {
         "en": "the server sent a web page, not the archive",
         "ja": "サーバーからアーカイブではなく Web ページが届きました",

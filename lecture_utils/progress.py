@@ -9,7 +9,7 @@ and the saved notebook holds its last state, e.g. ``GAN: 100%|##########| 30/30 
 kernel (command line, terminal) nothing changes: tqdm writes to stderr as usual.
 
 ``bar(...)``: tqdm's bar for the package's loops.  ``one_line_bars()``: meanwhile, the bars other
-libraries draw on stderr (gdown's and torchvision's downloads) are kept to one line too.
+libraries draw on stderr (gdown's downloads) are kept to one line too.
 """
 from __future__ import annotations
 

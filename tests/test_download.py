@@ -1,7 +1,14 @@
 """Downloads: the real gdown and torchvision against a local HTTP server (`conftest.LocalServer`);
 checking, unpacking, caching and loading run for real."""
+import errno
 import gzip
+import http.client
+import json
+import logging
+import lzma
 import re
+import shutil
+import socket
 import sys
 import hashlib
 import io
@@ -15,8 +22,12 @@ from pathlib import Path
 from unittest.mock import create_autospec
 
 import numpy as np
+import pooch
 import pytest
+import requests
+import urllib3
 from PIL import Image
+
 
 from conftest import closed_port_url, zip_bytes
 
@@ -96,16 +107,41 @@ def test_lecture_archive_is_downloaded_checked_unpacked_and_reused(server, monke
     assert not list(cache.glob(".lecture-*")) and not list(cache.glob("*.part*"))
 
 
+def through_gdown(monkeypatch, url):
+    """Archives from a URL downloaded by the real gdown (as a Google Drive id is) instead of pooch's
+    HTTP downloader, so gdown's path runs against the local server."""
+    monkeypatch.setattr(download, "http_download", lambda what, final: download.gdown_download(what, final, url=url))
+
+
+@pytest.fixture
+def pooch_log(monkeypatch):
+    """What pooch logs meanwhile (its logger stands alone, writing to the stderr of its import)."""
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    monkeypatch.setattr(pooch.get_logger(), "handlers", [handler])
+    return records
+
+
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_gdowns_lines_name_the_final_file_never_the_part_file(server, monkeypatch, cache, capsys, lang):
-    """gdown prints what it downloads and where to; the in-progress NAME.part is no name to look for."""
+@pytest.mark.parametrize("how", ["pooch", "gdown"])
+def test_the_download_lines_name_the_final_file_never_the_temporary_one(server, monkeypatch, cache, capsys, lang,
+                                                                        how, pooch_log):
+    """What is downloaded and where to, in the notebook's language (pooch's own English lines are
+    not shown: its logger is silenced meanwhile, then as it was); the temporary file pooch downloads
+    into is no name to look for."""
     monkeypatch.setenv("LECTURE_UTILS_LANG", lang)
     path = serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
+    if how == "gdown":
+        through_gdown(monkeypatch, server.url(path))
+    level = pooch.get_logger().level
     download.fetch("lecture")
     err = capsys.readouterr().err
     final = cache / LECTURE.filename
-    assert ".part" not in err and f"{'To' if lang == 'en' else '保存先'}: {final}\n" in err
+    assert f"{'To' if lang == 'en' else '保存先'}: {final}\n" in err
+    assert [err[i:].split()[0] for i in range(len(err)) if err.startswith(f"{cache}/", i)] == [str(final)]
     assert ("Downloading anomaly_detection_data.zip" in err) == (lang == "en")
+    assert pooch_log == [] and pooch.get_logger().level == level
     assert download.downloaded_from(LECTURE) == server.url(path)         # recorded beside the archive
 
 
@@ -187,7 +223,124 @@ def test_mvtec_capsule_with_wrong_md5_is_deleted(server, monkeypatch, cache):
     with pytest.raises(DownloadError, match="MD5") as err:
         download.fetch("mvtec-capsule")
     assert err.value.reason == f"its MD5 is not the published {'0' * 32}"
-    assert not list(cache.glob("capsule.tar.xz*"))
+    assert not list(cache.iterdir())                                       # under no name
+
+
+def test_an_archive_in_the_cache_with_the_wrong_md5_is_deleted_without_the_network(server, monkeypatch, cache):
+    body = tar_bytes(capsule_files("capsule/"))
+    serve_capsule(server, monkeypatch, body, md5="0" * 32)
+    cache.mkdir(parents=True)
+    (cache / MVTEC_CAPSULE.filename).write_bytes(body)                     # put there by hand
+    with pytest.raises(DownloadError) as err:
+        download.fetch("mvtec-capsule")
+    assert err.value.reason == f"its MD5 is not the published {'0' * 32}" and "it was deleted" in str(err.value)
+    assert server.hits == [] and not list(cache.iterdir())
+
+
+def test_a_cache_written_before_pooch_keeps_working_offline(monkeypatch, cache):
+    """The layout users' caches have: the archive, its record (NAME.json) and the unpacked folder with
+    its marker; without the folder the archive is checked and unpacked again, with no network."""
+    folder = cache / "lecture"
+    (folder / "anomaly_detection_data").mkdir(parents=True)
+    (folder / "anomaly_detection_data" / "trained_model.pt").write_bytes(b"weights")
+    (folder / download.COMPLETE).write_text(LECTURE.filename)
+    write_zip(cache / LECTURE.filename, LECTURE_FILES)
+    record = {"size": 1, "sha256": "0" * 64, "source": "https://example.org/anomaly_detection_data.zip"}
+    (cache / f"{LECTURE.filename}.json").write_text(json.dumps(record))
+    monkeypatch.setenv(LECTURE.env, closed_port_url())
+    assert download.fetch("lecture") == folder and sources.lecture_weights().read_bytes() == b"weights"
+    assert download.downloaded_from(LECTURE) == record["source"]
+    shutil.rmtree(folder)
+    assert (download.fetch("lecture") / "anomaly_detection_data" / "capsule" / "train" / "good").is_dir()
+
+
+def test_a_tar_member_outside_its_folder_is_refused(server, monkeypatch, cache):
+    """tarfile's "data" filter on every Python that has it (pooch passes it only from 3.12 on)."""
+    serve_capsule(server, monkeypatch, tar_bytes({**capsule_files("capsule/"), "../escaped.txt": b"x"}))
+    with pytest.raises(DownloadError) as err:
+        download.fetch("mvtec-capsule")
+    assert str(err.value).startswith(f"could not unpack {cache / MVTEC_CAPSULE.filename} into {cache / 'mvtec_capsule'}"
+                                     " (a member would be written outside its folder)")
+    assert not (cache.parent / "escaped.txt").exists() and not list(cache.glob(".mvtec_capsule-*"))
+    assert download.unpacked(MVTEC_CAPSULE) is None
+
+
+def test_a_file_the_server_does_not_have_is_its_http_status(server, monkeypatch, cache):
+    monkeypatch.setenv(LECTURE.env, server.url("/nothing-here.zip"))
+    with pytest.raises(DownloadError) as err:
+        download.fetch("lecture")
+    assert err.value.reason == "HTTP 404 from the server" and "\n" not in str(err.value)
+    assert server.hits == ["/nothing-here.zip"] and not list(cache.iterdir())
+
+
+@pytest.mark.parametrize("how", ["pooch", "gdown"])
+def test_ctrl_c_during_a_download_stops_and_leaves_no_file(server, monkeypatch, cache, how):
+    """KeyboardInterrupt in the middle of the body stops the cell (it is no DownloadError), and the
+    temporary file that held what had come, under a name of its own, is deleted."""
+    path = serve_lecture(server, monkeypatch, b"x" * 3_000_000)
+    if how == "gdown":
+        through_gdown(monkeypatch, server.url(path))
+    real, seen = requests.models.Response.iter_content, []
+
+    def interrupted(self, *args, **kwargs):
+        for i, chunk in enumerate(real(self, *args, **kwargs)):
+            if i == 1:
+                seen.extend(p.name for p in cache.iterdir())
+                raise KeyboardInterrupt
+            yield chunk
+    monkeypatch.setattr(requests.models.Response, "iter_content", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        download.fetch("lecture")
+    assert len(seen) == 1 and seen[0] != LECTURE.filename                 # the temporary file, then
+    assert not list(cache.iterdir())
+
+
+def chained(error, *causes):
+    """``error`` raised while ``causes[0]`` was handled, itself raised while ``causes[1]`` was, ..."""
+    error.__context__ = chained(*causes) if causes else None
+    return error
+
+
+def http_error(status):
+    response = requests.models.Response()
+    response.status_code = status
+    return requests.exceptions.HTTPError(f"{status} Client Error", response=response)
+
+
+class FileURLRetrievalError(Exception):
+    """Not gdown's, only named like it: no reason may be read from a type's name."""
+
+
+WHY = [   # (what failed, as the libraries raise it; the reason said)
+    (lambda: ConnectionRefusedError(), "no network"),
+    (lambda: chained(requests.exceptions.ConnectionError(), urllib3.exceptions.MaxRetryError(
+        None, "/", reason=chained(urllib3.exceptions.NewConnectionError(None, "x"), socket.gaierror(-2, "x")))),
+     "no network"),
+    (lambda: OSError(errno.ENETUNREACH, "Network is unreachable"), "no network"),
+    (lambda: TimeoutError(), "no answer within 60 s"),
+    (lambda: requests.exceptions.ConnectTimeout(), "no answer within 60 s"),
+    (lambda: chained(requests.exceptions.ConnectionError(), urllib3.exceptions.ReadTimeoutError(None, "/", "x")),
+     "no answer within 60 s"),
+    (lambda: __import__("gdown.exceptions").exceptions.FileURLRetrievalError("x"), "Google Drive refused the file"),
+    (lambda: requests.exceptions.SSLError(), "no secure (TLS) connection"),
+    (lambda: http_error(403), "HTTP 403 from the server"),
+    (lambda: requests.exceptions.ChunkedEncodingError(), "the connection broke off"),
+    (lambda: ConnectionResetError(), "the connection broke off"),
+    (lambda: http.client.IncompleteRead(b""), "the connection broke off"),
+    (lambda: tarfile.ReadError("x"), "a damaged or cut-off file"),
+    (lambda: lzma.LZMAError("x"), "a damaged or cut-off file"),
+    (lambda: OSError(errno.ENOSPC, "No space left on device"), "No space left on device"),
+    # the words of a message or a type's name say nothing: the last line of the text is shown as it is
+    (lambda: RuntimeError("Connection refused; Failed to resolve\nread timed out"), "read timed out"),
+    (lambda: FileURLRetrievalError("Too many users have viewed or downloaded this file"),
+     "Too many users have viewed or downloaded this file"),
+]
+
+
+@pytest.mark.parametrize("error, reason", WHY)
+def test_a_failure_is_said_by_its_type(error, reason):
+    assert download.why(error()) == reason
+
 
 
 # --- MNIST -------------------------------------------------------------------------------------
@@ -251,13 +404,55 @@ def serve_mnist(server, monkeypatch, mirror="/mnist/"):
     monkeypatch.setattr(torchvision.datasets.MNIST, "resources", resources)
 
 
-def test_mnist_download_through_torchvision(server, monkeypatch, cache):
+def test_mnist_download_from_torchvisions_mirrors_read_by_torchvision(server, monkeypatch, cache):
     serve_mnist(server, monkeypatch)
     root = download.mnist_root(download=True)
-    assert download.load_mnist(root, train=True)[0].shape == (20, 28, 28)
+    assert download.load_mnist(root, train=True)[0].shape == (20, 28, 28)     # torchvision.datasets.MNIST
     assert set(server.hits) == {f"/mnist/{n}.gz" for n in download.MNIST_FILES}
     n = len(server.hits)
     assert download.mnist_root(download=True) == root and len(server.hits) == n   # cached
+
+
+def test_mnist_comes_from_the_first_mirror_that_serves_it(server, monkeypatch, cache):
+    import torchvision
+    serve_mnist(server, monkeypatch)
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [closed_port_url("/down/"), server.url("/mnist/")])
+    assert download.load_mnist(download.mnist_root(download=True), train=False)[1].tolist() == list(range(10)) * 2
+    assert sorted(server.hits) == sorted(f"/mnist/{n}.gz" for n in download.MNIST_FILES)
+
+
+def test_when_no_mirror_serves_mnist_the_first_ones_reason_is_said(server, monkeypatch, cache):
+    import torchvision
+    serve_mnist(server, monkeypatch)
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", [closed_port_url("/down/"), server.url("/gone/")])
+    with pytest.raises(DownloadError) as err:
+        download.mnist_root(download=True)
+    assert err.value.reason == "no network" and server.hits == [f"/gone/{download.MNIST_FILES[0]}.gz"]
+    assert not [p for p in cache.rglob("*") if p.is_file()]
+
+
+def test_an_mnist_file_that_is_not_torchvisions_is_refused_by_its_md5(server, monkeypatch, cache):
+    import torchvision
+    serve_mnist(server, monkeypatch)
+    resources = [(name, "0" * 32 if i == 1 else md5) for i, (name, md5) in
+                 enumerate(torchvision.datasets.MNIST.resources)]
+    monkeypatch.setattr(torchvision.datasets.MNIST, "resources", resources)
+    with pytest.raises(DownloadError) as err:
+        download.mnist_root(download=True)
+    assert err.value.reason == f"its MD5 is not the published {'0' * 32}"
+    raw = cache / "mnist" / "MNIST" / "raw"
+    assert sorted(p.name for p in raw.iterdir()) == [f"{download.MNIST_FILES[0]}.gz"]   # the good one, kept
+
+
+def test_a_partial_gz_an_older_version_left_in_the_cache_is_replaced(server, monkeypatch, cache, capsys):
+    """torchvision wrote its downloads under their final names: a stalled one stayed there, cut off."""
+    serve_mnist(server, monkeypatch)
+    raw = cache / "mnist" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    name = f"{download.MNIST_FILES[0]}.gz"
+    (raw / name).write_bytes(server.files[f"/mnist/{name}"][:100])
+    assert download.load_mnist(download.mnist_root(download=True), train=True)[0].shape == (20, 28, 28)
+    assert "removed a corrupt MNIST cache entry" in capsys.readouterr().err and f"/mnist/{name}" in server.hits
 
 
 def test_mnist_download_without_network(monkeypatch, cache):
@@ -313,24 +508,27 @@ STALLS = ["/silent/", "/stall/"]   # accepts and never answers; sends headers an
 
 
 @pytest.mark.parametrize("stall", STALLS)
-@pytest.mark.parametrize("gdown_has_timeout", [True, False], ids=["gdown-timeout", "requests-default"])
-def test_a_stalled_download_gives_up_after_the_timeout(server, monkeypatch, cache, stall, gdown_has_timeout):
-    """With the real gdown: its own ``timeout`` where it has one, else requests' default; both paths
-    are taken with any gdown (the second by pretending it has no ``timeout``)."""
+@pytest.mark.parametrize("how", ["pooch", "gdown-timeout", "requests-default"])
+def test_a_stalled_download_gives_up_after_the_timeout(server, monkeypatch, cache, stall, how):
+    """pooch's HTTP downloader (a URL), and the real gdown (a Drive id): its own ``timeout`` where it
+    has one, else requests' default; both gdown paths are taken with any gdown (the second by
+    pretending it has no ``timeout``)."""
     import gdown
-    if not gdown_has_timeout:
+    if how == "requests-default":
         monkeypatch.setattr(download, "takes_timeout", lambda function: False)
-    elif not download.takes_timeout(gdown.download):
+    elif how == "gdown-timeout" and not download.takes_timeout(gdown.download):
         pytest.skip(f"gdown {gdown.__version__} has no timeout argument")
     server.files["/big.bin"] = b"x" * 200_000
     monkeypatch.setattr(download, "TIMEOUT", 0.5)
     monkeypatch.setenv(LECTURE.env, server.url(stall + LECTURE.filename))
+    if how != "pooch":
+        through_gdown(monkeypatch, server.url(stall + LECTURE.filename))
     t0 = time.perf_counter()
     with pytest.raises(DownloadError) as err:
         download.fetch("lecture")
     assert time.perf_counter() - t0 < 5, "it must give up after about the timeout"
     assert err.value.reason == "no answer within 0.5 s"
-    assert not list(cache.glob(LECTURE.filename + "*")), "no partial file is left"
+    assert not list(cache.iterdir()), "no partial file is left, under no name"
 
 
 @pytest.mark.parametrize("stall", STALLS)
@@ -356,6 +554,8 @@ def test_a_stalled_mnist_download_times_out(server, monkeypatch, cache, stall):
     with pytest.raises(DownloadError) as err:
         download.mnist_root(download=True)
     assert time.perf_counter() - t0 < 5 and err.value.reason == "no answer within 0.5 s"
+    assert not [p for p in cache.rglob("*") if p.is_file()], "no partial file is left, under no name"
+
 
 
 # --- what a notebook shows: the wait announced, one line per failure, one line per bar ------------
@@ -433,18 +633,35 @@ def test_a_dataset_error_is_one_line_in_ipython():
     assert ANSI.sub("", line) == "DatasetError: the folder /x has no train/good"
 
 
-def test_download_bars_in_a_notebook_are_one_line_each(server, monkeypatch):
-    """gdown's and torchvision's bars (drawn by them on stderr) are kept as one finished line each;
-    their messages stay."""
+def test_download_bars_in_a_notebook_are_one_line_each(server, monkeypatch, tmp_path):
+    """The bars of pooch's downloads (the archive, each MNIST file) and gdown's (drawn by it on
+    stderr) are kept as one finished line each; their messages stay."""
     pytest.importorskip("nbclient")
-    serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
+    path = serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
     serve_mnist(server, monkeypatch)
     mirrors, resources = [server.url("/mnist/")], [tuple(r) for r in __import__("torchvision").datasets.MNIST.resources]
-    [(errors, streams, bars), (errors2, _, mnist_bars)] = kernel_cells(
+    [(errors, streams, bars), (errors2, _, mnist_bars), (errors3, streams3, gdown_bars)] = kernel_cells(
         "from lecture_utils.data import download\nfolder = download.fetch('lecture')",
         f"import torchvision\ntorchvision.datasets.MNIST.mirrors = {mirrors!r}\n"
-        f"torchvision.datasets.MNIST.resources = {resources!r}\ndownload.mnist_root(download=True)")
-    assert errors == errors2 == []
-    assert len(bars) == 1 and "100%|" in bars[0] and "\r" not in bars[0], bars
-    assert not any("%|" in line for line in streams) and any(line.startswith("Downloading ") for line in streams)
+        f"torchvision.datasets.MNIST.resources = {resources!r}\ndownload.mnist_root(download=True)",
+        "download.http_download = lambda what, final: download.gdown_download(what, final, "
+        f"url={server.url(path)!r})\nfolder = download.fetch('lecture', {str(tmp_path / 'other')!r})")
+    assert errors == errors2 == errors3 == []
+    assert len(bars) == len(gdown_bars) == 1, (bars, gdown_bars)
+    assert all("100%|" in b and "\r" not in b for b in bars + gdown_bars), (bars, gdown_bars)
+    for lines in (streams, streams3):
+        assert not any("%|" in line for line in lines) and any(line.startswith("Downloading ") for line in lines)
     assert len(mnist_bars) == len(download.MNIST_FILES) and all("100%|" in b for b in mnist_bars), mnist_bars
+
+
+
+def test_a_download_of_unknown_size_keeps_its_byte_count(tmp_path, capsys):
+    """pooch ends its bar with reset() and update(total): with no Content-Length that would say 0 B."""
+    progress = download.Progress("x.zip", tmp_path / "x.zip")
+    assert progress.bar is None                                           # nothing before the server answers
+    progress.total = 0                                                    # it answered, size unknown
+    progress.update(4096)
+    progress.reset()
+    progress.update(0)
+    progress.close()
+    assert progress.bar.n == 4096 and f"To: {tmp_path / 'x.zip'}\n" in capsys.readouterr().err

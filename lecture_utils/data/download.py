@@ -1,19 +1,26 @@
-"""Downloads into the cache folder (``config.data_dir()``), checked and cached: the lecture archive,
-MVTec AD's capsule (gdown, from a Google Drive id or a URL) and MNIST (torchvision); docs/data.md.
-An archive is downloaded to ``NAME.part``, checked, unpacked into a temporary folder and renamed
-into place.  Every failure raises one `DownloadError`: why, then how to go on by hand (`messages`).
+"""Downloads into the cache folder (``config.data_dir()``), checked and cached, on pooch
+(https://www.fatiando.org/pooch/): the lecture archive, MVTec AD's capsule and the lecturer's weights
+(`Archive`: a URL, or a Google Drive id that gdown fetches) and MNIST (from torchvision's mirrors, read by
+torchvision); docs/data.md.  pooch downloads into a temporary file beside the final one and renames it
+once checked (`retrieve`); an archive is unpacked into a temporary folder renamed into place.  Every
+failure raises one `DownloadError`: why (`why`: by the exceptions' types), then how to go on by hand.
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import hashlib
+import http.client
 import inspect
 import json
+import logging
+import lzma
 import os
 import re
 import shutil
 import socket
+import ssl
 import struct
 import sys
 import tarfile
@@ -24,15 +31,20 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pooch
+
 from .. import config
 from ..errors import OneLineError
 from ..messages import say
-from ..progress import one_line_bars
+from ..progress import bar, one_line_bars
 from .mvtec import DatasetError
 
 COMPLETE = ".complete"   # written inside an unpacked folder once it is whole
 TIMEOUT = 60.0           # seconds to wait for a server to connect or send the next bytes
 COLAB_ROOT = Path("/content")   # what Colab's Files panel shows
+UNREACHABLE = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN)   # an OSError's errno: no network
+# What reading a damaged or cut-off archive raises (gzip's BadGzipFile is an OSError, so it comes first).
+DAMAGED = (EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, zlib.error, gzip.BadGzipFile)
 
 
 class DownloadError(OneLineError, OSError):
@@ -42,6 +54,15 @@ class DownloadError(OneLineError, OSError):
     def __init__(self, message: str, reason: str | None = None):
         super().__init__(message)
         self.reason = reason or message
+
+
+class Failed(Exception):
+    """What `retrieve` raises: ``reason`` (one clause, `why`); ``unusable``: a file came but it is
+    not the one expected (and was deleted), rather than nothing."""
+
+    def __init__(self, reason: str, unusable: bool = False):
+        super().__init__(reason)
+        self.reason, self.unusable = reason, unusable
 
 
 @dataclass(frozen=True)
@@ -111,20 +132,24 @@ def unpacked(archive: Archive, folder=None) -> Path | None:
 
 
 def fetch(archive: Archive | str, folder=None) -> Path:
-    """Download (unless cached), check and unpack ``archive``; return its unpacked folder."""
+    """Download (unless cached), check and unpack ``archive``; return its unpacked folder.  An archive
+    already in the cache (put there by hand, or its unpacked folder deleted) is checked, not downloaded."""
     archive = ARCHIVES[archive] if isinstance(archive, str) else archive
     done = unpacked(archive, folder)
     if done is not None:
         return done
     cache = cache_dir(folder)
     file = cache / archive.filename
-    if not file.is_file():
-        part = file.with_name(file.name + ".part")
-        _download(archive, part, file)
-        _check(archive, part, file, source=archive.location())
-        os.replace(part, file)
-    else:
-        _check(archive, file, file)
+    try:
+        if file.is_file():
+            _check(archive, file, md5=True)
+            _record(file)
+        else:
+            _download(archive, file)
+    except Failed as e:
+        said = (say("unusable", path=file, what=archive.filename, reason=e.reason) if e.unusable
+                else say("download_failed", what=archive.filename, reason=e.reason))
+        raise DownloadError(said + " " + _manual(archive, file), e.reason) from e
     return _unpack(file, cache / archive.folder)
 
 
@@ -145,31 +170,102 @@ def _manual(archive: Archive, file: Path) -> str:
     return by_hand(archive.filename, archive.url, file.parent) + " " + say("offline_capsule")
 
 
-def _download(archive: Archive, part: Path, file: Path) -> None:
-    """gdown's download of the archive (a Drive id or any URL) to ``part``, giving up when the server
-    sends nothing for ``TIMEOUT`` s: gdown takes ``timeout`` from 6.3 on; before that (Colab has 5.2)
-    requests gets it as its default (`requests_timeout`).  gdown's lines name what is downloaded and
-    ``file``, the name it will have once checked (never the in-progress ``part``), in the notebook's
-    language.  Every failure becomes one DownloadError (``part`` removed)."""
-    drive = drive_id(archive.location())
-    where = {"id": drive} if drive else {"url": archive.location()}
-    waiting(archive.filename, ["drive.google.com" if drive else archive.location()])
+def _download(archive: Archive, file: Path) -> None:
+    """The archive into ``file`` by `retrieve`: gdown for a Google Drive id, else pooch's HTTP
+    downloader; checked (`_check`) before it gets its name; where it came from recorded beside it."""
+    location = archive.location()
+    drive = drive_id(location)
+    waiting(archive.filename, ["drive.google.com" if drive else location])
+    how = gdown_download(archive.filename, file, id=drive) if drive else http_download(archive.filename, file)
+    retrieve(location, file, archive.md5, how, check=lambda part: _check(archive, part))
+    _record(file, location)
+
+
+def retrieve(url: str, file: Path, md5: str | None, download, check=None) -> None:
+    """pooch's download of ``url`` to ``file``: ``download(url, part)`` writes a temporary file beside
+    it (which pooch deletes whatever happens, Ctrl-C too), ``check(part)`` may refuse it, pooch
+    compares its MD5 (if given) and only then renames it to ``file``.  Every failure is a `Failed`."""
+    def checked(url, part, _pooch):
+        try:
+            download(url, part)
+        except Exception as e:  # any network library's failure: `why` reads its type
+            raise Failed(why(e)) from e
+        if check is not None:
+            check(Path(part))
     try:
+        with _pooch_quiet():
+            pooch.retrieve(url, known_hash=md5 and f"md5:{md5}", fname=file.name, path=file.parent,
+                           downloader=checked)
+    except ValueError as e:   # pooch's MD5 check: `checked` raises nothing but Failed
+        raise Failed(say("reason_md5", md5=md5), unusable=True) from e
+
+
+@contextlib.contextmanager
+def _pooch_quiet():
+    """Meanwhile pooch logs only warnings: its English lines (what it downloads, unpacks, the SHA-256
+    to pin) are said by `waiting` and `Progress` instead, in the notebook's language."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def http_download(what: str, final: Path):
+    """pooch's HTTP downloader (requests: ``TIMEOUT`` s to connect and for each read), drawing
+    `Progress` for ``what`` and its ``final`` file; a downloader for `retrieve`."""
+    def download(url, part):
+        with contextlib.closing(Progress(what, final)) as progress:
+            pooch.HTTPDownloader(timeout=TIMEOUT, progressbar=progress)(url, part, None)
+    return download
+
+
+def gdown_download(what: str, final: Path, **where):
+    """gdown's download (``where``: ``id=`` a Google Drive file, or ``url=``), giving up when the
+    server sends nothing for ``TIMEOUT`` s: gdown takes ``timeout`` from 6.3 on; before that (Colab
+    has 5.2) requests gets it as its default (`requests_timeout`).  gdown's lines name ``what`` and
+    ``final``, never the temporary file; a downloader for `retrieve`."""
+    def download(url, part):
         import gdown
-        limit = contextlib.nullcontext()
+        options, limit = dict(where), contextlib.nullcontext()
         if takes_timeout(gdown.download):
-            where["timeout"] = TIMEOUT
+            options["timeout"] = TIMEOUT
         else:
             limit = requests_timeout(TIMEOUT)
         with limit, open(part, "wb") as out, one_line_bars():
-            gdown.download(output=out, quiet=False, log_messages=gdown_lines(archive.filename, file), **where)
-    except BaseException as e:  # network libraries raise many kinds; all mean "failed"
-        part.unlink(missing_ok=True)
-        if not isinstance(e, Exception):     # KeyboardInterrupt: stop, without the part file
-            raise
-        reason = why(e)
-        raise DownloadError(say("download_failed", what=archive.filename, reason=reason) + " "
-                            + _manual(archive, part.with_name(archive.filename)), reason) from e
+            gdown.download(output=out, quiet=False, log_messages=gdown_lines(what, final), **options)
+    return download
+
+
+class Progress:
+    """The progress bar pooch's HTTP downloader draws on: pooch sets ``total`` once the server has
+    answered, then the lines naming what is downloaded and its final file (`gdown_lines`, as gdown's)
+    are said and tqdm's bar (one line in a notebook) is made, whose ``update`` and ``reset`` pooch
+    calls; nothing while a server is silent.  Closed by its user: no bar stays open after a failure."""
+    bar = None
+
+    def __init__(self, what: str, final: Path):
+        self.lines = gdown_lines(what, final)
+
+    def _answered(self, total: int) -> None:
+        print(self.lines["start"] + self.lines["output"], end="", file=sys.stderr, flush=True)
+        self.bar = bar(total=total or None, unit="B", unit_scale=True)
+
+    total = property(None, _answered)
+
+    def __getattr__(self, name):   # update: the bar's
+        return getattr(self.bar, name)
+
+    def reset(self) -> None:       # pooch's way to fill the bar at the end: only with a known size (else 0 B)
+        if self.bar.total:
+            self.bar.reset()
+
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def waiting(what: str, servers: list[str]) -> None:
@@ -195,6 +291,12 @@ def downloaded_from(archive: Archive, folder=None) -> str | None:
         return None
 
 
+def _record(file: Path, source: str | None = None) -> None:
+    """``NAME.json`` beside ``file``: its size, SHA-256 and, if downloaded, where from (`downloaded_from`)."""
+    record = {"size": file.stat().st_size, "sha256": pooch.file_hash(str(file))} | ({"source": source} if source else {})
+    file.with_name(file.name + ".json").write_text(json.dumps(record, indent=1))
+
+
 def takes_timeout(function) -> bool:
     """True if ``function`` (gdown.download) has a ``timeout`` parameter (gdown 6.3 and later)."""
     return "timeout" in inspect.signature(function).parameters
@@ -217,13 +319,9 @@ def requests_timeout(seconds: float):
         HTTPAdapter.send = send
 
 
-OFFLINE_WORDS = ("connection refused", "name or service not known", "temporary failure in name resolution",
-                 "failed to resolve", "network is unreachable", "nodename nor servname", "getaddrinfo failed",
-                 "no route to host")
-
-
 def _chain(error: BaseException | None, depth: int = 10):
-    """``error`` and what caused it (``reason`` of urllib's errors, ``__cause__``, ``__context__``)."""
+    """``error`` and what caused it (``reason`` of urllib3's and urllib's errors, ``__cause__``,
+    ``__context__``)."""
     while error is not None and depth > 0:
         yield error
         reason = getattr(error, "reason", None)
@@ -232,17 +330,39 @@ def _chain(error: BaseException | None, depth: int = 10):
 
 
 def why(error: BaseException) -> str:
-    """What went wrong, in words of the notebook's language, never an exception's type name."""
+    """What went wrong, in words of the notebook's language, from the types of ``error`` and its
+    causes (never from the wording of their messages); else an OSError's own words, else the last
+    line of ``error``'s text."""
+    import requests.exceptions as rq
+    import urllib3.exceptions
+    from gdown.exceptions import FileURLRetrievalError
     chain = list(_chain(error))
-    texts = [str(e).lower() for e in chain]
-    if any(isinstance(e, TimeoutError) for e in chain) or any("timed out" in t for t in texts):
-        return say("reason_timeout", seconds=TIMEOUT)
-    if any(type(e).__name__ == "FileURLRetrievalError" for e in chain):
+
+    def found(*types):
+        return next((e for e in chain if isinstance(e, types)), None)
+    if found(ConnectionRefusedError, socket.gaierror) or any(getattr(e, "errno", None) in UNREACHABLE for e in chain):
+        return say("reason_offline")   # (before timeouts: urllib3's NewConnectionError is a ConnectTimeoutError)
+    if found(TimeoutError, rq.Timeout, urllib3.exceptions.ReadTimeoutError):   # before ConnectionError: a
+        return say("reason_timeout", seconds=TIMEOUT)                       # ConnectTimeout is one too
+    if found(FileURLRetrievalError):
         return say("reason_drive")
-    if any(isinstance(e, (ConnectionRefusedError, socket.gaierror)) for e in chain) or any(
-            w in t for t in texts for w in OFFLINE_WORDS):
-        return say("reason_offline")
-    return _last_line(error)
+    if found(ssl.SSLError, rq.SSLError):
+        return say("reason_tls")
+    if getattr(found(rq.HTTPError), "response", None) is not None:
+        return say("reason_status", status=found(rq.HTTPError).response.status_code)
+    if found(rq.ConnectionError, rq.ChunkedEncodingError, ConnectionError, http.client.HTTPException,
+             urllib3.exceptions.ProtocolError):
+        return say("reason_broken")
+    return _file_reason(found(*DAMAGED, OSError)) if found(*DAMAGED, OSError) else _last_line(error)
+
+
+def _file_reason(error: BaseException) -> str:
+    """A refused or damaged archive in words, else an OSError's own words (``strerror``), else its last line."""
+    if isinstance(error, getattr(tarfile, "FilterError", ())):   # the "data" filter's refusal (Python 3.11.4+)
+        return say("reason_unsafe")
+    if isinstance(error, DAMAGED):
+        return say("reason_damaged")
+    return getattr(error, "strerror", None) or _last_line(error)
 
 
 def _last_line(error: BaseException, limit: int = 100) -> str:
@@ -252,32 +372,31 @@ def _last_line(error: BaseException, limit: int = 100) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def _digest(path: Path, algorithm: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, algorithm).hexdigest()
-
-
-def _check(archive: Archive, path: Path, target: Path, source: str | None = None) -> None:
-    """Raise DownloadError (and delete ``path``) unless it is the expected archive; record its
-    size, SHA-256 and (if downloaded) ``source`` beside it."""
+def _check(archive: Archive, path: Path, md5: bool = False) -> None:
+    """`_expect` ``path`` to be the archive, else delete it and raise `Failed` (unusable)."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(512).lower()
-        if b"<html" in head or b"<!doctype html" in head:
-            raise ValueError(say("reason_web_page" if drive_id(archive.location()) else "reason_html"))
-        if archive.md5 and _digest(path, "md5") != archive.md5:
-            raise ValueError(say("reason_md5", md5=archive.md5))
-        names = _members(path)
-        missing = [m for m in archive.members if not any(m in n for n in names)]
-        if missing:
-            raise ValueError(say("reason_members", missing=", ".join(missing)))
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
+        _expect(archive, path, md5)
+    except Failed:
         path.unlink(missing_ok=True)
-        reason = str(e) if isinstance(e, ValueError) else _last_line(e)
-        raise DownloadError(say("unusable", path=target, what=archive.filename, reason=reason) + " "
-                            + _manual(archive, target), reason) from e
-    record = {"size": path.stat().st_size, "sha256": _digest(path, "sha256")} | ({"source": source} if source else {})
-    target.with_name(target.name + ".json").write_text(json.dumps(record, indent=1))
+        raise
+    except (OSError, *DAMAGED) as e:
+        path.unlink(missing_ok=True)
+        raise Failed(_file_reason(e), unusable=True) from e
+
+
+def _expect(archive: Archive, path: Path, md5: bool) -> None:
+    """`Failed` unless ``path`` is the archive: not a web page, its MD5 (if ``md5`` and one is
+    published), each expected member, every zip member's CRC."""
+    with open(path, "rb") as f:
+        head = f.read(512).lower()
+    if b"<html" in head or b"<!doctype html" in head:
+        raise Failed(say("reason_web_page" if drive_id(archive.location()) else "reason_html"), unusable=True)
+    if md5 and archive.md5 and pooch.file_hash(str(path), alg="md5") != archive.md5:
+        raise Failed(say("reason_md5", md5=archive.md5), unusable=True)
+    names = _members(path)
+    missing = [m for m in archive.members if not any(m in n for n in names)]
+    if missing:
+        raise Failed(say("reason_members", missing=", ".join(missing)), unusable=True)
 
 
 def _members(path: Path) -> list[str]:
@@ -286,37 +405,39 @@ def _members(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
             if bad is not None:
-                raise ValueError(say("reason_corrupt_member", member=bad))
+                raise Failed(say("reason_corrupt_member", member=bad), unusable=True)
             return z.namelist()
     if tarfile.is_tarfile(path):
         with tarfile.open(path) as t:
             return t.getnames()
-    raise ValueError(say("reason_not_archive"))
+    raise Failed(say("reason_not_archive"), unusable=True)
+
+
+class Untar(pooch.Untar):
+    """pooch's Untar, with tarfile's "data" filter wherever Python has it (pooch passes it from 3.12
+    on; 3.11.4 has it too): no absolute paths, no links out of the folder."""
+
+    def _extract_file(self, fname, extract_dir):
+        with tarfile.open(fname) as tar:
+            tar.extractall(extract_dir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
 
 
 def _unpack(file: Path, target: Path) -> Path:
-    """Extract into a temporary folder beside ``target``, mark it complete, then rename it; a
-    ``target`` with files in it (not ours: no ``COMPLETE``) is left alone."""
+    """Extract (pooch's Unzip or `Untar`) into a temporary folder beside ``target``, mark it complete,
+    then rename it; a ``target`` with files in it (not ours: no ``COMPLETE``) is left alone."""
     if target.exists() and any(target.iterdir()):
         raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     tmp.chmod(0o755)
     try:
-        if zipfile.is_zipfile(file):
-            with zipfile.ZipFile(file) as z:
-                z.extractall(tmp)
-        else:
-            with tarfile.open(file) as t:
-                if hasattr(tarfile, "data_filter"):   # refuses absolute paths and links out
-                    t.extractall(tmp, filter="data")
-                else:
-                    t.extractall(tmp)
+        with _pooch_quiet():
+            (pooch.Unzip if zipfile.is_zipfile(file) else Untar)(extract_dir=str(tmp))(str(file), "download", None)
         (tmp / COMPLETE).write_text(file.name)
         if target.exists():
             target.rmdir()                        # empty (checked above); fails if it no longer is
         os.replace(tmp, target)
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as e:
-        raise DownloadError(say("unpack_failed", file=file, folder=target, reason=_last_line(e))) from e
+    except (OSError, *DAMAGED) as e:
+        raise DownloadError(say("unpack_failed", file=file, folder=target, reason=_file_reason(e))) from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -497,34 +618,36 @@ def mnist_root(root=None, download: bool = False, folder=None) -> Path:
     return download_mnist(folder)
 
 
-@contextlib.contextmanager
-def _socket_timeout(seconds: float):
-    """Every socket opened meanwhile without its own timeout gets ``seconds`` (torchvision's download)."""
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(old)
-
-
 def download_mnist(folder=None) -> Path:
-    """torchvision's MNIST download into the cache (``TIMEOUT`` seconds per connect or read), then
-    checked like any cache entry; failures become one DownloadError."""
-    import torchvision
+    """MNIST's four ``.gz`` files by `retrieve` from torchvision's mirrors (``MNIST.mirrors``, in
+    order), each against torchvision's MD5 (``MNIST.resources``), into the cache where torchvision
+    reads them; then checked like any cache entry; a failure becomes one DownloadError."""
+    from torchvision.datasets import MNIST
     cache = cache_dir(folder) / "mnist"
-    waiting("MNIST", torchvision.datasets.MNIST.mirrors)
+    raw = cache / "MNIST" / "raw"
+    waiting("MNIST", MNIST.mirrors)
     try:
-        with _socket_timeout(TIMEOUT), one_line_bars():
-            torchvision.datasets.MNIST(str(cache), train=True, download=True)
+        for name, md5 in MNIST.resources:
+            if not (raw / name.removesuffix(".gz")).is_file():
+                _from_mirrors(name, md5, MNIST.mirrors, raw)
         if find_mnist(cache, folder) is None:
             raise DatasetError(say("mnist_incomplete"))
-    except Exception as e:  # noqa: BLE001 - torchvision wraps network errors in RuntimeError
-        reason = why(e)
+    except (Failed, DatasetError) as e:
+        reason = getattr(e, "reason", str(e))
         raise DownloadError(say("download_failed", what="MNIST", reason=reason) + " "
-                            + by_hand(mnist_files(), MNIST_URL, cache / "MNIST" / "raw") + " "
-                            + say("offline_digits"), reason) from e
+                            + by_hand(mnist_files(), MNIST_URL, raw) + " " + say("offline_digits"), reason) from e
     return cache
+
+
+def _from_mirrors(name: str, md5: str, mirrors: list[str], raw: Path) -> None:
+    """``raw/name`` from the first of ``mirrors`` that serves it, else the first mirror's `Failed`."""
+    failures = []
+    for mirror in mirrors:
+        try:
+            return retrieve(mirror + name, raw / name, md5, http_download(name, raw / name))
+        except Failed as e:
+            failures.append(e)
+    raise failures[0]
 
 
 def load_mnist(root, train: bool):

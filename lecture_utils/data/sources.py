@@ -111,7 +111,7 @@ def describe(name: str, root, seed: int = LECTURE_SEED) -> str:
 
 def digits(choice: str = "auto", variable: str = "DATA") -> str:
     """The ``source`` for `digits.digit_sets` under ``DATA = choice``: 'mnist' or 'bundled'.
-    MNIST is downloaded here (torchvision, progress bar) when the choice allows it. ``variable``:
+    MNIST is downloaded here (from torchvision's mirrors, progress bar) when the choice allows it. ``variable``:
     the name of the notebook's variable that holds ``choice`` (notebook 00: ``DIGITS_DATA``), which
     the lines printed here name."""
     choice = _choice(choice, DIGIT_CHOICES, variable)
