@@ -5,7 +5,7 @@ function through :func:`call`, states what must hold with :func:`expect` (a hint
 never the solution) and returns the line to print when all holds. :func:`run` makes it a public check;
 :func:`outcome` gives the grader (``lecture_tools.grading``) the same line for a hidden check of the
 bundle. No check raises, so a notebook with unanswered exercises runs to the end. The language is
-``$LECTURE_UTILS_LANG``, set by each notebook's first code cell; the lines all checks share are in ``messages.py``.
+``$LECTURE_UTILS_LANG``, set by each notebook's first code cell; the lines all checks share are in the catalogue (``messages.toml``).
 """
 from __future__ import annotations
 
