@@ -1,11 +1,15 @@
 """Every line the package prints to a notebook user, in English and Japanese: one catalogue.
 
 The catalogue is data, ``messages.toml`` beside this module (one table per message: translators
-edit it, not code), read into ``MESSAGES`` = {key: {"en": ..., "ja": ...}}.  ``say(key, **fields)``
-returns the line of ``key`` in the notebook's language, ``tell(key, **fields)`` prints it. The
-language is ``$LECTURE_UTILS_LANG`` ("ja" or "en", the default), which the first code cell of each
-notebook sets (``notebooks/build.py`` writes it). Figures keep ASCII text (matplotlib has no
-Japanese font by default); the command line stays English (it never sets the variable).
+edit it, not code), read into ``MESSAGES`` = {key: {"en": ..., "ja": ...}}.
+``say(message, **fields)`` returns a message in the notebook's language with its fields filled in
+(``str.format``); ``message`` is a key of the catalogue, or an entry of its shape written inline,
+``{"en": ..., "ja": ...}`` (an exercise check's hint, which stays beside its check: a template
+with fields like any entry, never an f-string, so an answer's text is never read as one).
+``tell`` prints it. The language is ``$LECTURE_UTILS_LANG`` ("ja" or "en", the default), which the
+first code cell of each notebook sets (``notebooks/build.py`` writes it). Figures keep ASCII text
+(matplotlib has no Japanese font by default); the command line stays English (it never sets the
+variable).
 
 ``tests/test_messages.py`` checks that every key has both languages with the same fields, and the
 nbval run checks that no English line of this catalogue appears in a Japanese notebook's output
@@ -16,6 +20,7 @@ from __future__ import annotations
 import os
 import tomllib
 import unicodedata
+from collections.abc import Mapping
 from importlib import resources
 
 LANG_ENV = "LECTURE_UTILS_LANG"
@@ -31,15 +36,17 @@ def language() -> str:
     return "ja" if os.environ.get(LANG_ENV, "").strip().lower() == "ja" else "en"
 
 
-def say(key: str, **fields) -> str:
-    """The message ``key`` in the notebook's language, with ``fields`` filled in."""
-    return MESSAGES[key][language()].format(**fields)
+def say(message: str | Mapping[str, str], **fields) -> str:
+    """``message`` in the notebook's language, ``fields`` filled in (``str.format``): a key of the
+    catalogue, or an inline entry of its shape, ``{"en": ..., "ja": ...}``."""
+    entry = MESSAGES[message] if isinstance(message, str) else message
+    return entry[language()].format(**fields)
 
 
-def tell(key: str, **fields) -> None:
-    """Print the message ``key`` (one line) in the notebook's language. Returns None, so a cell
+def tell(message: str | Mapping[str, str], **fields) -> None:
+    """Print ``message`` (one line, see `say`) in the notebook's language. Returns None, so a cell
     that ends with it shows the line once."""
-    print(say(key, **fields))
+    print(say(message, **fields))
 
 
 def width(text: str) -> int:

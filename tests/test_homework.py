@@ -247,6 +247,19 @@ def test_data_notebook_largest_defect_check():
     assert hw00.check_largest_defect("crack", None, split) is None
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_an_answer_with_braces_is_quoted_in_the_hint_never_read_as_a_field(monkeypatch, lang):
+    monkeypatch.setenv(checks.LANG_ENV, lang)
+    split = FakeSplit(torch.zeros(2, 1, 4, 4), ["good", "crack"])
+    for answer in ("{kinds}", "{0}", "{answer.__class__}"):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert hw00.check_largest_defect(answer, 0.5, split) is False
+        assert repr(answer) in out.getvalue() and "crack" in out.getvalue()      # the hint, not "could not check"
+        with pytest.raises(checks.Wrong, match=re.escape(repr(answer))):
+            hidden_namespace("00_datasets", "largest_type")["judge"](answer, {"largest_share": 0.5}, {"crack": 0.5})
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_each_exercise_states_its_goal_and_time_in_both_languages(name):
     cells = build.parse((ROOT / "notebooks/src" / f"{name}.py").read_text("utf-8"))
@@ -389,7 +402,7 @@ def test_moved_ratio_hidden_check_refuses_forged_inputs_before_computing(forged,
 
 
 @pytest.mark.parametrize("lang, said", [("en", "has NaN or inf values at 2 of 3 entries"),
-                                        ("ja", "3 個の値のうち 2 個が NaN か inf です")])
+                                        ("ja", "3個の値のうち 2個が NaN か inf です")])
 def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
     monkeypatch.setenv(checks.LANG_ENV, lang)
     value, reference = torch.tensor([1.0, float("nan"), float("inf")]), torch.ones(3)
@@ -398,7 +411,7 @@ def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
     assert said in str(plain.value) and "relative" not in str(plain.value) and "相対" not in str(plain.value)
     with pytest.raises(checks.Wrong) as why:
         checks.close(value, reference, "E", why=checks.LOG_OF_ZERO)
-    assert checks.LOG_OF_ZERO[lang == "ja"] in str(why.value)
+    assert MESSAGES[checks.LOG_OF_ZERO][lang] in str(why.value)
     checks.close(reference, reference, "E", why=checks.LOG_OF_ZERO)   # finite and right: no error
 
 
@@ -506,8 +519,8 @@ def test_a_typical_slip_is_named_in_the_hint_of_the_public_and_the_hidden_check(
 def test_slip_hints_exist_in_both_languages():
     for slips in (hw00.FRACTION_SLIPS, hw01.KL_SLIPS, hw01.GRAD_SLIPS, hw01.SCORE_SLIPS, hw01.DIVERGENCE_SLIPS,
                   hw02.ZIZ_SLIPS):
-        for en, ja in slips.values():
-            assert en.isascii() and not ja.isascii()
+        for hint in slips.values():
+            assert set(hint) == {"en", "ja"} and hint["en"].isascii() and not hint["ja"].isascii()
 
 
 def test_value_answers_name_a_count_or_a_percentage_given_for_a_share():

@@ -180,3 +180,12 @@ def test_a_header_places_its_cells_over_the_rows_columns_counting_wide_character
     assert messages.columns(("a", 4, False), ("b", 3, True)) == f"{'a':<4} {'b':>3}" == "a      b"
     assert messages.columns(("画素", 4, False), ("秒", 3, True)) == "画素  秒"           # 4 + 1 + (1 + 2) columns
     assert messages.columns(("x", 2, False), ("枚数", 3, True), ("y", 2, True)) == "x 枚数  y"   # 枚数 takes a space
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_say_takes_an_inline_entry_of_the_catalogues_shape_and_never_reads_a_field_out_of_a_value(monkeypatch, lang):
+    monkeypatch.setenv(messages.LANG_ENV, lang)
+    hint = {"en": "{answer!r} is not a type; {n} left", "ja": "{answer!r} は種類ではありません。残り {n}"}
+    said = say(hint, answer="{n} {0} {__class__}", n=2)        # a student's answer with braces stays as typed
+    assert said == hint[lang].format(answer="{n} {0} {__class__}", n=2) and "'{n} {0} {__class__}'" in said
+    assert say("check_wrong", hint=said) == MESSAGES["check_wrong"][lang].format(hint=said)
