@@ -1,4 +1,4 @@
-"""Every line the package prints to a notebook user, in English and Japanese: one catalogue.
+"""Every line the package prints to a notebook user, and every error it raises, in English and Japanese.
 
 The catalogue is data, ``messages.toml`` beside this module (one table per message: translators
 edit it, not code), read into ``MESSAGES`` = {key: {"en": ..., "ja": ...}}.

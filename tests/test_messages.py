@@ -189,3 +189,45 @@ def test_say_takes_an_inline_entry_of_the_catalogues_shape_and_never_reads_a_fie
     said = say(hint, answer="{n} {0} {__class__}", n=2)        # a student's answer with braces stays as typed
     assert said == hint[lang].format(answer="{n} {0} {__class__}", n=2) and "'{n} {0} {__class__}'" in said
     assert say("check_wrong", hint=said) == MESSAGES["check_wrong"][lang].format(hint=said)
+
+
+def _lecture_errors(cls=None) -> set[str]:
+    """The names of every kind of `errors.LectureError` (its subclasses, imported where they live)."""
+    import lecture_utils.anogan.published  # noqa: F401  (every module that defines one)
+    import lecture_utils.data.sources  # noqa: F401
+    import lecture_utils.outputs  # noqa: F401
+    from lecture_utils import errors
+    cls = cls or errors.LectureError
+    return {sub.__name__ for sub in cls.__subclasses__()} | {n for sub in cls.__subclasses__() for n in _lecture_errors(sub)}
+
+
+def _named_messages():
+    """(where, key, keywords or None when a **mapping is passed) of every literal catalogue key the code
+    passes to say, tell, expect or a LectureError."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    kinds = _lecture_errors()
+    for path in sorted([*(root / "lecture_utils").rglob("*.py"), *(root / "lecturer" / "lecture_tools").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            at = 1 if name == "expect" else 0 if name in {"say", "tell", *kinds} else None
+            if at is None or len(node.args) <= at:
+                continue
+            key = node.args[at]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                keywords = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
+                yield f"{path.relative_to(root)}:{node.lineno}", key.value, keywords
+
+
+def test_every_message_the_code_names_is_in_the_catalogue_and_gets_its_fields():
+    """A key mistyped, or a field left out, would fail only when the line is said (for an error: when
+    it is shown, inside the error's own message): here it fails first."""
+    named = list(_named_messages())
+    assert len(named) > 120
+    problems = [f"{where}: {key} is not in the catalogue" for where, key, _ in named if key not in MESSAGES]
+    problems += [f"{where}: {key} lacks {sorted(fields(MESSAGES[key]['en']) - given)}" for where, key, given in named
+                 if key in MESSAGES and given is not None and not fields(MESSAGES[key]["en"]) <= given]
+    assert problems == []

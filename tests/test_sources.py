@@ -183,7 +183,8 @@ def test_fallback_lines_in_colab_are_at_most_200_characters(colab_folder, synthe
     alone), and may take up to 300 characters for them."""
     monkeypatch.setenv(messages.LANG_ENV, lang)
     monkeypatch.setattr(download, "fetch", lambda *a: (_ for _ in ()).throw(
-        DownloadError("long message", messages.say(reason, seconds=download.TIMEOUT, status=503))))
+        DownloadError("download_failed", what="x.zip", how="a long message on how to go on by hand",
+                      reason=messages.say(reason, seconds=download.TIMEOUT, status=503))))
     monkeypatch.setattr(download, "download_mnist", download.fetch)
     assert sources.capsule("auto")[1] == "synthetic"
     if "drive" not in reason and "web_page" not in reason:
