@@ -153,9 +153,14 @@ def load_bundle(path) -> dict:
     return check_bundle(bundle, path)
 
 
+class QuestionError(ValueError):
+    """A question of the bundle whose code cannot be used; the message names the question."""
+
+
 def prepare(question: dict, path="bundle") -> dict:
     """The question's namespace, its cases or reference data computed once, before any submission
-    runs; ValueError naming the question when its code fails or lacks ``judge`` / ``cases``."""
+    runs; QuestionError (a ValueError) naming the question when its code fails or lacks ``judge`` /
+    ``cases``."""
     where = f"{path}: question {question['question']}"
     namespace = {"__name__": f"hidden_checks_{question['question']}"}
     step = "its code"
@@ -164,26 +169,24 @@ def prepare(question: dict, path="bundle") -> dict:
         wanted = ("judge", "cases") if "function" in question else ("judge",)
         missing = [name for name in wanted if not callable(namespace.get(name))]
         if missing:
-            raise ValueError(f"{where}: its code defines no function {missing[0]}()")
+            raise QuestionError(f"{where}: its code defines no function {missing[0]}()")
         if "function" in question:
             step = "cases()"
             namespace["_cases"] = _checked_cases(namespace["cases"](), where)
         else:
             step = "reference()"
             namespace["_reference"] = namespace["reference"]() if "reference" in namespace else None
-    except ValueError as e:
-        if str(e).startswith(where):
-            raise
-        raise ValueError(f"{where}: {step} raised ValueError: {e}"[:400]) from None
+    except QuestionError:
+        raise
     except Exception as e:
-        raise ValueError(f"{where}: {step} raised {type(e).__name__}: {e}"[:400]) from None
+        raise QuestionError(f"{where}: {step} raised {type(e).__name__}: {e}"[:400]) from None
     return namespace
 
 
 def _checked_cases(cases, where: str) -> list:
     """``cases`` if they are a list of {"args": [...]} that the kernel can load as plain data."""
     if not isinstance(cases, list) or not all(isinstance(c, dict) and isinstance(c.get("args"), list) for c in cases):
-        raise ValueError(f"{where}: cases() must return a list of {{'args': [...]}}")
+        raise QuestionError(f"{where}: cases() must return a list of {{'args': [...]}}")
     buffer = io.BytesIO()
     torch.save(cases, buffer)
     buffer.seek(0)

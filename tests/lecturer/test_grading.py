@@ -446,6 +446,9 @@ BAD_BUNDLES = [
      "question q1: its code defines no function cases()"),
     ({"notebook": "00_datasets", "questions": [question(code="def cases():\n    return 1 / 0\ndef judge(r, c):\n    pass")]},
      "question q1: cases() raised ZeroDivisionError"),
+    ({"notebook": "00_datasets", "questions": [question(code="def cases():\n    raise ValueError('no such set')\n"
+                                                            "def judge(r, c):\n    pass")]},
+     "question q1: cases() raised ValueError: no such set"),      # a ValueError of the code, told from ours by type
     ({"notebook": "00_datasets", "questions": [question(code="def cases():\n    return [1]\ndef judge(r, c):\n    pass")]},
      "question q1: cases() must return a list of {'args': [...]}"),
     ({"notebook": "00_datasets", "questions": [{"question": "q1", "points": 1, "value": "v",
