@@ -57,7 +57,7 @@ ROOT = BOOK.parent
 LANGS = ("ja", "en")
 # The variables that choose the lectures' settings and data; LECTURE_UTILS_DATA only as what it holds
 SETTINGS_ENV = ("LECTURE_UTILS_REDUCED", "LECTURE_UTILS_DOWNLOAD", "LECTURE_UTILS_CAPSULE", "LECTURE_UTILS_MNIST")
-# the data lines the lectures print (lecture_utils/messages_results.py: data_capsule, data_both, gan_data, ...)
+# the data lines the lectures print (lecture_utils/messages.toml: data_capsule, data_both, gan_data, ...)
 DATA_LINE = re.compile(r"^(?:capsule data|data|source|カプセルのデータ|データ): .+$", re.M)
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 GUIDES = ("teaching", "data", "results", "contributing")   # docs/NAME.md, in both books (written in English)

@@ -4,7 +4,7 @@ One subpackage per lecture, beside what they share (imports flow one way: ``data
 ``anogan``; the shared modules import no lecture)::
 
     config.py checkpoint.py metrics.py batching.py viz.py widgets.py checks.py hidden.py outputs.py
-    progress.py errors.py messages.py messages_results.py
+    progress.py errors.py messages.py (its catalogue: messages.toml)
     data/    mvtec.py download.py synthetic.py digits.py sources.py plots.py homework.py
     vae/     model.py train.py projection.py localization.py evaluate.py plots.py homework.py
     anogan/  dcgan.py train.py score.py search.py plots.py homework.py published.py

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from .config import data_dir
+from .errors import Diverged, LectureError, Stopped
 from .messages import say, tell
 from .outputs import replacing
 from .progress import bar as progress_bar
@@ -29,8 +30,16 @@ PARTIAL = ".partial"
 FORMAT = 2   # checkpoints record their data and whether they are complete; part of cache_file's key
 
 
-class ResumeError(ValueError):
+class ResumeError(LectureError, ValueError):
     """A checkpoint that does not belong to this run (other settings, data or more epochs)."""
+
+
+class CheckpointError(LectureError, ValueError):
+    """A file or dict that is not usable weights: unreadable, carrying code, unfinished or for another network."""
+
+
+class NoCheckpoint(LectureError, FileNotFoundError):
+    """No checkpoint where one was asked for."""
 
 
 def cache_file(name: str, **settings) -> Path:
@@ -70,27 +79,26 @@ def check_resumable(path, saved: dict | None, config, free=("epochs",), data: di
     saved = saved or {}
     problems = _differences(saved, config, free, data)
     if problems:
-        raise ResumeError(f"{path} was trained with other settings or data ({'; '.join(problems[:3])}); "
-                          "to start fresh, choose another output path or pass --fresh")
+        raise ResumeError("resume_other", path=path, problems="; ".join(problems[:3]))
     done, epochs = saved.get("epoch"), getattr(config, "epochs", None)
     if None not in (done, epochs) and done > epochs:
-        raise ResumeError(f"{path} already holds {done} epochs, more than the {epochs} asked for; "
-                          f"ask for at least {done} epochs, or start fresh with another output path or --fresh")
+        raise ResumeError("resume_more_epochs", path=path, done=done, epochs=epochs)
 
 
 def _differences(saved: dict, config, free, data: dict | None) -> list[str]:
     """What differs between the checkpoint ``saved`` and this run: 'setting lr: 0.0002 there, 0.001 now', ..."""
     now = {k: v for k, v in asdict(config).items() if k not in free}
     old = {k: v for k, v in (saved.get("config") or {}).items() if k not in free}
-    problems = [f"setting {d}" for d in _changes(old, now)]
+    problems = [say("resume_setting", change=d) for d in _changes(old, now)]
     if data is not None and _plain(saved.get("data")) != _plain(data):
-        problems += [f"data {d}" for d in _changes(saved.get("data") or {}, data)] or ["data differ"]
+        problems += [say("resume_data", change=d) for d in _changes(saved.get("data") or {}, data)] or [
+            say("resume_data_differ")]
     return problems
 
 
 def _changes(old: dict, new: dict) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [f"{k}: {old.get(k, '(none)')!r} there, {new.get(k, '(none)')!r} now"
+    keys, none = sorted(set(old) | set(new)), say("resume_none")
+    return [say("resume_change", name=k, old=old.get(k, none), new=new.get(k, none))
             for k in keys if _plain(old.get(k)) != _plain(new.get(k))]
 
 
@@ -116,11 +124,12 @@ class Checkpointer:
     for its ``free`` fields) and ``data``, refusing any other file; ``epochs()`` yields the epochs
     left, saving (finite weights only) before the first, every ``every`` epochs and after the last:
     to ``path.partial`` until the run is finished, then to ``path``; ``guard()`` ends Ctrl-C and a
-    NaN loss with one line naming the last checkpoint.  ``writer``: whose files these are.
+    NaN loss with one line naming the last checkpoint.  ``writer``: whose files these are; ``hint``:
+    a message (a catalogue key) added to a NaN's line.
     """
 
     def __init__(self, path, config, data: dict | None, what: str, writer: str, free=("epochs",),
-                 every: int = 1, hint: str = ""):
+                 every: int = 1, hint: str | None = None):
         self.path = None if path is None else Path(path)
         self.config, self.data, self.free, self.every = config, data, tuple(free), every
         self.what, self.writer, self.hint = what, writer, hint
@@ -138,8 +147,7 @@ class Checkpointer:
                 continue
             state = load_ours(path, keys)
             if state is None:
-                raise ResumeError(f"{path} exists and is not a checkpoint written by {self.writer}; "
-                                  "choose another output path (it is never overwritten)")
+                raise ResumeError("resume_not_ours", path=path, writer=self.writer)
             if not fresh:
                 check_resumable(path, state, self.config, free=self.free, data=self.data)
                 return state, path
@@ -193,28 +201,29 @@ class Checkpointer:
     @contextmanager
     def guard(self):
         """Context manager: a NaN loss (``FloatingPointError``) or Ctrl-C is re-raised as one line
-        naming the epoch in progress and the last checkpoint."""
+        naming the epoch in progress and the last checkpoint (`Diverged`, `Stopped`)."""
         try:
             yield
         except FloatingPointError as e:
-            kept = f"; the last finite weights (epoch {self.last[0]}) are in {self.last[1]}" if self.last else ""
-            raise FloatingPointError(f"{e} in epoch {self.epoch + 1}{kept}{self.hint}") from e
+            kept = say("nan_kept", epoch=self.last[0], path=self.last[1]) if self.last else ""
+            raise Diverged("nan_in_epoch", error=e, epoch=self.epoch + 1, kept=kept,
+                           hint=say(self.hint) if self.hint else "") from e
         except KeyboardInterrupt:
             if self.path is None:
                 raise
             if self.last is None:
-                raise KeyboardInterrupt(say("stopped_early", what=self.what)) from None
-            raise KeyboardInterrupt(say("stopped", what=self.what, epoch=self.epoch + 1, saved=self.last[0],
-                                        path=self.last[1])) from None
+                raise Stopped("stopped_early", what=self.what) from None
+            raise Stopped("stopped", what=self.what, epoch=self.epoch + 1, saved=self.last[0],
+                          path=self.last[1]) from None
 
     def _save(self, epoch: int) -> None:
         """Write the parts, history, settings and data after ``epoch`` epochs (finite weights only)."""
         if self.path is None:
             return
-        bad = [f"{self.what} {name}'s parameter {p}" for name, part in self.parts.items()
+        bad = [(name, p) for name, part in self.parts.items()
                if isinstance(part, nn.Module) for p, value in part.named_parameters() if not value.isfinite().all()]
         if bad:
-            raise FloatingPointError(f"{bad[0]} holds NaN/inf")
+            raise Diverged("nan_weights", what=self.what, part=bad[0][0], parameter=bad[0][1])
         where = self.path if epoch == self.config.epochs else partial_path(self.path)
         state = {name: _state_of(part) for name, part in self.parts.items()}
         save_checkpoint(state | {"epoch": epoch, "history": self.history, "config": asdict(self.config),
@@ -248,23 +257,19 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         partial = partial_path(path)
-        hint = (f" (an unfinished training run is in {partial}: run the same train command again to finish it)"
-                if partial.is_file() else "")
-        raise FileNotFoundError(f"no checkpoint at {path}{hint}")
+        raise NoCheckpoint("no_checkpoint", path=path,
+                           unfinished=say("no_checkpoint_partial", partial=partial) if partial.is_file() else "")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:        # weights_only refused what the pickle holds
         code = unsafe_globals(path)
         if code:
-            raise ValueError(f"{path} was not loaded: it holds Python objects beyond tensors, dicts, lists "
-                             f"and numbers, which could run code ({', '.join(code[:3])}); load only weights "
-                             "you trust, saved as a plain state_dict") from e
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint (UnpicklingError: not a torch.save "
-                         "file of tensors, dicts, lists and numbers)") from e
+            raise CheckpointError("checkpoint_code", path=path, names=", ".join(code[:3])) from e
+        raise CheckpointError("checkpoint_not_torch", path=path) from e
     except Exception as e:                     # a truncated file, another format, an empty file ...
         first = next(iter(str(e).strip().splitlines()), "")
-        raise ValueError(f"{path} is not a readable PyTorch checkpoint ({type(e).__name__}"
-                         f"{': ' + first[:160] if first else ''})") from e
+        raise CheckpointError("checkpoint_unreadable", path=path,
+                              error=type(e).__name__ + (": " + first[:160] if first else "")) from e
 
 
 def unsafe_globals(path) -> list[str]:
@@ -278,33 +283,30 @@ def unsafe_globals(path) -> list[str]:
 
 
 def refuse_unfinished(state, path) -> None:
-    """ValueError if the loaded checkpoint ``state`` of ``path`` is an unfinished training run
+    """CheckpointError if the loaded checkpoint ``state`` of ``path`` is an unfinished training run
     (``complete`` False: a ``.partial`` file, or a copy of one under any name)."""
     if isinstance(state, dict) and state.get("complete") is False:
-        raise ValueError(f"{path} is an unfinished training run (epoch {state.get('epoch')} of "
-                         f"{(state.get('config') or {}).get('epochs')}); finish it with the same train command")
+        raise CheckpointError("checkpoint_unfinished", path=path, epoch=state.get("epoch"),
+                              epochs=(state.get("config") or {}).get("epochs"))
 
 
 def load_weights(model: nn.Module, source) -> nn.Module:
     """Load a ``state_dict`` (or a checkpoint dict holding one under ``'model'``) into ``model``.
 
     ``source`` is a path or a dict. A checkpoint made for another architecture raises a
-    ``ValueError`` naming the missing, unexpected and mis-shaped keys.
+    CheckpointError (a ValueError) naming the missing, unexpected and mis-shaped keys.
     """
     state = load_checkpoint(source) if isinstance(source, (str, os.PathLike)) else source
     if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
         state = state["model"]
     if not isinstance(state, dict):
-        raise ValueError(f"expected a state_dict, got {type(state).__name__}")
+        raise CheckpointError("not_state_dict", got=type(state).__name__)
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     shapes = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
     if missing or unexpected or shapes:
-        raise ValueError(
-            f"these weights do not fit {type(model).__name__}: "
-            f"missing {missing[:5]}, unexpected {unexpected[:5]}, wrong shape {shapes[:5]} "
-            "(was the checkpoint saved for another architecture or other z_dim/channels?)"
-        )
+        raise CheckpointError("weights_not_fit", model=type(model).__name__, missing=missing[:5],
+                              unexpected=unexpected[:5], shapes=shapes[:5])
     model.load_state_dict(state)
     return model

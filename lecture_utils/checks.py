@@ -1,22 +1,24 @@
 """What every homework check prints, in the notebook's language: right, not yet (with a hint) or not answered.
 
 A check body (``_defect_fraction(fn, cases)`` in ``data/homework.py`` and the like) calls the student's
-function through :func:`call`, states what must hold with :func:`expect` (a hint in both languages,
-never the solution) and returns the line to print when all holds. :func:`run` makes it a public check;
-:func:`outcome` gives the grader (``lecture_tools.grading``) the same line for a hidden check of the
-bundle. No check raises, so a notebook with unanswered exercises runs to the end. The language is
-``$LECTURE_UTILS_LANG``, set by each notebook's first code cell; the lines all checks share are in ``messages.py``.
+function through :func:`call`, states what must hold with :func:`expect` (a hint, never the
+solution: a message as ``messages.say`` takes it, a key of the catalogue or ``{"en": ..., "ja": ...}``
+inline, with its fields) and returns the line to print when all holds. :func:`run` makes it a public
+check; :func:`outcome` gives the grader (``lecture_tools.grading``) the same line for a hidden check
+of the bundle. No check raises, so a notebook with unanswered exercises runs to the end. The language
+is ``$LECTURE_UTILS_LANG``, set by each notebook's first code cell; the hints all checks share are in
+the catalogue (``messages.toml``, its ``checks`` group), each exercise's beside its check.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 
 import torch
 from torch.overrides import TorchFunctionMode
 
-from . import messages
-from .messages import LANG_ENV, language  # noqa: F401 (LANG_ENV: where tests set the language)
+from .messages import LANG_ENV, say  # noqa: F401 (LANG_ENV: where tests set the language)
 
 
 class NotAnswered(Exception):
@@ -32,11 +34,6 @@ class Wrong(Exception):
     """An answer that fails a check; ``args[0]`` is the hint, already in the notebook's language."""
 
 
-def say(en: str, ja: str) -> str:
-    """The message in the notebook's language."""
-    return ja if language() == "ja" else en
-
-
 def call(fn, *args, **kwargs):
     """Call the student's ``fn``; NotAnswered if it is still the placeholder, Wrong if it raises."""
     if fn is None:
@@ -46,21 +43,20 @@ def call(fn, *args, **kwargs):
     except NotImplementedError:
         raise NotAnswered from None
     except Exception as e:  # a student's bug: a hint, never a crash of the notebook
-        raise Wrong(messages.say("check_raised", error=f"{type(e).__name__}: {e}")) from None
+        raise Wrong(say("check_raised", error=f"{type(e).__name__}: {e}")) from None
 
 
-def expect(ok, en: str, ja: str) -> None:
-    """Raise Wrong with the hint (en / ja) unless ``ok``."""
+def expect(ok, message, **fields) -> None:
+    """Raise Wrong with the hint ``message`` (a catalogue key or an inline ``{"en": ..., "ja": ...}``,
+    its ``fields`` filled in: ``messages.say``) unless ``ok``."""
     if not ok:
-        raise Wrong(say(en, ja))
+        raise Wrong(say(message, **fields))
 
 
 def tensor_of(value, shape, name: str) -> torch.Tensor:
     """``value`` as a float tensor of ``shape`` (a tuple), else Wrong with a hint on the shape."""
-    expect(isinstance(value, torch.Tensor), f"{name} must return a torch.Tensor, got {type(value).__name__}",
-           f"{name} は torch.Tensor を返す必要があります（{type(value).__name__} が返りました）")
-    expect(tuple(value.shape) == tuple(shape), f"{name} returned shape {tuple(value.shape)}, expected {tuple(shape)}",
-           f"{name} の形状が {tuple(value.shape)} です。{tuple(shape)} になるはずです")
+    expect(isinstance(value, torch.Tensor), "check_not_tensor", name=name, got=type(value).__name__)
+    expect(tuple(value.shape) == tuple(shape), "check_shape", name=name, got=tuple(value.shape), want=tuple(shape))
     return value.detach().float()
 
 
@@ -70,40 +66,32 @@ def number_of(answer, name: str) -> float:
         raise NotAnswered
     ok = isinstance(answer, (int, float)) and not isinstance(answer, bool) or (
         isinstance(answer, torch.Tensor) and answer.numel() == 1)
-    expect(ok, f"{name} must be one number, got {type(answer).__name__}",
-           f"{name} は1つの数である必要があります（{type(answer).__name__} です）")
+    expect(ok, "check_not_number", name=name, got=type(answer).__name__)
     value = float(answer)
-    expect(math.isfinite(value), f"{name} must be a finite number, got {value}", f"{name} は有限の数である必要があります（{value}）")
+    expect(math.isfinite(value), "check_not_finite", name=name, value=value)
     return value
 
 
-# why a value of an energy exercise may be NaN or inf (``close(..., why=LOG_OF_ZERO)``)
-LOG_OF_ZERO = ("likely a log of 0 at pixels that are exactly 0 or 1: 0 * log 0 gives nan; torch.xlogy(a, b) "
-               "counts it as 0 and b.clamp(min=1e-6) keeps the log finite",
-               "おそらく、ちょうど 0 や 1 の画素での log 0 です: 0 * log 0 は nan になります。torch.xlogy(a, b) は"
-               "それを 0 と数え、b.clamp(min=1e-6) で log を有限に保てます")
+LOG_OF_ZERO = "check_log_of_zero"   # why a value of an energy exercise may be NaN or inf (``close(..., why=LOG_OF_ZERO)``)
 
 
 def close(value: torch.Tensor, reference: torch.Tensor, name: str, rtol: float = 1e-4, atol: float = 1e-5,
-          why: tuple[str, str] | None = None, mistakes=()) -> None:
+          why=None, mistakes=()) -> None:
     """Wrong unless value ≈ reference (values worked out by hand or by finite differences in a
     public check; the instructor's solution only in the grader's hidden checks). The hint names the
     mistake in the student's terms when ``value`` matches one of ``mistakes`` ((what a typical
-    mistake gives, en, ja): a count for a share, σ for σ², a mean for a sum), else gives the largest
+    mistake gives, its hint): a count for a share, σ for σ², a mean for a sum), else gives the largest
     relative error, never the expected values. NaN or inf in ``value`` is named as such, with
-    ``why`` (en, ja), the likely cause, if given."""
+    ``why``, the likely cause, if given. Hints are messages as `expect` takes them."""
     bad = int((~torch.isfinite(value)).sum())
-    en, ja = (f": {why[0]}", f": {why[1]}") if why else ("", "")
-    expect(bad == 0, f"{name}: your answer has NaN or inf values at {bad} of {value.numel()} entries{en}",
-           f"{name}: 解答の {value.numel()} 個の値のうち {bad} 個が NaN か inf です{ja}")
+    expect(bad == 0, "check_nan", name=name, bad=bad, n=value.numel(), why=f": {say(why)}" if why else "")
     if torch.allclose(value, reference, rtol=rtol, atol=atol):
         return
-    for wrong, mistake_en, mistake_ja in mistakes:
-        same = wrong.shape == value.shape and torch.allclose(value, wrong.to(value.dtype), rtol=rtol, atol=atol)
-        expect(not same, f"{name}: {mistake_en}", f"{name}: {mistake_ja}")
+    for wrong, mistake in mistakes:
+        if wrong.shape == value.shape and torch.allclose(value, wrong.to(value.dtype), rtol=rtol, atol=atol):
+            raise Wrong(f"{name}: {say(mistake)}")
     err = ((value - reference).abs() / (reference.abs() + atol)).max().item() if value.numel() else 0.0
-    expect(False, f"{name} differs from the expected values (largest relative error {err:.2g})",
-           f"{name} が期待される値と一致しません（最大相対誤差 {err:.2g}）")
+    expect(False, "check_differs", name=name, err=err)
 
 
 class AutogradSpy(TorchFunctionMode):
@@ -126,51 +114,54 @@ class AutogradSpy(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-def used_autograd(name: str) -> tuple[str, str]:
-    """The hint (en, ja) for an answer that asked autograd for the gradient it must derive by hand."""
-    return (f"{name} uses autograd (torch.autograd.grad, .backward() or requires_grad): the exercise asks for the "
-            "gradient derived by hand, written with torch operations on the inputs only",
-            f"{name} が autograd（torch.autograd.grad、.backward()、requires_grad）を使っています: この課題では勾配を"
-            "手で導き、入力に対する torch の演算だけで書く必要があります")
-
-
 def by_hand(fn, name: str, *args):
     """``fn(*args)`` (through :func:`call`), Wrong if it asked autograd for a gradient: for exercises
     whose gradient must be derived by hand."""
     with AutogradSpy() as spy:
         result = call(fn, *args)
-    expect(not spy.used, *used_autograd(name))
+    expect(not spy.used, "check_autograd", name=name)
     return result
 
 
-def device_mismatch(error: str) -> bool:
-    """Whether ``error`` is a tensor on the CPU meeting tensors on another device (meta in a check,
-    CUDA on a GPU: "Expected all tensors to be on the same device")."""
-    return "same device" in error or ("device" in error and "cpu" in error and "meta" in error)
+class DeviceSpy(TorchFunctionMode):
+    """``with DeviceSpy() as spy: ...``: ``spy.mixed`` turns True when an operation inside fails
+    given tensors on more than one device (a 0-dim CPU tensor aside: torch takes it anywhere, as a
+    number): a tensor made on the CPU meeting the images on a GPU, or on the meta device in a check.
+    Told by the tensors' devices, never by the words of torch's error."""
+
+    def __init__(self):
+        super().__init__()
+        self.mixed = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        try:
+            return func(*args, **(kwargs or {}))
+        except Exception:
+            self.mixed = self.mixed or len(set(_devices([args, kwargs]))) > 1
+            raise
 
 
-def wrong_device(name: str) -> tuple[str, str]:
-    """The hint (en, ja) for an answer that creates a tensor on the CPU."""
-    return (f"{name} creates a tensor on the CPU: on a GPU (Colab) it fails with 'Expected all tensors to be "
-            "on the same device'. Create tensors on the images' device (torch.full_like(x, v), x.new_full(shape, "
-            "v)) or use .clamp(min=...) instead of a tensor of bounds",
-            f"{name} が CPU 上にテンソルを作っています: GPU（Colab）では 'Expected all tensors to be on the same "
-            "device' というエラーになります。テンソルは画像と同じデバイスに作るか（torch.full_like(x, v)、"
-            "x.new_full(shape, v)）、境界のテンソルの代わりに .clamp(min=...) を使いましょう")
+def _devices(value):
+    """The devices of the tensors in ``value`` (nested lists, tuples and dicts), 0-dim CPU tensors aside."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() > 0 or value.device.type != "cpu":
+            yield value.device
+    elif isinstance(value, (list, tuple, dict)):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _devices(item)
 
 
 def on_meta(fn, name: str, *args) -> None:
     """Call ``fn`` with copies of the networks and tensors of ``args`` on the meta device (shapes, no
     values): a tensor ``fn`` creates on the CPU meets them as it would meet CUDA tensors on a GPU, so a
-    CPU-only check catches it; Wrong with :func:`wrong_device`'s hint then. Any other error (an operation
-    meta lacks, ``.item()``) is not the answer's fault and is ignored."""
+    CPU-only check catches it (`DeviceSpy`); Wrong with the hint ``check_cpu_tensor`` then. Any other
+    failure (an operation meta lacks, ``.item()``) is not the answer's fault and is ignored."""
     meta = torch.device("meta")
     moved = [copy.deepcopy(a).to(meta) if isinstance(a, torch.nn.Module) else a.detach().to(meta)
              if isinstance(a, torch.Tensor) else a for a in args]
-    try:
+    with DeviceSpy() as spy, contextlib.suppress(Exception):
         fn(*moved)
-    except Exception as e:
-        expect(not device_mismatch(str(e)), *wrong_device(name))
+    expect(not spy.mixed, "check_cpu_tensor", name=name)
 
 
 def outcome(body, *args) -> tuple[bool | None, str]:
@@ -178,13 +169,13 @@ def outcome(body, *args) -> tuple[bool | None, str]:
     in the notebook's language; never raises."""
     try:
         detail = body(*args) or ""
-        return True, messages.say("check_plausible" if isinstance(detail, Plausible) else "check_right", detail=detail)
+        return True, say("check_plausible" if isinstance(detail, Plausible) else "check_right", detail=detail)
     except NotAnswered:
-        return None, messages.say("check_blank")
+        return None, say("check_blank")
     except Wrong as e:
-        return False, messages.say("check_wrong", hint=e)
+        return False, say("check_wrong", hint=e)
     except Exception as e:  # an answer of an unexpected kind (a list instead of a tensor, ...)
-        return False, messages.say("check_wrong", hint=messages.say("check_unreadable", error=f"{type(e).__name__}: {e}"))
+        return False, say("check_wrong", hint=say("check_unreadable", error=f"{type(e).__name__}: {e}"))
 
 
 def run(body, answer, *args) -> bool | None:
@@ -202,5 +193,5 @@ def returned(record: dict, name: str):
         raise NotAnswered
     if record.get("status") != "ok":
         error = record.get("error", "?")
-        raise Wrong(messages.say("check_raised", error=error))
+        raise Wrong(say("check_raised", error=error))
     return record.get("value")

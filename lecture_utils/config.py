@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .errors import SettingError
 from .messages import say, tell
 
 REDUCED_ENV = "LECTURE_UTILS_REDUCED"
@@ -25,10 +26,10 @@ ON, OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 def switch(name: str) -> bool:
     """The on/off environment variable ``name``: on (1, true, yes, on) or off (0, false, no, off,
-    empty or unset), any case; anything else is a ValueError naming the variable."""
+    empty or unset), any case; anything else is a SettingError (a ValueError) naming the variable."""
     value = os.environ.get(name, "")
     if value.strip().lower() not in ON + OFF:
-        raise ValueError(say("env_switch", name=name, value=value))
+        raise SettingError("env_switch", name=name, value=value)
     return value.strip().lower() in ON
 
 
@@ -63,7 +64,7 @@ def data_dir() -> Path:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as e:               # a file there, or no permission: name the variable
             why = say("why_a_file") if root.is_file() else e.strerror or e
-            raise ValueError(say("env_not_folder", name=DATA_ENV, path=root, why=why)) from None
+            raise SettingError("env_not_folder", name=DATA_ENV, path=root, why=why) from None
         return root
     if in_colab():
         root = COLAB_DATA
@@ -79,25 +80,25 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 def pick_device(prefer: str | None = None) -> torch.device:
     """CUDA if present, then Apple's MPS, else the CPU; ``prefer`` ('cpu', 'cuda', 'cuda:1', 'mps'
-    or 'auto' = None) overrides.  Asking for a device this machine lacks is a ValueError."""
+    or 'auto' = None) overrides.  Asking for a device this machine lacks is a SettingError (a ValueError)."""
     prefer = str(prefer).strip().lower() if prefer is not None else "auto"
     mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     if prefer == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
     kind = prefer.split(":")[0]
+    unknown = SettingError("device_unknown", device=prefer, choices=", ".join(DEVICES))
     if kind not in DEVICES[1:]:
-        raise ValueError(f"unknown device {prefer!r}: choose one of {', '.join(DEVICES)}")
+        raise unknown
     try:
         device = torch.device(prefer)
     except RuntimeError as e:
-        raise ValueError(f"unknown device {prefer!r}: choose one of {', '.join(DEVICES)}") from e
+        raise unknown from e
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' asked for, but CUDA is not available here "
-                         f"(torch {torch.__version__}); use auto or cpu")
+        raise SettingError("device_no_cuda", torch=torch.__version__)
     if kind == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
-        raise ValueError(f"device {prefer!r} asked for, but only {torch.cuda.device_count()} CUDA device(s) exist")
+        raise SettingError("device_no_index", device=prefer, count=torch.cuda.device_count())
     if kind == "mps" and not mps:
-        raise ValueError("device 'mps' asked for, but Apple's MPS is not available here; use auto or cpu")
+        raise SettingError("device_no_mps")
     return device
 
 

@@ -8,7 +8,8 @@ collected, reference)``. An input is a tensor, a number, or a network spec ``{"n
 "lecture_utils.MODULE:FUNCTION", "args": [...], "train": bool, "frozen": bool}``: a public factory
 that builds the same small network in the kernel and in the grader (:func:`build_net`). A case with
 ``"device": "meta"`` gets its networks and tensors on the meta device (shapes, no values): a tensor
-the function creates on the CPU then fails as it would on a GPU.
+the function creates on the CPU then fails as it would on a GPU, which the record says
+(``mixed_devices``, from ``checks.DeviceSpy``).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import importlib
 
 import torch
 
-from .checks import AutogradSpy, outcome
+from .checks import AutogradSpy, DeviceSpy, outcome
 
 
 def build_net(spec: dict) -> torch.nn.Module:
@@ -51,21 +52,22 @@ def _grad(result, args, wanted) -> list:
 
 
 def record(fn, case: dict) -> dict:
-    """What one call did: returned value (or error), inputs after the call, networks' modes and
-    gradients, and whether the call asked autograd for a gradient itself."""
+    """What one call did: returned value (or error, and whether an operation failed on tensors of
+    different devices), inputs after the call, networks' modes and gradients, and whether the call
+    asked autograd for a gradient itself."""
     args = inputs(case)
     for i in case.get("grad", ()):
         if torch.is_tensor(args[i]):
             args[i].requires_grad_(True)
     try:
-        with AutogradSpy() as spy:
+        with AutogradSpy() as spy, DeviceSpy() as devices:
             result = fn(*args)
     except NotImplementedError:
         return {"status": "not answered"}
     except Exception as e:
-        return {"status": "error", "error": f"{type(e).__name__}: {e}"[:300]}
+        return {"status": "error", "error": f"{type(e).__name__}: {e}"[:300], "mixed_devices": devices.mixed}
     out = {"status": "ok", "type": type(result).__name__, "requires_grad": bool(getattr(result, "requires_grad", False)),
-           "autograd": spy.used,
+           "autograd": spy.used, "mixed_devices": devices.mixed,
            "after": [a.detach().clone() if torch.is_tensor(a) else None for a in args],
            "training": [bool(a.training) if isinstance(a, torch.nn.Module) else None for a in args],
            "net_grads": [any(p.grad is not None and bool(p.grad.any()) for p in a.parameters())

@@ -16,8 +16,11 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import LectureError
+from .messages import say
 
-class OutputError(ValueError):
+
+class OutputError(LectureError, ValueError):
     """An output path that cannot or must not be written; the message names it."""
 
 
@@ -30,53 +33,51 @@ def check_writable(path, what: str = "output") -> Path:
     writable; ``path`` is not a folder); else OutputError naming ``what`` (e.g. '--out')."""
     path = Path(path).expanduser()
     if path.is_dir():
-        raise OutputError(f"{what} {path} is a folder; give a file name")
+        raise OutputError("output_is_folder", what=what, path=path)
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputError(f"{what} {path}: {parent} is a file, not a folder")
+        raise OutputError("output_parent_file", what=what, path=path, parent=parent)
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{what} {path}: no permission to write in {parent}")
+        raise OutputError("output_no_permission", what=what, path=path, parent=parent)
     return path
 
 
 def _protected(path: Path) -> str | None:
-    """Why ``path`` (resolved) must never be replaced, or None."""
+    """Why ``path`` (resolved) must never be replaced (a catalogue key), or None."""
     cwd, home = Path.cwd().resolve(), Path.home().resolve()
     if path == cwd or path in cwd.parents:
-        return "it is the current folder or one of its parents"
+        return "protected_cwd"
     if path == home or path in home.parents:
-        return "it is the home folder or one of its parents"
+        return "protected_home"
     if (path / ".git").exists():
-        return "it holds a .git folder"
+        return "protected_git"
     return None
 
 
-def check_folder(out, marker: str, force: bool = False, hint: str = "pass --force to replace it") -> Path:
+def check_folder(out, marker: str, force: bool = False, hint: str = "hint_force") -> Path:
     """``out`` (resolved) if the folder may be (re)written by a command that leaves ``marker`` in it;
     else OutputError: a file there, a protected folder, or a non-empty folder the command did not
-    write (unless ``force``)."""
+    write (unless ``force``; ``hint``, a catalogue key, says what to do instead)."""
     out = Path(out).expanduser().resolve()
     if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} is a file, not a folder; choose another path")
-    check_writable(out / marker, "output folder")
+        raise OutputError("output_a_file", path=out)
+    check_writable(out / marker, say("output_folder"))
     if not out.exists():
         return out
     reason = _protected(out)
     if reason:
-        raise OutputError(f"refusing to replace {out}: {reason}; choose a new folder")
+        raise OutputError("output_protected", path=out, reason=say(reason))
     present = _files(out)
     if not present or force:
         return out
     written = _marker_files(out / marker)
     if written is None:
-        raise OutputError(f"{out} is not empty and was not written by this command; "
-                          f"choose another path, or {hint}")
+        raise OutputError("output_not_ours", path=out, hint=say(hint))
     extra = [f for f in present if f not in written and f != marker]
     if extra:
-        raise OutputError(f"{out} holds files this command did not write (e.g. {extra[0]}); "
-                          f"choose another path, or {hint}")
+        raise OutputError("output_extra", path=out, extra=extra[0], hint=say(hint))
     return out
 
 
@@ -87,7 +88,7 @@ def _marker_files(marker: Path) -> set[str] | None:
         return None
 
 
-def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: str = "pass --force to replace it",
+def write_folder(out, fill, marker: str, info: dict, force: bool = False, hint: str = "hint_force",
                  done=None) -> Path:
     """Write a folder at ``out``: ``fill(tmp)`` writes into a temporary sibling, ``marker`` (``info``
     and the list of files) is added, then the folder is renamed into place.  See `check_folder`.
@@ -151,10 +152,10 @@ def place_new(tmp, path: Path) -> None:
     try:
         os.link(tmp, path)
     except FileExistsError:
-        raise OutputError(f"{path} exists; it is never overwritten") from None
+        raise OutputError("output_exists", path=path) from None
     except OSError:
         if path.exists():
-            raise OutputError(f"{path} exists; it is never overwritten") from None
+            raise OutputError("output_exists", path=path) from None
         os.replace(tmp, path)
 
 

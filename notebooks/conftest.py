@@ -1,5 +1,5 @@
 """nbval over the notebooks: a Japanese notebook's outputs hold no English line of the package's
-message catalogue (lecture_utils/messages.py) and no other English sentence (``english_sentences``:
+message catalogue (lecture_utils/messages.toml) and no other English sentence (``english_sentences``:
 technical names, numbers, paths, method names and commands aside), so its students read Japanese;
 and no notebook saves a progress bar as stream text, one line per update (``lecture_utils.progress``
 draws it as one display updated in place; nbval keeps a display's first state, so tests/test_executed.py
@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lecture_utils.messages import english_in, english_sentences
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from outputs import BAR  # noqa: E402  (tests/outputs.py)
+from outputs import BAR, english_in, english_sentences  # noqa: E402  (tests/outputs.py)
 
 
 def _texts(outputs):

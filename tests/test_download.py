@@ -31,6 +31,7 @@ from PIL import Image
 
 from conftest import closed_port_url, zip_bytes
 
+from lecture_utils import messages
 from lecture_utils.data import download, sources
 from lecture_utils.data.mvtec import DatasetError, load_split
 from lecture_utils.data.download import LECTURE, MVTEC_CAPSULE, DownloadError
@@ -628,9 +629,13 @@ def test_a_forced_mnist_that_cannot_be_downloaded_is_one_line_in_a_notebook(monk
     assert len(errors) == 1 and errors[0].startswith("DownloadError: could not download MNIST: no network."), errors
 
 
-def test_a_dataset_error_is_one_line_in_ipython():
-    [line] = DatasetError("the folder /x has no train/good")._render_traceback_()
-    assert ANSI.sub("", line) == "DatasetError: the folder /x has no train/good"
+def test_a_dataset_error_is_one_line_in_ipython_in_the_language_shown_in(monkeypatch):
+    error = DatasetError("no_train_good", folder="/x")            # raised in English, shown in each language
+    [line] = error._render_traceback_()
+    assert ANSI.sub("", line) == "DatasetError: /x holds no train/good folder; delete it and download again"
+    monkeypatch.setenv(messages.LANG_ENV, "ja")
+    [line] = error._render_traceback_()
+    assert ANSI.sub("", line) == "DatasetError: /x に train/good フォルダがありません。削除してダウンロードし直してください"
 
 
 def test_download_bars_in_a_notebook_are_one_line_each(server, monkeypatch, tmp_path):

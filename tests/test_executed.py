@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import needs
-from lecture_utils.messages import english_in, english_sentences
-from outputs import BAR, bar_problems, text_of
+from outputs import BAR, bar_problems, english_in, english_sentences, text_of
 from verdicts import contradictions, lecture_2_contradictions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,7 @@
 """The exercises: the instructor's solutions (the source's solution blocks) pass every public and
 hidden check, the student's placeholders report "not answered" and fail grading, and typical
 mistakes get "Not yet" (with a hint, never the reference's values)."""
+import contextlib
 import io
 import re
 import sys
@@ -131,6 +132,44 @@ def divergence_energy(model, x_t, x_0, lam, detach=False, gaussian=True, xlogy=t
     return pixels + kl + lam * (x_t - x_0).abs().flatten(1).sum(1)
 
 
+def cpu_tensor(m, x_t, x_0, lam):   # right on the CPU; on a GPU torch.maximum meets a CPU tensor
+    eps = torch.full(x_t.shape, 1e-6, dtype=x_t.dtype)
+    return divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(u, torch.maximum(v, eps)))
+
+
+ON_ANY_DEVICE = (   # exercise 5 written right in the ways that run on a GPU too
+    lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+        u, torch.maximum(v, x_t.new_full(x_t.shape, 1e-6)))),               # bounds made on x_t's device
+    lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+        u, torch.maximum(v, torch.full_like(v, 1e-6)))),                     # ... or like v
+    lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
+        u, torch.maximum(v, torch.tensor(1e-6, dtype=v.dtype)))),           # a 0-dim CPU tensor works on a GPU
+    lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam) * (x_t.max().item() <= 1))   # meta: no .item()
+
+
+def test_a_tensor_made_on_the_cpu_is_told_by_the_devices_an_operation_fails_on():
+    meta, cpu = torch.ones(2, 3, device="meta"), torch.ones(2, 3)
+    for mixed, op in ((True, lambda: meta - cpu), (True, lambda: torch.where(meta > 0, meta, cpu)),
+                      (True, lambda: torch.cat([meta, cpu])), (False, lambda: meta - torch.tensor(0.5)),
+                      (False, lambda: cpu.to(meta) - meta), (False, lambda: meta.sum().item()),
+                      (False, lambda: torch.empty_like(meta).copy_(cpu))):
+        with checks.DeviceSpy() as spy, contextlib.suppress(RuntimeError, NotImplementedError):
+            op()
+        assert spy.mixed is mixed
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_tensor_made_on_the_cpu_fails_the_public_and_the_hidden_check_in_either_language(monkeypatch, lang):
+    monkeypatch.setenv(checks.LANG_ENV, lang)
+    hint = MESSAGES["check_cpu_tensor"][lang].format(name="divergence_energy")
+    with redirect_stdout(io.StringIO()) as out:
+        assert hw01.check_divergence_energy(cpu_tensor) is False
+    ok, line = hidden("01_vae_iterative_projection", "divergence_energy", cpu_tensor)
+    assert hint in out.getvalue() and ok is False and hint in line
+    for right in ON_ANY_DEVICE:
+        assert hidden("01_vae_iterative_projection", "divergence_energy", right)[0] is True
+
+
 def test_lecture_1_divergence_energy_mistakes(monkeypatch):
     from lecture_utils.vae.projection import kl_energy
     monkeypatch.setenv(checks.LANG_ENV, "en")
@@ -148,16 +187,8 @@ def test_lecture_1_divergence_energy_mistakes(monkeypatch):
     through_x_only = lambda *a: divergence_energy(*a, detach=True)              # f_VAE, mu, log var detached
     assert "finite differences" in not_yet(hw01.check_divergence_energy, through_x_only)
     assert "no gradient" in not_yet(hw01.check_divergence_energy, lambda *a: divergence_energy(*a).detach())
-    def cpu_tensor(m, x_t, x_0, lam):   # right on the CPU; on a GPU torch.maximum meets a CPU tensor
-        eps = torch.full(x_t.shape, 1e-6, dtype=x_t.dtype)
-        return divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(u, torch.maximum(v, eps)))
-
     assert "creates a tensor on the CPU" in not_yet(hw01.check_divergence_energy, cpu_tensor)
-    for right in (lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
-            u, torch.maximum(v, x_t.new_full(x_t.shape, 1e-6)))),              # bounds made on x_t's device
-                  lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam, xlogy=lambda u, v: torch.xlogy(
-            u, torch.maximum(v, torch.tensor(1e-6, dtype=v.dtype)))),         # a 0-dim CPU tensor works on a GPU
-                  lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, lam) * (x_t.max().item() <= 1)):   # meta: no .item()
+    for right in ON_ANY_DEVICE:
         assert hw01.check_divergence_energy(right) is True
     mean_l1 = lambda m, x_t, x_0, lam: divergence_energy(m, x_t, x_0, 0.0) + lam * (x_t - x_0).abs().flatten(1).mean(1)
     assert "worked out by hand" in not_yet(hw01.check_divergence_energy, mean_l1)
@@ -245,6 +276,19 @@ def test_data_notebook_largest_defect_check():
         assert hw00.check_largest_defect("crack", bad_share, split) is False
     assert hw00.check_largest_defect(None, None, split) is None
     assert hw00.check_largest_defect("crack", None, split) is None
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_an_answer_with_braces_is_quoted_in_the_hint_never_read_as_a_field(monkeypatch, lang):
+    monkeypatch.setenv(checks.LANG_ENV, lang)
+    split = FakeSplit(torch.zeros(2, 1, 4, 4), ["good", "crack"])
+    for answer in ("{kinds}", "{0}", "{answer.__class__}"):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert hw00.check_largest_defect(answer, 0.5, split) is False
+        assert repr(answer) in out.getvalue() and "crack" in out.getvalue()      # the hint, not "could not check"
+        with pytest.raises(checks.Wrong, match=re.escape(repr(answer))):
+            hidden_namespace("00_datasets", "largest_type")["judge"](answer, {"largest_share": 0.5}, {"crack": 0.5})
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -389,7 +433,7 @@ def test_moved_ratio_hidden_check_refuses_forged_inputs_before_computing(forged,
 
 
 @pytest.mark.parametrize("lang, said", [("en", "has NaN or inf values at 2 of 3 entries"),
-                                        ("ja", "3 個の値のうち 2 個が NaN か inf です")])
+                                        ("ja", "3個の値のうち 2個が NaN か inf です")])
 def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
     monkeypatch.setenv(checks.LANG_ENV, lang)
     value, reference = torch.tensor([1.0, float("nan"), float("inf")]), torch.ones(3)
@@ -398,7 +442,7 @@ def test_close_names_nan_and_inf_and_the_likely_cause(monkeypatch, lang, said):
     assert said in str(plain.value) and "relative" not in str(plain.value) and "相対" not in str(plain.value)
     with pytest.raises(checks.Wrong) as why:
         checks.close(value, reference, "E", why=checks.LOG_OF_ZERO)
-    assert checks.LOG_OF_ZERO[lang == "ja"] in str(why.value)
+    assert MESSAGES[checks.LOG_OF_ZERO][lang] in str(why.value)
     checks.close(reference, reference, "E", why=checks.LOG_OF_ZERO)   # finite and right: no error
 
 
@@ -506,8 +550,8 @@ def test_a_typical_slip_is_named_in_the_hint_of_the_public_and_the_hidden_check(
 def test_slip_hints_exist_in_both_languages():
     for slips in (hw00.FRACTION_SLIPS, hw01.KL_SLIPS, hw01.GRAD_SLIPS, hw01.SCORE_SLIPS, hw01.DIVERGENCE_SLIPS,
                   hw02.ZIZ_SLIPS):
-        for en, ja in slips.values():
-            assert en.isascii() and not ja.isascii()
+        for hint in slips.values():
+            assert set(hint) == {"en", "ja"} and hint["en"].isascii() and not hint["ja"].isascii()
 
 
 def test_value_answers_name_a_count_or_a_percentage_given_for_a_share():

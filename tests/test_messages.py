@@ -8,13 +8,25 @@ import string
 import pytest
 
 from lecture_utils import config, messages
-from lecture_utils.messages import MESSAGES, LANGS, english_in, english_sentences, say, tell
+from lecture_utils.messages import MESSAGES, LANGS, say, tell
+from outputs import english_in, english_sentences
 
 JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]")   # kana, kanji, 、。（）
 
 
+RESULTS = {key: entry for group in ("datasets", "vae", "versus", "anogan") for key, entry in messages.GROUPS[group].items()}
+
+
 def fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_the_catalogue_is_the_packages_data_file_and_each_key_is_in_one_group():
+    from importlib import resources
+    assert resources.files("lecture_utils").joinpath("messages.toml").is_file()
+    assert sum(len(group) for group in messages.GROUPS.values()) == len(MESSAGES) > 100
+    assert all(set(entry) == set(LANGS) for group in messages.GROUPS.values() for entry in group.values())
+    assert len(RESULTS) > 40 and RESULTS.keys() <= MESSAGES.keys()
 
 
 @pytest.mark.parametrize("key", sorted(MESSAGES))
@@ -130,7 +142,7 @@ def test_no_japanese_line_of_the_catalogue_holds_an_english_sentence():
 
 def test_the_english_result_lines_are_found():
     # every English line of the results that has words enough to be a sentence (not a table header word)
-    sentences = [k for k in messages.RESULTS if len(re.findall(r"[a-z]{2,}", _filled(k, "en"))) >= 5]
+    sentences = [k for k in RESULTS if len(re.findall(r"[a-z]{2,}", _filled(k, "en"))) >= 5]
     assert len(sentences) >= 20
     assert [k for k in sentences if not english_sentences(_filled(k, "en"))] == []
 
@@ -139,7 +151,7 @@ def numbers(line: str) -> list[str]:
     return re.findall(r"\d+(?:\.\d+)?", line)
 
 
-@pytest.mark.parametrize("key", sorted(messages.RESULTS))
+@pytest.mark.parametrize("key", sorted(RESULTS))
 def test_a_japanese_result_line_carries_the_english_numbers_in_the_same_order(key):
     """So that a check which reads the numbers of an English line (tests/verdicts.py) can read the
     Japanese one: the same fields in the same order, the same literal numbers."""
@@ -168,3 +180,54 @@ def test_a_header_places_its_cells_over_the_rows_columns_counting_wide_character
     assert messages.columns(("a", 4, False), ("b", 3, True)) == f"{'a':<4} {'b':>3}" == "a      b"
     assert messages.columns(("画素", 4, False), ("秒", 3, True)) == "画素  秒"           # 4 + 1 + (1 + 2) columns
     assert messages.columns(("x", 2, False), ("枚数", 3, True), ("y", 2, True)) == "x 枚数  y"   # 枚数 takes a space
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_say_takes_an_inline_entry_of_the_catalogues_shape_and_never_reads_a_field_out_of_a_value(monkeypatch, lang):
+    monkeypatch.setenv(messages.LANG_ENV, lang)
+    hint = {"en": "{answer!r} is not a type; {n} left", "ja": "{answer!r} は種類ではありません。残り {n}"}
+    said = say(hint, answer="{n} {0} {__class__}", n=2)        # a student's answer with braces stays as typed
+    assert said == hint[lang].format(answer="{n} {0} {__class__}", n=2) and "'{n} {0} {__class__}'" in said
+    assert say("check_wrong", hint=said) == MESSAGES["check_wrong"][lang].format(hint=said)
+
+
+def _lecture_errors(cls=None) -> set[str]:
+    """The names of every kind of `errors.LectureError` (its subclasses, imported where they live)."""
+    import lecture_utils.anogan.published  # noqa: F401  (every module that defines one)
+    import lecture_utils.data.sources  # noqa: F401
+    import lecture_utils.outputs  # noqa: F401
+    from lecture_utils import errors
+    cls = cls or errors.LectureError
+    return {sub.__name__ for sub in cls.__subclasses__()} | {n for sub in cls.__subclasses__() for n in _lecture_errors(sub)}
+
+
+def _named_messages():
+    """(where, key, keywords or None when a **mapping is passed) of every literal catalogue key the code
+    passes to say, tell, expect or a LectureError."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    kinds = _lecture_errors()
+    for path in sorted([*(root / "lecture_utils").rglob("*.py"), *(root / "lecturer" / "lecture_tools").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            at = 1 if name == "expect" else 0 if name in {"say", "tell", *kinds} else None
+            if at is None or len(node.args) <= at:
+                continue
+            key = node.args[at]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                keywords = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
+                yield f"{path.relative_to(root)}:{node.lineno}", key.value, keywords
+
+
+def test_every_message_the_code_names_is_in_the_catalogue_and_gets_its_fields():
+    """A key mistyped, or a field left out, would fail only when the line is said (for an error: when
+    it is shown, inside the error's own message): here it fails first."""
+    named = list(_named_messages())
+    assert len(named) > 120
+    problems = [f"{where}: {key} is not in the catalogue" for where, key, _ in named if key not in MESSAGES]
+    problems += [f"{where}: {key} lacks {sorted(fields(MESSAGES[key]['en']) - given)}" for where, key, given in named
+                 if key in MESSAGES and given is not None and not fields(MESSAGES[key]["en"]) <= given]
+    assert problems == []

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import closed_port_url, zip_bytes
+from outputs import english_in, english_sentences
 from test_download import (LECTURE_FILES, QUOTA_PAGE, capsule_files, serve_mnist, tar_bytes, write_mnist_gz,
                            write_zip)
 
@@ -182,7 +183,8 @@ def test_fallback_lines_in_colab_are_at_most_200_characters(colab_folder, synthe
     alone), and may take up to 300 characters for them."""
     monkeypatch.setenv(messages.LANG_ENV, lang)
     monkeypatch.setattr(download, "fetch", lambda *a: (_ for _ in ()).throw(
-        DownloadError("long message", messages.say(reason, seconds=download.TIMEOUT, status=503))))
+        DownloadError("download_failed", what="x.zip", how="a long message on how to go on by hand",
+                      reason=messages.say(reason, seconds=download.TIMEOUT, status=503))))
     monkeypatch.setattr(download, "download_mnist", download.fetch)
     assert sources.capsule("auto")[1] == "synthetic"
     if "drive" not in reason and "web_page" not in reason:
@@ -307,7 +309,7 @@ def test_describe_names_the_data_set_in_the_notebooks_language(tmp_path, monkeyp
     assert ja["synthetic"] == f"合成カプセル（シード {sources.LECTURE_SEED}、オフライン）" and "MVTec AD" in ja["mvtec"]
     assert sources.CAPSULE_ENV in ja["env"] and "mine" in ja["env"]
     # printed in the Japanese notebooks: no English line of the catalogue, no English sentence (notebooks/conftest.py)
-    assert [messages.english_in(text) + messages.english_sentences(text) for text in ja.values()] == [[]] * 4
+    assert [english_in(text) + english_sentences(text) for text in ja.values()] == [[]] * 4
 
 
 @pytest.mark.parametrize("value, on", [("1", True), ("Yes", True), ("off", False), ("NO", False), ("", False)])

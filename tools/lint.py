@@ -265,7 +265,7 @@ def catalogue_problems() -> list[tuple[str, str]]:
             found += [(where, "use 、。 instead of ，．")] if set(line) & set(style.PUNCTUATION) else []
             found += [(where, f"the glossary's term for {v}") for v in variants if v in line.replace(TITLE, "")]
     for key, text in japanese_catalogue().items():
-        found += [("lecture_utils/messages.py", f"{key}: {p}") for p in style.problems(text, markdown=False)]
+        found += [("lecture_utils/messages.toml", f"{key}: {p}") for p in style.problems(text, markdown=False)]
     return found
 
 

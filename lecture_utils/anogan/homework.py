@@ -17,7 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..checks import Plausible, call, close, expect, number_of, run, say, tensor_of
+from ..checks import Plausible, Wrong, call, close, expect, number_of, run, tensor_of
+from ..messages import say
 from . import dcgan
 
 
@@ -31,26 +32,27 @@ _THRESHOLDS = [([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.1, (9, 10)), ([1, 2, 3, 4, 5,
                ([2, 7, 5], 0.0, (7, float("inf"))), (list(range(1, 101)), 0.29, (71, 72))]
 
 
-def _rounding(fpr: float, n: int) -> tuple[str, str]:
-    """A note (en, ja) when fpr · n is a whole number only up to float rounding, else empty strings."""
+def _rounding(fpr: float, n: int) -> str:
+    """A note when fpr · n is a whole number only up to float rounding, else ''."""
     allowed = fpr * n
     if allowed == round(allowed) or abs(allowed - round(allowed)) > 1e-9:
-        return "", ""
-    return (f" (careful: fpr * N = {allowed!r} in floating point, not {round(allowed)})",
-            f"（注意: 浮動小数点では fpr * N = {allowed!r} で、{round(allowed)} ではありません）")
+        return ""
+    return say({"en": " (careful: fpr * N = {allowed!r} in floating point, not {whole})",
+                "ja": "（注意: 浮動小数点では fpr * N = {allowed!r} で、{whole} ではありません）"},
+               allowed=allowed, whole=round(allowed))
 
 
-def _too_few(fpr: float, n: int) -> tuple[str, str]:
-    """The hint (en, ja) for a threshold that flags fewer normal images than fpr allows."""
-    en, ja = _rounding(fpr, n)
-    return (f"with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
-            f"flag as many images as allowed{en}", f"fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその"
-            f"割合以下です: 許される範囲でできるだけ多くの画像を検出しましょう{ja}")
+def _too_few(fpr: float, n: int) -> Wrong:
+    """The hint for a threshold that flags fewer normal images than fpr allows."""
+    return Wrong(say({"en": "with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
+                            "flag as many images as allowed{note}",
+                      "ja": "fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその割合以下です: 許される範囲で"
+                            "できるだけ多くの画像を検出しましょう{note}"}, fpr=fpr, note=_rounding(fpr, n)))
 
 
 def _one_number(got, name: str) -> float:
     expect(got is not None and (not isinstance(got, torch.Tensor) or got.numel() == 1),
-           f"{name} must return one number", f"{name} は1つの数を返す必要があります")
+           {"en": "{name} must return one number", "ja": "{name} は1つの数を返す必要があります"}, name=name)
     return float(got)
 
 
@@ -59,18 +61,22 @@ def _threshold_at_fpr(fn, cases) -> str:
         normal = torch.tensor(scores, dtype=torch.float32)
         t = _one_number(call(fn, normal.clone(), fpr), "threshold_at_fpr")
         above = int((normal > t).sum())
-        expect(t >= low, f"with fpr = {fpr}, {above} of {len(normal)} normal scores are above your threshold: too many",
-               f"fpr = {fpr} のとき、{len(normal)} 個の正常スコアのうち {above} 個がしきい値を超えています: 多すぎます")
-        expect(t < high, *_too_few(fpr, len(normal)))
+        expect(t >= low, {"en": "with fpr = {fpr}, {above} of {n} normal scores are above your threshold: too many",
+                          "ja": "fpr = {fpr} のとき、{n} 個の正常スコアのうち {above} 個がしきい値を超えています: 多すぎます"},
+               fpr=fpr, above=above, n=len(normal))
+        if t >= high:
+            raise _too_few(fpr, len(normal))
     for seed, n, fpr in cases:
         normal = torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10
         t = _one_number(call(fn, normal.clone(), fpr), "threshold_at_fpr")
         flagged, allowed = int((normal > t).sum()), fpr * n + 1e-9
-        expect(flagged <= allowed, f"with fpr = {fpr}, {flagged / n:.1%} of the normal scores are above your threshold",
-               f"fpr = {fpr} のとき、正常スコアの {flagged / n:.1%} がしきい値を超えています")
-        expect(flagged + 1 > allowed, *_too_few(fpr, n))
-    return say("the threshold is an order statistic of the normal scores: only they fix the false alarms.",
-               "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです。")
+        expect(flagged <= allowed, {"en": "with fpr = {fpr}, {share:.1%} of the normal scores are above your threshold",
+                                    "ja": "fpr = {fpr} のとき、正常スコアの {share:.1%} がしきい値を超えています"},
+               fpr=fpr, share=flagged / n)
+        if flagged + 1 <= allowed:
+            raise _too_few(fpr, n)
+    return say({"en": "the threshold is an order statistic of the normal scores: only they fix the false alarms.",
+                "ja": "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです。"})
 
 
 def check_threshold_at_fpr(fn) -> bool | None:
@@ -90,13 +96,15 @@ RANDOM_THRESHOLDS = [(0, 100, 0.05), (1, 40, 0.1), (5, 33, 0.2), (6, 7, 0.25), (
 def _tpr(answer, labels) -> str:
     tpr = number_of(answer, "tpr_at_5")
     n = int(torch.as_tensor(labels).bool().sum())
-    expect(0 <= tpr <= 1, f"tpr_at_5 is a share of the anomalies, a number in [0, 1], not {tpr:.3f}",
-           f"tpr_at_5 は異常画像の割合なので [0, 1] の数です（{tpr:.3f} ではありません）")
-    expect(abs(tpr * n - round(tpr * n)) < 1e-6 * max(n, 1), f"tpr_at_5 must be a count of flagged anomalies "
-           f"divided by the {n} anomalies", f"tpr_at_5 は検出した異常画像の数を異常画像の数 {n} で割った値です")
-    return Plausible(say(f"{tpr:.0%} of the anomalies is a possible share; the AUROC averages over every threshold, "
-                         "an inspection line runs at one.", f"異常の {tpr:.0%} はありうる割合です。AUROC はすべての"
-                         "しきい値の平均ですが、検査ラインは1つのしきい値で動きます。"))
+    expect(0 <= tpr <= 1, {"en": "tpr_at_5 is a share of the anomalies, a number in [0, 1], not {tpr:.3f}",
+                           "ja": "tpr_at_5 は異常画像の割合なので [0, 1] の数です（{tpr:.3f} ではありません）"}, tpr=tpr)
+    expect(abs(tpr * n - round(tpr * n)) < 1e-6 * max(n, 1),
+           {"en": "tpr_at_5 must be a count of flagged anomalies divided by the {n} anomalies",
+            "ja": "tpr_at_5 は検出した異常画像の数を異常画像の数 {n} で割った値です"}, n=n)
+    return Plausible(say({"en": "{tpr:.0%} of the anomalies is a possible share; the AUROC averages over every "
+                                "threshold, an inspection line runs at one.",
+                          "ja": "異常の {tpr:.0%} はありうる割合です。AUROC はすべてのしきい値の平均ですが、検査ラインは"
+                                "1つのしきい値で動きます。"}, tpr=tpr))
 
 
 def check_tpr(answer, labels) -> bool | None:
@@ -128,11 +136,11 @@ _ZIZ_Z = torch.tensor([[2.0, 0.0], [0.0, -4.0]])
 _ZIZ_BY_HAND = (torch.tensor(1.25), torch.tensor([[-1.0, 0.0], [0.0, -4.0]]), torch.tensor([-0.5, 1.0]))
 
 
-ZIZ_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
-    "sum": ("a sum of the squares: take their mean over the batch and the latent dimensions",
-            "2乗の和です: バッチと潜在次元について平均をとりましょう"),
-    "latent sum": ("the squares are summed over the latent dimensions: take the mean over them too",
-                   "2乗を潜在次元について足しています: 潜在次元についても平均をとりましょう"),
+ZIZ_SLIPS = {   # a typical slip: the hint naming it; the grader's hidden checks use them too
+    "sum": {"en": "a sum of the squares: take their mean over the batch and the latent dimensions",
+            "ja": "2乗の和です: バッチと潜在次元について平均をとりましょう"},
+    "latent sum": {"en": "the squares are summed over the latent dimensions: take the mean over them too",
+                   "ja": "2乗を潜在次元について足しています: 潜在次元についても平均をとりましょう"},
 }
 _ZIZ_GIVEN = {"sum": 5.0, "latent sum": 2.5}   # those slips on the z below: squares [[1, 0], [0, 4]]
 
@@ -141,18 +149,19 @@ def _ziz_loss(fn, cases) -> str:
     E = _half_encoder()
     got = call(fn, E, nn.Identity(), _ZIZ_Z.clone())
     close(tensor_of(got, (), "ziz_loss"), _ZIZ_BY_HAND[0], "ziz_loss with E(x) = x / 2 and G(z) = z",
-          mistakes=[(torch.tensor(v), *ZIZ_SLIPS[k]) for k, v in _ZIZ_GIVEN.items()])
-    expect(got.requires_grad, "the loss has no gradient for E (torch operations only, no .item() or no_grad)",
-           "損失に E の勾配がありません（torch の演算だけを使い、.item() や no_grad を使わないでください）")
+          mistakes=[(torch.tensor(v), ZIZ_SLIPS[k]) for k, v in _ZIZ_GIVEN.items()])
+    expect(got.requires_grad, {"en": "the loss has no gradient for E (torch operations only, no .item() or no_grad)",
+                               "ja": "損失に E の勾配がありません（torch の演算だけを使い、.item() や no_grad を使わないでください）"})
     grads = torch.autograd.grad(got, list(E.parameters()))
     for grad, by_hand in zip(grads, _ZIZ_BY_HAND[1:]):
         close(grad, by_hand, "the gradient of ziz_loss for E's weights (E(x) = x / 2, G(z) = z)")
     for seed, n in cases:
         z = torch.randn(n, 4, generator=torch.Generator().manual_seed(seed))
         loss = tensor_of(call(fn, tiny_net("E", seed), tiny_net("G", seed).eval(), z), (), "ziz_loss")
-        expect(loss >= 0, "a mean of squares is never negative", "2乗の平均は負になりません")
-    return say("ziz compares latents, izi_f compares images and features; f-AnoGAN found izi_f the better encoder.",
-               "ziz は潜在変数を、izi_f は画像と特徴を比べます。f-AnoGAN では izi_f の方が良いエンコーダでした。")
+        expect(loss >= 0, {"en": "a mean of squares is never negative", "ja": "2乗の平均は負になりません"})
+    return say({"en": "ziz compares latents, izi_f compares images and features; f-AnoGAN found izi_f the better "
+                      "encoder.",
+                "ja": "ziz は潜在変数を、izi_f は画像と特徴を比べます。f-AnoGAN では izi_f の方が良いエンコーダでした。"})
 
 
 def check_ziz_loss(fn) -> bool | None:
@@ -194,15 +203,15 @@ def _sgd_search(fn, cases) -> str:
         x, z0 = torch.rand(n, 1, 64, 64, generator=g) * 2 - 1, torch.randn(n, 4, generator=g)
         before = z0.clone()
         tensor_of(call(fn, G, D, x, z0, lr, iterations, lam), (n, 4), "sgd_search")
-        expect(torch.equal(z0, before), "sgd_search changed z0 in place; start from a copy (z0.clone())",
-               "sgd_search が z0 をその場で書き換えました。コピー（z0.clone()）から始めましょう")
-        expect(not G.training and not D.training, "put G and D in eval mode (BatchNorm must not use the batch)",
-               "G と D を eval モードにしましょう（BatchNorm がバッチの統計を使わないように）")
+        expect(torch.equal(z0, before), {"en": "sgd_search changed z0 in place; start from a copy (z0.clone())",
+                                         "ja": "sgd_search が z0 をその場で書き換えました。コピー（z0.clone()）から始めましょう"})
+        expect(not G.training and not D.training, {"en": "put G and D in eval mode (BatchNorm must not use the batch)",
+                                                   "ja": "G と D を eval モードにしましょう（BatchNorm がバッチの統計を使わないように）"})
         expect(all(p.grad is None or not p.grad.any() for p in [*G.parameters(), *D.parameters()]),
-               "G's or D's weights received gradients: freeze them (requires_grad_(False)), only z is optimised",
-               "G か D の重みに勾配が付きました: requires_grad_(False) で固定しましょう。最適化するのは z だけです")
-    return say("plain gradient descent with one step size for every z; compare how fast A(x) falls with Adam's.",
-               "すべての z に同じ歩幅を使う単純な勾配降下です。A(x) の下がり方を Adam と比べましょう。")
+               {"en": "G's or D's weights received gradients: freeze them (requires_grad_(False)), only z is optimised",
+                "ja": "G か D の重みに勾配が付きました: requires_grad_(False) で固定しましょう。最適化するのは z だけです"})
+    return say({"en": "plain gradient descent with one step size for every z; compare how fast A(x) falls with Adam's.",
+                "ja": "すべての z に同じ歩幅を使う単純な勾配降下です。A(x) の下がり方を Adam と比べましょう。"})
 
 
 def check_sgd_search(fn) -> bool | None:

@@ -28,6 +28,7 @@ from ..checkpoint import ResumeError, check_resumable, load_checkpoint, partial_
 from ..checkpoint import tensor_identity
 from ..data import download as dl
 from ..data.sources import may_download
+from ..errors import clause
 from ..messages import say, tell
 from ..outputs import place_new, temp_beside
 
@@ -60,7 +61,7 @@ def verified(folder: Path) -> dict[str, Path]:
         digest, _, name = line.strip().partition("  ")
         path = folder / name
         if not name or ".." in Path(name).parts or not path.is_file() or sha256(path) != digest:
-            raise dl.DownloadError(say("weights_mismatch", name=name or line, manifest=MANIFEST))
+            raise dl.DownloadError("weights_mismatch", name=name or line, manifest=MANIFEST)
         files[name] = path
     return files
 
@@ -75,7 +76,7 @@ def published_files() -> dict[str, Path] | None:
     try:
         return verified(folder or dl.fetch(WEIGHTS))
     except (dl.DownloadError, OSError, ValueError) as e:
-        _failed[location] = reason = " ".join(getattr(e, "reason", str(e)).split()).split(". ")[0]
+        _failed[location] = reason = clause(e)
         damaged = dl.unpacked(WEIGHTS)
         if damaged is not None:               # nothing of a damaged archive stays to be used later
             shutil.rmtree(damaged, ignore_errors=True)

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from ..checkpoint import Checkpointer, tensor_identity
 from ..config import pick, pick_device
+from ..errors import Diverged
 from ..messages import say, tell
 from ..progress import bar as progress_bar
 from . import published
@@ -87,8 +88,7 @@ def _batches(n: int, batch_size: int, gen: torch.Generator) -> list[torch.Tensor
 def _check(loss: torch.Tensor) -> None:
     """Called before each optimiser step, so a NaN/inf loss never reaches the weights."""
     if not torch.isfinite(loss):
-        raise FloatingPointError(
-            "a loss became NaN/inf (lower the learning rates or check the images are in [-1, 1])")
+        raise Diverged("nan_gan")
 
 
 def _noisy(x: torch.Tensor, std: float, gen: torch.Generator) -> torch.Tensor:

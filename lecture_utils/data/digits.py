@@ -166,7 +166,7 @@ def _resize(images: np.ndarray, size: int) -> torch.Tensor:
 def _image_set(normal, anomaly, size, source, split) -> ImageSet:
     rows = [(img, i, d, 0) for img, i, d in normal] + [(img, i, d, 1) for img, i, d in anomaly]
     if not rows:
-        raise DatasetError(f"no {split} digits selected from the {source} digits")
+        raise DatasetError("no_digits", split=split, source=source)
     images = _resize(np.stack([r[0] for r in rows]), size)
     return ImageSet(images=images, labels=torch.tensor([r[3] for r in rows]),
                     masks=torch.zeros(len(rows), 1, size, size),

@@ -34,7 +34,7 @@ from pathlib import Path
 import pooch
 
 from .. import config
-from ..errors import OneLineError
+from ..errors import LectureError
 from ..messages import say
 from ..progress import bar, one_line_bars
 from .mvtec import DatasetError
@@ -47,13 +47,14 @@ UNREACHABLE = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN)   # an OSE
 DAMAGED = (EOFError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError, zlib.error, gzip.BadGzipFile)
 
 
-class DownloadError(OneLineError, OSError):
-    """A download or its check failed; ``reason`` says what (one clause), the message adds how to
-    go on by hand (a notebook shows it as one line)."""
+class DownloadError(LectureError, OSError):
+    """A download or its check failed: the message says what, and how to go on by hand (a notebook
+    shows it as one line)."""
 
-    def __init__(self, message: str, reason: str | None = None):
-        super().__init__(message)
-        self.reason = reason or message
+    @property
+    def reason(self) -> str:
+        """What failed, in one clause: the message's field ``reason`` if it has one, else the message."""
+        return str(self.fields.get("reason", self))
 
 
 class Failed(Exception):
@@ -120,7 +121,7 @@ def cache_dir(folder=None) -> Path:
         return config.data_dir()
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise DownloadError(f"the cache folder {folder} is a file; choose another --dir")
+        raise DownloadError("cache_is_file", folder=folder)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -147,9 +148,8 @@ def fetch(archive: Archive | str, folder=None) -> Path:
         else:
             _download(archive, file)
     except Failed as e:
-        said = (say("unusable", path=file, what=archive.filename, reason=e.reason) if e.unusable
-                else say("download_failed", what=archive.filename, reason=e.reason))
-        raise DownloadError(said + " " + _manual(archive, file), e.reason) from e
+        raise DownloadError("unusable" if e.unusable else "download_failed", path=file, what=archive.filename,
+                            reason=e.reason, how=_manual(archive, file)) from e
     return _unpack(file, cache / archive.folder)
 
 
@@ -426,7 +426,7 @@ def _unpack(file: Path, target: Path) -> Path:
     """Extract (pooch's Unzip or `Untar`) into a temporary folder beside ``target``, mark it complete,
     then rename it; a ``target`` with files in it (not ours: no ``COMPLETE``) is left alone."""
     if target.exists() and any(target.iterdir()):
-        raise DownloadError(say("not_ours", folder=target, marker=COMPLETE))
+        raise DownloadError("not_ours", folder=target, marker=COMPLETE)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     tmp.chmod(0o755)
     try:
@@ -437,7 +437,8 @@ def _unpack(file: Path, target: Path) -> Path:
             target.rmdir()                        # empty (checked above); fails if it no longer is
         os.replace(tmp, target)
     except (OSError, *DAMAGED) as e:
-        raise DownloadError(say("unpack_failed", file=file, folder=target, reason=_file_reason(e))) from e
+        raise DownloadError("unpack_failed", file=file,
+                            reason=say("unpack_reason", file=file, folder=target, why=_file_reason(e))) from e
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -481,16 +482,16 @@ def check_idx(path: Path) -> int:
             header = f.read(16 if images else 8)
         size = Path(path).stat().st_size
     except OSError as e:
-        raise DatasetError(say("idx_unreadable", path=path, reason=_last_line(e))) from e
+        raise DatasetError("idx_unreadable", path=path, reason=_last_line(e)) from e
     fields = struct.unpack(">IIII" if images else ">II", header) if len(header) == (16 if images else 8) else None
     if fields is None or fields[0] != (0x803 if images else 0x801):
-        raise DatasetError(say("idx_header_images" if images else "idx_header_labels", path=path))
+        raise DatasetError("idx_header_images" if images else "idx_header_labels", path=path)
     n = fields[1]
     if images and fields[2:] != (28, 28):
-        raise DatasetError(say("idx_shape", path=path, height=fields[2], width=fields[3]))
+        raise DatasetError("idx_shape", path=path, height=fields[2], width=fields[3])
     expected = (16 + n * 784) if images else (8 + n)
     if size != expected:
-        raise DatasetError(say("idx_size", path=path, size=size, expected=expected))
+        raise DatasetError("idx_size", path=path, size=size, expected=expected)
     return n
 
 
@@ -500,7 +501,7 @@ def _check_raw(raw: Path) -> None:
     for prefix in ("train", "t10k"):
         images, labels = (check_idx(raw / f"{prefix}-{kind}-ubyte") for kind in ("images-idx3", "labels-idx1"))
         if images != labels:
-            raise DatasetError(say("idx_counts", folder=raw, images=images, split=prefix, labels=labels))
+            raise DatasetError("idx_counts", folder=raw, images=images, split=prefix, labels=labels)
 
 
 def _remove_corrupt(paths, error: DatasetError) -> None:
@@ -579,12 +580,12 @@ def _gunzip_checked(src: Path, tmp: Path) -> None:
             shutil.copyfile(src, tmp)
     except (OSError, EOFError, zlib.error) as e:
         tmp.unlink(missing_ok=True)
-        raise DatasetError(say("idx_unreadable", path=src, reason=_last_line(e))) from e
+        raise DatasetError("idx_unreadable", path=src, reason=_last_line(e)) from e
     try:
         check_idx(tmp)
     except DatasetError as e:
         tmp.unlink(missing_ok=True)
-        raise DatasetError(str(e).replace(str(tmp), str(src))) from None
+        raise DatasetError(e.message, **(e.fields | {"path": src})) from None     # named as the user knows it
 
 
 def _decompress_into(raw: Path, cache: Path) -> Path:
@@ -612,9 +613,9 @@ def mnist_root(root=None, download: bool = False, folder=None) -> Path:
         return found
     cache = cache_dir(folder) / "mnist"
     if root is not None:
-        raise DatasetError(say("mnist_not_in", root=root, first=Path(root) / "MNIST" / "raw" / MNIST_FILES[0]))
+        raise DatasetError("mnist_not_in", root=root, first=Path(root) / "MNIST" / "raw" / MNIST_FILES[0])
     if not download:
-        raise DatasetError(say("mnist_not_found", cache=cache, env=MNIST_ENV, raw=cache / "MNIST" / "raw"))
+        raise DatasetError("mnist_not_found", cache=cache, env=MNIST_ENV, raw=cache / "MNIST" / "raw")
     return download_mnist(folder)
 
 
@@ -631,11 +632,10 @@ def download_mnist(folder=None) -> Path:
             if not (raw / name.removesuffix(".gz")).is_file():
                 _from_mirrors(name, md5, MNIST.mirrors, raw)
         if find_mnist(cache, folder) is None:
-            raise DatasetError(say("mnist_incomplete"))
+            raise DatasetError("mnist_incomplete")
     except (Failed, DatasetError) as e:
-        reason = getattr(e, "reason", str(e))
-        raise DownloadError(say("download_failed", what="MNIST", reason=reason) + " "
-                            + by_hand(mnist_files(), MNIST_URL, raw) + " " + say("offline_digits"), reason) from e
+        raise DownloadError("download_failed", what="MNIST", reason=e.reason if isinstance(e, Failed) else e,
+                            how=by_hand(mnist_files(), MNIST_URL, raw) + " " + say("offline_digits")) from e
     return cache
 
 

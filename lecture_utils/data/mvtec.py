@@ -23,15 +23,15 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..errors import OneLineError
+from ..errors import LectureError
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", "__macosx"}
 SPLITS = ("train", "test")
 
 
-class DatasetError(OneLineError, ValueError):
-    """A folder that is not a usable MVTec-layout data set; the message names the path (a notebook
+class DatasetError(LectureError, ValueError):
+    """A folder or file that is not a usable data set; the message names the path (a notebook
     shows it as one line)."""
 
 
@@ -63,12 +63,12 @@ def index_split(root, split: str, train_types=("good",)) -> list[Item]:
     only the sub-folders ``train_types`` are read (MVTec's: ``good``; None: all of them)."""
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"data folder not found: {root}")
+        raise DatasetError("data_not_found", root=root)
     if split not in SPLITS:
-        raise DatasetError(f"split must be one of {SPLITS}, got {split!r}")
+        raise DatasetError("bad_split", splits=SPLITS, split=split)
     split_dir = root / split
     if not split_dir.is_dir():
-        raise DatasetError(f"{root} has no '{split}' folder (expected {split_dir}/<type>/*.png)")
+        raise DatasetError("no_split_folder", root=root, split=split, folder=split_dir)
     types = list_subfolders(split_dir)
     if split == "train" and train_types is not None:
         types = [t for t in types if t.name in train_types]
@@ -80,8 +80,8 @@ def index_split(root, split: str, train_types=("good",)) -> list[Item]:
             items.append(Item(path, folder.name, mask))
     if not items:
         where = split_dir / "good" if split == "train" and train_types == ("good",) else split_dir
-        raise DatasetError(f"no images found under {where}: expected image files "
-                           f"({', '.join(sorted(IMAGE_EXTENSIONS))}) in sub-folders such as {split_dir / 'good'}")
+        raise DatasetError("no_images", where=where, extensions=", ".join(sorted(IMAGE_EXTENSIONS)),
+                           example=split_dir / "good")
     return items
 
 
@@ -103,7 +103,7 @@ def _mask_path(root: Path, defect: str, image: Path) -> Path | None:
         candidate = gt / defect / f"{image.stem}_mask{ext}"
         if candidate.is_file():
             return candidate
-    raise DatasetError(f"defect image {image} has no mask: expected {gt / defect / (image.stem + '_mask.png')}")
+    raise DatasetError("no_mask", image=image, mask=gt / defect / (image.stem + "_mask.png"))
 
 
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
@@ -119,7 +119,7 @@ def image_modes(root, split: str = "train") -> dict[str, int]:
             with Image.open(item.path) as img:
                 modes[img.mode] = modes.get(img.mode, 0) + 1
         except UNREADABLE as e:
-            raise DatasetError(f"cannot read image {item.path}: {e}") from e
+            raise DatasetError("unreadable_image", path=item.path, error=e) from e
     return modes
 
 
@@ -147,12 +147,12 @@ def _convert(img: Image.Image, mode: str) -> Image.Image:
 def read_image(path, size: int, channels: int) -> torch.Tensor:
     """Decode, convert (RGB, or grayscale 'L') and resize one image: float ``[C, size, size]`` in [0, 1]."""
     if channels not in (1, 3):
-        raise DatasetError(f"channels must be 1 or 3, got {channels}")
+        raise DatasetError("bad_channels", channels=channels)
     try:
         with Image.open(path) as img:
             img = _convert(img, "RGB" if channels == 3 else "L").resize((size, size), Image.BICUBIC)
     except UNREADABLE as e:
-        raise DatasetError(f"cannot read image {path}: {e}") from e
+        raise DatasetError("unreadable_image", path=path, error=e) from e
     a = np.asarray(img, dtype=np.float32) / 255.0
     return torch.from_numpy(a.reshape(size, size, channels)).permute(2, 0, 1).contiguous()
 
@@ -165,7 +165,7 @@ def read_mask(path, size: int, image_path) -> torch.Tensor:
         with Image.open(path) as m:
             a = np.asarray(_convert(m, "L").resize((size, size), Image.NEAREST))
     except UNREADABLE as e:
-        raise DatasetError(f"cannot read mask {path}: {e}") from e
+        raise DatasetError("unreadable_mask", path=path, error=e) from e
     binary = a > a.max() / 2 if a.max() > 0 else np.zeros_like(a, bool)
     return torch.from_numpy(binary.astype(np.float32))[None]
 
@@ -176,10 +176,11 @@ def check_mask_size(mask_path, image_path) -> None:
         with Image.open(mask_path) as m, Image.open(image_path) as img:
             sizes = m.size, img.size
     except UNREADABLE as e:
-        raise DatasetError(f"cannot read {mask_path} or {image_path}: {e}") from e
+        raise DatasetError("unreadable_pair", mask=mask_path, image=image_path, error=e) from e
     if sizes[0] != sizes[1]:
-        raise DatasetError(f"mask {mask_path} is {sizes[0][0]}x{sizes[0][1]} but its image "
-                           f"{image_path} is {sizes[1][0]}x{sizes[1][1]}")
+        (mask_width, mask_height), (width, height) = sizes
+        raise DatasetError("mask_size", mask=mask_path, mask_width=mask_width, mask_height=mask_height,
+                           image=image_path, width=width, height=height)
 
 
 @dataclass
@@ -233,11 +234,10 @@ def summarize(root) -> dict:
     common first; ``image_size`` and ``mode`` are the most common one), and ``notes``."""
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"data folder not found: {root}")
+        raise DatasetError("data_not_found", root=root)
     present = [s for s in SPLITS if (root / s).is_dir()]
     if not present:
-        raise DatasetError(f"{root} has neither a 'train' nor a 'test' folder "
-                           "(expected root/train/good/*.png, root/test/<type>/*.png)")
+        raise DatasetError("no_splits", root=root)
     info = {"root": str(root), "splits": {}, "images": 0, "masks": 0, "notes": []}
     formats: dict = {}
     for split in present:
@@ -252,7 +252,7 @@ def summarize(root) -> dict:
                 with Image.open(item.path) as img:
                     key = (img.size, img.mode)
             except UNREADABLE as e:
-                raise DatasetError(f"cannot read image {item.path}: {e}") from e
+                raise DatasetError("unreadable_image", path=item.path, error=e) from e
             formats[key] = formats.get(key, 0) + 1
         info["splits"][split] = counts
         info["images"] += len(items)

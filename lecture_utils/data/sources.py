@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import config
 from ..config import in_colab
+from ..errors import LectureError, SettingError, clause
 from ..messages import say, tell
 from . import download as dl
 from .digits import SOURCES as DIGIT_CHOICES
@@ -25,16 +26,19 @@ DRIVE_FOLDER = "/content/drive/MyDrive/lecture_utils"
 _ARCHIVES = {"lecture": LECTURE.name, "mvtec": MVTEC_CAPSULE.name}   # DATA value -> download.ARCHIVES
 
 
+class NotInColab(LectureError, RuntimeError):
+    """What only Google Colab can do (mount Google Drive), asked for elsewhere."""
+
+
 def may_download() -> bool:
     """``"auto"`` may download: in Colab, or when ``LECTURE_UTILS_DOWNLOAD`` is on (``config.switch``)."""
     return in_colab() or config.switch(DOWNLOAD_ENV)
 
 
 def _choice(choice: str, allowed: tuple[str, ...], variable: str = "DATA") -> str:
-    """``choice`` if it is one of ``allowed``, else a ValueError naming the notebook's ``variable``."""
+    """``choice`` if it is one of ``allowed``, else a SettingError naming the notebook's ``variable``."""
     if choice not in allowed:
-        raise ValueError(say("bad_choice", variable=variable, allowed=", ".join(map(repr, allowed)),
-                             choice=repr(choice)))
+        raise SettingError("bad_choice", variable=variable, allowed=", ".join(map(repr, allowed)), choice=repr(choice))
     return choice
 
 
@@ -49,15 +53,8 @@ def _downloaded_capsule(name: str) -> Path:
     folder = dl.fetch(_ARCHIVES[name])
     root = find_mvtec_root(folder)
     if root is None:
-        raise DatasetError(say("no_train_good", folder=folder))
+        raise DatasetError("no_train_good", folder=folder)
     return root
-
-
-def _reason(error: Exception) -> str:
-    """What failed, without how to go on by hand: a DownloadError's ``reason``, else the first
-    sentence of the message."""
-    text = " ".join(getattr(error, "reason", str(error)).split())
-    return text.split(". ")[0].rstrip(".。")
 
 
 def _how(kind: str, url: str, folder: Path, **fields) -> str:
@@ -71,7 +68,7 @@ def _env_capsule(root: Path) -> Path:
     """``$LECTURE_UTILS_CAPSULE`` if it is an MVTec-layout folder (holds train/good), else one line naming it."""
     why = "why_missing" if not root.exists() else "why_no_train_good" if not (root / "train" / "good").is_dir() else None
     if why:
-        raise DatasetError(say("env_not_folder", name=CAPSULE_ENV, path=root, why=say(why)))
+        raise DatasetError("env_not_folder", name=CAPSULE_ENV, path=root, why=say(why))
     return root
 
 
@@ -97,7 +94,7 @@ def capsule(choice: str = "auto", seed: int = LECTURE_SEED) -> tuple[Path, str]:
         try:
             return _downloaded_capsule(name), name
         except (DownloadError, DatasetError) as e:
-            failures.append(_reason(e))
+            failures.append(clause(e))
     lecture = dl.ARCHIVES[_ARCHIVES["lecture"]]    # the one to get by hand: it carries the weights
     tell("capsule_failed", reason=failures[0], how=_how("archive", lecture.url, dl.cache_dir()))
     return ensure_synthetic_capsule(seed), "synthetic"
@@ -124,7 +121,7 @@ def digits(choice: str = "auto", variable: str = "DATA") -> str:
         if dl.find_mnist() is not None:
             return "mnist"
     except DatasetError as e:               # unreadable files: say so, do not download over them
-        tell("digits_unreadable", reason=_reason(e))
+        tell("digits_unreadable", reason=clause(e))
         return "bundled"
     raw = dl.cache_dir() / "mnist" / "MNIST" / "raw"
     if not may_download():
@@ -134,7 +131,7 @@ def digits(choice: str = "auto", variable: str = "DATA") -> str:
         dl.download_mnist()
         return "mnist"
     except DownloadError as e:
-        tell("digits_failed", reason=_reason(e), how=_how("mnist", dl.MNIST_URL, raw, files=dl.mnist_files()))
+        tell("digits_failed", reason=clause(e), how=_how("mnist", dl.MNIST_URL, raw, files=dl.mnist_files()))
     return "bundled"
 
 
@@ -149,7 +146,7 @@ def use_drive(folder: str = DRIVE_FOLDER) -> Path:
     """Mount Google Drive (Colab asks for permission) and keep the cache in ``folder`` on it
     (``$LECTURE_UTILS_DATA``), so downloads, weights and checkpoints survive a recycled runtime."""
     if not in_colab():
-        raise RuntimeError(say("drive_outside_colab"))
+        raise NotInColab("drive_outside_colab")
     from google.colab import drive
     drive.mount("/content/drive")
     os.environ[config.DATA_ENV] = str(folder)

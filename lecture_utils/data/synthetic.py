@@ -372,7 +372,7 @@ VERSION = 2   # bump when the drawing changes, so cached folders are regenerated
 
 
 def write_synthetic_capsule(out, spec: CapsuleSpec | None = None, progress: bool = True,
-                            force: bool = False, hint: str = "pass --force to replace it") -> Path:
+                            force: bool = False, hint: str = "hint_force") -> Path:
     """Write an MVTec-layout capsule folder at ``out``, deterministic for ``spec.seed``.
 
     Atomic: a temporary folder beside ``out`` is renamed when complete.  An existing ``out`` is
@@ -414,5 +414,5 @@ def ensure_synthetic_capsule(seed: int = 0, spec: CapsuleSpec | None = None) -> 
     name = "synthetic_capsule" if spec == CapsuleSpec(seed=spec.seed) else "synthetic_capsule_small"
     folder = config.data_dir() / (name if spec.seed == 0 else f"{name}_seed{spec.seed}")
     if not is_complete(folder, spec):
-        write_synthetic_capsule(folder, spec, hint="move it away (it is regenerated)")
+        write_synthetic_capsule(folder, spec, hint="hint_regenerated")
     return folder

@@ -22,7 +22,8 @@ import math
 import torch
 from torch import nn
 
-from ..checks import LOG_OF_ZERO, Plausible, by_hand, call, close, expect, number_of, on_meta, run, say, tensor_of
+from ..checks import LOG_OF_ZERO, Plausible, by_hand, call, close, expect, number_of, on_meta, run, tensor_of
+from ..messages import say
 from .model import VAE
 from .projection import step
 
@@ -42,18 +43,18 @@ def numeric_grad(f, x: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
     return grad
 
 
-def _autograd(f, x, en: str, ja: str) -> torch.Tensor:
-    """∇_x Σ f(x) by autograd; Wrong (en / ja) when f's result has no gradient with respect to x."""
+def _autograd(f, x, no_grad) -> torch.Tensor:
+    """∇_x Σ f(x) by autograd; Wrong with the hint ``no_grad`` when f's result has no gradient with respect to x."""
     x_in = x.clone().requires_grad_(True)
     got = f(x_in)
-    expect(isinstance(got, torch.Tensor) and got.requires_grad, en, ja)
+    expect(isinstance(got, torch.Tensor) and got.requires_grad, no_grad)
     return torch.autograd.grad(got.sum(), x_in)[0]
 
 
-def _autograd_matches_numeric(f, x, name: str, en: str, ja: str) -> None:
+def _autograd_matches_numeric(f, x, name: str, no_grad) -> None:
     """autograd's gradient of the student's ``f`` agrees with finite differences of ``f`` itself
     (a value computed from a detached f_VAE(x), μ or log σ² changes the first but not the second)."""
-    grad = _autograd(f, x, en, ja).double()
+    grad = _autograd(f, x, no_grad).double()
     close(grad, numeric_grad(lambda v: f(v).detach().sum(), x), name, rtol=1e-4, atol=1e-6)
 
 
@@ -67,19 +68,19 @@ _KL_BY_HAND = torch.tensor([0.5 * math.log(4 / 3) + 0.25 * math.log(0.5) + 0.75 
                             0.0], dtype=torch.float64)
 
 
-_NO_GRAD_X = ("the result has no gradient with respect to x (use torch operations only)",
-              "結果に x についての勾配がありません（torch の演算だけを使いましょう）")
+_NO_GRAD_X = {"en": "the result has no gradient with respect to x (use torch operations only)",
+              "ja": "結果に x についての勾配がありません（torch の演算だけを使いましょう）"}
 
 
-KL_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
-    "bce": ("this is BCE(x_hat, x) alone: subtract the entropy H(x) (or write the KL itself)",
-            "これは BCE(x_hat, x) だけです: エントロピー H(x) を引きましょう（または KL をそのまま書きましょう）"),
-    "swapped": ("this is KL(x_hat || x): the divergence is not symmetric, p = Bernoulli(x) and q = Bernoulli(x_hat)",
-                "これは KL(x_hat || x) です: ダイバージェンスは対称ではありません。p = Bernoulli(x)、q = Bernoulli(x_hat) です"),
-    "pixel mean": ("a mean over the pixels: sum the divergence over the pixels of each image",
-                   "画素についての平均です: 画像ごとに画素について和をとりましょう"),
-    "one outcome": ("only the outcome 1 is counted: add (1 - x) log((1 - x) / (1 - x_hat))",
-                    "結果 1 だけを数えています: (1 - x) log((1 - x) / (1 - x_hat)) を加えましょう"),
+KL_SLIPS = {   # a typical slip: the hint naming it; the grader's hidden checks use them too
+    "bce": {"en": "this is BCE(x_hat, x) alone: subtract the entropy H(x) (or write the KL itself)",
+            "ja": "これは BCE(x_hat, x) だけです: エントロピー H(x) を引きましょう（または KL をそのまま書きましょう）"},
+    "swapped": {"en": "this is KL(x_hat || x): the divergence is not symmetric, p = Bernoulli(x) and q = Bernoulli(x_hat)",
+                "ja": "これは KL(x_hat || x) です: ダイバージェンスは対称ではありません。p = Bernoulli(x)、q = Bernoulli(x_hat) です"},
+    "pixel mean": {"en": "a mean over the pixels: sum the divergence over the pixels of each image",
+                   "ja": "画素についての平均です: 画像ごとに画素について和をとりましょう"},
+    "one outcome": {"en": "only the outcome 1 is counted: add (1 - x) log((1 - x) / (1 - x_hat))",
+                    "ja": "結果 1 だけを数えています: (1 - x) log((1 - x) / (1 - x_hat)) を加えましょう"},
 }
 
 
@@ -89,7 +90,7 @@ def _kl_slips() -> list:
     given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).sum(1),
              "swapped": (x_hat * (x_hat / x).log() + (1 - x_hat) * ((1 - x_hat) / (1 - x)).log()).sum(1),
              "pixel mean": _KL_BY_HAND / 4, "one outcome": (x * (x / x_hat).log()).sum(1)}
-    return [(given[k], *KL_SLIPS[k]) for k in given]
+    return [(given[k], KL_SLIPS[k]) for k in given]
 
 
 def _bernoulli_kl(fn, cases) -> str:
@@ -98,19 +99,19 @@ def _bernoulli_kl(fn, cases) -> str:
     for seed, shape in cases:
         x, x_hat = _uniform(seed, shape), _uniform(seed + 100, shape)
         zero = tensor_of(call(fn, x.clone(), x.clone()), (shape[0],), "bernoulli_kl(x, x)")
-        expect(zero.abs().max() < 1e-6, "bernoulli_kl(x, x) must be 0: a divergence vanishes where f_VAE(x) = x",
-               "bernoulli_kl(x, x) は 0 になるはずです: f_VAE(x) = x のときダイバージェンスは 0 です")
+        expect(zero.abs().max() < 1e-6, {"en": "bernoulli_kl(x, x) must be 0: a divergence vanishes where f_VAE(x) = x",
+                                         "ja": "bernoulli_kl(x, x) は 0 になるはずです: f_VAE(x) = x のときダイバージェンスは 0 です"})
         value = tensor_of(call(fn, x.clone(), x_hat.clone()), (shape[0],), "bernoulli_kl")
-        expect(bool((value > 0).all()), "bernoulli_kl(x, x_hat) must be positive where x_hat differs from x",
-               "x_hat が x と異なるとき bernoulli_kl(x, x_hat) は正になるはずです")
+        expect(bool((value > 0).all()), {"en": "bernoulli_kl(x, x_hat) must be positive where x_hat differs from x",
+                                         "ja": "x_hat が x と異なるとき bernoulli_kl(x, x_hat) は正になるはずです"})
         of_x = lambda v: call(fn, v, x_hat.clone())
-        at_min = _autograd(of_x, x_hat, *_NO_GRAD_X)
-        expect(at_min.abs().max() < 1e-6, "the gradient with respect to x must be 0 at x = x_hat (the minimum)",
-               "x = x_hat では x についての勾配は 0 になるはずです（最小値）")
+        at_min = _autograd(of_x, x_hat, _NO_GRAD_X)
+        expect(at_min.abs().max() < 1e-6, {"en": "the gradient with respect to x must be 0 at x = x_hat (the minimum)",
+                                           "ja": "x = x_hat では x についての勾配は 0 になるはずです（最小値）"})
         _autograd_matches_numeric(of_x, x, "the gradient of bernoulli_kl (compared with finite differences of your "
-                                  "function)", *_NO_GRAD_X)
-    return say("BCE - H is a divergence: 0 where the VAE reproduces x, positive elsewhere.",
-               "BCE - H はダイバージェンスです: VAE が x を再現する所で 0、それ以外では正になります。")
+                                  "function)", _NO_GRAD_X)
+    return say({"en": "BCE - H is a divergence: 0 where the VAE reproduces x, positive elsewhere.",
+                "ja": "BCE - H はダイバージェンスです: VAE が x を再現する所で 0、それ以外では正になります。"})
 
 
 def check_bernoulli_kl(fn) -> bool | None:
@@ -126,21 +127,21 @@ _GRAD_ARGS = [torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3)
 _GRAD_BY_HAND = torch.tensor([0.4 + 0.5, 0.0 - 0.5, -0.1 + 0.5], dtype=torch.float64).view(1, 1, 1, 3)
 
 
-GRAD_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
-    "no 2": ("the derivative of (x_t - x_hat)^2 is 2 (x_t - x_hat): the factor 2 is missing",
-             "(x_t - x_hat)^2 の微分は 2 (x_t - x_hat) です: 係数 2 がありません"),
-    "no l1": ("the gradient of lam * ||x_t - x_0||_1 is missing", "lam * ||x_t - x_0||_1 の勾配がありません"),
-    "l1 sign": ("the L1 term's gradient points the wrong way: it pushes x_t away from x_0",
-                "L1 項の勾配の向きが逆です: x_t を x_0 から遠ざけています"),
-    "l2": ("that is the gradient of lam * ||x_t - x_0||^2 (L2), not of the L1 norm",
-           "これは L1 ノルムではなく lam * ||x_t - x_0||^2（L2）の勾配です"),
-    "mean": ("divided by the number of pixels: E sums over the pixels, it is not a mean",
-             "画素数で割られています: E は画素についての和で、平均ではありません"),
+GRAD_SLIPS = {   # a typical slip: the hint naming it; the grader's hidden checks use them too
+    "no 2": {"en": "the derivative of (x_t - x_hat)^2 is 2 (x_t - x_hat): the factor 2 is missing",
+             "ja": "(x_t - x_hat)^2 の微分は 2 (x_t - x_hat) です: 係数 2 がありません"},
+    "no l1": {"en": "the gradient of lam * ||x_t - x_0||_1 is missing", "ja": "lam * ||x_t - x_0||_1 の勾配がありません"},
+    "l1 sign": {"en": "the L1 term's gradient points the wrong way: it pushes x_t away from x_0",
+                "ja": "L1 項の勾配の向きが逆です: x_t を x_0 から遠ざけています"},
+    "l2": {"en": "that is the gradient of lam * ||x_t - x_0||^2 (L2), not of the L1 norm",
+           "ja": "これは L1 ノルムではなく lam * ||x_t - x_0||^2（L2）の勾配です"},
+    "mean": {"en": "divided by the number of pixels: E sums over the pixels, it is not a mean",
+             "ja": "画素数で割られています: E は画素についての和で、平均ではありません"},
 }
 # what those slips give on the three hand-worked pixels (λ = 0.5)
 _GRAD_GIVEN = {"no 2": [0.2 + 0.5, 0.0 - 0.5, -0.05 + 0.5], "no l1": [0.4, 0.0, -0.1],
                "l1 sign": [0.4 - 0.5, 0.0 + 0.5, -0.1 - 0.5], "mean": [0.9 / 3, -0.5 / 3, 0.4 / 3]}
-_GRAD_SLIPS = [(torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3), *GRAD_SLIPS[k]) for k, v in _GRAD_GIVEN.items()]
+_GRAD_SLIPS = [(torch.tensor(v, dtype=torch.float64).view(1, 1, 1, 3), GRAD_SLIPS[k]) for k, v in _GRAD_GIVEN.items()]
 
 
 def _lecture_grad(fn, cases) -> str:
@@ -155,9 +156,9 @@ def _lecture_grad(fn, cases) -> str:
         energy = lambda x: ((x - x_hat).pow(2).sum() + lam * (x - x_0).abs().sum()).item()   # Σ ‖x − x̂‖² + λ‖x − x_0‖₁
         numeric = numeric_grad(energy, x_t)
         close(got, numeric, "lecture_grad (compared with finite differences of the energy)")
-    return say("with f_VAE(x_t) held constant the gradient only pulls x_t toward the reconstruction "
-               "(and, by lam, toward x_0).",
-               "f_VAE(x_t) を定数とすると、勾配は x_t を再構成の方へ（そして lam の分だけ x_0 の方へ）引くだけです。")
+    return say({"en": "with f_VAE(x_t) held constant the gradient only pulls x_t toward the reconstruction "
+                      "(and, by lam, toward x_0).",
+                "ja": "f_VAE(x_t) を定数とすると、勾配は x_t を再構成の方へ（そして lam の分だけ x_0 の方へ）引くだけです。"})
 
 
 def check_lecture_grad(fn) -> bool | None:
@@ -167,12 +168,14 @@ def check_lecture_grad(fn) -> bool | None:
 
 # 3. image_score ---------------------------------------------------------------------------------
 
-SCORE_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
-    "sum": ("the sum of the k largest values: take their mean", "大きい方から k 個の値の和です: 平均をとりましょう"),
-    "max": ("the maximum whatever k: average the k largest values", "k によらず最大値です: 大きい方から k 個を平均しましょう"),
-    "mean": ("the mean of the whole map whatever k: average only the k largest values",
-             "k によらずマップ全体の平均です: 大きい方から k 個だけを平均しましょう"),
-    "smallest": ("the mean of the k smallest values: take the largest", "小さい方から k 個の平均です: 大きい方をとりましょう"),
+SCORE_SLIPS = {   # a typical slip: the hint naming it; the grader's hidden checks use them too
+    "sum": {"en": "the sum of the k largest values: take their mean", "ja": "大きい方から k 個の値の和です: 平均をとりましょう"},
+    "max": {"en": "the maximum whatever k: average the k largest values",
+            "ja": "k によらず最大値です: 大きい方から k 個を平均しましょう"},
+    "mean": {"en": "the mean of the whole map whatever k: average only the k largest values",
+             "ja": "k によらずマップ全体の平均です: 大きい方から k 個だけを平均しましょう"},
+    "smallest": {"en": "the mean of the k smallest values: take the largest",
+                 "ja": "小さい方から k 個の平均です: 大きい方をとりましょう"},
 }
 
 
@@ -181,9 +184,9 @@ def _image_score(fn, cases) -> str:
         got = tensor_of(call(fn, maps.clone(), k), (len(maps),), "image_score")
         flat = maps.flatten(1)
         given = {"sum": expected * k, "max": flat.amax(1), "mean": flat.mean(1)}
-        close(got, expected, f"image_score with k = {k}", mistakes=[(given[s], *SCORE_SLIPS[s]) for s in given])
-    return say("k = 1 is the maximum (one bad pixel decides), larger k averages over a region.",
-               "k = 1 は最大値（1 画素で決まる）で、k を大きくすると領域で平均します。")
+        close(got, expected, f"image_score with k = {k}", mistakes=[(given[s], SCORE_SLIPS[s]) for s in given])
+    return say({"en": "k = 1 is the maximum (one bad pixel decides), larger k averages over a region.",
+                "ja": "k = 1 は最大値（1 画素で決まる）で、k を大きくすると領域で平均します。"})
 
 
 def check_image_score(fn) -> bool | None:
@@ -197,9 +200,10 @@ def check_image_score(fn) -> bool | None:
 
 def _moved_ratio(answer) -> str:
     ratio = number_of(answer, "moved_ratio")
-    expect(ratio > 0, "moved_ratio is a ratio of two L1 distances, so it is positive",
-           "moved_ratio は2つの L1 距離の比なので正の数です")
-    return Plausible(say(f"moved_ratio = {ratio:.2f} is a positive ratio.", f"moved_ratio = {ratio:.2f} は正の比です。"))
+    expect(ratio > 0, {"en": "moved_ratio is a ratio of two L1 distances, so it is positive",
+                       "ja": "moved_ratio は2つの L1 距離の比なので正の数です"})
+    return Plausible(say({"en": "moved_ratio = {ratio:.2f} is a positive ratio.", "ja": "moved_ratio = {ratio:.2f} は正の比です。"},
+                         ratio=ratio))
 
 
 def check_moved_ratio(answer) -> bool | None:
@@ -261,24 +265,28 @@ _DIV_BY_HAND = torch.tensor([2 * math.log(2) + 0.25 * math.log(0.5) + 0.75 * mat
                              0.5 + 0.5 * (6 - math.log(2))], dtype=torch.float64)
 
 
-DIVERGENCE_SLIPS = {   # a typical slip: the hint naming it (en, ja); the grader's hidden checks use them too
-    "sigma": ("the Gaussian KL uses sigma where sigma^2 belongs: with log sigma^2 = logvar, sigma^2 = logvar.exp()",
-              "ガウス分布の KL で sigma^2 の所に sigma を使っています: log sigma^2 = logvar なので sigma^2 = logvar.exp() です"),
-    "log sigma": ("the Gaussian KL uses log sigma where log sigma^2 belongs (logvar is log sigma^2)",
-                  "ガウス分布の KL で log sigma^2 の所に log sigma を使っています（logvar は log sigma^2 です）"),
-    "no half": ("the Gaussian KL lacks its factor 1/2", "ガウス分布の KL に係数 1/2 がありません"),
-    "no gaussian": ("the KL(N(mu, sigma^2) || N(0, I)) term is missing", "KL(N(mu, sigma^2) || N(0, I)) の項がありません"),
-    "latent mean": ("the Gaussian KL is a mean over the dimensions of z: the dimensions' divergences add up (a sum)",
-                    "ガウス分布の KL が z の次元についての平均です: 各次元のダイバージェンスは足し合わせます（和）"),
-    "pixel mean": ("the Bernoulli KL is a mean over the pixels: E sums it over the pixels",
-                   "ベルヌーイ分布の KL が画素についての平均です: E は画素について和をとります"),
-    "l1 mean": ("lam * ||x_t - x_0||_1 is a mean over the pixels: the L1 norm is a sum",
-                "lam * ||x_t - x_0||_1 が画素についての平均です: L1 ノルムは和です"),
+DIVERGENCE_SLIPS = {   # a typical slip: the hint naming it; the grader's hidden checks use them too
+    "sigma": {"en": "the Gaussian KL uses sigma where sigma^2 belongs: with log sigma^2 = logvar, sigma^2 = logvar.exp()",
+              "ja": "ガウス分布の KL で sigma^2 の所に sigma を使っています: log sigma^2 = logvar なので sigma^2 = logvar.exp() です"},
+    "log sigma": {"en": "the Gaussian KL uses log sigma where log sigma^2 belongs (logvar is log sigma^2)",
+                  "ja": "ガウス分布の KL で log sigma^2 の所に log sigma を使っています（logvar は log sigma^2 です）"},
+    "no half": {"en": "the Gaussian KL lacks its factor 1/2", "ja": "ガウス分布の KL に係数 1/2 がありません"},
+    "no gaussian": {"en": "the KL(N(mu, sigma^2) || N(0, I)) term is missing",
+                    "ja": "KL(N(mu, sigma^2) || N(0, I)) の項がありません"},
+    "latent mean": {"en": "the Gaussian KL is a mean over the dimensions of z: the dimensions' divergences add up (a sum)",
+                    "ja": "ガウス分布の KL が z の次元についての平均です: 各次元のダイバージェンスは足し合わせます（和）"},
+    "pixel mean": {"en": "the Bernoulli KL is a mean over the pixels: E sums it over the pixels",
+                   "ja": "ベルヌーイ分布の KL が画素についての平均です: E は画素について和をとります"},
+    "l1 mean": {"en": "lam * ||x_t - x_0||_1 is a mean over the pixels: the L1 norm is a sum",
+                "ja": "lam * ||x_t - x_0||_1 が画素についての平均です: L1 ノルムは和です"},
 }
-EDGE_GRADIENT = ("the gradient is NaN or inf at pixels of exactly 0 or 1 (the step clamps pixels there): torch.xlogy(a, b) "
-                 "counts 0 log 0 as 0 but its gradient log b is -inf at b = 0; b.clamp(min=1e-6) keeps it finite",
-                 "ちょうど 0 や 1 の画素で勾配が NaN か inf です（step は画素をそこで切り詰めます）: torch.xlogy(a, b) は "
-                 "0 log 0 を 0 と数えますが、その勾配 log b は b = 0 で -inf です。b.clamp(min=1e-6) で有限に保てます")
+EDGE_GRADIENT = {"en": "the gradient is NaN or inf at pixels of exactly 0 or 1 (the step clamps pixels there): "
+                       "torch.xlogy(a, b) counts 0 log 0 as 0 but its gradient log b is -inf at b = 0; b.clamp(min=1e-6) "
+                       "keeps it finite",
+                 "ja": "ちょうど 0 や 1 の画素で勾配が NaN か inf です（step は画素をそこで切り詰めます）: torch.xlogy(a, b) は "
+                       "0 log 0 を 0 と数えますが、その勾配 log b は b = 0 で -inf です。b.clamp(min=1e-6) で有限に保てます"}
+_NO_GRAD_XT = {"en": "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
+               "ja": "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）"}
 
 
 def _divergence_slips() -> list:
@@ -291,18 +299,16 @@ def _divergence_slips() -> list:
              "log sigma": rest + gaussian(_DIV_LOGVAR.exp(), 0.5 * _DIV_LOGVAR).sum(1),
              "no half": rest + 2 * right, "no gaussian": rest, "latent mean": rest + right / 2,
              "pixel mean": bernoulli / 4 + right + l1, "l1 mean": bernoulli + right + l1 / 4}
-    return [(given[k], *DIVERGENCE_SLIPS[k]) for k in given]
+    return [(given[k], DIVERGENCE_SLIPS[k]) for k in given]
 
 
 def _finite_at_edges(fn, model, x_0, lam) -> None:
     """E's gradient is finite at pixels of exactly 0 and 1 (the projection differentiates E there)."""
     x_in = x_0.clone().requires_grad_(True)
     e = call(fn, model, x_in, x_0.clone(), lam)
-    expect(isinstance(e, torch.Tensor) and e.requires_grad,
-           "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
-           "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）")
+    expect(isinstance(e, torch.Tensor) and e.requires_grad, _NO_GRAD_XT)
     (grad,) = torch.autograd.grad(e.sum(), x_in)
-    expect(bool(torch.isfinite(grad).all()), *EDGE_GRADIENT)
+    expect(bool(torch.isfinite(grad).all()), EDGE_GRADIENT)
 
 
 def _divergence_energy(fn, cases) -> str:
@@ -316,8 +322,8 @@ def _divergence_energy(fn, cases) -> str:
         x_0[0, 0, 0, :2] = torch.tensor([0.0, 1.0])                  # the step clamps pixels to exactly 0 and 1
         e = tensor_of(call(fn, model, x_0.clone(), x_0.clone(), lam), (shape[0],), "divergence_energy")
         expect(bool(torch.isfinite(e).all() and (e >= 0).all()),
-               "E must be finite and >= 0 on images in [0, 1]: each term is a divergence or a distance",
-               "[0, 1] の画像では E は有限で 0 以上のはずです: どの項もダイバージェンスか距離です")
+               {"en": "E must be finite and >= 0 on images in [0, 1]: each term is a divergence or a distance",
+                "ja": "[0, 1] の画像では E は有限で 0 以上のはずです: どの項もダイバージェンスか距離です"})
         _finite_at_edges(fn, model, x_0, lam)
         x_t = _uniform(seed + 1, shape)
         l1 = (x_t - x_0).abs().flatten(1).sum(1)
@@ -326,15 +332,13 @@ def _divergence_energy(fn, cases) -> str:
         close(with_l1 - without, lam * l1, "E(lam) - E(0), which must be lam * ||x_t - x_0||_1 per image")
         _autograd_matches_numeric(
             lambda v: call(fn, model, v, x_0.clone(), lam), x_t, "the gradient of divergence_energy (compared with "
-            "finite differences of your function; f_VAE(x_t), mu and log sigma^2 must not be detached)",
-            "the result has no gradient with respect to x_t (torch operations only, no .detach() or no_grad)",
-            "結果に x_t についての勾配がありません（torch の演算だけを使い、.detach() や no_grad は使わないでください）")
+            "finite differences of your function; f_VAE(x_t), mu and log sigma^2 must not be detached)", _NO_GRAD_XT)
         _energy_falls(fn, model, x_t, lam)
         on_meta(fn, "divergence_energy", model, x_t, x_0, lam)                # no tensor made on the CPU
-    return say("the kl energy is a sum of divergences: 0 only where the VAE reproduces x_t, its code is the "
-               "prior's, and x_t = x_0.",
-               "kl エネルギーはダイバージェンスの和です: VAE が x_t を再現し、その符号が事前分布どおりで、"
-               "x_t = x_0 のときだけ 0 になります。")
+    return say({"en": "the kl energy is a sum of divergences: 0 only where the VAE reproduces x_t, its code is the "
+                      "prior's, and x_t = x_0.",
+                "ja": "kl エネルギーはダイバージェンスの和です: VAE が x_t を再現し、その符号が事前分布どおりで、"
+                      "x_t = x_0 のときだけ 0 になります。"})
 
 
 def _energy_falls(fn, model, x_0, lam, alpha: float = 0.5, steps: int = 5) -> None:
@@ -348,8 +352,9 @@ def _energy_falls(fn, model, x_0, lam, alpha: float = 0.5, steps: int = 5) -> No
         start = e.detach() if start is None else start
         with torch.no_grad():
             x_t = step(x_t, grad, model(x_t)[0], alpha)
-    expect(bool((e.detach() < start).all()), f"{steps} projection steps with your energy did not lower it",
-           f"あなたのエネルギーで射影を{steps}回行っても、エネルギーが下がりませんでした")
+    expect(bool((e.detach() < start).all()), {"en": "{steps} projection steps with your energy did not lower it",
+                                              "ja": "あなたのエネルギーで射影を{steps}回行っても、エネルギーが下がりませんでした"},
+           steps=steps)
 
 
 def check_divergence_energy(fn) -> bool | None:

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..batching import in_batches
-from ..checkpoint import load_checkpoint, load_weights, refuse_unfinished
+from ..checkpoint import CheckpointError, load_checkpoint, load_weights, refuse_unfinished
 from ..config import pick_device
 
 
@@ -113,6 +113,6 @@ def load_vae(weights, device=None) -> VAE:
     refuse_unfinished(state, weights)
     sd = state["model"] if isinstance(state, dict) and isinstance(state.get("model"), dict) else state
     if not isinstance(sd, dict) or "mu_fc.weight" not in sd or "encoder.0.weight" not in sd:
-        raise ValueError(f"{weights} does not hold the lecture's VAE weights (no mu_fc/encoder keys)")
+        raise CheckpointError("not_vae_weights", path=weights)
     model = VAE(z_dim=sd["mu_fc.weight"].shape[0], input_c=sd["encoder.0.weight"].shape[1])
     return load_weights(model, sd).to(device or pick_device()).eval()

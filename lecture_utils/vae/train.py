@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from ..checkpoint import Checkpointer, cache_file, tensor_identity
 from ..config import pick, pick_device, seed_everything
+from ..errors import Diverged
 from .model import VAE, vae_loss
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def train_step(model, optimizer, x: torch.Tensor) -> float:
     """One Adam step on the batch x [B, C, H, W]; returns the loss summed over the batch (as the lecture)."""
     loss = vae_loss(x, *model(x)).sum()
     if not torch.isfinite(loss):
-        raise FloatingPointError("VAE loss became NaN/inf")
+        raise Diverged("nan_vae")
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
@@ -127,7 +128,7 @@ def train_step(model, optimizer, x: torch.Tensor) -> float:
 def checkpointer(checkpoint, config: VAEConfig, data: dict) -> Checkpointer:
     """The checkpoints of a VAE run that ends in ``checkpoint`` (see ``checkpoint.Checkpointer``)."""
     return Checkpointer(checkpoint, config, data, "VAE", "train_vae", free=RESUME_MAY_CHANGE,
-                        every=config.save_every, hint=" (try a lower --lr)")
+                        every=config.save_every, hint="nan_hint_lr")
 
 
 def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False):

@@ -91,12 +91,16 @@ def check_report_out(path, what: str, keys: set, weights) -> Path:
     if not path.exists():
         return path
     if Path(weights).exists() and path.samefile(weights):
-        raise OutputError(f"{what} {path} is the weights file --weights; choose another path for the report")
+        raise OutputError({"en": "{what} {path} is the weights file --weights; choose another path for the report",
+                           "ja": "{what} {path} は重みファイル --weights です。報告には別のパスを選んでください"},
+                          what=what, path=path)
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
         report = None
     if not isinstance(report, dict) or not keys <= set(report):
-        raise OutputError(f"{what} {path} exists and is not a report written by this command; "
-                          "choose another path (it is never overwritten)")
+        raise OutputError({"en": "{what} {path} exists and is not a report written by this command; choose another "
+                                 "path (it is never overwritten)",
+                           "ja": "{what} {path} がありますが、このコマンドが書いた報告ではありません。別のパスを選んでください"
+                                 "（上書きはしません）"}, what=what, path=path)
     return path

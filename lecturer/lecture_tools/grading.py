@@ -40,9 +40,10 @@ from unittest import mock
 
 import torch
 
-from lecture_utils.checks import LANG_ENV, outcome, say
+from lecture_utils.checks import LANG_ENV, outcome
 from lecture_utils.config import REDUCED_ENV, data_dir, is_reduced
 from lecture_utils.hidden import expressions
+from lecture_utils.messages import say
 from lecture_utils.outputs import check_writable, write_text
 
 from . import sandbox
@@ -152,9 +153,14 @@ def load_bundle(path) -> dict:
     return check_bundle(bundle, path)
 
 
+class QuestionError(ValueError):
+    """A question of the bundle whose code cannot be used; the message names the question."""
+
+
 def prepare(question: dict, path="bundle") -> dict:
     """The question's namespace, its cases or reference data computed once, before any submission
-    runs; ValueError naming the question when its code fails or lacks ``judge`` / ``cases``."""
+    runs; QuestionError (a ValueError) naming the question when its code fails or lacks ``judge`` /
+    ``cases``."""
     where = f"{path}: question {question['question']}"
     namespace = {"__name__": f"hidden_checks_{question['question']}"}
     step = "its code"
@@ -163,26 +169,24 @@ def prepare(question: dict, path="bundle") -> dict:
         wanted = ("judge", "cases") if "function" in question else ("judge",)
         missing = [name for name in wanted if not callable(namespace.get(name))]
         if missing:
-            raise ValueError(f"{where}: its code defines no function {missing[0]}()")
+            raise QuestionError(f"{where}: its code defines no function {missing[0]}()")
         if "function" in question:
             step = "cases()"
             namespace["_cases"] = _checked_cases(namespace["cases"](), where)
         else:
             step = "reference()"
             namespace["_reference"] = namespace["reference"]() if "reference" in namespace else None
-    except ValueError as e:
-        if str(e).startswith(where):
-            raise
-        raise ValueError(f"{where}: {step} raised ValueError: {e}"[:400]) from None
+    except QuestionError:
+        raise
     except Exception as e:
-        raise ValueError(f"{where}: {step} raised {type(e).__name__}: {e}"[:400]) from None
+        raise QuestionError(f"{where}: {step} raised {type(e).__name__}: {e}"[:400]) from None
     return namespace
 
 
 def _checked_cases(cases, where: str) -> list:
     """``cases`` if they are a list of {"args": [...]} that the kernel can load as plain data."""
     if not isinstance(cases, list) or not all(isinstance(c, dict) and isinstance(c.get("args"), list) for c in cases):
-        raise ValueError(f"{where}: cases() must return a list of {{'args': [...]}}")
+        raise QuestionError(f"{where}: cases() must return a list of {{'args': [...]}}")
     buffer = io.BytesIO()
     torch.save(cases, buffer)
     buffer.seek(0)
@@ -307,7 +311,8 @@ class Run:
     def remarks(self) -> str:
         """What went wrong in the run, for the line of an answer that did not pass ("" if nothing)."""
         cells = ", ".join(map(str, self.interrupted))
-        said = [say(f"interrupted at --timeout: cell {cells}", f"--timeout で中断: セル {cells}")] if cells else []
+        said = [say({"en": "interrupted at --timeout: cell {cells}", "ja": "--timeout で中断: セル {cells}"}, cells=cells)
+                ] if cells else []
         return "; ".join(said + ([self.stopped] if self.stopped else []))
 
 
@@ -332,18 +337,21 @@ def answer_cells(space: sandbox.Workspace, plan: list) -> list[tuple[str | None,
 def _stopped(where: str, why: str, timeout: int) -> str:
     """Why a run ended before its last cell, in the notebook's language."""
     if why == "dead":
-        return say(f"the kernel ended at {where} (the code exited, crashed or ran out of memory): later cells did not run",
-                   f"{where} でカーネルが終了しました（コードの終了、クラッシュ、メモリ不足）: それ以降のセルは実行されていません")
-    return say(f"{where} ran past --timeout ({timeout} s) and did not stop when interrupted: the run was ended there",
-               f"{where} が --timeout（{timeout} 秒）を超え、中断しても止まらなかったため、実行をそこで終えました")
+        return say({"en": "the kernel ended at {where} (the code exited, crashed or ran out of memory): later cells did "
+                          "not run",
+                    "ja": "{where} でカーネルが終了しました（コードの終了、クラッシュ、メモリ不足）: それ以降のセルは実行されて"
+                          "いません"}, where=where)
+    return say({"en": "{where} ran past --timeout ({timeout} s) and did not stop when interrupted: the run was ended there",
+                "ja": "{where} が --timeout（{timeout} 秒）を超え、中断しても止まらなかったため、実行をそこで終えました"},
+               where=where, timeout=timeout)
 
 
 def run_cells(kernel: sandbox.Kernel, cells: list[tuple[str | None, str]], timeout: int, run: Run, notebook_cells: int) -> None:
     """Each cell with ``timeout`` seconds: past it, interrupted (KeyboardInterrupt, as the stop
     button) and the run goes on; a cell that does not stop within INTERRUPT_GRACE ends the run."""
     for index, (question, code) in enumerate(cells):
-        where = say(f"cell {index + 1}", f"セル {index + 1}") if index < notebook_cells else \
-            say("handing the answers back", "解答の回収")
+        where = say({"en": "cell {n}", "ja": "セル {n}"}, n=index + 1) if index < notebook_cells else \
+            say({"en": "handing the answers back", "ja": "解答の回収"})
         msg_id = kernel.execute(code)
         status = kernel.wait(msg_id, timeout)
         if status == "timeout":
@@ -383,8 +391,9 @@ def run_submission(sub: Submission, plan: list, options: Options) -> Run:
             if status == "ok":
                 run_cells(kernel, cells, options.timeout, run, len(sub.cells))
             else:
-                run.stopped = say(f"the notebook's kernel did not start ({status}: {kernel.tail()})",
-                                  f"ノートブックのカーネルが起動しませんでした（{status}: {kernel.tail()}）")
+                run.stopped = say({"en": "the notebook's kernel did not start ({status}: {tail})",
+                                   "ja": "ノートブックのカーネルが起動しませんでした（{status}: {tail}）"},
+                                  status=status, tail=kernel.tail())
         finally:
             kernel.close()
         run.answers = read_saved(space.out / "answers.pt", dict, MAX_ANSWER_BYTES)
@@ -414,9 +423,10 @@ def _no_records(question: dict, run: Run) -> str:
     """Why a function question got no records, in the notebook's language."""
     name, q = question["function"], question["question"]
     if q in run.slow:
-        return say(f"{name} ran past --timeout ({run.slow[q]} s) on the grader's inputs",
-                   f"{name} が採点用の入力で --timeout（{run.slow[q]} 秒）を超えました")
-    return run.stopped or say(f"{name} could not be run on the grader's inputs", f"{name} を採点用の入力で実行できませんでした")
+        return say({"en": "{name} ran past --timeout ({seconds} s) on the grader's inputs",
+                    "ja": "{name} が採点用の入力で --timeout（{seconds} 秒）を超えました"}, name=name, seconds=run.slow[q])
+    return run.stopped or say({"en": "{name} could not be run on the grader's inputs",
+                               "ja": "{name} を採点用の入力で実行できませんでした"}, name=name)
 
 
 def verdict(question: dict, namespace: dict, run: Run) -> tuple[bool | None, str]:
@@ -424,14 +434,15 @@ def verdict(question: dict, namespace: dict, run: Run) -> tuple[bool | None, str
     if "function" in question:
         records, cases = run.records.get(question["question"]), namespace["_cases"]
         if not (isinstance(records, list) and len(records) == len(cases) and all(isinstance(r, dict) for r in records)):
-            return False, say("Not yet: ", "まだです: ") + _no_records(question, run)
+            return False, say("check_wrong", hint=_no_records(question, run))
         ok, line = outcome(namespace["judge"], records, cases)
         return ok, (f"{line} ({run.remarks()})" if ok is False and run.remarks() else line)
     if run.answers is None:
-        slow = say(f"collecting them ran past --timeout ({run.slow['answers']} s)",
-                   f"回収が --timeout（{run.slow['answers']} 秒）を超えました") if "answers" in run.slow else ""
-        return False, say("Not yet: the answers were not handed back: ", "まだです: 解答が回収されませんでした: ") + \
-            (run.stopped or slow or say("the run ended early", "実行が途中で終わりました"))
+        slow = say({"en": "collecting them ran past --timeout ({seconds} s)", "ja": "回収が --timeout（{seconds} 秒）を超えました"},
+                   seconds=run.slow["answers"]) if "answers" in run.slow else ""
+        why = run.stopped or slow or say({"en": "the run ended early", "ja": "実行が途中で終わりました"})
+        return False, say("check_wrong", hint=say({"en": "the answers were not handed back: {why}",
+                                                   "ja": "解答が回収されませんでした: {why}"}, why=why))
     collected = {k: run.answers.get(k) for k in expressions(question, namespace)}
     ok, line = outcome(namespace["judge"], collected[question["value"]], collected, namespace["_reference"])
     return ok, (f"{line} ({run.remarks()})" if ok is not True and run.remarks() else line)

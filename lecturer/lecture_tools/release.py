@@ -51,7 +51,8 @@ def release(data_dir, out) -> tuple[Path, str]:
     returns ``(out, SHA-256 of the zip)``."""
     out = check_writable(out, "--out")
     if out.exists():
-        raise OutputError(f"--out {out} exists; it is never overwritten, choose another name")
+        raise OutputError({"en": "--out {out} exists; it is never overwritten, choose another name",
+                           "ja": "--out {out} があります。上書きはしないので、別の名前を選んでください"}, out=out)
     members = {f"{FOLDER}/{p.name}": weights_only(p) for p in finished_files(data_dir)}
     manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in members.items())
     fd, tmp = temp_beside(out)

@@ -287,7 +287,7 @@ def judge(records, cases):
         got = hc.tensor_of(hc.returned(record, "defect_fraction"), (len(masks),), "defect_fraction")
         share = (masks > 0.5).flatten(1).float().mean(1)
         hc.close(got, share, "defect_fraction", mistakes=fraction_slips(share, masks[0].numel()))
-    return hc.say("one number per image, the share of its defective pixels.", "画像ごとに1つの値、欠陥の画素の割合です。")
+    return hc.say({"en": "one number per image, the share of its defective pixels.", "ja": "画像ごとに1つの値、欠陥の画素の割合です。"})
 
 # %% [markdown] lang="en"
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: get a feel for how small defects are.*
@@ -324,24 +324,26 @@ def reference():
 def judge(answer, collected, share):
     if answer is None:
         raise hc.NotAnswered
-    hc.expect(isinstance(answer, str) and len(answer) < 100, f"largest_type must be the name of a defect type (a string), "
-              f"not a {type(answer).__name__}", f"largest_type は欠陥の種類の名前（文字列）です（{type(answer).__name__} ではありません）")
-    hc.expect(answer in share, f"{answer!r} is not a defect type of the test set",
-              f"{answer!r} はテストセットの欠陥の種類ではありません")
-    hc.expect(answer == max(share, key=share.get), "compute the mean of defect_fraction for every type",
-              "すべての種類について defect_fraction の平均を計算しましょう")
+    hc.expect(isinstance(answer, str) and len(answer) < 100,
+              {"en": "largest_type must be the name of a defect type (a string), not a {kind}",
+               "ja": "largest_type は欠陥の種類の名前（文字列）です（{kind} ではありません）"}, kind=type(answer).__name__)
+    hc.expect(answer in share, {"en": "{answer!r} is not a defect type of the test set",
+                                "ja": "{answer!r} はテストセットの欠陥の種類ではありません"}, answer=answer)
+    hc.expect(answer == max(share, key=share.get), {"en": "compute the mean of defect_fraction for every type",
+                                                    "ja": "すべての種類について defect_fraction の平均を計算しましょう"})
     given = collected.get("largest_share")
-    hc.expect(given is not None, "set largest_share too", "largest_share も設定しましょう")
+    hc.expect(given is not None, {"en": "set largest_share too", "ja": "largest_share も設定しましょう"})
     value, right = hc.number_of(given, "largest_share"), share[answer]
     near = lambda v, target: abs(v - target) <= 1e-4 + 1e-3 * abs(target)
-    hc.expect(not near(value, 100 * right), "largest_share is a percentage: give the share, a number in [0, 1]",
-              "largest_share がパーセントです: [0, 1] の割合にしましょう")
-    hc.expect(not near(value, 128 * 128 * right), "largest_share is a number of pixels: give the share of the image",
-              "largest_share が画素数です: 画像に占める割合にしましょう")
-    hc.expect(near(value, right), f"largest_share is not the mean of defect_fraction over the {answer} images",
-              f"largest_share が {answer} の画像についての defect_fraction の平均ではありません")
-    return hc.say(f"{answer} covers the largest share, {share[answer]:.2%} of the image.",
-                  f"{answer} が最も大きな割合（画像の {share[answer]:.2%}）を占めます。")
+    hc.expect(not near(value, 100 * right), {"en": "largest_share is a percentage: give the share, a number in [0, 1]",
+                                             "ja": "largest_share がパーセントです: [0, 1] の割合にしましょう"})
+    hc.expect(not near(value, 128 * 128 * right), {"en": "largest_share is a number of pixels: give the share of the image",
+                                                   "ja": "largest_share が画素数です: 画像に占める割合にしましょう"})
+    hc.expect(near(value, right), {"en": "largest_share is not the mean of defect_fraction over the {answer} images",
+                                   "ja": "largest_share が {answer} の画像についての defect_fraction の平均ではありません"},
+              answer=answer)
+    return hc.say({"en": "{answer} covers the largest share, {share:.2%} of the image.",
+                   "ja": "{answer} が最も大きな割合（画像の {share:.2%}）を占めます。"}, answer=answer, share=share[answer])
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)

@@ -653,7 +653,7 @@ def mistakes(x, x_hat, ref):
     given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1),
              "swapped": per_pixel(x_hat, x).flatten(1).sum(1), "pixel mean": ref / x[0].numel(),
              "one outcome": (x * (x / x_hat).log()).flatten(1).sum(1)}
-    return [(v, *KL_SLIPS[k]) for k, v in given.items()]
+    return [(v, KL_SLIPS[k]) for k, v in given.items()]
 
 
 def judge(records, cases):
@@ -664,12 +664,12 @@ def judge(records, cases):
         hc.close(got, ref.detach(), "bernoulli_kl", why=hc.LOG_OF_ZERO,
                  mistakes=mistakes(x.detach(), x_hat.detach(), ref.detach()))
         hc.expect(hc.tensor_of(hc.returned(zero, "bernoulli_kl"), (len(x),), "bernoulli_kl(x, x)").abs().max() < 1e-6,
-                  "bernoulli_kl(x, x) must be 0", "bernoulli_kl(x, x) は 0 になるはずです")
-        hc.expect(record["requires_grad"] and "grads" in record, "the result has no gradient with respect to x",
-                  "結果に x についての勾配がありません")
+                  {"en": "bernoulli_kl(x, x) must be 0", "ja": "bernoulli_kl(x, x) は 0 になるはずです"})
+        hc.expect(record["requires_grad"] and "grads" in record,
+                  {"en": "the result has no gradient with respect to x", "ja": "結果に x についての勾配がありません"})
         (grad,) = torch.autograd.grad(ref.sum(), x)
         hc.close(record["grads"][0].double(), grad.flatten(), "the gradient of bernoulli_kl with respect to x")
-    return hc.say("BCE - H is a divergence.", "BCE - H はダイバージェンスです。")
+    return hc.say({"en": "BCE - H is a divergence.", "ja": "BCE - H はダイバージェンスです。"})
 
 # %% [markdown] lang="en"
 # **Exercise 2 (implement, about 20 minutes).** *Goal: derive a gradient by hand and check it
@@ -712,18 +712,18 @@ def mistakes(x_t, x_hat, x_0, lam):
     residual, pull = x_t - x_hat, lam * torch.sign(x_t - x_0)
     given = {"no 2": residual + pull, "no l1": 2 * residual, "l1 sign": 2 * residual - pull,
              "l2": 2 * residual + 2 * lam * (x_t - x_0), "mean": (2 * residual + pull) / x_t[0].numel()}
-    return [(v, *GRAD_SLIPS[k]) for k, v in given.items()]
+    return [(v, GRAD_SLIPS[k]) for k, v in given.items()]
 
 
 def judge(records, cases):
     for record, case in zip(records, cases):
         x_t, x_hat, x_0, lam = case["args"]
         got = hc.tensor_of(hc.returned(record, "lecture_grad"), x_t.shape, "lecture_grad").double()
-        hc.expect(not record.get("autograd"), *hc.used_autograd("lecture_grad"))
+        hc.expect(not record.get("autograd"), "check_autograd", name="lecture_grad")
         x = x_t.clone().requires_grad_(True)
         (ref,) = torch.autograd.grad(((x - x_hat).pow(2).flatten(1).sum(1) + lam * l1_term(x, x_0)).sum(), x)
         hc.close(got, ref, "lecture_grad (compared with autograd)", mistakes=mistakes(x_t, x_hat, x_0, lam))
-    return hc.say("the gradient pulls x_t toward the reconstruction.", "勾配は x_t を再構成の方へ引きます。")
+    return hc.say({"en": "the gradient pulls x_t toward the reconstruction.", "ja": "勾配は x_t を再構成の方へ引きます。"})
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -776,7 +776,7 @@ def mistakes(maps, k):
     flat = maps.flatten(1)
     given = {"sum": flat.topk(k, dim=1).values.sum(1), "max": flat.amax(1), "mean": flat.mean(1),
              "smallest": flat.topk(k, dim=1, largest=False).values.mean(1)}
-    return [(v, *SCORE_SLIPS[k]) for k, v in given.items()]
+    return [(v, SCORE_SLIPS[k]) for k, v in given.items()]
 
 
 def judge(records, cases):
@@ -784,7 +784,7 @@ def judge(records, cases):
         maps, k = case["args"]
         got = hc.tensor_of(hc.returned(record, "image_score"), (len(maps),), "image_score")
         hc.close(got, maps.flatten(1).topk(k, dim=1).values.mean(1), f"image_score with k = {k}", mistakes=mistakes(maps, k))
-    return hc.say("k = 1 is the maximum, larger k averages.", "k = 1 は最大値、k を大きくすると平均します。")
+    return hc.say({"en": "k = 1 is the maximum, larger k averages.", "ja": "k = 1 は最大値、k を大きくすると平均します。"})
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -844,14 +844,15 @@ def lecture_vae(collected, n_images):
     x_0, z_dim = collected.get("x_0"), collected.get("z_dim")
     hc.expect(torch.is_tensor(x_0) and tuple(x_0.shape) == (n_images, CHANNELS, SIZE, SIZE)
               and x_0.is_floating_point() and bool(torch.isfinite(x_0).all()),
-              f"x_0 is not section 5's images (one defective image per type: [{n_images}, {CHANNELS}, {SIZE}, {SIZE}])",
-              f"x_0 が5節の画像（欠陥の種類ごとに1枚: [{n_images}, {CHANNELS}, {SIZE}, {SIZE}]）ではありません")
+              {"en": "x_0 is not section 5's images (one defective image per type: {shape})",
+               "ja": "x_0 が5節の画像（欠陥の種類ごとに1枚: {shape}）ではありません"}, shape=[n_images, CHANNELS, SIZE, SIZE])
     hc.expect(z_dim == Z_DIM and isinstance(collected.get("weights"), dict),
-              "model is not the notebook's VAE (z_dim = 100)", "model がノートブックの VAE（z_dim = 100）ではありません")
+              {"en": "model is not the notebook's VAE (z_dim = 100)", "ja": "model がノートブックの VAE（z_dim = 100）ではありません"})
     try:
         model = load_weights(VAE(z_dim=Z_DIM, input_c=CHANNELS), collected["weights"]).eval()
     except (ValueError, RuntimeError, TypeError):
-        raise hc.Wrong(hc.say("model's weights are not the notebook's VAE's", "model の重みがノートブックの VAE のものではありません")) from None
+        raise hc.Wrong(hc.say({"en": "model's weights are not the notebook's VAE's",
+                               "ja": "model の重みがノートブックの VAE のものではありません"})) from None
     return model, x_0.float()
 
 
@@ -864,14 +865,16 @@ def judge(answer, collected, reference):
     moved = [l1_term(projection.project(model, x_0, replace(config, lam=lam)).x, x_0) for lam in (0.0, config.lam)]  # [B] each
     ratio = moved[0].sum().item() / max(moved[1].sum().item(), 1e-12)
     near = lambda value: abs(given - value) <= 1e-3 * max(1.0, abs(value))
-    hc.expect(not near(1 / ratio) or near(ratio), "moved_ratio is the lam distance divided by the lam = 0 distance: "
-              "put the lam = 0 run on top", "moved_ratio が lam での距離を lam = 0 での距離で割った値です: lam = 0 の実行を分子にしましょう")
+    hc.expect(not near(1 / ratio) or near(ratio),
+              {"en": "moved_ratio is the lam distance divided by the lam = 0 distance: put the lam = 0 run on top",
+               "ja": "moved_ratio が lam での距離を lam = 0 での距離で割った値です: lam = 0 の実行を分子にしましょう"})
     hc.expect(not near((moved[0] / moved[1].clamp(min=1e-12)).mean().item()) or near(ratio),
-              "moved_ratio is a mean of per-image ratios: divide the two totals over the whole batch",
-              "moved_ratio が画像ごとの比の平均です: バッチ全体での2つの合計の比にしましょう")
-    hc.expect(near(ratio), "moved_ratio is not the lam = 0 distance divided by the lam distance",
-              "moved_ratio は lam = 0 での距離を lam での距離で割った値ではありません")
-    return hc.say(f"x_T moves {ratio:.2f} times as far with lam = 0.", f"lam = 0 では x_T が {ratio:.2f} 倍遠くへ動きます。")
+              {"en": "moved_ratio is a mean of per-image ratios: divide the two totals over the whole batch",
+               "ja": "moved_ratio が画像ごとの比の平均です: バッチ全体での2つの合計の比にしましょう"})
+    hc.expect(near(ratio), {"en": "moved_ratio is not the lam = 0 distance divided by the lam distance",
+                            "ja": "moved_ratio は lam = 0 での距離を lam での距離で割った値ではありません"})
+    return hc.say({"en": "x_T moves {ratio:.2f} times as far with lam = 0.", "ja": "lam = 0 では x_T が {ratio:.2f} 倍遠くへ動きます。"},
+                  ratio=ratio)
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -987,25 +990,25 @@ def cases():
 def judge(records, cases):
     for record, case in zip(records, cases):
         if case.get("device") == "meta":                                 # only a device mismatch counts there
-            hc.expect(not hc.device_mismatch(record.get("error", "")), *hc.wrong_device("divergence_energy"))
+            hc.expect(not record.get("mixed_devices"), "check_cpu_tensor", name="divergence_energy")
             continue
         model, x_t, x_0, lam = [build_net(a) if isinstance(a, dict) else a for a in case["args"]]
         x = x_t.clone().requires_grad_(True)
         ref = definition(model, x, x_0, lam)
         got = hc.tensor_of(hc.returned(record, "divergence_energy"), (len(x_t),), "divergence_energy").double()
         with torch.no_grad():
-            mistakes = [(definition(model, x_t, x_0, lam, slip).double(), *hint) for slip, hint in DIVERGENCE_SLIPS.items()]
+            mistakes = [(definition(model, x_t, x_0, lam, slip).double(), hint) for slip, hint in DIVERGENCE_SLIPS.items()]
         hc.close(got, ref.detach().double(), "divergence_energy", rtol=1e-4, atol=1e-4, why=hc.LOG_OF_ZERO,
                  mistakes=mistakes)
-        hc.expect(record["requires_grad"] and "grads" in record, "the result has no gradient with respect to x_t",
-                  "結果に x_t についての勾配がありません")
+        hc.expect(record["requires_grad"] and "grads" in record,
+                  {"en": "the result has no gradient with respect to x_t", "ja": "結果に x_t についての勾配がありません"})
         got_grad = record["grads"][0].double()
-        hc.expect(bool(torch.isfinite(got_grad).all()), *EDGE_GRADIENT)
+        hc.expect(bool(torch.isfinite(got_grad).all()), EDGE_GRADIENT)
         inside = ((x_t > 0) & (x_t < 1)).flatten()                       # where the definition's gradient is finite
         (grad,) = torch.autograd.grad(ref.sum(), x)
         hc.close(got_grad[inside], grad.flatten().double()[inside],
                  "the gradient of divergence_energy with respect to x_t (through the VAE)", rtol=1e-3, atol=1e-5)
-    return hc.say("the kl energy is a sum of divergences.", "kl エネルギーはダイバージェンスの和です。")
+    return hc.say({"en": "the kl energy is a sum of divergences.", "ja": "kl エネルギーはダイバージェンスの和です。"})
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)

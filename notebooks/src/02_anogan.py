@@ -614,17 +614,18 @@ def judge(records, cases):
         normal, fpr = case["args"]
         got = hc.returned(record, "threshold_at_fpr")
         hc.expect(got is not None and (not torch.is_tensor(got) or got.numel() == 1),
-                  "threshold_at_fpr must return one number", "threshold_at_fpr は1つの数を返す必要があります")
+                  {"en": "threshold_at_fpr must return one number", "ja": "threshold_at_fpr は1つの数を返す必要があります"})
         t, s = float(got), normal.sort().values
         ref = s[len(s) - 1 - int(fpr * len(s) + 1e-9)].item()
         hc.expect((normal > t).sum().item() <= int(fpr * len(s) + 1e-9),
-                  f"with fpr = {fpr} too many normal scores are above your threshold",
-                  f"fpr = {fpr} のとき、しきい値を超える正常スコアが多すぎます")
+                  {"en": "with fpr = {fpr} too many normal scores are above your threshold",
+                   "ja": "fpr = {fpr} のとき、しきい値を超える正常スコアが多すぎます"}, fpr=fpr)
         above = s[s > ref]
         hc.expect(t >= ref and (len(above) == 0 or t < above[0].item()),
-                  f"with fpr = {fpr} a lower threshold would do (fpr * N = {fpr * len(s)!r} in floating point)",
-                  f"fpr = {fpr} ではより低いしきい値で十分です（浮動小数点では fpr * N = {fpr * len(s)!r}）")
-    return hc.say("the threshold is an order statistic of the normal scores.", "しきい値は正常スコアの順序統計量です。")
+                  {"en": "with fpr = {fpr} a lower threshold would do (fpr * N = {allowed!r} in floating point)",
+                   "ja": "fpr = {fpr} ではより低いしきい値で十分です（浮動小数点では fpr * N = {allowed!r}）"},
+                  fpr=fpr, allowed=fpr * len(s))
+    return hc.say({"en": "the threshold is an order statistic of the normal scores.", "ja": "しきい値は正常スコアの順序統計量です。"})
 
 # %% [markdown] lang="en"
 # **Exercise 2 (analysis, about 10 minutes).** *Goal: read a detector at one operating point, with a
@@ -682,24 +683,27 @@ def judge(answer, collected, reference):
         raise hc.NotAnswered
     answer = hc.number_of(answer, "tpr_at_5")
     scores, val = collected["scores"], collected["val_scores"]
-    hc.expect(distinct_scores(scores, len(labels)), "search.scores is not the search's scores of the whole test set",
-              "search.scores がテストセット全体の探索のスコアではありません")
-    hc.expect(distinct_scores(val, n_val), "val_search.scores is not the search's scores of the held-out normal images",
-              "val_search.scores が取り分けた正常画像の探索のスコアではありません")
+    hc.expect(distinct_scores(scores, len(labels)), {"en": "search.scores is not the search's scores of the whole test set",
+                                                     "ja": "search.scores がテストセット全体の探索のスコアではありません"})
+    hc.expect(distinct_scores(val, n_val),
+              {"en": "val_search.scores is not the search's scores of the held-out normal images",
+               "ja": "val_search.scores が取り分けた正常画像の探索のスコアではありません"})
     tpr = (scores[labels] > threshold(val)).float().mean().item()
     leaky = (scores[labels] > threshold(scores[~labels])).float().mean().item()
     hc.expect(abs(answer - tpr) < 1e-6 or abs(answer - leaky) >= 1e-6,
-              "your threshold comes from the test images: take it from val_search.scores",
-              "しきい値がテスト画像から決められています: val_search.scores から決めましょう")
+              {"en": "your threshold comes from the test images: take it from val_search.scores",
+               "ja": "しきい値がテスト画像から決められています: val_search.scores から決めましょう"})
     anomalies = int(labels.sum())
-    hc.expect(abs(answer - tpr * anomalies) >= 1e-6 or tpr * anomalies < 1.5, "tpr_at_5 is a count of flagged "
-              "anomalies: divide by the number of test anomalies to get the share", "tpr_at_5 が検出した異常の数です: "
-              "テストの異常画像の数で割って割合にしましょう")
-    hc.expect(abs(answer - 100 * tpr) >= 1e-4 or tpr == 0, "tpr_at_5 is a percentage: give the share, a number in [0, 1]",
-              "tpr_at_5 がパーセントです: [0, 1] の割合にしましょう")
-    hc.expect(abs(answer - tpr) < 1e-6, "not the share of test anomalies above the 5 % threshold of the "
-              "held-out normal images", "取り分けた正常画像での 5 % のしきい値を超えるテストの異常の割合ではありません")
-    return hc.say(f"the search finds {tpr:.0%} of the anomalies.", f"探索は異常の {tpr:.0%} を見つけます。")
+    hc.expect(abs(answer - tpr * anomalies) >= 1e-6 or tpr * anomalies < 1.5,
+              {"en": "tpr_at_5 is a count of flagged anomalies: divide by the number of test anomalies to get the share",
+               "ja": "tpr_at_5 が検出した異常の数です: テストの異常画像の数で割って割合にしましょう"})
+    hc.expect(abs(answer - 100 * tpr) >= 1e-4 or tpr == 0,
+              {"en": "tpr_at_5 is a percentage: give the share, a number in [0, 1]",
+               "ja": "tpr_at_5 がパーセントです: [0, 1] の割合にしましょう"})
+    hc.expect(abs(answer - tpr) < 1e-6,
+              {"en": "not the share of test anomalies above the 5 % threshold of the held-out normal images",
+               "ja": "取り分けた正常画像での 5 % のしきい値を超えるテストの異常の割合ではありません"})
+    return hc.say({"en": "the search finds {tpr:.0%} of the anomalies.", "ja": "探索は異常の {tpr:.0%} を見つけます。"}, tpr=tpr)
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -754,13 +758,13 @@ def judge(records, cases):
         squares = (z - E(G(z))).pow(2)                                     # [B, z_dim]
         ref = squares.mean()
         given = {"sum": squares.sum(), "latent sum": squares.sum(1).mean()}
-        mistakes = [(v.detach(), *ZIZ_SLIPS[k]) for k, v in given.items()]
+        mistakes = [(v.detach(), ZIZ_SLIPS[k]) for k, v in given.items()]
         hc.close(hc.tensor_of(hc.returned(record, "ziz_loss"), (), "ziz_loss"), ref.detach(), "ziz_loss", mistakes=mistakes)
-        hc.expect(record["requires_grad"] and "grads" in record, "the loss has no gradient for E",
-                  "損失に E の勾配がありません")
+        hc.expect(record["requires_grad"] and "grads" in record,
+                  {"en": "the loss has no gradient for E", "ja": "損失に E の勾配がありません"})
         grads = torch.cat([g.flatten() for g in torch.autograd.grad(ref, list(E.parameters()))])
         hc.close(record["grads"][0], grads, "the gradient of ziz_loss for E", rtol=1e-3, atol=1e-6)
-    return hc.say("ziz compares latents.", "ziz は潜在変数を比べます。")
+    return hc.say({"en": "ziz compares latents.", "ja": "ziz は潜在変数を比べます。"})
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)
@@ -832,13 +836,13 @@ def judge(records, cases):
             (up,) = torch.autograd.grad(anomaly_score(G, D, x, ascent, lam).score.sum(), ascent)
             ascent = (ascent + lr * up).detach().requires_grad_(True)
         got = hc.tensor_of(hc.returned(record, "sgd_search"), z0.shape, "sgd_search")
-        hc.expect(torch.equal(record["after"][3], z0), "sgd_search changed z0 in place", "sgd_search が z0 を書き換えました")
-        hc.expect(record["training"][:2] == [False, False], "put G and D in eval mode", "G と D を eval モードにしましょう")
-        hc.expect(record["net_grads"][:2] == [False, False], "freeze G and D", "G と D を固定しましょう")
+        hc.expect(torch.equal(record["after"][3], z0), {"en": "sgd_search changed z0 in place", "ja": "sgd_search が z0 を書き換えました"})
+        hc.expect(record["training"][:2] == [False, False], {"en": "put G and D in eval mode", "ja": "G と D を eval モードにしましょう"})
+        hc.expect(record["net_grads"][:2] == [False, False], {"en": "freeze G and D", "ja": "G と D を固定しましょう"})
         hc.close(got, z.detach(), "the z found by sgd_search", rtol=1e-3, atol=1e-5,
-                 mistakes=[(ascent.detach(), "z moves up the gradient: descent is z - lr * gradient",
-                            "z が勾配の向きに動いています: 降下は z - lr * 勾配 です")])
-    return hc.say("plain gradient descent on z.", "z の単純な勾配降下です。")
+                 mistakes=[(ascent.detach(), {"en": "z moves up the gradient: descent is z - lr * gradient",
+                                              "ja": "z が勾配の向きに動いています: 降下は z - lr * 勾配 です"})])
+    return hc.say({"en": "plain gradient descent on z.", "ja": "z の単純な勾配降下です。"})
 
 # %% [markdown] lang="en"
 # **Your answer:** (double-click this cell and write here)

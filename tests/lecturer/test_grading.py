@@ -119,7 +119,7 @@ def test_references_are_built_with_the_submissions_settings_and_the_csv_says_whi
     bundle = tmp_path / "b.json"
     code = ("from lecture_utils.config import pick\nimport lecture_utils.checks as hc\n"
             "def reference():\n    return pick('full', 'reduced')\n"
-            "def judge(answer, collected, settings):\n    hc.expect(answer == settings, 'other settings', 'other settings')\n"
+            "def judge(answer, collected, settings):\n    hc.expect(answer == settings, {'en': 'other settings', 'ja': 'other settings'})\n"
             "    return 'same settings'")
     bundle.write_text(json.dumps({"notebook": "00_datasets", "questions": [
         {"question": "q1", "points": 1, "value": "settings", "code": code}]}))
@@ -446,6 +446,9 @@ BAD_BUNDLES = [
      "question q1: its code defines no function cases()"),
     ({"notebook": "00_datasets", "questions": [question(code="def cases():\n    return 1 / 0\ndef judge(r, c):\n    pass")]},
      "question q1: cases() raised ZeroDivisionError"),
+    ({"notebook": "00_datasets", "questions": [question(code="def cases():\n    raise ValueError('no such set')\n"
+                                                            "def judge(r, c):\n    pass")]},
+     "question q1: cases() raised ValueError: no such set"),      # a ValueError of the code, told from ours by type
     ({"notebook": "00_datasets", "questions": [question(code="def cases():\n    return [1]\ndef judge(r, c):\n    pass")]},
      "question q1: cases() must return a list of {'args': [...]}"),
     ({"notebook": "00_datasets", "questions": [{"question": "q1", "points": 1, "value": "v",
