@@ -678,7 +678,7 @@ def judge(records, cases):
 # `[B, C, H, W]` in closed form, without autograd. The check compares it with finite differences of the energy.
 # Then look at `step`: what does the residual weighting do to this gradient?
 # %% [markdown] lang="ja"
-# **課題2（実装、約20分）**　目標：勾配を手で導き、autograd と同じように数値で確かめること。講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$ `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするかを考えましょう。`[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするか考えましょう。
+# **課題2（実装、約20分）**　目標：勾配を手で導き、autograd と同じように数値で確かめること。講義のエネルギー $E(x_t) = \|x_t - \hat{x}\|^2 + \lambda \|x_t - x_0\|_1$（$\hat{x} = f_{\mathrm{VAE}}(x_t)$ は定数）について、勾配 $\nabla E(x_t)$ `[B, C, H, W]` を autograd を使わずに式で返す `lecture_grad(x_t, x_hat, x_0, lam)` を書いてください。チェックはエネルギーの差分商（数値微分）と比べます。そのあと `step` を見て、残差による重み付けがこの勾配に何をするかを考えましょう。
 
 # %%
 def lecture_grad(x_t, x_hat, x_0, lam):
