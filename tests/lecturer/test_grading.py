@@ -418,6 +418,25 @@ def test_ctrl_c_at_any_moment_of_a_command_is_one_line(tmp_path):
             assert (process.returncode, err) == (130, "interrupted; nothing was written\n"), (delay, err)
 
 
+INTERRUPT_WHILE_IMPORTING = (
+    "import os, runpy, signal, sys\n"
+    "MODULE = sys.argv.pop(1)\n"
+    "class Interrupt:                    # Ctrl-C at the moment the module is being imported\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == MODULE: os.kill(os.getpid(), signal.SIGINT)\n"
+    "sys.meta_path.insert(0, Interrupt())\n"
+    "runpy.run_module('lecture_tools', run_name='__main__', alter_sys=True)")
+
+
+@pytest.mark.parametrize("module", ["numpy.dtypes", "torch._C"])
+def test_ctrl_c_while_a_c_extension_loads_is_one_line(tmp_path, module):
+    """A Ctrl-C inside numpy's imports once left numpy half-imported: an ImportError ("cannot load
+    module more than once") or a RecursionError, not the line. Now the line and 130 whatever loads."""
+    run = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_IMPORTING, module, "homework", "grade", str(tmp_path),
+                          "--bundle", str(BUNDLE)], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr) == (130, "interrupted; nothing was written\n")
+
+
 # 6. The bundle, checked before any notebook runs ----------------------------------------------------
 
 def question(**fields):
