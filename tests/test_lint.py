@@ -126,3 +126,8 @@ def test_the_package_s_japanese_is_checked(monkeypatch, tmp_path):
     found = [what for _, what in lint.catalogue_problems()]
     assert "use 、。 instead of ，．" in found and "the glossary's term for テストデータ" in found
     assert any(what.startswith("bad: ") for what in found) and not any(what.startswith("good: ") for what in found)
+
+
+def test_a_heading_with_text_on_its_next_line_is_caught():
+    assert lint.headings_without_blank_line("## 4. 再構成\n各種類1枚について\n\n### 次\n\n本文") == ["## 4. 再構成"]
+    assert lint.headings_without_blank_line("## 4. Reconstructions\n\nInput, ...\n#### last") == []

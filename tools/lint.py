@@ -217,6 +217,16 @@ def unsourced_numbers(markdown: str, code: str, package: str) -> list[str]:
     return [n for n in DECIMAL.findall(markdown) if n not in CONSTANTS and not found(n)]
 
 
+# a heading with text on its very next line (renders the same, but a checker of Japanese line breaks
+# reads the two as one sentence, and every other heading has its blank line)
+HEADING_THEN_TEXT = re.compile(r"^#{1,6} [^\n]*\n(?=[^\n])", re.M)
+
+
+def headings_without_blank_line(markdown: str) -> list[str]:
+    """Each heading of ``markdown`` followed directly by a line of text."""
+    return [m.group(0).strip() for m in HEADING_THEN_TEXT.finditer(markdown)]
+
+
 def shows_twice(source: str) -> bool:
     """True if a code cell's last statement is a bare ``plots.``/``viz.`` call that returns what it
     showed, without the ``;`` that keeps IPython from displaying the value again."""
@@ -283,6 +293,7 @@ def lecture_problems() -> list[tuple[str, str]]:
                   for cell in markdown for start, nums in unlabelled_results(cell).items()]
         found += [(name, f"{n} quoted without a source ({cell.strip()[:50]!r})")
                   for cell in markdown for n in unsourced_numbers(cell, joined, package)]
+        found += [(name, f"a blank line after the heading {h!r}") for cell in markdown for h in headings_without_blank_line(cell)]
         found += [(name, f"end this cell with ';' (it is shown twice): {c.strip().splitlines()[-1][:60]}")
                   for c in code if shows_twice(c)]
         if path.parent.name == "ja":

@@ -57,12 +57,14 @@ tell("cache_folder", path=config.data_dir())
 
 # %% [markdown] lang="en"
 # ### Optional: keep your files on Google Drive
+#
 # Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 
 # %% [markdown] lang="ja"
 # ### 任意：ファイルを Google ドライブに保存する
+#
 # Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
 
 # %%
@@ -72,6 +74,7 @@ if USE_DRIVE:
 
 # %% [markdown] lang="en"
 # ### Which data
+#
 # `DATA` chooses the capsule images: `"auto"`, `"lecture"` (the lecture's archive with its trained
 # weights), `"mvtec"` (the official MVTec AD capsule) or `"synthetic"`; `DIGITS_DATA` the digits:
 # `"auto"`, `"mnist"` or `"bundled"` (scikit-learn's 8x8 digits). With `"auto"` the notebook uses
@@ -82,6 +85,7 @@ if USE_DRIVE:
 
 # %% [markdown] lang="ja"
 # ### どのデータを使うか
+#
 # `DATA` はカプセル画像の選択で、`"auto"`、`"lecture"`（講義用アーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（合成カプセル）のどれかです。`DIGITS_DATA` は数字の選択で、`"auto"`、`"mnist"`、`"bundled"`（scikit-learn 同梱の 8x8 の数字）のどれかです。`"auto"` では、このマシンにすでにある実データを使い、Colab ではダウンロードします（それ以外の環境では `LECTURE_UTILS_DOWNLOAD=1`、例えば `make lectures DOWNLOAD=1` のときだけ）。実データが手に入らなければオフライン用の代わりのデータを使い、その理由と実データの入手方法を1行で表示します。名前で指定したデータ（`"lecture"`、`"mvtec"`、`"mnist"`）は必要ならダウンロードし、手に入らなければエラーで止まります。
 
 # %%

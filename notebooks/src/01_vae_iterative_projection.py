@@ -57,11 +57,13 @@ config.show_device(device)
 
 # %% [markdown] lang="en"
 # ### Optional: keep your files on Google Drive
+#
 # Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 # %% [markdown] lang="ja"
 # ### 任意：ファイルを Google ドライブに保存する
+#
 # Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
 
 # %%
@@ -71,6 +73,7 @@ if USE_DRIVE:
 
 # %% [markdown] lang="en"
 # ## 1. Data
+#
 # The MVTec AD *capsule*: the training set has only good capsules; the test set has good ones and
 # five defect types, each with a pixel mask of the defect. `DATA` chooses the images: `"lecture"`
 # (the lecture's archive, with its trained weights), `"mvtec"` (the official MVTec AD capsule),
@@ -80,6 +83,7 @@ if USE_DRIVE:
 # Every image is decoded once, resized to 128x128 and kept as one tensor.
 # %% [markdown] lang="ja"
 # ## 1. データ
+#
 # MVTec AD の capsule（カプセル）を使います。学習データは正常なカプセルだけで、テストセットには正常品と5種類の欠陥品があり、欠陥品には欠陥の位置を示す画素単位のマスクが付いています。`DATA` で画像を選びます。`"lecture"`（講義のアーカイブ、学習済みの重み付き）、`"mvtec"`（MVTec AD 公式のカプセル）、`"synthetic"`（オフラインで描く合成カプセル）のほかに `"auto"` を指定でき、`"auto"` では手元にある実データ（`$LECTURE_UTILS_CAPSULE` かキャッシュ）を使い、なければ Colab ではダウンロードし（それ以外では `LECTURE_UTILS_DOWNLOAD=1` のときだけ）、それもできなければ理由を1行表示して合成カプセルを使います。名前で指定したデータが手に入らなければ、エラーで止まります。画像は一度だけ読み込み、128x128 に縮小して1つのテンソルとして保持します。
 
 # %%
@@ -106,6 +110,7 @@ plt.show()
 
 # %% [markdown] lang="en"
 # ## 2. Model
+#
 # **Primer: the VAE and its loss (Kingma & Welling, 2014).** An autoencoder squeezes an image $x$
 # through a small code $z$ and rebuilds it. A *variational* autoencoder makes the code
 # probabilistic: the encoder outputs a Gaussian $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$, the
@@ -133,6 +138,7 @@ plt.show()
 # layers and counts the convolutions of each half.
 # %% [markdown] lang="ja"
 # ## 2. モデル
+#
 # **予備知識：VAE とその損失（Kingma & Welling, 2014）**　オートエンコーダは画像 $x$ を小さな符号 $z$ に圧縮し、そこから画像を復元します。**変分**オートエンコーダ（VAE）では、この符号が確率的です。エンコーダはガウス分布 $q(z|x) = \mathcal{N}(\mu(x), \sigma^2(x))$ を出力し、デコーダ $f_{\mathrm{VAE}}$ は $z$ を画像に戻します（ここでは画素ごとのベルヌーイ分布の平均、つまり $(0, 1)$ の値です）。学習では、$\log p(x)$ の**変分下界**（ELBO）を最大化します。
 #
 # $$\log p(x) \ge \mathbb{E}_{q(z|x)}[\log p(x|z)] - \mathrm{KL}(q(z|x) \,\|\, \mathcal{N}(0, I)).$$
@@ -155,6 +161,7 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 
 # %% [markdown] lang="en"
 # ### Augmentation: what does the object need?
+#
 # The original lecture rotates every training image by up to ±60°, rescales it by 0.5–1.5 and flips
 # it. But every test capsule is upright, centred and the same size, and its printed "500" is never
 # mirrored. Rotations and flips teach the VAE images it will never be asked about, and its small
@@ -176,6 +183,7 @@ print(VAEConfig())  # the lecture's hyper-parameters (epochs and augmentation: s
 # rows are the originals, the light and the lecture's augmentation.
 # %% [markdown] lang="ja"
 # ### データ拡張：この物体に必要なものは？
+#
 # 元の講義では、学習画像を最大 ±60° 回転し、0.5〜1.5倍に拡大縮小し、反転しています。しかしテストのカプセルはすべて正立して中央にあり、大きさも同じで、印字「500」が鏡像になることもありません。回転や反転を加えると、VAE は評価で一度も現れない画像まで覚えることになり、小さな潜在空間がそのために使われて、再構成がぼやけます。この影響を**学習データだけ**で測りました。正常な学習画像の 4/5 で 40エポック学習し、残りの 1/5 の再構成の平均二乗誤差を比べたものです（小さいほど良い値です。カプセルの実データで測った値で、`benchmarks/RESULTS_vae.md` にあります）。
 #
 # | データ拡張 | 検証用画像の MSE |
@@ -195,6 +203,7 @@ plt.show()
 
 # %% [markdown] lang="en"
 # ## 3. Training, or the lecture's pretrained weights
+#
 # With the lecture's capsule (`DATA` gave `lecture` or `mvtec` and the lecture's archive is here),
 # its `trained_model.pt` (1000 epochs with the lecture's augmentation) is loaded; set `TRAIN = True`
 # to train your own instead. Otherwise we train for 100 epochs (about 6 minutes on a laptop
@@ -203,6 +212,7 @@ plt.show()
 # running the other language's notebook, reuses them, and an interrupted run resumes.
 # %% [markdown] lang="ja"
 # ## 3. 学習、または講義の学習済み重み
+#
 # 講義のカプセルを使っていて（`DATA` が `lecture` か `mvtec` を選び）、講義のアーカイブが手元にあれば、その `trained_model.pt`（講義の拡張で1000エポック学習したもの）を読み込みます。自分で学習したいときは `TRAIN = True` にします。それ以外の場合は 100エポック学習します。ノート PC の CPU で約6分かかり（GPU ならずっと短くなりますが、ここでは測っていません）、縮小設定では数エポックです。重みは設定から作った名前でデータフォルダに保存し、10エポックごとにチェックポイントを書きます。このセルを再実行したり、もう一方の言語のノートブックを実行したりすると重みが再利用され、中断した学習は続きから再開します。
 
 # %%
@@ -230,12 +240,14 @@ if history:
 
 # %% [markdown] lang="en"
 # ## 4. Reconstructions
+#
 # Input, reconstruction $f_{\mathrm{VAE}}(x)$, residual $|x - f_{\mathrm{VAE}}(x)|$ and ground truth (white = defect) for
 # one image of each type. The
 # reconstruction is blurry everywhere, so the residual is high on every edge and on the print, not
 # only on the defect: the plain residual is a noisy detector.
 # %% [markdown] lang="ja"
 # ## 4. 再構成
+#
 # 各種類1枚について、入力、再構成 $f_{\mathrm{VAE}}(x)$、残差 $|x - f_{\mathrm{VAE}}(x)|$、正解（白が欠陥）を示します。再構成は全体にぼやけているため、残差は欠陥だけでなく輪郭や印字でも大きくなります。残差をそのまま異常マップに使うと、欠陥のない場所でも値が大きくなり、誤検出が多くなるのです。
 
 # %%
@@ -245,6 +257,7 @@ plt.show()
 
 # %% [markdown] lang="en"
 # ## 5. The projection, step by step
+#
 # Define the energy of an image x_t, with x_0 the test image:
 #
 # $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
@@ -271,6 +284,7 @@ plt.show()
 # an energy you edit here is the one it uses.
 # %% [markdown] lang="ja"
 # ## 5. 反復射影を1ステップずつ
+#
 # テスト画像を x_0 とし、画像 x_t のエネルギーを次のように定義します。
 #
 # $$E(x_t) = L_{\mathrm{VAE}}(x_t) + \lambda \|x_t - x_0\|_1$$
@@ -413,6 +427,7 @@ plt.show()
 
 # %% [markdown] lang="en"
 # ## 6. Localisation: DSSIM and residual maps
+#
 # Where did the image have to change? The lecture compares $x_0$ with the projected $x_T$ by the
 # structural dissimilarity $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$ (scikit-image, 11x11 windows,
 # `channel_axis`, `data_range=1`). We also show the plain residual $|x_0 - x_T|$. Both are blurred
@@ -423,6 +438,7 @@ plt.show()
 # print alike.
 # %% [markdown] lang="ja"
 # ## 6. 異常箇所の特定：DSSIM と残差マップ
+#
 # 画像のどこを変える必要があったのでしょうか。講義では、$x_0$ と射影後の $x_T$ を構造的非類似度 $\mathrm{DSSIM} = (1 - \mathrm{SSIM})/2$（scikit-image、11x11 の窓、`channel_axis`、`data_range=1`）で比べます。ここでは単純な残差 $|x_0 - x_T|$ も表示します。どちらもガウシアン（$\sigma$ = 4画素）でぼかします。欠陥は1画素ではなく領域であり、ぼかすと 128x128 の画像の細かなノイズが取り除かれるからです。2種類のマップを正解と比べてみましょう。SSIM は局所的なコントラストで割るため、平坦な背景ではわずかな変化でも DSSIM が大きくなります。一方 $|x_0 - x_T|$ は、反復射影で実際に画素が動いた場所でだけ大きくなります。それが欠陥でも印字でも同じです。
 
 # %%
@@ -435,6 +451,7 @@ plt.show()
 
 # %% [markdown] lang="en"
 # ## 7. Evaluation on the whole test set
+#
 # **Primer: ROC and AUROC.** A detector gives each image (or pixel) a score, its *anomaly score*; any threshold on it
 # calls everything above it "defective". The *ROC curve* plots, for every threshold, the true-positive
 # rate (defects found) against the false-positive rate (good ones flagged). The area under it,
@@ -462,6 +479,7 @@ plt.show()
 # The projection is batched: minutes, not an hour.
 # %% [markdown] lang="ja"
 # ## 7. テストセット全体での評価
+#
 # **予備知識：ROC と AUROC**　検出器は画像（または画素）ごとにスコア、つまり**異常スコア**（**異常度**）を出します。しきい値を決めると、スコアがそれを超えるものが「欠陥あり」と判定されます。**ROC 曲線**は、すべてのしきい値について、真陽性率（見つけた欠陥の割合）を偽陽性率（誤って欠陥とした正常品の割合）に対して描いたものです。その下の面積 **AUROC** は、ランダムに選んだ欠陥画像のスコアがランダムに選んだ正常画像のスコアより高い確率です（1.0 = 完全に分離、0.5 = ランダムな判定と同じ）。しきい値を決めずに比べられるので論文で使われますが、工場では結局しきい値を決める必要があります（この講義の最後を参照）。
 #
 # 比べるのは3つの方法です。単純な再構成（`residual`。$x_0$ を $f_{\mathrm{VAE}}(x_0)$ と比べます）、講義版の反復射影（`lecture`）、エントロピーを引いた論文の方法（`kl`）で、どれも同じ VAE と**同じ**後処理で残差マップを作ります。**画素 AUROC** は 128x128 のテスト画素をすべてまとめ、マップ（$\sigma$ = 4）が欠陥の画素とほかの画素をどれだけ分けられるかを表します。**画像 AUROC** は、画像ごとの1つのスコアが正常品と欠陥品をどれだけ分けられるかを表します。正常なカプセルでも VAE は同じ場所（輪郭や印字）を再現しきれないため、画像スコアでは各マップ（小さな欠陥が埋もれないよう $\sigma$ = 2 で弱めにぼかしたもの）を正常な**学習**画像 40枚のマップと画素ごとに比べ、（マップ − 平均）/ ばらつきの最大値をスコアとします。
@@ -508,6 +526,7 @@ plt.show()
 
 # %% [markdown] lang="en"
 # ### What does the projection buy?
+#
 # The table above compares the methods at equal post-processing (same map, blur and normalisation),
 # so any difference comes from the image each method compares $x_0$ with. Look at where each map is
 # high: on good images, on the normal pixels of defective images, and on the defect pixels. The
@@ -519,6 +538,7 @@ plt.show()
 # projection's map (each row on its own colour scale) and the ground truth.
 # %% [markdown] lang="ja"
 # ### 反復射影で何が得られるのか
+#
 # 上の表は同じ後処理（同じマップ、ぼかし、正規化）で方法を比べているので、違いは $x_0$ と比べる画像の違いだけから生じます。各マップがどこで大きいかを、正常画像、欠陥画像の正常な画素、欠陥の画素に分けて見ましょう。残差 $|x_0 - f_{\mathrm{VAE}}(x_0)|$ は、ぼやけた再構成が細部を失うところすべてで大きくなります。反復射影は必要なところだけを動かしますが、そこには欠陥だけでなく、VAE が正常なカプセルでも再現できないもの（印字、ロゴ）も含まれます。下のセルは、この実行の各方法について、正常画像、欠陥画像の正常な画素、欠陥の画素でのマップの平均値を表示します。図は各種類1枚ずつで、行は上から $x_0$、残差マップ、反復射影のマップ（行ごとに色の範囲が違います）、正解です。
 
 # %%
@@ -580,6 +600,7 @@ for line in verdict_lines(results, sources.describe(source, root)):
 
 # %% [markdown] lang="en"
 # ## 8. Explorer
+#
 # Choose a defective image, an iteration t and a threshold on the anomaly map: the right panel shows
 # the pixels above the threshold (red) against the ground truth (green; yellow = both). The map is
 # the `kl` projection's; the threshold starts at the 99th percentile of the good test images' map
@@ -590,6 +611,7 @@ for line in verdict_lines(results, sources.describe(source, root)):
 # default values; in Jupyter or Colab the sliders redraw it.
 # %% [markdown] lang="ja"
 # ## 8. エクスプローラ
+#
 # 欠陥画像、反復回数 t、異常マップのしきい値を選ぶと、右のパネルにしきい値を超えた画素（赤）と正解（緑。両方なら黄）が表示されます。マップは `kl` の反復射影のものです。しきい値の初期値は、正常なテスト画像のマップの値の99パーセンタイル（図のタイトルに表示）なので、正常なカプセルでも画素の約1 % が赤くなります。メニューの先頭は、このしきい値で欠陥の画素が最も多く赤くなる欠陥画像です。重みによっては、その画像でも赤い画素が欠陥以外（その VAE がうまく再構成できない背景など）に出ます。t やしきい値を動かして、緑の正解と比べましょう。下の図は初期値で描いたもので、Jupyter や Colab ではスライダーで再描画できます。
 
 # %%
@@ -1117,6 +1139,7 @@ plt.show()
 # with the closest normal image the model can make", to a GAN.
 #
 # ## References
+#
 # - [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal data manifold for anomaly localization", ICLR 2020.
 # - [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
 # - [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset for unsupervised anomaly detection", CVPR 2019; and P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, IJCV 2021 (the PRO score).
@@ -1137,6 +1160,7 @@ plt.show()
 # **次に学ぶこと**　ImageNet で事前学習したネットワークの特徴をパッチごとにモデル化する PaDiM（Defard ら、2021）や PatchCore（Roth ら、2022）は、生成モデルなしで MVTec AD でずっと良い結果を出します。異常箇所の評価を公平にするには、欠陥領域を1つずつ同じ重みで扱う PRO スコア（Bergmann ら、2021）を使います（画素 AUROC では大きな欠陥が支配的です）。そして生産ラインで必要なのは AUROC ではなく**しきい値**です。取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元の欠陥で見逃し率を確かめます。第2回では、「モデルが作れる最も近い正常画像と比べる」という同じ考えを GAN で扱います。
 #
 # ## 参考文献
+#
 # - [1] D. Dehaene, O. Frigo, S. Combrexelle, P. Eline, "Iterative energy-based projection on a normal data manifold for anomaly localization", ICLR 2020.
 # - [2] D. P. Kingma, M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
 # - [3] P. Bergmann, M. Fauser, D. Sattlegger, C. Steger, "MVTec AD — a comprehensive real-world dataset for unsupervised anomaly detection", CVPR 2019; P. Bergmann, K. Batzner, M. Fauser, D. Sattlegger, C. Steger, IJCV 2021（PRO スコア）。

@@ -68,12 +68,14 @@ warn_if_slow(device)
 
 # %% [markdown] lang="en"
 # ### Optional: keep your files on Google Drive
+#
 # Colab deletes a runtime's files when it is recycled (after idling, or at the end of the day):
 # downloads, trained weights and checkpoints would be lost. Set `USE_DRIVE = True` to keep them in
 # `MyDrive/lecture_utils` on your Google Drive instead (Colab asks for permission once).
 
 # %% [markdown] lang="ja"
 # ### 任意：ファイルを Google ドライブに保存する
+#
 # Colab のランタイムは、しばらく使わないと（または1日の終わりに）リセットされ、ダウンロードしたデータ、学習済みの重み、チェックポイントが消えてしまいます。`USE_DRIVE = True` にすると、これらを Google ドライブの `MyDrive/lecture_utils` に保存します（初回に Colab がアクセスの許可を求めます）。
 
 # %%
@@ -922,6 +924,7 @@ plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
 # them) and check the miss rate on the few defects you have, as exercise 2 did.
 #
 # ## References
+#
 # - [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly detection with generative adversarial networks to guide marker discovery", IPMI 2017.
 # - [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
 # - [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional generative adversarial networks" (DCGAN), ICLR 2016.
@@ -941,6 +944,7 @@ plots.plot_auroc_by_lambda(LAMBDAS, by_lambda, SEARCH.lam,
 # **次に学ぶこと**　ImageNet で事前学習したネットワークの特徴を使う PaDiM（Defard ら、2021）や PatchCore（Roth ら、2022）は生成モデルをまったく必要とせず、MVTec AD での現在の基準手法です。異常箇所の評価では、PRO スコア（Bergmann ら、2021）が欠陥領域を1つずつ同じ重みで扱います（画素 AUROC では大きな欠陥が支配的です）。そして工場で必要なのは AUROC ではなく**しきい値**です。取り分けておいた正常画像で決め（例えばその 1 % が超えるスコア）、手元にある少数の欠陥で見逃し率を確かめます。課題2で行ったとおりです。
 #
 # ## 参考文献
+#
 # - [1] T. Schlegl, P. Seeböck, S. M. Waldstein, U. Schmidt-Erfurth, G. Langs, "Unsupervised anomaly detection with generative adversarial networks to guide marker discovery", IPMI 2017.
 # - [2] T. Schlegl, P. Seeböck, S. M. Waldstein, G. Langs, U. Schmidt-Erfurth, "f-AnoGAN: fast unsupervised anomaly detection with generative adversarial networks", Medical Image Analysis 54, 2019.
 # - [3] A. Radford, L. Metz, S. Chintala, "Unsupervised representation learning with deep convolutional generative adversarial networks" (DCGAN), ICLR 2016.
