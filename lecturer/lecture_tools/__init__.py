@@ -8,3 +8,5 @@ never the reverse)::
 
 The "Architecture" section of docs/contributing.md has one line per module.
 """
+
+NOTHING_WRITTEN = "interrupted; nothing was written"   # what a Ctrl-C prints before a command keeps state

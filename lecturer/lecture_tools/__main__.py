@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 
-NOTHING_WRITTEN = "interrupted; nothing was written"
+from . import NOTHING_WRITTEN
 
 
 def leave_now(signum, frame):

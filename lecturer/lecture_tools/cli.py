@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from . import anogan_cli, data_cli, grading, vae_cli
+from . import NOTHING_WRITTEN, anogan_cli, data_cli, grading, vae_cli
 
 
 class Parser(argparse.ArgumentParser):
@@ -36,7 +36,7 @@ def main(argv=None) -> int:
         return args.func(args) or 0
     except KeyboardInterrupt as e:  # a command that keeps state re-raises with where it is
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C does not cut the line
-        print(f"interrupted: {e}" if str(e) else "interrupted; nothing was written", file=sys.stderr)
+        print(f"interrupted: {e}" if str(e) else NOTHING_WRITTEN, file=sys.stderr)
         signal.signal(signal.SIGINT, previous)
         return 130
     except (OSError, ValueError, ArithmeticError) as e:  # bad paths or input, failed downloads, NaN
