@@ -202,7 +202,7 @@ def retrieve(url: str, file: Path, md5: str | None, download, check=None) -> Non
 
 @contextlib.contextmanager
 def _pooch_quiet():
-    """Meanwhile pooch logs only warnings: its English lines (what it downloads, unpacks, the SHA-256
+    """Meanwhile pooch logs only warnings: its English lines (what it downloads, the SHA-256
     to pin) are said by `waiting` and `Progress` instead, in the notebook's language."""
     logger = pooch.get_logger()
     level = logger.level
@@ -413,25 +413,26 @@ def _members(path: Path) -> list[str]:
     raise Failed(say("reason_not_archive"), unusable=True)
 
 
-class Untar(pooch.Untar):
-    """pooch's Untar, with tarfile's "data" filter wherever Python has it (pooch passes it from 3.12
-    on; 3.11.4 has it too): no absolute paths, no links out of the folder."""
-
-    def _extract_file(self, fname, extract_dir):
-        with tarfile.open(fname) as tar:
-            tar.extractall(extract_dir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+def _extract(file: Path, folder: Path) -> None:
+    """Unpack the zip or tar ``file`` into ``folder``: zipfile drops absolute paths and "..", tarfile's
+    "data" filter (Python 3.11.4 on) refuses them and links out of the folder."""
+    if zipfile.is_zipfile(file):
+        with zipfile.ZipFile(file) as z:
+            z.extractall(folder)
+    else:
+        with tarfile.open(file) as t:
+            t.extractall(folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
 
 
 def _unpack(file: Path, target: Path) -> Path:
-    """Extract (pooch's Unzip or `Untar`) into a temporary folder beside ``target``, mark it complete,
+    """Extract (`_extract`) into a temporary folder beside ``target``, mark it complete,
     then rename it; a ``target`` with files in it (not ours: no ``COMPLETE``) is left alone."""
     if target.exists() and any(target.iterdir()):
         raise DownloadError("not_ours", folder=target, marker=COMPLETE)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     tmp.chmod(0o755)
     try:
-        with _pooch_quiet():
-            (pooch.Unzip if zipfile.is_zipfile(file) else Untar)(extract_dir=str(tmp))(str(file), "download", None)
+        _extract(file, tmp)
         (tmp / COMPLETE).write_text(file.name)
         if target.exists():
             target.rmdir()                        # empty (checked above); fails if it no longer is
