@@ -304,10 +304,7 @@ def _divergence_slips() -> list:
 
 def _finite_at_edges(fn, model, x_0, lam) -> None:
     """E's gradient is finite at pixels of exactly 0 and 1 (the projection differentiates E there)."""
-    x_in = x_0.clone().requires_grad_(True)
-    e = call(fn, model, x_in, x_0.clone(), lam)
-    expect(isinstance(e, torch.Tensor) and e.requires_grad, _NO_GRAD_XT)
-    (grad,) = torch.autograd.grad(e.sum(), x_in)
+    grad = _autograd(lambda x_t: call(fn, model, x_t, x_0.clone(), lam), x_0, _NO_GRAD_XT)
     expect(bool(torch.isfinite(grad).all()), EDGE_GRADIENT)
 
 
