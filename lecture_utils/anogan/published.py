@@ -18,10 +18,11 @@ notebook trains as before.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
+
+import pooch
 
 from .. import REPOSITORY, __version__
 from ..checkpoint import ResumeError, check_resumable, load_checkpoint, partial_path, refuse_unfinished
@@ -48,8 +49,7 @@ FULL_RUN = {"file": "docs/results.md", "steps": 50, "search": 0.876, "encoder": 
 
 def sha256(path) -> str:
     """The SHA-256 of the file ``path`` (hex)."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    return pooch.file_hash(str(path))
 
 
 # --- the student's side: using it -------------------------------------------------------------------
