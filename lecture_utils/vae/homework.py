@@ -84,18 +84,20 @@ KL_SLIPS = {   # a typical slip: the hint naming it; the grader's hidden checks 
 }
 
 
-def _kl_slips() -> list:
-    """What the slips of ``KL_SLIPS`` give on the four hand-worked pixels."""
-    x, x_hat = _KL_X.flatten(1), _KL_X_HAT.flatten(1)
-    given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).sum(1),
-             "swapped": (x_hat * (x_hat / x).log() + (1 - x_hat) * ((1 - x_hat) / (1 - x)).log()).sum(1),
-             "pixel mean": _KL_BY_HAND / 4, "one outcome": (x * (x / x_hat).log()).sum(1)}
-    return [(given[k], KL_SLIPS[k]) for k in given]
+def kl_slips(x, x_hat, ref) -> list:
+    """What the slips of ``KL_SLIPS`` give on ``x``, ``x_hat`` [B, ...] (``ref``: the right divergence
+    [B]), with their hints; the public check's and the hidden check's."""
+    per_pixel = lambda p, q: p * (p / q).log() + (1 - p) * ((1 - p) / (1 - q)).log()   # noqa: E731
+    given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1),
+             "swapped": per_pixel(x_hat, x).flatten(1).sum(1), "pixel mean": ref / x[0].numel(),
+             "one outcome": (x * (x / x_hat).log()).flatten(1).sum(1)}
+    return [(v, KL_SLIPS[k]) for k, v in given.items()]
 
 
 def _bernoulli_kl(fn, cases) -> str:
     got = tensor_of(call(fn, _KL_X.clone(), _KL_X_HAT.clone()), (2,), "bernoulli_kl").double()
-    close(got, _KL_BY_HAND, "bernoulli_kl on four pixels worked out by hand", why=LOG_OF_ZERO, mistakes=_kl_slips())
+    close(got, _KL_BY_HAND, "bernoulli_kl on four pixels worked out by hand", why=LOG_OF_ZERO,
+          mistakes=kl_slips(_KL_X, _KL_X_HAT, _KL_BY_HAND))
     for seed, shape in cases:
         x, x_hat = _uniform(seed, shape), _uniform(seed + 100, shape)
         zero = tensor_of(call(fn, x.clone(), x.clone()), (shape[0],), "bernoulli_kl(x, x)")

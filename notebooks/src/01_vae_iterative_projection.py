@@ -656,7 +656,7 @@ _ = homework.check_bernoulli_kl(bernoulli_kl)
 # HIDDEN CHECKS q1 points=3 function=bernoulli_kl
 import torch
 import lecture_utils.checks as hc
-from lecture_utils.vae.homework import KL_SLIPS
+from lecture_utils.vae.homework import kl_slips
 from lecture_utils.vae.projection import entropy
 
 
@@ -669,22 +669,13 @@ def cases():
     return out
 
 
-def mistakes(x, x_hat, ref):
-    """What the typical slips of KL_SLIPS give, with their hints."""
-    per_pixel = lambda p, q: p * (p / q).log() + (1 - p) * ((1 - p) / (1 - q)).log()
-    given = {"bce": -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1),
-             "swapped": per_pixel(x_hat, x).flatten(1).sum(1), "pixel mean": ref / x[0].numel(),
-             "one outcome": (x * (x / x_hat).log()).flatten(1).sum(1)}
-    return [(v, KL_SLIPS[k]) for k, v in given.items()]
-
-
 def judge(records, cases):
     for (record, case), (zero, _) in zip(zip(records[::2], cases[::2]), zip(records[1::2], cases[1::2])):
         x, x_hat = (a.clone().requires_grad_(True) for a in case["args"])
         ref = -(x * x_hat.log() + (1 - x) * (1 - x_hat).log()).flatten(1).sum(1) - entropy(x)
         got = hc.tensor_of(hc.returned(record, "bernoulli_kl"), (len(x),), "bernoulli_kl").double()
         hc.close(got, ref.detach(), "bernoulli_kl", why=hc.LOG_OF_ZERO,
-                 mistakes=mistakes(x.detach(), x_hat.detach(), ref.detach()))
+                 mistakes=kl_slips(x.detach(), x_hat.detach(), ref.detach()))
         hc.expect(hc.tensor_of(hc.returned(zero, "bernoulli_kl"), (len(x),), "bernoulli_kl(x, x)").abs().max() < 1e-6,
                   {"en": "bernoulli_kl(x, x) must be 0", "ja": "bernoulli_kl(x, x) は 0 になるはずです"})
         hc.expect(record["requires_grad"] and "grads" in record,
