@@ -131,3 +131,4 @@ def test_the_package_s_japanese_is_checked(monkeypatch, tmp_path):
 def test_a_heading_with_text_on_its_next_line_is_caught():
     assert lint.headings_without_blank_line("## 4. 再構成\n各種類1枚について\n\n### 次\n\n本文") == ["## 4. 再構成"]
     assert lint.headings_without_blank_line("## 4. Reconstructions\n\nInput, ...\n#### last") == []
+    assert lint.headings_without_blank_line("Run:\n\n```python\n# load the data\nx = 1\n```") == []

@@ -162,8 +162,7 @@ SETTING = re.compile(r"(?:(?<![A-Za-z])[A-Za-z]|[α-ωΑ-Ω]|SYM|CODE|\d)\s*(?:=
 DEFINITION = re.compile(r"^\s*=")
 LEVEL = re.compile(r"^\s*(?:\S+\s+){0,3}?(?:interval|区間)")
 THRESHOLD = re.compile(r"threshold|false-positive|percentile|しきい値|偽陽性|パーセンタイル", re.I)
-# decimals a markdown cell may quote: 0.968, 6.5 (not 2e-4, not "1." in a list), and the definitions
-DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+DECIMAL = RESULT_DECIMAL   # the decimals a markdown cell may quote only with their source: 0.968, 1.5倍
 CITABLE = {"docs/results.md": ROOT / "docs" / "results.md", "RESULTS_vae.md": ROOT / "benchmarks" / "RESULTS_vae.md",
            "RESULTS_anogan.md": ROOT / "benchmarks" / "RESULTS_anogan.md"}
 CONSTANTS = {"0.5": "AUROC of chance", "1.0": "AUROC of a perfect detector", "1.4": "2 ln 2, arithmetic"}
@@ -223,8 +222,8 @@ HEADING_THEN_TEXT = re.compile(r"^#{1,6} [^\n]*\n(?=[^\n])", re.M)
 
 
 def headings_without_blank_line(markdown: str) -> list[str]:
-    """Each heading of ``markdown`` followed directly by a line of text."""
-    return [m.group(0).strip() for m in HEADING_THEN_TEXT.finditer(markdown)]
+    """Each heading of ``markdown`` (outside fenced code) followed directly by a line of text."""
+    return [m.group(0).strip() for m in HEADING_THEN_TEXT.finditer(re.sub(r"```.*?```", "", markdown, flags=re.S))]
 
 
 def shows_twice(source: str) -> bool:
