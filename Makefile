@@ -40,7 +40,7 @@ NBVAL        := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 SHOWN        := '^(torch|numpy|gdown|ipywidgets|ipykernel|ipython|nbclient|pytest)=='
 # what only the book tier runs: the built book and its executions, and the graded lectures (in the newest
 # tier's data folder, so their notebooks load its weights)
-BOOK_TESTS   := tests/test_book.py tests/test_workflows.py tests/test_executed.py tests/lecturer/test_grading_lectures.py
+BOOK_TESTS   := tests/test_book.py tests/test_executed.py tests/lecturer/test_grading_lectures.py
 NOT_BOOK     := $(foreach t,$(BOOK_TESTS),--ignore=$(t))
 COLAB_TESTS  := tests/test_download.py tests/test_sources.py tests/test_data.py tests/test_widgets.py tests/test_colab.py
 export LECTURE_UTILS_REDUCED ?= $(REDUCED)
