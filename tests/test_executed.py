@@ -89,13 +89,14 @@ def test_every_progress_bar_was_saved_as_one_finished_line(path):
         assert bars, "no progress bar found: the check would pass on anything"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem != "00_datasets"], ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_explorer_drew_its_figure_once(path):
-    for cell in executed(path.parent.name, path.stem):
-        if "_explorer(" in source(cell):
-            kinds = [o["output_type"] for o in cell["outputs"]]
-            images = [o for o in cell["outputs"] if "image/png" in o.get("data", {})]
-            assert "error" not in kinds and len(images) == 1, (source(cell)[:60], kinds)
+    explorers = [cell for cell in executed(path.parent.name, path.stem) if "_explorer(" in source(cell)]
+    assert explorers, "no explorer found: the check would pass on anything"   # lecture 0 has none
+    for cell in explorers:
+        kinds = [o["output_type"] for o in cell["outputs"]]
+        images = [o for o in cell["outputs"] if "image/png" in o.get("data", {})]
+        assert "error" not in kinds and len(images) == 1, (source(cell)[:60], kinds)
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.parent.name == "ja"], ids=lambda p: p.stem)
