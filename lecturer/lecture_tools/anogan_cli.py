@@ -28,7 +28,7 @@ from lecture_utils.data.mvtec import ignored_train_folders, index_split, load_sp
 from lecture_utils.metrics import auroc
 from lecture_utils.outputs import check_writable, write_text
 
-from .release import finished_files, release as zip_release
+from .release import release as zip_release
 from .arguments import add_device, check_report_out, fits_in_memory, integer, note_ignored, number
 
 IMAGE_SIZE = 64
@@ -173,8 +173,8 @@ def register(groups) -> None:
 
 def release(args) -> int:
     """Write the published weights' zip; print its members, size and SHA-256."""
-    out, digest = zip_release(args.data, args.out)
-    for name in finished_files(args.data):
-        print(f"  {published.FOLDER}/{name.name}")
+    out, digest, names = zip_release(args.data, args.out)
+    for name in names:
+        print(f"  {name}")
     print(f"{out}: {out.stat().st_size} bytes, sha256 {digest}")
     return 0

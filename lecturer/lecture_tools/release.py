@@ -18,7 +18,7 @@ from lecture_utils.checkpoint import PARTIAL, load_checkpoint, refuse_unfinished
 from lecture_utils.outputs import OutputError, check_writable, place_new, temp_beside
 
 
-def finished_files(data_dir) -> list[Path]:
+def finished_files(data_dir) -> dict[Path, dict]:
     """The finished checkpoints in ``data_dir/anogan``; ValueError naming a ``.partial`` file (an
     unfinished run) or a file that is unfinished or records no settings and data."""
     folder = Path(data_dir) / FOLDER
@@ -29,22 +29,23 @@ def finished_files(data_dir) -> list[Path]:
     files = sorted(folder.glob("*.pt"))
     if not files:
         raise ValueError(f"no finished checkpoints (*.pt) in {folder}; run the lecture 2 notebook first")
+    states = {}
     for path in files:
-        state = load_checkpoint(path)
+        state = states[path] = load_checkpoint(path)
         refuse_unfinished(state, path)
         if not isinstance(state, dict) or not {"config", "data"} <= set(state):
             raise ValueError(f"{path} records no settings and data; it is not a cache file of the notebook")
-    return files
+    return states
 
-def weights_only(path) -> bytes:
-    """The finished checkpoint ``path`` without the optimisers' states (``opt_*``: Adam's two moments
+def weights_only(state: dict) -> bytes:
+    """A finished checkpoint's ``state`` without the optimisers' states (``opt_*``: Adam's two moments
     triple a GAN file and nothing needs them once training is over), as ``torch.save`` bytes."""
-    state = {k: v for k, v in load_checkpoint(path).items() if not k.startswith("opt_")}
+    state = {k: v for k, v in state.items() if not k.startswith("opt_")}
     buffer = io.BytesIO()
     torch.save(state, buffer)
     return buffer.getvalue()
 
-def release(data_dir, out) -> tuple[Path, str]:
+def release(data_dir, out) -> tuple[Path, str, list[str]]:
     """Zip the finished checkpoints of ``data_dir/anogan``, without optimiser states
     (`weights_only`), as ``anogan/NAME.pt`` with ``SHA256SUMS``
     into ``out`` (written beside it, then linked into place: an existing file is never replaced);
@@ -53,7 +54,7 @@ def release(data_dir, out) -> tuple[Path, str]:
     if out.exists():
         raise OutputError({"en": "--out {out} exists; it is never overwritten, choose another name",
                            "ja": "--out {out} があります。上書きはしないので、別の名前を選んでください"}, out=out)
-    members = {f"{FOLDER}/{p.name}": weights_only(p) for p in finished_files(data_dir)}
+    members = {f"{FOLDER}/{p.name}": weights_only(state) for p, state in finished_files(data_dir).items()}
     manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in members.items())
     fd, tmp = temp_beside(out)
     try:
@@ -64,4 +65,4 @@ def release(data_dir, out) -> tuple[Path, str]:
         place_new(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return out, sha256(out)
+    return out, sha256(out), list(members)

@@ -59,7 +59,7 @@ def release_zip(tmp_path, monkeypatch):
     """``(zip bytes, lecturer's GAN history, encoder history)`` from the lecturer's `release.release`."""
     x = digits()
     h, e = lecturer_run(monkeypatch, tmp_path / "lecturer", x)
-    out, digest = release.release(tmp_path / "lecturer", tmp_path / "anogan_weights.zip")
+    out, digest, _ = release.release(tmp_path / "lecturer", tmp_path / "anogan_weights.zip")
     body = out.read_bytes()
     assert digest == hashlib.sha256(body).hexdigest()
     monkeypatch.setenv("LECTURE_UTILS_DATA", str(tmp_path / "student"))
