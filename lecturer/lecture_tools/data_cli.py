@@ -53,9 +53,7 @@ def register(groups) -> None:
 
 
 def synthetic_capsule(args) -> int:
-    from lecture_utils.data.synthetic import SPEC_FILE, default_spec, write_synthetic_capsule
-    from lecture_utils.outputs import check_folder
-    check_folder(args.out, SPEC_FILE, args.force)
+    from lecture_utils.data.synthetic import default_spec, write_synthetic_capsule
     out = write_synthetic_capsule(args.out, replace(default_spec(), seed=args.seed), force=args.force)
     print(f"wrote the synthetic capsule (seed {args.seed}) to {out}")
     return 0
