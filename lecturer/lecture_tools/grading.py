@@ -507,8 +507,6 @@ def _options(folder: Path, bundle_path: Path, out: Path, timeout: int, memory_gb
 def grade_folder(folder, bundle_path, out, timeout: int = 1800, reduced: bool = False, memory_gb: float = 8.0) -> list[dict]:
     """Grade every ``folder/*.ipynb`` and write the CSV ``out``; returns its rows."""
     folder, out, bundle_path = Path(folder), Path(out), Path(bundle_path)
-    if timeout <= 0:
-        raise ValueError(f"--timeout must be > 0 seconds, got {timeout}")
     with mock.patch.dict(os.environ, {REDUCED_ENV: "1"} if reduced else {}):   # references as the runs: same settings
         bundle = load_bundle(bundle_path)
         check_out(out, folder, bundle_path)
