@@ -30,6 +30,13 @@ def needs(ok: bool, what: str) -> None:
         (pytest.fail if STRICT else pytest.skip)(what)
 
 
+def sandboxed() -> None:
+    """Skip (fail under STRICT=1) where bubblewrap cannot make the grader's sandbox, saying why."""
+    from lecture_tools import sandbox   # the lecturer's package: imported only by its tests
+    why = sandbox.missing()
+    needs(why is None, why or "")
+
+
 @pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv(config.DATA_ENV, str(tmp_path_factory.getbasetemp() / "lecture_utils_data"))

@@ -5,14 +5,12 @@ notebook runs once, in the data folder the test run was given (make test-book: t
 the weights its nbval run trained are loaded, not trained again; with no folder given, in a new one."""
 import csv
 import json
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GIVEN_DATA, needs
-from lecture_tools import sandbox
+from conftest import GIVEN_DATA, sandboxed
 from lecture_tools.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,8 +41,7 @@ def pasted(lecture: str, lang: str) -> dict:
 def test_instructor_solutions_pasted_into_the_student_notebook_get_full_marks(lecture, lang, tmp_path, monkeypatch):
     if GIVEN_DATA:
         monkeypatch.setenv("LECTURE_UTILS_DATA", GIVEN_DATA)
-    needs(shutil.which("bwrap") is not None and sandbox.missing() is None,
-          "bubblewrap is not installed: sudo apt-get install bubblewrap")
+    sandboxed()
     (tmp_path / "s").mkdir()
     (tmp_path / "s" / "student.ipynb").write_text(json.dumps(pasted(lecture, lang)), "utf-8")
     out = tmp_path / "grades.csv"
