@@ -15,7 +15,8 @@ runs in a sandbox made by :func:`bwrap_options`:
   writes there stays in the sandbox;
 * writable: ``/tmp``, its home and that data folder (each a size-limited tmpfs that ends with it),
   and the two folders the grader reads back: ``out`` (answers and records) and ``ipc`` (the
-  kernel's sockets). The grader's inputs (``in``: the questions' cases, the connection file)
+  kernel's sockets and connection file, which ipykernel 6, Colab's, rewrites as it starts). The
+  grader's inputs (``in``: the questions' cases)
   are read-only.
 
 In both cases ``answer_runner.launch`` sets :class:`Limits` (``setrlimit``: memory, CPU seconds,
@@ -199,13 +200,13 @@ LAUNCH = "from lecture_tools.answer_runner import launch; launch()"
 
 def kernel_command(space: Workspace, limits: Limits, data: Path, hidden: list[Path], sandboxed: bool,
                    stub: Path | None) -> tuple[list[str], dict]:
-    """(argv, environment) that start the submission's kernel on ``space/in/kernel.json``, in the
+    """(argv, environment) that start the submission's kernel on ``space/ipc/kernel.json``, in the
     sandbox when ``sandboxed``; the launcher's settings (limits, the data folder's tree) go to
     ``space/in/launch.json``."""
     env = environment(space, data, sandboxed, stub)
     tree = mirror(data, hidden) if sandboxed else None
     (space.inputs / "launch.json").write_text(json.dumps({"limits": asdict(limits), "mirror": tree}), encoding="utf-8")
-    python = [sys.executable, "-c", LAUNCH, str(space.inputs / "launch.json"), "-f", str(space.inputs / "kernel.json")]
+    python = [sys.executable, "-c", LAUNCH, str(space.inputs / "launch.json"), "-f", str(space.ipc / "kernel.json")]
     if not sandboxed:
         return python, env
     linked = sorted({Path(t) for t in tree["links"].values()})
@@ -274,9 +275,10 @@ class Kernel:
         import zmq
         from jupyter_client import BlockingKernelClient
         from jupyter_client.connect import write_connection_file
-        connection, _ = write_connection_file(str(space.inputs / "kernel.json"), transport="ipc",
+        connection, _ = write_connection_file(str(space.ipc / "kernel.json"), transport="ipc",
                                               ip=str(space.ipc / "kernel"), key=secrets.token_hex(16).encode())
-        self.context = zmq.Context()
+        # zmq.Context (jupyter_client 8), zmq.asyncio.Context (7, Colab's): what the client's trait takes
+        self.context = BlockingKernelClient.class_traits()["context"].klass()
         for option, value in ((zmq.MAXMSGSIZE, self.MAX_MESSAGE), (zmq.RCVHWM, 64), (zmq.LINGER, 0)):
             self.context.setsockopt(option, value)
         self.client = BlockingKernelClient(context=self.context)
