@@ -8,8 +8,9 @@
 #                                and the lectures), unit tests (2 workers) + nbval over the Japanese
 #                                student notebooks
 #                   test-colab   .venv-colab, Google Colab's Python and package versions
-#                                (tests/colab-constraints.txt): data, download and widget tests + nbval
-#                                over the English student notebooks
+#                                (tests/colab-constraints.txt): data, download and widget tests, the
+#                                grader's kernel on Colab's jupyter_client and ipykernel, + nbval over
+#                                the English student notebooks
 #                   test-book    after test-newest, with its data folder (its weights, never trained
 #                                twice): the reading copy, whose build runs the instructor notebooks (ja,
 #                                en) with their hidden checks; then tests/test_executed.py reads those
@@ -43,6 +44,9 @@ SHOWN        := '^(torch|numpy|gdown|ipywidgets|ipykernel|ipython|nbclient|pytes
 BOOK_TESTS   := tests/test_book.py tests/test_executed.py tests/lecturer/test_grading_lectures.py
 NOT_BOOK     := $(foreach t,$(BOOK_TESTS),--ignore=$(t))
 COLAB_TESTS  := tests/test_download.py tests/test_sources.py tests/test_data.py tests/test_widgets.py tests/test_colab.py
+# the lecturer's grader on Colab's jupyter_client 7 and ipykernel 6 (lecture_tools from the checkout, not installed)
+COLAB_GRADER := tests/lecturer/test_grading.py::test_natural_forms_of_a_right_answer_score_and_unanswered_questions_say_so \
+                tests/lecturer/test_grading.py::test_ctrl_c_while_a_c_extension_loads_is_one_line
 export LECTURE_UTILS_REDUCED ?= $(REDUCED)
 export LECTURE_UTILS_DOWNLOAD ?= $(DOWNLOAD)
 
@@ -112,7 +116,8 @@ _newest: $(DOCS_STAMP)
 _colab: $(COLAB_STAMP)
 	@echo "Colab run:" $$($(COLAB_PY) -m pip freeze --exclude-editable | grep -iE $(SHOWN))
 	data=$$(mktemp -d) && PYDEVD_DISABLE_FILE_VALIDATION=1 LECTURE_UTILS_REDUCED=1 LECTURE_UTILS_DATA=$$data \
-	  $(COLAB_PY) -m pytest -p no:cacheprovider $(COLAB_TESTS) notebooks/en $(NBVAL) --durations=5 2>&1 | sed -u 's/^/[colab] /'; \
+	  PYTHONPATH=$(LECTURER) $(COLAB_PY) -m pytest -p no:cacheprovider $(COLAB_TESTS) $(COLAB_GRADER) notebooks/en $(NBVAL) \
+	  --durations=5 2>&1 | sed -u 's/^/[colab] /'; \
 	  status=$$?; rm -rf $$data; echo "[colab] tier done in $$SECONDS s"; exit $$status
 
 # The CI-sized book, executed in TEST_DATA; then the checks of its executions and of its pages.
