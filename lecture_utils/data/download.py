@@ -262,7 +262,6 @@ class Progress:
         if self.bar.total:
             self.bar.reset()
 
-
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()

@@ -20,6 +20,7 @@ from ..config import pick, pick_device, seed_everything
 from ..errors import Diverged
 from .model import VAE, vae_loss
 
+
 @dataclass(frozen=True)
 class Augmentation:
     """A random affine transform (and flips) applied to each training batch by :func:`augment`."""

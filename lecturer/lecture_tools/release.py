@@ -37,6 +37,7 @@ def finished_files(data_dir) -> dict[Path, dict]:
             raise ValueError(f"{path} records no settings and data; it is not a cache file of the notebook")
     return states
 
+
 def weights_only(state: dict) -> bytes:
     """A finished checkpoint's ``state`` without the optimisers' states (``opt_*``: Adam's two moments
     triple a GAN file and nothing needs them once training is over), as ``torch.save`` bytes."""
@@ -44,6 +45,7 @@ def weights_only(state: dict) -> bytes:
     buffer = io.BytesIO()
     torch.save(state, buffer)
     return buffer.getvalue()
+
 
 def release(data_dir, out) -> tuple[Path, str, list[str]]:
     """Zip the finished checkpoints of ``data_dir/anogan``, without optimiser states
