@@ -130,18 +130,6 @@ def pixel_auroc_by_iteration(model, test, steps, config: EvalConfig | None = Non
     return {t: pixel_auroc(test.masks, torch.cat(maps[t])) for t in steps}
 
 
-def summary(results: dict, main: str = "kl") -> dict:
-    """The JSON-ready report: the ``main`` method's figures at the top level, every method under
-    ``comparison``."""
-    def row(r: MethodResult) -> dict:
-        return {"image_auroc": r.image_auroc, "pixel_auroc": r.pixel_auroc, "per_defect": r.per_defect,
-                "seconds": round(r.seconds, 2)}
-    main = main if main in results else next(iter(results))
-    top = row(results[main])
-    return {"method": main, **top, "comparison": {m: row(r) for m, r in results.items()},
-            "seconds": round(sum(r.seconds for r in results.values()), 2)}
-
-
 def _fmt(v) -> str:
     return "  -  " if v is None else f"{v:.3f}"
 

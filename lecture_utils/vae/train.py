@@ -132,12 +132,6 @@ def checkpointer(checkpoint, config: VAEConfig, data: dict) -> Checkpointer:
                         every=config.save_every, hint="nan_hint_lr")
 
 
-def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False):
-    """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume, or ``(None, None)``;
-    a file of other settings or data, or not ours, is refused (``Checkpointer.find``)."""
-    return checkpointer(checkpoint, config, data).find(fresh, ("model", "config", "epoch"))
-
-
 def train_vae(images: torch.Tensor, config: VAEConfig | None = None, checkpoint=None, device=None,
               progress: bool = True, data: dict | None = None, fresh: bool = False) -> tuple[VAE, list[float]]:
     """Train a VAE on good images [N, C, 128, 128] in [0, 1], minimising BCE(x, f_VAE(x)) + KL with Adam;

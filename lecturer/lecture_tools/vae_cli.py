@@ -24,11 +24,29 @@ from lecture_utils.outputs import check_writable, write_text
 from lecture_utils.vae.localization import SCORES
 from lecture_utils.vae.model import VAE, load_vae
 from lecture_utils.vae.projection import ProjectionConfig
-from lecture_utils.vae.evaluate import (DEFAULT_METHODS, METHODS, EvalConfig, comparison_table, defect_table, evaluate,
-                                        summary)
-from lecture_utils.vae.train import AUGMENTATIONS, VAEConfig, resume_state, train_vae
+from lecture_utils.vae.evaluate import (DEFAULT_METHODS, METHODS, EvalConfig, MethodResult, comparison_table,
+                                        defect_table, evaluate)
+from lecture_utils.vae.train import AUGMENTATIONS, VAEConfig, checkpointer, train_vae
 
 from .arguments import add_device, check_report_out, fits_in_memory, integer, note_ignored, number
+
+
+def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False):
+    """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume, or ``(None, None)``;
+    a file of other settings or data, or not ours, is refused (``Checkpointer.find``)."""
+    return checkpointer(checkpoint, config, data).find(fresh, ("model", "config", "epoch"))
+
+
+def summary(results: dict, main: str = "kl") -> dict:
+    """The JSON-ready report: the ``main`` method's figures at the top level, every method under
+    ``comparison``."""
+    def row(r: MethodResult) -> dict:
+        return {"image_auroc": r.image_auroc, "pixel_auroc": r.pixel_auroc, "per_defect": r.per_defect,
+                "seconds": round(r.seconds, 2)}
+    main = main if main in results else next(iter(results))
+    top = row(results[main])
+    return {"method": main, **top, "comparison": {m: row(r) for m, r in results.items()},
+            "seconds": round(sum(r.seconds for r in results.values()), 2)}
 
 
 def _channels(root, asked: int | None) -> int:
