@@ -10,6 +10,7 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import importlib.util  # noqa: E402
 import io  # noqa: E402
+import sys  # noqa: E402
 import zipfile  # noqa: E402
 from pathlib import Path
 
@@ -134,13 +135,18 @@ def zip_bytes(files: dict) -> bytes:
     return buf.getvalue()
 
 
-def benchmark_script(name: str):
-    """``benchmarks/NAME.py`` imported as a module (benchmarks/ is no package)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+def script(path: Path):
+    """The script at ``path`` imported as a module named after it (registered in ``sys.modules``, which
+    a dataclass in it needs), for scripts outside any package (benchmarks/, tools/)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = sys.modules[path.stem] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def benchmark_script(name: str):
+    """``benchmarks/NAME.py`` imported as a module (benchmarks/ is no package)."""
+    return script(Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py")
 
 
 def run_in_kernel(*cells: str, path=None, timeout: int = 120) -> list[list[dict]]:

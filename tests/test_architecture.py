@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from conftest import needs
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "lecture_utils"
@@ -29,8 +29,7 @@ MAX_LINES = 40
 def tool(name: str) -> str:
     """The command ``name`` of this environment (installed by the [dev] extra)."""
     found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed (pip install -e '.[dev]')")
+    needs(found is not None, f"{name} is not installed (pip install -e '.[dev]')")
     return found
 
 

@@ -1,17 +1,16 @@
 """tools/prereqs.py, the first step of `make test`: what is missing is named with the command that
 installs it, a tier that cannot run is left out (one loud line at the end), and under STRICT=1 (CI)
 anything missing is an error before any work."""
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from conftest import script
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "prereqs.py"
-_spec = importlib.util.spec_from_file_location("prereqs", SCRIPT)
-prereqs = sys.modules["prereqs"] = importlib.util.module_from_spec(_spec)   # (its dataclass looks itself up)
-_spec.loader.exec_module(prereqs)
+prereqs = script(SCRIPT)
 
 
 def run(*args, **env):
