@@ -31,12 +31,6 @@ from lecture_utils.vae.train import AUGMENTATIONS, VAEConfig, checkpointer, trai
 from .arguments import add_device, check_report_out, fits_in_memory, integer, note_ignored, number
 
 
-def resume_state(checkpoint, config: VAEConfig, data: dict, fresh: bool = False):
-    """``(state, path)`` of the VAE run ending in ``checkpoint`` to resume, or ``(None, None)``;
-    a file of other settings or data, or not ours, is refused (``Checkpointer.find``)."""
-    return checkpointer(checkpoint, config, data).find(fresh, ("model", "config", "epoch"))
-
-
 def summary(results: dict, main: str = "kl") -> dict:
     """The JSON-ready report: the ``main`` method's figures at the top level, every method under
     ``comparison``."""
@@ -91,7 +85,8 @@ def train_command(args) -> int:
     config = VAEConfig(z_dim=args.z_dim, channels=channels, batch_size=args.batch_size, lr=args.lr,
                        epochs=args.epochs, augment=args.augment, seed=args.seed, save_every=args.save_every)
     data = data_identity(args.data, [item.path for item in index_split(args.data, "train")])
-    state, path = resume_state(out, config, data, args.fresh)   # refuses before any image is decoded
+    # the run to resume, if any (another run's file is refused here, before any image is decoded)
+    state, path = checkpointer(out, config, data).find(args.fresh, ("model", "config", "epoch"))
     if state is not None and state["epoch"] == config.epochs and path == out:
         print(f"already trained: {out} holds {config.epochs} epochs with these settings and data; nothing to do "
               "(ask for more --epochs to continue, or pass --fresh to train again)")
