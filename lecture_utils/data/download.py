@@ -511,9 +511,10 @@ def _remove_corrupt(paths, error: DatasetError) -> None:
 
 
 def _heal(raw: Path) -> None:
-    """Remove from the cache folder ``raw``, with a one-line note each: a corrupt idx file, a
-    ``.gz`` whose idx file is missing and that does not decompress to a good one (a download that
-    stalled halfway), and all four idx files when images and labels are not equally many."""
+    """Bring the cache folder ``raw`` to whole idx files: a ``.gz`` whose idx file is missing is
+    decompressed into place once checked; removed, with a one-line note each, are a corrupt idx file,
+    a ``.gz`` that does not decompress to a good one (a download that stalled halfway), and all four
+    idx files when images and labels are not equally many."""
     for name in MNIST_FILES:
         path, gz, check = raw / name, raw / f"{name}.gz", raw / f".{name}.check"
         try:
@@ -524,6 +525,7 @@ def _heal(raw: Path) -> None:
         try:
             if gz.is_file() and not path.is_file():
                 _gunzip_checked(gz, check)
+                os.replace(check, path)
         except DatasetError as e:
             _remove_corrupt([gz], e)
         finally:
