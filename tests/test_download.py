@@ -108,6 +108,20 @@ def test_lecture_archive_is_downloaded_checked_unpacked_and_reused(server, monke
     assert not list(cache.glob(".lecture-*")) and not list(cache.glob("*.part*"))
 
 
+def test_where_an_archive_came_from_outlives_its_unpacked_folder_but_not_a_swap(server, monkeypatch, cache):
+    """Its unpacked folder deleted, the downloaded archive is unpacked again and still known as
+    downloaded from its URL; another archive put there by hand under its name is not."""
+    path = serve_lecture(server, monkeypatch, zip_bytes(LECTURE_FILES))
+    download.fetch("lecture")
+    shutil.rmtree(cache / "lecture")
+    download.fetch("lecture")
+    assert download.downloaded_from(LECTURE) == server.url(path) and server.hits == [path]
+    shutil.rmtree(cache / "lecture")
+    write_zip(cache / LECTURE.filename, {**LECTURE_FILES, "notes.txt": b"mine"})
+    download.fetch("lecture")
+    assert download.downloaded_from(LECTURE) is None and server.hits == [path]
+
+
 def through_gdown(monkeypatch, url):
     """Archives from a URL downloaded by the real gdown (as a Google Drive id is) instead of pooch's
     HTTP downloader, so gdown's path runs against the local server."""

@@ -36,6 +36,7 @@ import pooch
 from .. import config
 from ..errors import LectureError
 from ..messages import say
+from ..outputs import write_text
 from ..progress import bar, one_line_bars
 from .mvtec import DatasetError
 
@@ -283,17 +284,26 @@ def gdown_lines(what: str, file: Path) -> dict:
 def downloaded_from(archive: Archive, folder=None) -> str | None:
     """Where the archive in the cache was downloaded from (``Archive.location()`` then), or None if
     that is not recorded (a file put there by hand, or downloaded before this was recorded)."""
-    record = cache_dir(folder) / f"{archive.filename}.json"
+    return _recorded(cache_dir(folder) / archive.filename).get("source")
+
+
+def _recorded(file: Path) -> dict:
+    """What `_record` wrote beside ``file``; {} if nothing readable is there."""
     try:
-        return json.loads(record.read_text()).get("source")
-    except (OSError, ValueError, AttributeError):
-        return None
+        record = json.loads(file.with_name(file.name + ".json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _record(file: Path, source: str | None = None) -> None:
-    """``NAME.json`` beside ``file``: its size, SHA-256 and, if downloaded, where from (`downloaded_from`)."""
-    record = {"size": file.stat().st_size, "sha256": pooch.file_hash(str(file))} | ({"source": source} if source else {})
-    file.with_name(file.name + ".json").write_text(json.dumps(record, indent=1))
+    """``NAME.json`` beside ``file``: its size, SHA-256 and where it was downloaded from (`downloaded_from`):
+    ``source``, or for a file found in the cache the source recorded before, if it is the same file."""
+    record = {"size": file.stat().st_size, "sha256": pooch.file_hash(str(file))}
+    before = _recorded(file)
+    source = source or (before.get("source") if before.get("sha256") == record["sha256"] else None)
+    record |= {"source": source} if source else {}
+    write_text(file.with_name(file.name + ".json"), json.dumps(record, indent=1))
 
 
 def takes_timeout(function) -> bool:
