@@ -160,18 +160,29 @@ def place_new(tmp, path: Path) -> None:
 
 
 @contextmanager
-def replacing(path, mode: str = "wb", **open_args):
-    """The file ``open(temp, mode)`` of a temp file beside ``path``, renamed over ``path`` when the block
-    ends without an error (``os.replace`` is atomic: never half a file; else the temp file is removed)."""
+def _through_temp(path, put, mode: str, **open_args):
+    """The file ``open(temp, mode)`` of a temp file beside ``path``, given its name by ``put(temp, path)``
+    when the block ends without an error; the temp file is removed whatever happens."""
     path = Path(path)
     fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, mode, **open_args) as f:
             yield f
-        os.replace(tmp, path)
-    except BaseException:
+        put(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def replacing(path, mode: str = "wb", **open_args):
+    """A file written beside ``path`` and renamed over it when the block ends without an error
+    (``os.replace`` is atomic: never half a file)."""
+    return _through_temp(path, os.replace, mode, **open_args)
+
+
+def creating(path, mode: str = "wb", **open_args):
+    """A file written beside ``path`` and given its name when the block ends without an error, never
+    over an existing file (`place_new`)."""
+    return _through_temp(path, place_new, mode, **open_args)
 
 
 def write_text(path, text: str) -> Path:

@@ -18,7 +18,6 @@ notebook trains as before.
 """
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from ..data import download as dl
 from ..data.sources import may_download
 from ..errors import clause
 from ..messages import say, tell
-from ..outputs import place_new, temp_beside
+from ..outputs import creating
 
 FILENAME = "anogan_weights.zip"
 MANIFEST = "SHA256SUMS"
@@ -145,10 +144,5 @@ def _same(local, files: dict[str, Path]) -> bool:
 
 def _copy_new(src: Path, path: Path) -> None:
     """Copy ``src`` to a temp file beside ``path``, then put it in place (never over a file)."""
-    fd, tmp = temp_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as f, open(src, "rb") as s:
-            shutil.copyfileobj(s, f)
-        place_new(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with creating(path) as f, open(src, "rb") as s:
+        shutil.copyfileobj(s, f)

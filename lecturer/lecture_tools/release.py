@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import torch
 
 from lecture_utils.anogan.published import FOLDER, MANIFEST, sha256
 from lecture_utils.checkpoint import PARTIAL, load_checkpoint, refuse_unfinished
-from lecture_utils.outputs import OutputError, check_writable, place_new, temp_beside
+from lecture_utils.outputs import OutputError, check_writable, creating
 
 
 def finished_files(data_dir) -> dict[Path, dict]:
@@ -58,13 +57,8 @@ def release(data_dir, out) -> tuple[Path, str, list[str]]:
                            "ja": "--out {out} があります。上書きはしないので、別の名前を選んでください"}, out=out)
     members = {f"{FOLDER}/{p.name}": weights_only(state) for p, state in finished_files(data_dir).items()}
     manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in members.items())
-    fd, tmp = temp_beside(out)
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-            z.writestr(MANIFEST, manifest)
-            for name, body in members.items():
-                z.writestr(name, body)
-        place_new(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with creating(out) as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(MANIFEST, manifest)
+        for name, body in members.items():
+            z.writestr(name, body)
     return out, sha256(out), list(members)

@@ -242,7 +242,7 @@ def test_a_folder_without_hard_links_still_gets_the_copy_but_never_over_a_file(r
         raise PermissionError(1, "Operation not permitted")
     body, _, _ = release_zip
     serve(server, monkeypatch, body)
-    monkeypatch.setattr(published.os, "link", no_links)
+    monkeypatch.setattr(outputs.os, "link", no_links)   # (outputs.place_new links)
     gan, _ = paths()
     assert published.provide(gan, GAN, digits(), "mnist") is True
     assert load_checkpoint(gan)["data"] == tensor_identity(digits())
