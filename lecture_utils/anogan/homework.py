@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..checks import Plausible, Wrong, call, close, expect, number_of, run, tensor_of
+from ..checks import Plausible, call, close, expect, number_of, run, tensor_of
 from ..messages import say
 from . import dcgan
 
@@ -42,12 +42,10 @@ def _rounding(fpr: float, n: int) -> str:
                allowed=allowed, whole=round(allowed))
 
 
-def _too_few(fpr: float, n: int) -> Wrong:
-    """The hint for a threshold that flags fewer normal images than fpr allows."""
-    return Wrong(say({"en": "with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
-                            "flag as many images as allowed{note}",
-                      "ja": "fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその割合以下です: 許される範囲で"
-                            "できるだけ多くの画像を検出しましょう{note}"}, fpr=fpr, note=_rounding(fpr, n)))
+TOO_FEW = {"en": "with fpr = {fpr} a lower threshold would still flag at most that share of normal images: "
+                 "flag as many images as allowed{note}",
+           "ja": "fpr = {fpr} では、より低いしきい値でも正常画像の誤検出はその割合以下です: 許される範囲で"
+                 "できるだけ多くの画像を検出しましょう{note}"}   # a threshold that flags fewer than fpr allows
 
 
 def _one_number(got, name: str) -> float:
@@ -64,8 +62,7 @@ def _threshold_at_fpr(fn, cases) -> str:
         expect(t >= low, {"en": "with fpr = {fpr}, {above} of {n} normal scores are above your threshold: too many",
                           "ja": "fpr = {fpr} のとき、{n} 個の正常スコアのうち {above} 個がしきい値を超えています: 多すぎます"},
                fpr=fpr, above=above, n=len(normal))
-        if t >= high:
-            raise _too_few(fpr, len(normal))
+        expect(t < high, TOO_FEW, fpr=fpr, note=_rounding(fpr, len(normal)))
     for seed, n, fpr in cases:
         normal = torch.randn(n, generator=torch.Generator().manual_seed(seed)) * 3 + 10
         t = _one_number(call(fn, normal.clone(), fpr), "threshold_at_fpr")
@@ -73,8 +70,7 @@ def _threshold_at_fpr(fn, cases) -> str:
         expect(flagged <= allowed, {"en": "with fpr = {fpr}, {share:.1%} of the normal scores are above your threshold",
                                     "ja": "fpr = {fpr} のとき、正常スコアの {share:.1%} がしきい値を超えています"},
                fpr=fpr, share=flagged / n)
-        if flagged + 1 <= allowed:
-            raise _too_few(fpr, n)
+        expect(flagged + 1 > allowed, TOO_FEW, fpr=fpr, note=_rounding(fpr, n))
     return say({"en": "the threshold is an order statistic of the normal scores: only they fix the false alarms.",
                 "ja": "しきい値は正常スコアの順序統計量です: 誤検出を決めるのは正常スコアだけです。"})
 
