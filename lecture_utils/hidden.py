@@ -85,12 +85,24 @@ def expressions(question: dict, namespace: dict) -> dict:
     return {question["value"]: question["value"], **namespace.get("COLLECT", {})} if "value" in question else {}
 
 
+def evaluated(namespace: dict, expressions: dict) -> dict:
+    """{name: value} of each expression ({name: expression}) in the notebook's ``namespace``; one that
+    fails is left out (its answer reads as not given)."""
+    values = {}
+    for name, expression in expressions.items():
+        try:
+            values[name] = eval(expression, namespace)
+        except Exception:
+            pass
+    return values
+
+
 def local_verdict(namespace: dict, kind: str, name: str) -> bool:
     """The hidden check of the cell just run, in this process (instructor notebooks): True if it passes."""
     if kind == "function":
         cases = namespace["cases"]()
         records = [record(namespace[name], case) for case in cases]
         return outcome(namespace["judge"], records, cases)[0] is True
-    collected = {k: eval(expr, namespace) for k, expr in expressions({"value": name}, namespace).items()}
+    collected = evaluated(namespace, expressions({"value": name}, namespace))
     reference = namespace["reference"]() if "reference" in namespace else None
-    return outcome(namespace["judge"], collected[name], collected, reference)[0] is True
+    return outcome(namespace["judge"], collected.get(name), collected, reference)[0] is True

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from lecture_utils.hidden import record
+from lecture_utils.hidden import evaluated, record
 
 
 def run_question(namespace: dict, name: str, cases_path: str, out_path: str) -> None:
@@ -39,15 +39,9 @@ def run_question(namespace: dict, name: str, cases_path: str, out_path: str) -> 
 
 
 def collect(namespace: dict, expressions: dict, out_path: str) -> None:
-    """Evaluate each expression ({name: expression}) in the notebook's namespace; save the values
-    (an expression that fails is left out: its answer reads as not given)."""
-    answers = {}
-    for name, expression in expressions.items():
-        try:
-            answers[name] = eval(expression, namespace)
-        except Exception:
-            pass
-    torch.save(answers, out_path)
+    """Save the values of the expressions ({name: expression}) in the notebook's namespace
+    (``hidden.evaluated``: one that fails is left out, its answer reads as not given)."""
+    torch.save(evaluated(namespace, expressions), out_path)
 
 
 def _limit(limits: dict) -> None:
