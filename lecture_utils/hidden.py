@@ -85,11 +85,11 @@ def expressions(question: dict, namespace: dict) -> dict:
     return {question["value"]: question["value"], **namespace.get("COLLECT", {})} if "value" in question else {}
 
 
-def evaluated(namespace: dict, expressions: dict) -> dict:
-    """{name: value} of each expression ({name: expression}) in the notebook's ``namespace``; one that
-    fails is left out (its answer reads as not given)."""
+def evaluated(namespace: dict, wanted: dict) -> dict:
+    """{name: value} of each expression of ``wanted`` ({name: expression}) in the notebook's
+    ``namespace``; one that fails is left out (its answer reads as not given)."""
     values = {}
-    for name, expression in expressions.items():
+    for name, expression in wanted.items():
         try:
             values[name] = eval(expression, namespace)
         except Exception:
